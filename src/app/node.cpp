@@ -1,0 +1,161 @@
+#include "app/node.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fstream>
+#include <future>
+
+#include "app/routes.hpp"
+#include "core/log.hpp"
+#include "core/random.hpp"
+#include "net/listener.hpp"
+
+namespace rig::app {
+namespace {
+
+uint32_t random_instance() {
+    return static_cast<uint32_t>(core::random_u64());
+}
+
+std::string token_key(const config::node_options& o) {
+    // NODE_COOKIE gives every node of a deployment the same key; otherwise a random one per
+    // run (tokens do not survive a restart anyway: their connections do not).
+    return o.node_cookie.empty() ? core::secure_random_bytes(32) : o.node_cookie;
+}
+
+void log_exception(std::exception_ptr e) {
+    if (e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::error("session ended by an exception: {}", ex.what());
+        }
+    }
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, transport::shard_context& shard,
+                                  const http::handler& routes, const http::server_options& opts) {
+    log::rate_limited accept_log{1};
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acceptor.is_open() || shard.draining()) {
+                co_return;
+            }
+            // Out of file descriptors (or similar): back off briefly instead of spinning.
+            accept_log.info("accept failed: {}", ec.message());
+            asio::steady_timer pause(shard.io, std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        asio::co_spawn(shard.io, http::run_session(std::move(socket), opts, routes, shard.sessions),
+                       log_exception);
+    }
+}
+
+}  // namespace
+
+node::node(config::node_options options)
+    : options_(std::move(options)),
+      pool_(options_.shards),
+      context_{options_.transport,
+               &options_.extractors,
+               nullptr,
+               transport::token_codec(token_key(options_), random_instance()),
+               transport::connection_rate_limiter(options_.transport.max_connections_per_minute),
+               {},
+               {}} {
+    if (options_.jwt) {
+        context_.jwt = auth::jwt_verifier::create(*options_.jwt).value();
+    }
+    for (unsigned i = 0; i < pool_.size(); ++i) {
+        shards_.push_back(
+            std::make_unique<transport::shard_context>(i, pool_.context(i), context_));
+        context_.shards.push_back(shards_.back().get());
+        context_.events.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
+    }
+    publisher_ = std::make_unique<sources::http_publisher>(context_.events, options_.extractors,
+                                                           options_.transport.cors_origin);
+    for (auto& s : shards_) {
+        inbound_routes_.push_back(make_inbound_routes(*s, *publisher_));
+        admin_routes_.push_back(make_admin_routes(*s, *publisher_));
+    }
+}
+
+node::~node() {
+    pool_.stop_and_join();
+}
+
+void node::start() {
+    std::vector<asio::io_context*> contexts;
+    for (unsigned i = 0; i < pool_.size(); ++i) {
+        contexts.push_back(&pool_.context(i));
+    }
+    inbound_acceptors_ =
+        net::open_reuseport_acceptors(contexts, options_.bind_address, options_.inbound_port);
+    inbound_port_ = inbound_acceptors_.front().local_endpoint().port();
+    api_acceptors_ = net::open_reuseport_acceptors({contexts.front()}, options_.api_bind_address,
+                                                   options_.api_port);
+    api_port_ = api_acceptors_.front().local_endpoint().port();
+
+    for (unsigned i = 0; i < pool_.size(); ++i) {
+        auto& shard = *shards_[i];
+        shard.start();
+        asio::co_spawn(shard.io,
+                       accept_loop(inbound_acceptors_[i], shard, inbound_routes_[i], options_.http),
+                       log_exception);
+    }
+    asio::co_spawn(shards_[0]->io,
+                   accept_loop(api_acceptors_[0], *shards_[0], admin_routes_[0], options_.http),
+                   log_exception);
+    pool_.start();
+    log::info("rig listening on {}:{} (public) and {}:{} (internal API) with {} shard(s)",
+              options_.bind_address, inbound_port_, options_.api_bind_address, api_port_,
+              pool_.size());
+    write_ready_file();
+}
+
+void node::write_ready_file() const {
+    if (options_.ready_file.empty()) {
+        return;
+    }
+    std::ofstream f(options_.ready_file);
+    f << fmt::format("{{\"inbound_port\":{},\"api_port\":{},\"pid\":{}}}\n", inbound_port_,
+                     api_port_, static_cast<long>(::getpid()));
+}
+
+void node::stop() {
+    log::info("draining: closing listeners and connections");
+    std::vector<std::future<void>> drained;
+    for (unsigned i = 0; i < pool_.size(); ++i) {
+        auto done = std::make_shared<std::promise<void>>();
+        drained.push_back(done->get_future());
+        asio::post(pool_.context(i), [this, i, done] {
+            boost::system::error_code ignored;
+            inbound_acceptors_[i].close(ignored);
+            if (i == 0) {
+                api_acceptors_[0].close(ignored);
+            }
+            shards_[i]->drain();
+            done->set_value();
+        });
+    }
+    for (auto& f : drained) {
+        f.wait();
+    }
+    pool_.release();
+    if (!pool_.join_for(options_.drain_timeout)) {
+        log::warn("drain timeout ({} ms) reached; closing remaining connections",
+                  options_.drain_timeout.count());
+        pool_.stop_and_join();
+    }
+    log::info("stopped");
+}
+
+}  // namespace rig::app

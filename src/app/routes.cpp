@@ -1,0 +1,131 @@
+#include "app/routes.hpp"
+
+#include "admin/metrics.hpp"
+#include "http/request_parts.hpp"
+#include "http/responses.hpp"
+#include "sources/http_publisher.hpp"
+#include "transport/endpoints.hpp"
+#include "transport/node_context.hpp"
+#include "transport/shard_context.hpp"
+
+namespace rig::app {
+namespace {
+
+using result = asio::awaitable<std::optional<http::response>>;
+
+http::response method_not_allowed(std::string_view allow) {
+    auto res = http::make_error(http::status::method_not_allowed, "Method not allowed.");
+    res.set(http::field::allow, allow);
+    return res;
+}
+
+http::response ok_text() {
+    return http::make_response(http::status::ok, "OK", http::text_type);
+}
+
+// /_rig/v1/connection/{sse|ws|longpolling}/<token>/subscriptions → <token>
+std::optional<std::string_view> subscriptions_token(std::string_view path) {
+    constexpr std::string_view prefix = "/_rig/v1/connection/";
+    constexpr std::string_view suffix = "/subscriptions";
+    if (!path.starts_with(prefix) || !path.ends_with(suffix)) {
+        return std::nullopt;
+    }
+    std::string_view mid = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    const auto slash = mid.find('/');
+    if (slash == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto kind = mid.substr(0, slash);
+    const auto token = mid.substr(slash + 1);
+    if ((kind != "sse" && kind != "ws" && kind != "longpolling") || token.empty() ||
+        token.find('/') != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return token;
+}
+
+}  // namespace
+
+http::handler make_inbound_routes(transport::shard_context& shard,
+                                  const sources::http_publisher& publisher) {
+    return [&shard, &publisher](http::exchange& ex) -> result {
+        const auto& req = ex.req();
+        const std::string_view path = http::target_path(req.target());
+        const auto method = req.method();
+
+        if (path == "/_rig/v1/connection/sse") {
+            // RIG's SSE handler answers any method.
+            co_return co_await transport::sse_connect(shard, ex);
+        }
+        if (path == "/_rig/v1/connection/ws") {
+            co_return co_await transport::ws_connect(shard, ex);
+        }
+        if (path == "/_rig/v1/connection/longpolling") {
+            if (method == http::verb::get) {
+                co_return co_await transport::longpoll(shard, ex);
+            }
+            if (method == http::verb::options) {
+                co_return transport::preflight_longpoll(shard);
+            }
+            co_return method_not_allowed("GET, OPTIONS");
+        }
+        if (path == "/_rig/v1/events") {
+            if (method == http::verb::post) {
+                co_return publisher.handle(req, true);
+            }
+            if (method == http::verb::options) {
+                co_return transport::preflight_events(shard, req);
+            }
+            co_return method_not_allowed("POST, OPTIONS");
+        }
+        if (auto token = subscriptions_token(path)) {
+            if (method == http::verb::put || method == http::verb::post) {
+                co_return co_await transport::update_subscriptions(shard, ex, *token);
+            }
+            if (method == http::verb::options) {
+                co_return transport::preflight_subscriptions(shard);
+            }
+            co_return method_not_allowed("PUT, POST, OPTIONS");
+        }
+        if (path == "/_rig/health") {
+            if (method == http::verb::get || method == http::verb::head) {
+                co_return ok_text();
+            }
+            co_return method_not_allowed("GET, HEAD");
+        }
+        // RIG hands everything else to its API proxy, which answers 404 when no API matches.
+        co_return http::make_response(http::status::not_found, R"({"message":"Not Found"})",
+                                      http::json_type);
+    };
+}
+
+http::handler make_admin_routes(transport::shard_context& shard,
+                                const sources::http_publisher& publisher) {
+    return [&shard, &publisher](http::exchange& ex) -> result {
+        const auto& req = ex.req();
+        const std::string_view path = http::target_path(req.target());
+        const auto method = req.method();
+        if (path == "/health") {
+            co_return ok_text();
+        }
+        if (path == "/metrics" && (method == http::verb::get || method == http::verb::head)) {
+            std::vector<const hub::shard_stats*> stats;
+            for (auto* s : shard.node.shards) {
+                stats.push_back(&s->hub.stats());
+            }
+            co_return http::make_response(
+                http::status::ok, admin::render_metrics(shard.node.events.published(), stats),
+                "text/plain; version=0.0.4; charset=utf-8");
+        }
+        if ((path == "/v3/messages" || path == "/v2/messages")) {
+            if (method == http::verb::post) {
+                co_return publisher.handle(req, false);
+            }
+            co_return method_not_allowed("POST");
+        }
+        co_return http::make_response(http::status::not_found,
+                                      R"({"errors":{"detail":"Not found"}})", http::json_type);
+    };
+}
+
+}  // namespace rig::app

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rig::cloudevents {
+
+// One SSE message for an event, already framed as one HTTP/1.1 chunk (every SSE stream rig
+// serves is chunked), so that all recipients can be sent the very same bytes:
+//
+//   <hex size>\r\n event: <type>\n id: <id>\n data: <line>\n ... \n \r\n
+//
+// The JSON is split into one `data:` line per line of text (at CR, LF or CRLF, which JSON
+// only allows as whitespace). CR and LF are removed from type and id so a hostile value
+// cannot inject SSE fields.
+std::string encode_sse_chunk(std::string_view type, std::string_view id, std::string_view json);
+
+// `payload` framed as one HTTP/1.1 chunk.
+std::string http_chunk(std::string_view payload);
+
+// The chunk that ends a chunked body.
+inline constexpr std::string_view last_chunk = "0\r\n\r\n";
+
+}  // namespace rig::cloudevents

@@ -1,0 +1,379 @@
+#include "cloudevents/parse.hpp"
+
+#include <algorithm>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/base64url.hpp"
+#include "core/json_text.hpp"
+#include "core/utf8.hpp"
+
+namespace rig::cloudevents {
+namespace json = boost::json;
+
+std::string_view to_string(spec_version v) {
+    switch (v) {
+        case spec_version::v0_1:
+            return "0.1";
+        case spec_version::v0_2:
+            return "0.2";
+        case spec_version::v0_3:
+            return "0.3";
+        case spec_version::v1_0:
+            return "1.0";
+    }
+    return "?";
+}
+
+namespace {
+
+// Where each version keeps the attributes rig itself reads.
+struct version_keys {
+    spec_version version;
+    std::string_view type;
+    std::string_view id;
+    std::string_view time;
+    bool source_required;
+};
+
+constexpr version_keys keys_0_1{spec_version::v0_1, "eventType", "eventID", "eventTime", false};
+constexpr version_keys keys_0_2{spec_version::v0_2, "type", "id", "time", false};
+constexpr version_keys keys_0_3{spec_version::v0_3, "type", "id", "time", true};
+constexpr version_keys keys_1_0{spec_version::v1_0, "type", "id", "time", true};
+
+std::optional<version_keys> keys_for_specversion(std::string_view v) {
+    if (v == "0.2") {
+        return keys_0_2;
+    }
+    if (v == "0.3") {
+        return keys_0_3;
+    }
+    if (v == "1.0") {
+        return keys_1_0;
+    }
+    return std::nullopt;
+}
+
+core::error not_a_cloud_event(std::string reason) {
+    return core::bad_request(std::move(reason));
+}
+
+std::string fmt_missing(std::string_view attribute) {
+    return "missing or invalid attribute \"" + std::string(attribute) + "\"";
+}
+
+std::string_view trim(std::string_view s) {
+    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (!s.empty() && is_space(s.front())) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && is_space(s.back())) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// The text form of an id. 0.1 and 0.2 events may carry any scalar there (RIG accepts that);
+// later versions require a string.
+std::optional<std::string> id_text(const json::value& v, bool scalar_allowed) {
+    if (v.is_string()) {
+        if (v.get_string().empty()) {
+            return std::nullopt;
+        }
+        return std::string(v.get_string());
+    }
+    if (scalar_allowed && (v.is_number() || v.is_bool())) {
+        return json::serialize(v);
+    }
+    return std::nullopt;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// CloudEvents 1.0 HTTP binding: header values are percent-encoded outside printable ASCII.
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// RIG's rule for 0.1/0.2 extension headers: a value that parses as JSON is used decoded.
+json::value decode_extension(std::string_view raw) {
+    json::error_code ec;
+    json::value v = json::parse(raw, ec);
+    if (ec) {
+        return json::string(raw);
+    }
+    return v;
+}
+
+bool is_json_media_type(std::string_view mt) {
+    return mt == "application/json" || mt == "text/json" ||
+           (mt.size() > 5 && mt.substr(mt.size() - 5) == "+json");
+}
+
+}  // namespace
+
+std::string media_type(std::string_view content_type) {
+    auto semi = content_type.find(';');
+    return lower(trim(content_type.substr(0, semi)));
+}
+
+core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339) {
+    const std::string_view text = trim(body);
+    json::error_code ec;
+    json::value doc = json::parse(text, ec);
+    if (ec) {
+        return not_a_cloud_event("invalid JSON: " + ec.message());
+    }
+    if (!doc.is_object()) {
+        return not_a_cloud_event("expected a JSON object");
+    }
+    const json::object& obj = doc.get_object();
+
+    std::optional<version_keys> keys;
+    if (const auto* sv = obj.if_contains("specversion")) {
+        if (!sv->is_string()) {
+            return not_a_cloud_event("specversion must be a string");
+        }
+        keys = keys_for_specversion(sv->get_string());
+        if (!keys) {
+            return not_a_cloud_event("unsupported specversion " + json::serialize(*sv) +
+                                     " (supported: 0.2, 0.3, 1.0)");
+        }
+    } else if (const auto* cv = obj.if_contains("cloudEventsVersion")) {
+        if (!cv->is_string() || cv->get_string() != "0.1") {
+            return not_a_cloud_event("unsupported cloudEventsVersion " + json::serialize(*cv) +
+                                     " (supported: 0.1)");
+        }
+        keys = keys_0_1;
+    } else {
+        return not_a_cloud_event("missing specversion (or cloudEventsVersion for 0.1)");
+    }
+
+    cloud_event ev;
+    ev.version = keys->version;
+    const bool legacy = ev.version == spec_version::v0_1 || ev.version == spec_version::v0_2;
+
+    const auto* type = obj.if_contains(keys->type);
+    if (type == nullptr || !type->is_string() || type->get_string().empty()) {
+        return not_a_cloud_event(fmt_missing(keys->type));
+    }
+    ev.type = std::string(type->get_string());
+
+    const auto* id = obj.if_contains(keys->id);
+    std::optional<std::string> id_str = id ? id_text(*id, legacy) : std::nullopt;
+    if (!id_str) {
+        return not_a_cloud_event(fmt_missing(keys->id));
+    }
+    ev.id = std::move(*id_str);
+
+    if (keys->source_required) {
+        const auto* source = obj.if_contains("source");
+        if (source == nullptr || !source->is_string() || source->get_string().empty()) {
+            return not_a_cloud_event(fmt_missing("source"));
+        }
+    }
+
+    if (obj.contains(keys->time)) {
+        ev.json = std::string(text);
+    } else {
+        // Insert the time attribute right after the opening brace: the object has at least
+        // its type and id, so a comma after the new member keeps the text valid, and every
+        // other byte of the original stays as it was.
+        ev.json.reserve(text.size() + now_rfc3339.size() + keys->time.size() + 8);
+        ev.json += "{\"";
+        ev.json += keys->time;
+        ev.json += "\":\"";
+        ev.json += now_rfc3339;
+        ev.json += "\",";
+        ev.json += text.substr(1);
+        doc.get_object().emplace(keys->time, json::string(now_rfc3339));
+    }
+    ev.document = std::move(doc);
+    return ev;
+}
+
+core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
+                                       std::string_view content_type, std::string_view body,
+                                       std::string_view now_rfc3339) {
+    std::vector<std::string_view> specversions;
+    std::vector<std::string_view> legacy_versions;
+    for (const auto& h : headers) {
+        if (h.name == "specversion") {
+            specversions.push_back(trim(h.value));
+        } else if (h.name == "cloudeventsversion") {
+            legacy_versions.push_back(trim(h.value));
+        }
+    }
+    spec_version version{};
+    if (specversions.size() == 1 && keys_for_specversion(specversions[0])) {
+        version = keys_for_specversion(specversions[0])->version;
+    } else if (specversions.empty() && legacy_versions.size() == 1 && legacy_versions[0] == "0.1") {
+        version = spec_version::v0_1;
+    } else {
+        std::string seen = "[";
+        for (std::size_t i = 0; i < specversions.size(); ++i) {
+            seen += (i ? ", " : "") + core::json_quote(specversions[i]);
+        }
+        seen += "]";
+        return core::bad_request(
+            "Your request looks like it's using the CloudEvents binary content mode, but the "
+            "ce-specversion header is " +
+            seen + " instead of one of [\"0.2\", \"0.3\", \"1.0\"].");
+    }
+
+    // std::map: attributes serialise sorted by name, as RIG does.
+    std::map<std::string, json::value> attrs;
+    json::object extensions;
+    for (const auto& h : headers) {
+        const std::string name(h.name);
+        switch (version) {
+            case spec_version::v0_1: {
+                static const std::map<std::string, std::string, std::less<>> known{
+                    {"cloudeventsversion", "cloudEventsVersion"},
+                    {"eventtype", "eventType"},
+                    {"eventtypeversion", "eventTypeVersion"},
+                    {"source", "source"},
+                    {"eventid", "eventID"},
+                    {"eventtime", "eventTime"},
+                    {"schemaurl", "schemaURL"}};
+                if (auto it = known.find(name); it != known.end()) {
+                    attrs[it->second] = json::string(trim(h.value));
+                } else {
+                    std::string_view ext = h.name;
+                    if (ext.starts_with("x-")) {
+                        ext.remove_prefix(2);
+                    }
+                    extensions[ext] = decode_extension(trim(h.value));
+                }
+                break;
+            }
+            case spec_version::v0_2: {
+                static const char* const plain[] = {"specversion", "type", "source",
+                                                    "id",          "time", "schemaurl"};
+                if (std::find(std::begin(plain), std::end(plain), name) != std::end(plain)) {
+                    attrs[name] = json::string(trim(h.value));
+                } else {
+                    attrs[name] = decode_extension(trim(h.value));
+                }
+                break;
+            }
+            case spec_version::v0_3:
+            case spec_version::v1_0:
+                attrs[name] = json::string(percent_decode(trim(h.value)));
+                break;
+        }
+    }
+    if (!extensions.empty()) {
+        attrs["extensions"] = std::move(extensions);
+    }
+
+    const std::string mt = media_type(content_type);
+    const char* ct_attr = version == spec_version::v0_1   ? "contentType"
+                          : version == spec_version::v0_2 ? "contenttype"
+                                                          : "datacontenttype";
+    if (!body.empty()) {
+        if (is_json_media_type(mt)) {
+            json::error_code ec;
+            json::value data = json::parse(body, ec);
+            if (ec) {
+                return core::bad_request("The binary-mode request body is not valid JSON: " +
+                                         ec.message());
+            }
+            attrs["data"] = std::move(data);
+        } else if (core::is_valid_utf8(body)) {
+            attrs["data"] = json::string(body);
+        } else if (version == spec_version::v1_0) {
+            attrs["data_base64"] = json::string(core::base64_encode(body));
+        } else if (version == spec_version::v0_3) {
+            attrs["datacontentencoding"] = "base64";
+            attrs["data"] = json::string(core::base64_encode(body));
+        } else {
+            return core::bad_request(
+                "The binary-mode request body must be UTF-8 text for CloudEvents " +
+                std::string(to_string(version)) + "; use 1.0 for binary data.");
+        }
+    }
+    // RIG leaves contenttype out for JSON bodies of 0.2 events; every other version records
+    // the media type the body came with.
+    if (!content_type.empty() && !(version == spec_version::v0_2 && mt == "application/json")) {
+        attrs[ct_attr] = json::string(trim(content_type));
+    }
+
+    json::object obj;
+    obj.reserve(attrs.size());
+    for (auto& [k, v] : attrs) {
+        obj.emplace(k, std::move(v));
+    }
+    auto parsed = parse_structured(json::serialize(obj), now_rfc3339);
+    if (!parsed) {
+        return core::bad_request(
+            "Your request looks like it's using the CloudEvents binary content mode but can't "
+            "be parsed (" +
+            parsed.error().message + ").");
+    }
+    return parsed;
+}
+
+core::result<cloud_event> parse_http(std::span<const attribute_header> ce_headers,
+                                     std::string_view content_type, std::string_view body,
+                                     std::string_view now_rfc3339) {
+    const std::string mt = media_type(content_type);
+    if (mt.starts_with("application/cloudevents-batch")) {
+        return core::error{core::condition::unsupported_media_type,
+                           "The batched CloudEvents HTTP transport binding mode is currently "
+                           "not supported."};
+    }
+    const bool has_version_header =
+        std::any_of(ce_headers.begin(), ce_headers.end(), [](const attribute_header& h) {
+            return h.name == "specversion" || h.name == "cloudeventsversion";
+        });
+    bool structured = false;
+    if (mt.starts_with("application/cloudevents")) {
+        if (mt != "application/cloudevents" && mt != "application/cloudevents+json") {
+            return core::error{core::condition::unsupported_media_type,
+                               "The given content-type " + core::json_quote(mt) +
+                                   " is currently not supported for structured mode."};
+        }
+        structured = true;
+    } else if (mt == "application/json" && !has_version_header) {
+        structured = true;
+    } else if (content_type.empty() && !has_version_header) {
+        return core::error{core::condition::unsupported_media_type,
+                           "Missing Content-Type header: use application/cloudevents+json or "
+                           "application/json for structured mode, or ce-* headers for binary "
+                           "mode."};
+    }
+    if (!structured) {
+        return parse_binary(ce_headers, content_type, body, now_rfc3339);
+    }
+    auto parsed = parse_structured(body, now_rfc3339);
+    if (!parsed) {
+        return core::bad_request("The request body does not look like a CloudEvent: " +
+                                 parsed.error().message);
+    }
+    return parsed;
+}
+
+}  // namespace rig::cloudevents

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "cloudevents/cloud_event.hpp"
+#include "core/error.hpp"
+
+namespace rig::cloudevents {
+
+// Parses one event in structured mode: a JSON object carrying its context attributes
+// (CloudEvents 0.1 `cloudEventsVersion`, or `specversion` 0.2, 0.3 or 1.0).
+// Required: type and id for every version, and source for 0.3/1.0. Unknown attributes are
+// kept. When the time attribute (`eventTime` in 0.1, else `time`) is missing it is stamped
+// with `now_rfc3339` by inserting it at the front of the original text.
+core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339);
+
+// One `ce-…` request header of a binary-mode request: name lowercased, without the prefix.
+struct attribute_header {
+    std::string_view name;
+    std::string_view value;
+};
+
+// Builds an event from a binary-mode request: context attributes from `ce-*` headers, data
+// from the body (JSON-decoded for JSON media types, else a string, or data_base64 for 1.0
+// bodies that are not UTF-8). The serialised event then passes the structured checks.
+core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
+                                       std::string_view content_type, std::string_view body,
+                                       std::string_view now_rfc3339);
+
+// Chooses the content mode of an HTTP submission as RIG does (spec §2.12) and parses it.
+// `content_type` is the raw header value (empty when absent).
+core::result<cloud_event> parse_http(std::span<const attribute_header> ce_headers,
+                                     std::string_view content_type, std::string_view body,
+                                     std::string_view now_rfc3339);
+
+// The media type of a Content-Type value: lowercased, parameters and whitespace removed.
+std::string media_type(std::string_view content_type);
+
+}  // namespace rig::cloudevents

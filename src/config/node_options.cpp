@@ -1,0 +1,194 @@
+#include "config/node_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace rig::config {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) {
+        return {};
+    }
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+core::error bad(const char* name, const std::string& what, const std::string& value) {
+    return core::bad_request(std::string(name) + ": " + what + ", got \"" + value + "\"");
+}
+
+// Reads an unsigned integer setting into `out` if the variable is set and non-empty.
+template <class T>
+std::optional<core::error> read_uint(const env_lookup& env, const char* name, T& out, uint64_t min,
+                                     uint64_t max, const char* what) {
+    const auto raw = env(name);
+    if (!raw || trim(*raw).empty()) {
+        return std::nullopt;
+    }
+    const std::string v = trim(*raw);
+    uint64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size() || n < min || n > max) {
+        return bad(name, what, *raw);
+    }
+    out = static_cast<T>(n);
+    return std::nullopt;
+}
+
+std::optional<core::error> read_ms(const env_lookup& env, const char* name,
+                                   std::chrono::milliseconds& out, uint64_t min_ms) {
+    uint64_t ms = static_cast<uint64_t>(out.count());
+    if (auto e = read_uint(env, name, ms, min_ms, 365ULL * 24 * 3600 * 1000,
+                           "expected a duration in milliseconds")) {
+        return e;
+    }
+    out = std::chrono::milliseconds(ms);
+    return std::nullopt;
+}
+
+}  // namespace
+
+core::result<node_options> load(const env_lookup& env) {
+    node_options o;
+    o.shards = std::max(1u, std::thread::hardware_concurrency());
+
+#define RIG_TRY(expr)               \
+    if (auto err_ = (expr); err_) { \
+        return std::move(*err_);    \
+    }
+
+    RIG_TRY(read_uint(env, "INBOUND_PORT", o.inbound_port, 0, 65535,
+                      "expected a port number (0-65535)"));
+    RIG_TRY(
+        read_uint(env, "API_HTTP_PORT", o.api_port, 0, 65535, "expected a port number (0-65535)"));
+    RIG_TRY(read_uint(env, "RIG_SHARDS", o.shards, 1, 256, "expected a shard count (1-256)"));
+    RIG_TRY(read_uint(env, "MAX_CONNECTIONS_PER_MINUTE", o.transport.max_connections_per_minute, 0,
+                      UINT32_MAX, "expected a non-negative integer"));
+    RIG_TRY(read_uint(env, "RIG_MAX_BODY_BYTES", o.http.max_body_bytes, 1, 1ULL << 32,
+                      "expected a size in bytes"));
+    RIG_TRY(read_uint(env, "RIG_MAX_HEADER_BYTES", o.http.max_header_bytes, 1024, 1 << 20,
+                      "expected a size in bytes (1024-1048576)"));
+    RIG_TRY(read_uint(env, "RIG_MAX_QUEUE_BYTES", o.transport.max_queue_bytes, 1024, 1ULL << 32,
+                      "expected a size in bytes (at least 1024)"));
+    RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", o.transport.max_subscriptions, 1,
+                      1'000'000, "expected a count (1-1000000)"));
+    RIG_TRY(read_uint(env, "RIG_LONGPOLL_BUFFER", o.transport.longpoll_buffer, 1, 100'000,
+                      "expected an event count (1-100000)"));
+    RIG_TRY(read_ms(env, "RIG_HEARTBEAT_INTERVAL_MS", o.transport.heartbeat_interval, 100));
+    RIG_TRY(read_ms(env, "RIG_LONGPOLL_HOLD_MS", o.transport.longpoll_hold, 0));
+    RIG_TRY(read_ms(env, "RIG_LONGPOLL_SESSION_TTL_MS", o.transport.longpoll_session_ttl, 1000));
+    RIG_TRY(read_ms(env, "RIG_HTTP_IDLE_TIMEOUT_MS", o.http.idle_timeout, 100));
+    RIG_TRY(read_ms(env, "RIG_DRAIN_TIMEOUT_MS", o.drain_timeout, 0));
+#undef RIG_TRY
+
+    if (auto v = env("RIG_BIND_ADDRESS"); v && !trim(*v).empty()) {
+        o.bind_address = trim(*v);
+    }
+    if (auto v = env("RIG_API_BIND_ADDRESS"); v && !trim(*v).empty()) {
+        o.api_bind_address = trim(*v);
+    }
+    if (auto v = env("CORS"); v && !v->empty()) {
+        if (v->find_first_of("\r\n") != std::string::npos) {
+            return bad("CORS", "expected a header value without line breaks", *v);
+        }
+        o.transport.cors_origin = trim(*v);
+    }
+    if (auto v = env("LOG_LEVEL"); v && !trim(*v).empty()) {
+        const std::string l = lower(trim(*v));
+        if (l == "debug") {
+            o.log_level = log::level::debug;
+        } else if (l == "info") {
+            o.log_level = log::level::info;
+        } else if (l == "warn" || l == "warning") {
+            o.log_level = log::level::warn;
+        } else if (l == "error") {
+            o.log_level = log::level::error;
+        } else {
+            return bad("LOG_LEVEL", "expected debug, info, warn or error", *v);
+        }
+    }
+    if (auto v = env("NODE_COOKIE"); v && !v->empty()) {
+        o.node_cookie = *v;
+    }
+    if (auto v = env("RIG_READY_FILE"); v && !v->empty()) {
+        o.ready_file = *v;
+    }
+
+    if (auto v = env("EXTRACTORS"); v && !trim(*v).empty()) {
+        std::string text = trim(*v);
+        if (text.front() != '{') {
+            std::ifstream f(text);
+            if (!f) {
+                return bad("EXTRACTORS", "expected JSON or the path of a readable JSON file", *v);
+            }
+            std::stringstream ss;
+            ss << f.rdbuf();
+            text = ss.str();
+        }
+        auto ex = subscription::extractors::parse(text);
+        if (!ex) {
+            return core::bad_request("EXTRACTORS: " + ex.error().message);
+        }
+        o.extractors = std::move(*ex);
+    }
+
+    const auto key = env("JWT_SECRET_KEY");
+    const auto alg = env("JWT_ALG");
+    auth::jwt_options j;
+    if (alg && !trim(*alg).empty()) {
+        j.algorithm = trim(*alg);
+    }
+    if (key && !key->empty()) {
+        j.key = *key;
+        // Accept PEM keys given on one line with literal "\n" (common in env files).
+        if (j.key.find("-----BEGIN") != std::string::npos &&
+            j.key.find('\n') == std::string::npos) {
+            std::string fixed;
+            for (std::size_t i = 0; i < j.key.size(); ++i) {
+                if (j.key[i] == '\\' && i + 1 < j.key.size() && j.key[i + 1] == 'n') {
+                    fixed += '\n';
+                    ++i;
+                } else {
+                    fixed += j.key[i];
+                }
+            }
+            j.key = std::move(fixed);
+        }
+    }
+    // Validate the algorithm on its own first, so that the error names the right variable.
+    if (auto probe = auth::jwt_verifier::create({j.algorithm, "probe", {}});
+        !probe && probe.error().message.starts_with("unsupported")) {
+        return bad("JWT_ALG", probe.error().message, j.algorithm);
+    }
+    if (!j.key.empty()) {
+        if (auto verifier = auth::jwt_verifier::create(j); !verifier) {
+            return core::bad_request("JWT_SECRET_KEY: " + verifier.error().message + " for " +
+                                     j.algorithm);
+        }
+        o.jwt = std::move(j);
+    }
+    return o;
+}
+
+core::result<node_options> load_from_env() {
+    return load([](const char* name) -> std::optional<std::string> {
+        if (const char* v = std::getenv(name)) {
+            return std::string(v);
+        }
+        return std::nullopt;
+    });
+}
+
+}  // namespace rig::config

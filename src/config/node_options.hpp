@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "auth/jwt_verifier.hpp"
+#include "core/log.hpp"
+#include "http/server_options.hpp"
+#include "subscription/extractors.hpp"
+#include "transport/transport_options.hpp"
+
+namespace rig::config {
+
+// Everything a node is configured with, validated. Built from the environment once at
+// start-up (load_from_env); nothing below app reads the environment itself.
+struct node_options {
+    std::string bind_address = "0.0.0.0";             // RIG_BIND_ADDRESS (public listener)
+    uint16_t inbound_port = 4000;                     // INBOUND_PORT
+    std::string api_bind_address = "0.0.0.0";         // RIG_API_BIND_ADDRESS (internal API)
+    uint16_t api_port = 4010;                         // API_HTTP_PORT
+    unsigned shards = 1;                              // RIG_SHARDS (default: number of cores)
+    log::level log_level = log::level::info;          // LOG_LEVEL
+    std::chrono::milliseconds drain_timeout{10'000};  // RIG_DRAIN_TIMEOUT_MS
+    std::string node_cookie;                          // NODE_COOKIE: connection-token key material
+    std::string ready_file;                           // RIG_READY_FILE: ports written here when up
+    std::optional<auth::jwt_options> jwt;             // JWT_SECRET_KEY + JWT_ALG, when a key is set
+    subscription::extractors extractors;              // EXTRACTORS
+    http::server_options http;
+    transport::transport_options transport;
+};
+
+using env_lookup = std::function<std::optional<std::string>(const char* name)>;
+
+// Reads and validates every setting. The error names the variable and what is wrong with it,
+// in one line, e.g. `INBOUND_PORT: expected a port number (0-65535), got "x"`.
+core::result<node_options> load(const env_lookup& env);
+
+// load() over the process environment.
+core::result<node_options> load_from_env();
+
+}  // namespace rig::config

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "http/message.hpp"
+
+namespace rig::http {
+
+inline constexpr std::string_view json_type = "application/json; charset=utf-8";
+inline constexpr std::string_view text_type = "text/plain; charset=utf-8";
+
+// The one mapping from a failure condition to an HTTP status.
+status to_status(core::condition c);
+
+// A response with a body of the given media type (Content-Length set on write).
+response make_response(status s, std::string body, std::string_view content_type);
+
+// A response with no body.
+response make_empty(status s);
+
+// {"error": message} with the status of `e.cond`.
+response make_error(const core::error& e);
+response make_error(status s, std::string_view message);
+
+}  // namespace rig::http

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <span>
+
+#include "hub/published_event.hpp"
+#include "hub/shard_stats.hpp"
+#include "hub/subscriber.hpp"
+#include "subscription/subscription_index.hpp"
+
+namespace rig::hub {
+
+// The delivery side of one shard: its subscription index and counters.
+//
+// @par Thread safety
+// Owned by one shard and used only from that shard's thread.
+class shard_hub {
+public:
+    // Queues the event on every matching subscriber of this shard (each at most once).
+    void deliver(const event_ptr& event) {
+        shard_stats::add(stats_.events_published);
+        uint64_t n = 0;
+        index_.match(event->type, event->fields(), [&](subscription::index_member& m) {
+            static_cast<subscriber&>(m).deliver(event);
+            ++n;
+        });
+        shard_stats::add(stats_.deliveries, n);
+    }
+
+    void set_subscriptions(subscriber& s, std::span<const subscription::subscription> subs) {
+        index_.set(s, subs);
+        stats_.subscriptions.store(static_cast<int64_t>(index_.member_entries()),
+                                   std::memory_order_relaxed);
+    }
+    void remove(subscriber& s) {
+        index_.clear(s);
+        stats_.subscriptions.store(static_cast<int64_t>(index_.member_entries()),
+                                   std::memory_order_relaxed);
+    }
+
+    shard_stats& stats() { return stats_; }
+    const subscription::subscription_index& index() const { return index_; }
+
+private:
+    subscription::subscription_index index_;
+    shard_stats stats_;
+};
+
+}  // namespace rig::hub

@@ -1,0 +1,29 @@
+#include "net/listener.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/socket_base.hpp>
+
+namespace rig::net {
+
+std::vector<tcp::acceptor> open_reuseport_acceptors(
+    const std::vector<boost::asio::io_context*>& contexts, const std::string& address,
+    uint16_t port) {
+    using reuse_port = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+    std::vector<tcp::acceptor> out;
+    tcp::endpoint ep(boost::asio::ip::make_address(address), port);
+    for (auto* io : contexts) {
+        tcp::acceptor a(*io);
+        a.open(ep.protocol());
+        a.set_option(boost::asio::socket_base::reuse_address(true));
+        a.set_option(reuse_port(true));
+        a.bind(ep);
+        a.listen(4096);
+        // Later acceptors join the port the first one got.
+        ep = a.local_endpoint();
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+}  // namespace rig::net

@@ -1,0 +1,115 @@
+#include "subscription/extractors.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <set>
+
+namespace rig::subscription {
+namespace json = boost::json;
+
+int type_extractors::find(std::string_view name) const {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (fields[i].name == name) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+std::optional<scalar> scalar_at(const json::value& doc, std::string_view pointer) {
+    json::error_code ec;
+    const json::value* v = doc.find_pointer(json::string_view(pointer.data(), pointer.size()), ec);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    return scalar::from_json(*v);
+}
+
+namespace {
+
+core::error invalid(std::string_view type, std::string_view field, std::string_view what) {
+    return core::bad_request("event type \"" + std::string(type) + "\", field \"" +
+                             std::string(field) + "\": " + std::string(what));
+}
+
+bool is_pointer(const json::value& v) {
+    return v.is_string() && !v.get_string().empty() && v.get_string().front() == '/';
+}
+
+}  // namespace
+
+core::result<extractors> extractors::parse(std::string_view json_text) {
+    json::error_code ec;
+    json::value doc = json::parse(json_text, ec);
+    if (ec) {
+        return core::bad_request("not valid JSON: " + ec.message());
+    }
+    if (!doc.is_object()) {
+        return core::bad_request("expected a JSON object of event types");
+    }
+    extractors out;
+    for (const auto& [type, fields_value] : doc.get_object()) {
+        if (!fields_value.is_object()) {
+            return core::bad_request("event type \"" + std::string(type) +
+                                     "\": expected an object of fields");
+        }
+        type_extractors te;
+        std::set<uint64_t> indices;
+        for (const auto& [name, spec] : fields_value.get_object()) {
+            if (!spec.is_object()) {
+                return invalid(type, name, "expected an object");
+            }
+            const auto& o = spec.get_object();
+            extractor_field f;
+            f.name = std::string(name);
+            const auto* idx = o.if_contains("stable_field_index");
+            if (idx == nullptr ||
+                !(idx->is_uint64() || (idx->is_int64() && idx->get_int64() >= 0))) {
+                return invalid(type, name, "stable_field_index must be a non-negative integer");
+            }
+            f.stable_field_index = idx->to_number<uint64_t>();
+            if (!indices.insert(f.stable_field_index).second) {
+                return invalid(type, name, "stable_field_index is not unique within the type");
+            }
+            const auto* ev = o.if_contains("event");
+            const json::value* ev_ptr =
+                (ev && ev->is_object()) ? ev->get_object().if_contains("json_pointer") : nullptr;
+            if (ev_ptr == nullptr || !is_pointer(*ev_ptr)) {
+                return invalid(type, name,
+                               "event.json_pointer must be a JSON pointer such as \"/data/name\"");
+            }
+            f.event_pointer = std::string(ev_ptr->get_string());
+            if (const auto* jwt = o.if_contains("jwt")) {
+                const json::value* jp =
+                    jwt->is_object() ? jwt->get_object().if_contains("json_pointer") : nullptr;
+                if (jp == nullptr || !is_pointer(*jp)) {
+                    return invalid(type, name, "jwt.json_pointer must be a JSON pointer");
+                }
+                f.jwt_pointer = std::string(jp->get_string());
+            }
+            te.fields.push_back(std::move(f));
+        }
+        std::sort(te.fields.begin(), te.fields.end(), [](const auto& a, const auto& b) {
+            return a.stable_field_index < b.stable_field_index;
+        });
+        out.types_.emplace(std::string(type), std::move(te));
+    }
+    return out;
+}
+
+const type_extractors* extractors::for_type(std::string_view event_type) const {
+    auto it = types_.find(event_type);
+    return it == types_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::optional<scalar>> extractors::extract(const type_extractors& type,
+                                                       const json::value& event) {
+    std::vector<std::optional<scalar>> values;
+    values.reserve(type.fields.size());
+    for (const auto& f : type.fields) {
+        values.push_back(scalar_at(event, f.event_pointer));
+    }
+    return values;
+}
+
+}  // namespace rig::subscription

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "subscription/scalar.hpp"
+
+namespace rig::subscription {
+
+// One field of an event type in the EXTRACTORS configuration (spec §4.4): where its value
+// sits in an event (`event.json_pointer`) and, optionally, in a JWT's claims
+// (`jwt.json_pointer`, for subscriptions inferred from the token).
+struct extractor_field {
+    std::string name;
+    uint64_t stable_field_index = 0;
+    std::string event_pointer;
+    std::optional<std::string> jwt_pointer;
+};
+
+// The fields declared for one event type, ordered by stable_field_index.
+struct type_extractors {
+    std::vector<extractor_field> fields;
+
+    // Position of the field called `name` in `fields`, or -1 when the type has no such field.
+    int find(std::string_view name) const;
+};
+
+// The values an event carries for the fields of its type, extracted once per event.
+// values[i] belongs to extractor->fields[i]; an absent value means the event has no scalar
+// there (missing, null, object or array).
+struct event_fields {
+    const type_extractors* extractor = nullptr;
+    std::span<const std::optional<scalar>> values;
+};
+
+// The parsed EXTRACTORS configuration. Immutable after start-up and shared by all shards.
+class extractors {
+public:
+    extractors() = default;
+
+    // Parses and validates the configuration text. Errors name the event type and field.
+    static core::result<extractors> parse(std::string_view json_text);
+
+    // The fields declared for `event_type`, or nullptr.
+    const type_extractors* for_type(std::string_view event_type) const;
+
+    // Evaluates the type's event pointers against an event document.
+    static std::vector<std::optional<scalar>> extract(const type_extractors& type,
+                                                      const boost::json::value& event);
+
+    const std::map<std::string, type_extractors, std::less<>>& types() const { return types_; }
+
+private:
+    std::map<std::string, type_extractors, std::less<>> types_;
+};
+
+// The scalar at RFC 6901 pointer `pointer` in `doc`, if any.
+std::optional<scalar> scalar_at(const boost::json::value& doc, std::string_view pointer);
+
+}  // namespace rig::subscription

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace rig::subscription {
+
+// A JSON scalar that constraints compare: string, number or boolean. Null, objects and
+// arrays are not scalars: an event field holding one of them matches no constraint on it.
+//
+// Equality follows RIG (Erlang ==): numbers compare by value across integer and float
+// (1 == 1.0), strings compare exactly, and values of different kinds are never equal
+// ("30" != 30, true != 1).
+class scalar {
+public:
+    static std::optional<scalar> from_json(const boost::json::value& v);
+
+    friend bool operator==(const scalar& a, const scalar& b);
+
+private:
+    explicit scalar(std::variant<bool, int64_t, double, std::string> v) : v_(std::move(v)) {}
+
+    std::variant<bool, int64_t, double, std::string> v_;
+};
+
+}  // namespace rig::subscription

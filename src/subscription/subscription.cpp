@@ -1,0 +1,160 @@
+#include "subscription/subscription.hpp"
+
+#include <algorithm>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace rig::subscription {
+namespace json = boost::json;
+
+bool conjunction::matches(const event_fields& event) const {
+    for (const auto& c : all_of) {
+        const int idx = event.extractor ? event.extractor->find(c.field) : -1;
+        if (idx < 0) {
+            continue;
+        }
+        const auto& have = event.values[static_cast<std::size_t>(idx)];
+        if (!have || !c.value || !(*have == *c.value)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool subscription::matches(const event_fields& event) const {
+    if (one_of.empty()) {
+        return true;
+    }
+    return std::any_of(one_of.begin(), one_of.end(),
+                       [&](const conjunction& c) { return c.matches(event); });
+}
+
+std::string parse_failure::describe() const {
+    return "invalid subscription: " + reason + " when parsing " + element;
+}
+
+std::optional<subscription> parse_subscription(const json::value& v, parse_failure& err) {
+    const auto fail = [&](std::string reason) -> std::optional<subscription> {
+        err.reason = std::move(reason);
+        err.element = json::serialize(v);
+        return std::nullopt;
+    };
+    if (!v.is_object()) {
+        return fail("not a map");
+    }
+    const auto& o = v.get_object();
+    const json::value* type = o.if_contains("eventType");
+    if (type == nullptr) {
+        type = o.if_contains("event_type");
+    }
+    if (type == nullptr) {
+        return fail("event-type not found");
+    }
+    if (!type->is_string() || type->get_string().empty()) {
+        return fail("event-type empty");
+    }
+    subscription s;
+    s.event_type = std::string(type->get_string());
+    if (s.event_type == ".*") {
+        return fail("event-type wildcard needs a prefix");
+    }
+
+    const json::value* constraints = nullptr;
+    for (const char* key : {"oneOf", "one_of", "constraints"}) {
+        if ((constraints = o.if_contains(key)) != nullptr) {
+            break;
+        }
+    }
+    if (constraints != nullptr && !constraints->is_null()) {
+        if (!constraints->is_array()) {
+            return fail("constraints expected to be a list of disjunctive clauses");
+        }
+        for (const auto& clause : constraints->get_array()) {
+            if (!clause.is_object()) {
+                return fail(
+                    "a disjunctive clause expected to be a conjunction represented by a map");
+            }
+            conjunction conj;
+            for (const auto& [field, value] : clause.get_object()) {
+                if (field.empty()) {
+                    return fail(
+                        "conjunctive clauses expected to be a map with nonempty strings as keys");
+                }
+                conj.all_of.push_back({std::string(field), scalar::from_json(value)});
+            }
+            s.one_of.push_back(std::move(conj));
+        }
+        s.one_of_json = constraints->get_array();
+    }
+    return s;
+}
+
+std::optional<std::vector<subscription>> parse_subscription_list(const json::value& v,
+                                                                 parse_failure& err) {
+    if (!v.is_array()) {
+        err.reason = "subscriptions is expected to be a JSON encoded list";
+        err.element = json::serialize(v);
+        return std::nullopt;
+    }
+    std::vector<subscription> out;
+    out.reserve(v.get_array().size());
+    for (const auto& e : v.get_array()) {
+        auto s = parse_subscription(e, err);
+        if (!s) {
+            return std::nullopt;
+        }
+        out.push_back(std::move(*s));
+    }
+    return out;
+}
+
+void merge_unique(std::vector<subscription>& into, std::vector<subscription> more) {
+    for (auto& s : more) {
+        if (std::find(into.begin(), into.end(), s) == into.end()) {
+            into.push_back(std::move(s));
+        }
+    }
+}
+
+std::vector<subscription> infer_from_claims(const extractors& ex, const json::value& claims) {
+    std::vector<subscription> out;
+    for (const auto& [type, te] : ex.types()) {
+        json::object clause;
+        conjunction conj;
+        for (const auto& f : te.fields) {
+            if (!f.jwt_pointer) {
+                continue;
+            }
+            json::error_code ec;
+            const json::value* v = claims.find_pointer(*f.jwt_pointer, ec);
+            if (v == nullptr) {
+                continue;
+            }
+            clause[f.name] = *v;
+            conj.all_of.push_back({f.name, scalar::from_json(*v)});
+        }
+        if (conj.all_of.empty()) {
+            continue;
+        }
+        subscription s;
+        s.event_type = type;
+        s.one_of.push_back(std::move(conj));
+        s.one_of_json.push_back(std::move(clause));
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+json::array to_json(const std::vector<subscription>& subs) {
+    json::array out;
+    out.reserve(subs.size());
+    for (const auto& s : subs) {
+        json::object o;
+        o["eventType"] = s.event_type;
+        o["oneOf"] = s.one_of_json;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+}  // namespace rig::subscription

@@ -1,0 +1,89 @@
+#include "transport/connect_request.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "http/request_parts.hpp"
+#include "transport/node_context.hpp"
+
+namespace rig::transport {
+namespace json = boost::json;
+
+connect_params read_connect_params(const http::request& req) {
+    connect_params p;
+    if (auto v = http::query_param(req.target(), "jwt"); v && !v->empty()) {
+        p.jwt = std::move(v);
+    }
+    if (auto v = http::query_param(req.target(), "subscriptions"); v && !v->empty()) {
+        p.subscriptions = std::move(v);
+    }
+    return p;
+}
+
+connect_result resolve_connect(const node_context& node, const connect_params& params,
+                               connect_flavor flavor) {
+    connect_result out;
+    const auto fail = [&](std::string message, bool not_json = false) {
+        out.failure = connect_failure{core::bad_request(std::move(message)), not_json};
+        return out;
+    };
+
+    std::optional<json::value> manual;
+    if (params.subscriptions) {
+        json::error_code ec;
+        json::value v = json::parse(*params.subscriptions, ec);
+        if (ec) {
+            if (flavor == connect_flavor::longpoll) {
+                return fail(
+                    "could not parse subscriptions: could not decode subscriptions: "
+                    "invalid JSON encoding when parsing JSON: " +
+                    ec.message());
+            }
+            return fail("Failed to decode subscription list: " + ec.message(), true);
+        }
+        // Long polling also takes {"subscriptions": [...]}.
+        if (flavor == connect_flavor::longpoll && v.is_object()) {
+            if (const auto* inner = v.get_object().if_contains("subscriptions")) {
+                v = *inner;
+            }
+        }
+        manual = std::move(v);
+    }
+
+    if (params.jwt) {
+        if (!node.jwt) {
+            return fail(
+                "could not parse subscriptions: could not decode JWT: no JWT key is "
+                "configured (JWT_SECRET_KEY)");
+        }
+        auto claims = node.jwt->verify(*params.jwt);
+        if (!claims) {
+            return fail("could not parse subscriptions: could not decode JWT: " +
+                        claims.error().message);
+        }
+        out.subscriptions = subscription::infer_from_claims(*node.extractors, json::value(*claims));
+    }
+
+    if (manual) {
+        subscription::parse_failure err;
+        auto subs = subscription::parse_subscription_list(*manual, err);
+        if (!subs) {
+            if (!manual->is_array()) {
+                return fail("could not parse subscriptions: could not decode subscriptions: " +
+                            err.reason + " when parsing JSON: " + err.element);
+            }
+            return fail("could not parse subscriptions: could not parse subscription from JSON: " +
+                        err.describe());
+        }
+        subscription::merge_unique(out.subscriptions, std::move(*subs));
+    }
+
+    if (out.subscriptions.size() > node.options.max_subscriptions) {
+        return fail("could not parse subscriptions: too many subscriptions (" +
+                    std::to_string(out.subscriptions.size()) + ", at most " +
+                    std::to_string(node.options.max_subscriptions) +
+                    " per connection: RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION)");
+    }
+    return out;
+}
+
+}  // namespace rig::transport

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cloudevents/cloud_event.hpp"
+#include "hub/subscriber.hpp"
+#include "subscription/subscription.hpp"
+
+namespace rig::transport {
+
+class shard_context;
+
+// Why a connection ends, when rig ends it.
+enum class close_reason { shutdown, slow_consumer, session_killed };
+
+// A client connection (SSE stream, WebSocket or long-poll session): its token, its
+// subscriptions and its place in the shard's registry and subscription index.
+//
+// Lifetime: owned by the shard's registry from open() until unregister(); pending I/O keeps
+// it alive past that (shared_from_this) until the socket is closed.
+//
+// @par Thread safety
+// Lives on one shard; every member is used only from that shard's thread.
+class connection : public hub::subscriber, public std::enable_shared_from_this<connection> {
+public:
+    enum class kind : uint8_t { sse, ws, longpoll };
+
+    connection(shard_context& shard, kind k);
+    virtual ~connection();
+
+    kind type() const { return kind_; }
+    const std::string& token() const { return token_; }
+    const std::vector<subscription::subscription>& subscriptions() const { return subs_; }
+    uint64_t opened_tick() const { return opened_tick_; }
+
+    // Registers the connection in its shard and issues its token.
+    void open();
+
+    // Replaces the subscription set (already validated and de-duplicated), re-indexes it and
+    // emits rig.subscriptions_set to the client.
+    void set_subscriptions(std::vector<subscription::subscription> subs);
+
+    // Called by the shard's timer: heartbeats, pings, expiry. `tick` counts timer rounds.
+    virtual void on_tick(uint64_t tick) = 0;
+
+    // Ends the connection on rig's initiative.
+    virtual void close(close_reason why) = 0;
+
+protected:
+    // Sends an event rig generated for this connection alone.
+    void emit(cloudevents::cloud_event&& ev);
+    // rig.connection.create with this connection's token.
+    void emit_connection_create();
+    // Leaves the index and the registry (idempotent). Must not run inside deliver().
+    void unregister();
+
+    shard_context& shard_;
+
+private:
+    kind kind_;
+    bool registered_ = false;
+    uint32_t slot_ = 0;
+    uint64_t opened_tick_ = 0;
+    std::string token_;
+    std::vector<subscription::subscription> subs_;
+};
+
+}  // namespace rig::transport

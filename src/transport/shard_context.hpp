@@ -1,0 +1,68 @@
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "http/session.hpp"
+#include "hub/shard_hub.hpp"
+#include "net/asio.hpp"
+#include "transport/connection_token.hpp"
+
+namespace rig::transport {
+
+class connection;
+struct node_context;
+
+// Everything one shard owns: its connections (by registry slot), its delivery hub and index,
+// its HTTP sessions, and the timer that drives heartbeats and expiry.
+//
+// Heartbeats are spread over `tick_buckets` rounds of one timer: each round visits the
+// connections whose slot falls in that bucket, so a shard with n connections does n/16 work
+// per round instead of keeping a timer per connection.
+//
+// @par Thread safety
+// Used only from the shard's own thread, except `io` (post to it).
+class shard_context {
+public:
+    static constexpr unsigned tick_buckets = 16;
+
+    shard_context(unsigned index, asio::io_context& io, node_context& node);
+    ~shard_context();
+
+    const unsigned index;
+    asio::io_context& io;
+    node_context& node;
+    hub::shard_hub hub;
+    http::session_tracker sessions;
+
+    // Registry of live connections. Returns the slot and generation that the token encodes.
+    connection_address add(std::shared_ptr<connection> c);
+    void remove(uint32_t slot);
+    // The live connection at `a`, or null if it has closed (or never existed).
+    std::shared_ptr<connection> find(const connection_address& a) const;
+
+    uint64_t tick() const { return tick_; }
+    bool draining() const { return draining_; }
+
+    // Starts the heartbeat/expiry timer.
+    void start();
+    // Stops the timer, ends idle HTTP sessions and closes every connection cleanly.
+    void drain();
+
+private:
+    void schedule_tick();
+
+    struct slot {
+        uint32_t generation = 0;
+        std::shared_ptr<connection> conn;
+    };
+    std::vector<slot> slots_;
+    std::vector<uint32_t> free_slots_;
+    asio::steady_timer timer_;
+    uint64_t tick_ = 0;
+    bool draining_ = false;
+};
+
+}  // namespace rig::transport

@@ -1,0 +1,443 @@
+"""Test harness for end-to-end tests: starts the real rig binary and talks to it over sockets.
+
+Only the Python standard library is used. Every wait is a blocking read with a timeout
+(select), never a sleep: a test waits for the byte it expects, or fails.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BINARY = os.environ.get("RIG_BINARY", os.path.join(HERE, "..", "..", "build", "rig"))
+TIMEOUT = float(os.environ.get("RIG_TEST_TIMEOUT", "10"))
+
+
+class Rig:
+    """A running rig process on free ports. Use as a context manager."""
+
+    def __init__(self, env=None, shards=2):
+        self.env = dict(os.environ)
+        self.env.update({
+            "INBOUND_PORT": "0",
+            "API_HTTP_PORT": "0",
+            "RIG_BIND_ADDRESS": "127.0.0.1",
+            "RIG_API_BIND_ADDRESS": "127.0.0.1",
+            "RIG_READY_FILE": "/dev/stdout",
+            "RIG_SHARDS": str(shards),
+            "LOG_LEVEL": "info",
+        })
+        for k, v in (env or {}).items():
+            if v is None:
+                self.env.pop(k, None)
+            else:
+                self.env[k] = str(v)
+        self.proc = None
+        self.port = None
+        self.api_port = None
+        self.log = tempfile.TemporaryFile()
+
+    def start(self):
+        self.proc = subprocess.Popen([BINARY], env=self.env, stdout=subprocess.PIPE,
+                                     stderr=self.log)
+        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
+        if not ready:
+            self.proc.kill()
+            raise AssertionError("rig did not report ready in time:\n" + self.stderr())
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            raise AssertionError("rig exited with %s before it was ready:\n%s"
+                                 % (self.proc.returncode, self.stderr()))
+        info = json.loads(line)
+        self.port = info["inbound_port"]
+        self.api_port = info["api_port"]
+        return self
+
+    def stop(self, expect_code=0):
+        """SIGTERM, then wait for a clean exit (the drain is part of every test)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=TIMEOUT + 10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("rig did not exit after SIGTERM:\n" + self.stderr())
+        if expect_code is not None and code != expect_code:
+            raise AssertionError("rig exited with %d, expected %d:\n%s"
+                                 % (code, expect_code, self.stderr()))
+        return code
+
+    def stderr(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            # Keep the original failure; show the log to explain it.
+            try:
+                self.stop(expect_code=None)
+            finally:
+                print("---- rig log ----\n" + self.stderr())
+            return False
+        self.stop()
+        return False
+
+    # -- plain HTTP -----------------------------------------------------------------------
+
+    def request(self, method, path, body=None, headers=None, api=False):
+        """One request on a fresh connection. Returns (status, headers, body bytes); header
+        names are lowercased, and repeated headers are joined in a list under `all`."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port if api else self.port,
+                                          timeout=TIMEOUT)
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            headers = dict(headers or {})
+            headers.setdefault("Content-Type", "application/json")
+        if isinstance(body, str):
+            body = body.encode()
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        hdrs = {k.lower(): v for k, v in resp.getheaders()}
+        hdrs["all"] = [(k.lower(), v) for k, v in resp.getheaders()]
+        conn.close()
+        return resp.status, hdrs, data
+
+    def publish(self, event, headers=None, api=False):
+        path = "/v3/messages" if api else "/_rig/v1/events"
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        return self.request("POST", path, json.dumps(event), h, api=api)
+
+    def metrics(self):
+        status, _, body = self.request("GET", "/metrics", api=True)
+        assert status == 200
+        out = {}
+        for line in body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+
+def make_event(event_type, event_id, version="0.2", **extra):
+    if version == "0.1":
+        ev = {"cloudEventsVersion": "0.1", "eventType": event_type, "eventID": event_id,
+              "source": "test"}
+    else:
+        ev = {"specversion": version, "type": event_type, "id": event_id, "source": "test"}
+    ev.update(extra)
+    return ev
+
+
+def quote(obj):
+    """URL-encode a value (JSON-encoded first unless it is a string) for a query string."""
+    if not isinstance(obj, str):
+        obj = json.dumps(obj)
+    return urllib.parse.quote(obj, safe="")
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_jwt(claims, secret="mysecret", alg="HS256", expires_in=3600, header=None):
+    """An HS-signed JWT; `exp` is added unless given (None removes it)."""
+    claims = dict(claims)
+    if "exp" not in claims:
+        claims["exp"] = int(time.time()) + expires_in
+    elif claims["exp"] is None:
+        del claims["exp"]
+    head = {"alg": alg, "typ": "JWT"}
+    head.update(header or {})
+    signing_input = (b64url(json.dumps(head).encode()) + "." +
+                     b64url(json.dumps(claims).encode())).encode()
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
+    sig = hmac.new(secret.encode(), signing_input, digest).digest()
+    return signing_input.decode() + "." + b64url(sig)
+
+
+# -- raw socket helpers ---------------------------------------------------------------------
+
+class Conn:
+    """A TCP connection with buffered, timeout-bounded reads."""
+
+    def __init__(self, port, host="127.0.0.1", rcvbuf=None):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(TIMEOUT)
+        self.sock.connect((host, port))
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self, timeout):
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if not ready:
+            raise TimeoutError("no data within %.1fs" % timeout)
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("connection closed by rig")
+        self.buf += chunk
+
+    def read_until(self, marker, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while marker not in self.buf:
+            self._fill(max(0.0, deadline - time.monotonic()))
+        i = self.buf.index(marker) + len(marker)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out
+
+    def read_exact(self, n, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while len(self.buf) < n:
+            self._fill(max(0.0, deadline - time.monotonic()))
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def at_eof(self, timeout=TIMEOUT):
+        """True when the peer closes the connection within `timeout` (data before EOF is
+        kept in the buffer)."""
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                self._fill(max(0.0, deadline - time.monotonic()))
+        except EOFError:
+            return True
+        except (TimeoutError, ConnectionResetError):
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def read_response_head(conn):
+    head = conn.read_until(b"\r\n\r\n").decode("latin-1")
+    lines = head.split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+    return status, headers
+
+
+class SseClient:
+    """An EventSource-like client over a raw socket: parses the chunked stream into SSE
+    messages ({"event", "id", "data"} with data JSON-decoded) and comments."""
+
+    def __init__(self, rig, query="", path="/_rig/v1/connection/sse", headers=None, rcvbuf=None):
+        self.conn = Conn(rig.port, rcvbuf=rcvbuf)
+        extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+        target = path + (("?" + query) if query else "")
+        self.conn.send(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                        "%s\r\n" % (target, extra)).encode())
+        self.status, self.headers = read_response_head(self.conn)
+        self.body = b""
+        self.text = ""
+        self.comments = []
+        self.raw_messages = []
+        if self.status != 200:
+            length = int(self.headers.get("content-length", "0"))
+            self.body = self.conn.read_exact(length)
+
+    def _next_chunk(self, timeout):
+        size_line = self.conn.read_until(b"\r\n", timeout)
+        size = int(size_line.strip(), 16)
+        data = self.conn.read_exact(size + 2, timeout)
+        if size == 0:
+            raise EOFError("end of chunked stream")
+        return data[:-2].decode()
+
+    def next_message(self, timeout=TIMEOUT):
+        """The next SSE message (comments are collected in self.comments)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while "\n\n" not in self.text:
+                self.text += self._next_chunk(max(0.0, deadline - time.monotonic()))
+            block, self.text = self.text.split("\n\n", 1)
+            fields = {"data": []}
+            comment_only = True
+            for line in block.split("\n"):
+                if line.startswith(":"):
+                    self.comments.append(line[1:].strip())
+                    continue
+                comment_only = False
+                name, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if name == "data":
+                    fields["data"].append(value)
+                else:
+                    fields[name] = value
+            if comment_only:
+                continue
+            self.raw_messages.append(block)
+            data = "\n".join(fields["data"])
+            fields["data_text"] = data
+            fields["data"] = json.loads(data) if data else None
+            return fields
+
+    def next_event(self, timeout=TIMEOUT):
+        """The next message's data (a CloudEvent dict), checking the framing invariants."""
+        msg = self.next_message(timeout)
+        ev = msg["data"]
+        etype = ev.get("type", ev.get("eventType"))
+        eid = ev.get("id", ev.get("eventID"))
+        assert msg.get("event") == etype, (msg, etype)
+        assert msg.get("id") == str(eid), (msg, eid)
+        return ev
+
+    def next_comment(self, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        seen = len(self.comments)
+        while len(self.comments) == seen:
+            remaining = max(0.0, deadline - time.monotonic())
+            if "\n\n" not in self.text:
+                self.text += self._next_chunk(remaining)
+                continue
+            block, rest = self.text.split("\n\n", 1)
+            if all(line.startswith(":") for line in block.split("\n")):
+                self.text = rest
+                self.comments.extend(l[1:].strip() for l in block.split("\n"))
+            else:
+                raise AssertionError("expected a comment, got a message: %r" % block)
+        return self.comments[-1]
+
+    def connect_events(self):
+        """Reads rig.connection.create and rig.subscriptions_set; returns (token, subs)."""
+        create = self.next_event()
+        assert create["type"] == "rig.connection.create", create
+        token = create["data"]["connection_token"]
+        assert create["data"]["connectionToken"] == token
+        subs = self.next_event()
+        assert subs["type"] == "rig.subscriptions_set", subs
+        self.token = token
+        return token, subs["data"]
+
+    def close(self):
+        self.conn.close()
+
+
+class WsClient:
+    """A minimal RFC 6455 client over a raw socket."""
+
+    def __init__(self, rig, query="", path="/_rig/v1/connection/ws", protocols=None):
+        self.conn = Conn(rig.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        target = path + (("?" + query) if query else "")
+        extra = ("Sec-WebSocket-Protocol: %s\r\n" % protocols) if protocols else ""
+        self.conn.send(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                        "Sec-WebSocket-Version: 13\r\n%s\r\n" % (target, key, extra)).encode())
+        self.status, self.headers = read_response_head(self.conn)
+        expected = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC11B65").encode()).digest()).decode()
+        if self.status == 101:
+            assert self.headers.get("sec-websocket-accept") == expected
+
+    def recv_frame(self, timeout=TIMEOUT):
+        """(opcode, payload bytes) of the next frame."""
+        b0, b1 = self.conn.read_exact(2, timeout)
+        opcode = b0 & 0x0F
+        assert b1 & 0x80 == 0, "server frames must not be masked"
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self.conn.read_exact(2, timeout))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self.conn.read_exact(8, timeout))[0]
+        return opcode, self.conn.read_exact(n, timeout)
+
+    def next_event(self, timeout=TIMEOUT, answer_pings=True):
+        while True:
+            opcode, payload = self.recv_frame(timeout)
+            if opcode == 0x9 and answer_pings:
+                self.send_frame(0xA, payload)
+                continue
+            if opcode == 0x8:
+                raise AssertionError("closed: %r" % (parse_close(payload),))
+            assert opcode == 0x1, opcode
+            return json.loads(payload)
+
+    def connect_events(self):
+        create = self.next_event()
+        assert create["type"] == "rig.connection.create", create
+        subs = self.next_event()
+        assert subs["type"] == "rig.subscriptions_set", subs
+        self.token = create["data"]["connection_token"]
+        return self.token, subs["data"]
+
+    def send_frame(self, opcode, payload=b""):
+        mask = os.urandom(4)
+        head = bytes([0x80 | opcode])
+        n = len(payload)
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + struct.pack("!H", n)
+        else:
+            head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.conn.send(head + mask + masked)
+
+    def expect_close(self, timeout=TIMEOUT):
+        """Skips pings and events until a close frame; answers it; returns (code, reason)."""
+        while True:
+            opcode, payload = self.recv_frame(timeout)
+            if opcode == 0x8:
+                code, reason = parse_close(payload)
+                self.send_frame(0x8, payload[:2])
+                return code, reason
+
+    def close(self):
+        self.conn.close()
+
+
+def parse_close(payload):
+    if len(payload) < 2:
+        return None, ""
+    return struct.unpack("!H", payload[:2])[0], payload[2:].decode()
+
+
+class LongPollClient:
+    """A long-polling client that keeps rig's cookies like a browser would."""
+
+    def __init__(self, rig):
+        self.rig = rig
+        self.cookies = {}
+
+    def get(self, query=""):
+        path = "/_rig/v1/connection/longpolling" + (("?" + query) if query else "")
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        status, hdrs, body = self.rig.request("GET", path, headers=headers)
+        for name, value in hdrs["all"]:
+            if name == "set-cookie":
+                k, _, rest = value.partition("=")
+                self.cookies[k] = rest.split(";", 1)[0]
+        return status, hdrs, body
+
+    def poll(self):
+        status, hdrs, body = self.get()
+        assert status == 200, (status, body)
+        return json.loads(body)
