@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
 #include <fstream>
 #include <future>
 
@@ -71,6 +72,8 @@ node::node(config::node_options options)
                transport::connection_rate_limiter(options_.transport.max_connections_per_minute),
                {},
                {}} {
+    inbound_http_ = options_.http;
+    inbound_http_.error_cors_origin = options_.transport.cors_origin;
     if (options_.jwt) {
         context_.jwt = auth::jwt_verifier::create(*options_.jwt).value();
     }
@@ -108,7 +111,7 @@ void node::start() {
         auto& shard = *shards_[i];
         shard.start();
         asio::co_spawn(shard.io,
-                       accept_loop(inbound_acceptors_[i], shard, inbound_routes_[i], options_.http),
+                       accept_loop(inbound_acceptors_[i], shard, inbound_routes_[i], inbound_http_),
                        log_exception);
     }
     asio::co_spawn(shards_[0]->io,
@@ -125,9 +128,19 @@ void node::write_ready_file() const {
     if (options_.ready_file.empty()) {
         return;
     }
+    const std::string line = fmt::format("{{\"inbound_port\":{},\"api_port\":{},\"pid\":{}}}\n",
+                                         inbound_port_, api_port_, static_cast<long>(::getpid()));
+    // Standard output may be a socket (e.g. under Node.js), which cannot be open()ed by path.
+    if (options_.ready_file == "-" || options_.ready_file == "/dev/stdout") {
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fflush(stdout);
+        return;
+    }
     std::ofstream f(options_.ready_file);
-    f << fmt::format("{{\"inbound_port\":{},\"api_port\":{},\"pid\":{}}}\n", inbound_port_,
-                     api_port_, static_cast<long>(::getpid()));
+    f << line;
+    if (!f.flush()) {
+        log::error("cannot write the ready file {}", options_.ready_file);
+    }
 }
 
 void node::stop() {

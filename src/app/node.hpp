@@ -36,6 +36,7 @@ private:
     void write_ready_file() const;
 
     config::node_options options_;
+    http::server_options inbound_http_;  // options_.http plus CORS on session errors
     net::shard_pool pool_;
     transport::node_context context_;
     std::vector<std::unique_ptr<transport::shard_context>> shards_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 namespace rig::http {
 
@@ -12,6 +13,9 @@ struct server_options {
     // RIG_HTTP_IDLE_TIMEOUT_MS: how long a keep-alive connection may sit between requests,
     // and how long one request may take to arrive.
     std::chrono::milliseconds idle_timeout{60'000};
+    // Access-Control-Allow-Origin for the errors the session answers itself (400, 413, 431),
+    // so that browsers can read them; empty for none (internal API).
+    std::string error_cors_origin;
 };
 
 }  // namespace rig::http

@@ -92,6 +92,9 @@ asio::awaitable<void> run_session(tcp::socket socket, const server_options& opti
             bad_request_log.info("http: {} from {}: {}", static_cast<unsigned>(res.result()),
                                  stream.socket().remote_endpoint(ignored).address().to_string(),
                                  ec.message());
+            if (!options.error_cors_origin.empty()) {
+                res.set(field::access_control_allow_origin, options.error_cors_origin);
+            }
             res.keep_alive(false);
             res.prepare_payload();
             stream.expires_after(options.idle_timeout);

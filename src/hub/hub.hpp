@@ -8,6 +8,7 @@
 
 #include "hub/published_event.hpp"
 #include "hub/shard_hub.hpp"
+#include "net/shard_pool.hpp"
 
 namespace rig::hub {
 
@@ -18,16 +19,27 @@ namespace rig::hub {
 // fixed before the first publish.
 class hub {
 public:
+    // Shards are added in shard-index order (the order of net::shard_pool).
     void add_shard(boost::asio::any_io_executor executor, shard_hub& shard) {
         shards_.push_back({std::move(executor), &shard});
     }
 
-    // Posts the event to every shard; each matches it against its own index. Events
-    // published from one thread reach each shard in the order they were published.
+    // Hands the event to every shard; each matches it against its own index. Called on a
+    // shard thread, that shard delivers at once and the others get a post; so once publish()
+    // returns (and the publisher is answered), no later event can overtake this one on any
+    // shard. (A post to the calling shard itself would sit in the thread's private queue
+    // until the current handler returns, where a post from another shard could pass it.)
     void publish(const event_ptr& event) const {
         published_.fetch_add(1, std::memory_order_relaxed);
-        for (const auto& s : shards_) {
-            boost::asio::post(s.executor, [h = s.hub, event] { h->deliver(event); });
+        const int here = net::shard_pool::current();
+        for (std::size_t i = 0; i < shards_.size(); ++i) {
+            if (static_cast<int>(i) != here) {
+                boost::asio::post(shards_[i].executor,
+                                  [h = shards_[i].hub, event] { h->deliver(event); });
+            }
+        }
+        if (here >= 0 && static_cast<std::size_t>(here) < shards_.size()) {
+            shards_[static_cast<std::size_t>(here)].hub->deliver(event);
         }
     }
 

@@ -26,6 +26,8 @@ ws_connection::ws_connection(shard_context& shard, ws_stream ws)
 
 void ws_connection::start() {
     ws_.text(true);
+    // One frame per event, however large (spec §2.5); Beast would fragment at 4 KiB.
+    ws_.auto_fragment(false);
     ws_.read_message_max(64 * 1024);
     last_pong_tick_ = shard_.tick();
     ws_.control_callback([this](websocket::frame_type frame, boost::beast::string_view) {
@@ -147,6 +149,11 @@ void ws_connection::begin_close(uint16_t code, std::string reason) {
         return;
     }
     closing_ = true;
+    // Wait this long for the client's answering close frame, then drop the connection; a
+    // shutting-down node does not wait long.
+    ws_.set_option(websocket::stream_base::timeout{
+        shard_.draining() ? std::chrono::seconds(1) : std::chrono::seconds(5),
+        websocket::stream_base::none(), false});
     close_code_ = code;
     close_reason_ = std::move(reason);
     // Never leave the index from inside a delivery; the read loop ends the connection.
