@@ -136,6 +136,53 @@ class Rig:
                 out[name] = float(value)
         return out
 
+    def wait_metrics(self, predicate, timeout=TIMEOUT, what="metrics condition"):
+        """Polls GET :api/metrics (each poll is a blocking HTTP request; no sleeps) until
+        predicate(metrics) is true; returns those metrics or fails after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self.metrics()
+            if predicate(m):
+                return m
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for %s; last metrics: %r" % (what, m))
+
+    def wait_metric(self, name, expected, timeout=TIMEOUT):
+        """Waits until the metric `name` (e.g. 'rig_connections{transport="sse"}') equals
+        `expected` (a number) or satisfies it (a callable)."""
+        check = expected if callable(expected) else (lambda v: v == expected)
+        return self.wait_metrics(lambda m: check(m.get(name, 0.0)), timeout,
+                                 "%s == %r" % (name, expected))[name]
+
+
+class KeepAlivePublisher:
+    """Publishes over one persistent HTTP/1.1 connection (http.client reused), so that the
+    requests are handled in order by one shard. Use as a context manager or call close()."""
+
+    def __init__(self, rig, api=False):
+        self.path = "/v3/messages" if api else "/_rig/v1/events"
+        self.conn = http.client.HTTPConnection("127.0.0.1", rig.api_port if api else rig.port,
+                                               timeout=TIMEOUT)
+
+    def publish(self, event, headers=None):
+        """Returns (status, body bytes)."""
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        body = event if isinstance(event, (bytes, str)) else json.dumps(event)
+        self.conn.request("POST", self.path, body=body, headers=h)
+        resp = self.conn.getresponse()
+        return resp.status, resp.read()
+
+    def close(self):
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
 
 def make_event(event_type, event_id, version="0.2", **extra):
     if version == "0.1":
@@ -341,8 +388,9 @@ class SseClient:
 class WsClient:
     """A minimal RFC 6455 client over a raw socket."""
 
-    def __init__(self, rig, query="", path="/_rig/v1/connection/ws", protocols=None):
-        self.conn = Conn(rig.port)
+    def __init__(self, rig, query="", path="/_rig/v1/connection/ws", protocols=None,
+                 rcvbuf=None):
+        self.conn = Conn(rig.port, rcvbuf=rcvbuf)
         key = base64.b64encode(os.urandom(16)).decode()
         target = path + (("?" + query) if query else "")
         extra = ("Sec-WebSocket-Protocol: %s\r\n" % protocols) if protocols else ""
@@ -351,7 +399,7 @@ class WsClient:
                         "Sec-WebSocket-Version: 13\r\n%s\r\n" % (target, key, extra)).encode())
         self.status, self.headers = read_response_head(self.conn)
         expected = base64.b64encode(hashlib.sha1(
-            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC11B65").encode()).digest()).decode()
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
         if self.status == 101:
             assert self.headers.get("sec-websocket-accept") == expected
 
@@ -366,6 +414,36 @@ class WsClient:
         elif n == 127:
             n = struct.unpack("!Q", self.conn.read_exact(8, timeout))[0]
         return opcode, self.conn.read_exact(n, timeout)
+
+    def recv_frame_fin(self, timeout=TIMEOUT):
+        """(fin, opcode, payload bytes) of the next frame."""
+        b0 = self.conn.read_exact(1, timeout)[0]
+        self.conn.buf = bytes([b0 & 0x0F]) + self.conn.buf
+        opcode, payload = self.recv_frame(timeout)
+        return bool(b0 & 0x80), opcode, payload
+
+    def recv_message(self, timeout=TIMEOUT, answer_pings=True):
+        """(opcode, payload, frame count) of the next message, reassembling fragmented data
+        frames; pings are answered and skipped (unless answer_pings is false); a close or pong
+        frame is returned as a message of its own."""
+        deadline = time.monotonic() + timeout
+        parts, first_opcode, frames = [], None, 0
+        while True:
+            fin, opcode, payload = self.recv_frame_fin(max(0.0, deadline - time.monotonic()))
+            if opcode == 0x9 and answer_pings:
+                self.send_frame(0xA, payload)
+                continue
+            if opcode >= 0x8:
+                return opcode, payload, 1
+            if first_opcode is None:
+                assert opcode != 0x0, "continuation frame without a start"
+                first_opcode = opcode
+            else:
+                assert opcode == 0x0, "new data frame inside a fragmented message"
+            parts.append(payload)
+            frames += 1
+            if fin:
+                return first_opcode, b"".join(parts), frames
 
     def next_event(self, timeout=TIMEOUT, answer_pings=True):
         while True:
@@ -441,3 +519,25 @@ class LongPollClient:
         status, hdrs, body = self.get()
         assert status == 200, (status, body)
         return json.loads(body)
+
+
+def rst_close(sock):
+    """Closes a socket abruptly: SO_LINGER 0 makes the kernel send RST instead of FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def run_rig_expecting_failure(env, timeout=TIMEOUT):
+    """Runs the binary with INBOUND/API ports 0 on 127.0.0.1 plus `env`; returns
+    (returncode, stdout text, stderr text). For configuration-error tests."""
+    full = dict(os.environ)
+    full.update({"INBOUND_PORT": "0", "API_HTTP_PORT": "0", "RIG_BIND_ADDRESS": "127.0.0.1",
+                 "RIG_API_BIND_ADDRESS": "127.0.0.1", "RIG_READY_FILE": "/dev/stdout"})
+    full.update({k: str(v) for k, v in env.items()})
+    proc = subprocess.Popen([BINARY], env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate()
+    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

@@ -1,0 +1,344 @@
+#include "config/node_options.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+using rig::config::load;
+using rig::config::node_options;
+
+using vars = std::map<std::string, std::string>;
+
+rig::core::result<node_options> load_with(const vars& env) {
+    return load([&env](const char* name) -> std::optional<std::string> {
+        if (auto it = env.find(name); it != env.end()) {
+            return it->second;
+        }
+        return std::nullopt;
+    });
+}
+
+node_options load_ok(const vars& env) {
+    auto r = load_with(env);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r.has_value() ? std::move(*r) : node_options{};
+}
+
+std::string load_error(const vars& env) {
+    auto r = load_with(env);
+    EXPECT_TRUE(r.has_error());
+    if (!r.has_error()) {
+        return {};
+    }
+    EXPECT_EQ(r.error().cond, rig::core::condition::bad_request);
+    return r.error().message;
+}
+
+// A file that is removed when the test ends.
+class temp_file {
+public:
+    explicit temp_file(const std::string& content) {
+        std::string pattern = (std::filesystem::temp_directory_path() / "rig_unit_XXXXXX").string();
+        const int fd = mkstemp(pattern.data());
+        EXPECT_GE(fd, 0);
+        if (fd >= 0) {
+            close(fd);
+        }
+        path_ = pattern;
+        std::ofstream(path_, std::ios::binary) << content;
+    }
+    ~temp_file() { std::remove(path_.c_str()); }
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+const char* const greeting_extractor =
+    R"({"greeting":{"name":{"stable_field_index":1,"event":{"json_pointer":"/data/name"},)"
+    R"("jwt":{"json_pointer":"/username"}}}})";
+
+TEST(NodeOptions, Defaults) {
+    const auto o = load_ok({});
+    EXPECT_EQ(o.inbound_port, 4000);
+    EXPECT_EQ(o.api_port, 4010);
+    EXPECT_EQ(o.bind_address, "0.0.0.0");
+    EXPECT_EQ(o.api_bind_address, "0.0.0.0");
+    EXPECT_GE(o.shards, 1u);
+    EXPECT_EQ(o.log_level, rig::log::level::info);
+    EXPECT_EQ(o.drain_timeout, 10s);
+    EXPECT_TRUE(o.node_cookie.empty());
+    EXPECT_TRUE(o.ready_file.empty());
+    EXPECT_FALSE(o.jwt.has_value());
+    EXPECT_TRUE(o.extractors.types().empty());
+
+    EXPECT_EQ(o.transport.cors_origin, "*");
+    EXPECT_EQ(o.transport.max_connections_per_minute, 5000u);
+    EXPECT_EQ(o.transport.max_queue_bytes, 1u << 20);
+    EXPECT_EQ(o.transport.max_subscriptions, 1000u);
+    EXPECT_EQ(o.transport.heartbeat_interval, 15000ms);
+    EXPECT_EQ(o.transport.longpoll_hold, 5000ms);
+    EXPECT_EQ(o.transport.longpoll_session_ttl, 3600000ms);
+    EXPECT_EQ(o.transport.longpoll_buffer, 200u);
+
+    EXPECT_EQ(o.http.max_body_bytes, 1u << 20);
+    EXPECT_EQ(o.http.max_header_bytes, 32u << 10);
+    EXPECT_EQ(o.http.idle_timeout, 60000ms);
+}
+
+TEST(NodeOptions, EmptyValuesMeanDefaults) {
+    const auto o = load_ok({{"INBOUND_PORT", ""},
+                            {"API_HTTP_PORT", "  "},
+                            {"LOG_LEVEL", ""},
+                            {"EXTRACTORS", ""},
+                            {"JWT_SECRET_KEY", ""},
+                            {"JWT_ALG", ""},
+                            {"CORS", ""}});
+    EXPECT_EQ(o.inbound_port, 4000);
+    EXPECT_EQ(o.api_port, 4010);
+    EXPECT_EQ(o.transport.cors_origin, "*");
+    EXPECT_FALSE(o.jwt.has_value());
+}
+
+TEST(NodeOptions, ReadsNumericSettings) {
+    const auto o = load_ok({{"INBOUND_PORT", "8080"},
+                            {"API_HTTP_PORT", " 8081 "},
+                            {"RIG_SHARDS", "3"},
+                            {"MAX_CONNECTIONS_PER_MINUTE", "0"},
+                            {"RIG_MAX_BODY_BYTES", "2048"},
+                            {"RIG_MAX_HEADER_BYTES", "4096"},
+                            {"RIG_MAX_QUEUE_BYTES", "65536"},
+                            {"RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", "7"},
+                            {"RIG_LONGPOLL_BUFFER", "9"},
+                            {"RIG_HEARTBEAT_INTERVAL_MS", "250"},
+                            {"RIG_LONGPOLL_HOLD_MS", "0"},
+                            {"RIG_LONGPOLL_SESSION_TTL_MS", "120000"},
+                            {"RIG_HTTP_IDLE_TIMEOUT_MS", "1500"},
+                            {"RIG_DRAIN_TIMEOUT_MS", "0"}});
+    EXPECT_EQ(o.inbound_port, 8080);
+    EXPECT_EQ(o.api_port, 8081);
+    EXPECT_EQ(o.shards, 3u);
+    EXPECT_EQ(o.transport.max_connections_per_minute, 0u);
+    EXPECT_EQ(o.http.max_body_bytes, 2048u);
+    EXPECT_EQ(o.http.max_header_bytes, 4096u);
+    EXPECT_EQ(o.transport.max_queue_bytes, 65536u);
+    EXPECT_EQ(o.transport.max_subscriptions, 7u);
+    EXPECT_EQ(o.transport.longpoll_buffer, 9u);
+    EXPECT_EQ(o.transport.heartbeat_interval, 250ms);
+    EXPECT_EQ(o.transport.longpoll_hold, 0ms);
+    EXPECT_EQ(o.transport.longpoll_session_ttl, 120000ms);
+    EXPECT_EQ(o.http.idle_timeout, 1500ms);
+    EXPECT_EQ(o.drain_timeout, 0ms);
+}
+
+TEST(NodeOptions, PortZeroAndMaxAreAccepted) {
+    const auto o = load_ok({{"INBOUND_PORT", "0"}, {"API_HTTP_PORT", "65535"}});
+    EXPECT_EQ(o.inbound_port, 0);
+    EXPECT_EQ(o.api_port, 65535);
+}
+
+TEST(NodeOptions, PortErrorMessage) {
+    EXPECT_EQ(load_error({{"INBOUND_PORT", "x"}}),
+              R"(INBOUND_PORT: expected a port number (0-65535), got "x")");
+}
+
+TEST(NodeOptions, EveryNumericSettingRejectsGarbage) {
+    const char* const names[] = {"INBOUND_PORT",
+                                 "API_HTTP_PORT",
+                                 "RIG_SHARDS",
+                                 "MAX_CONNECTIONS_PER_MINUTE",
+                                 "RIG_MAX_BODY_BYTES",
+                                 "RIG_MAX_HEADER_BYTES",
+                                 "RIG_MAX_QUEUE_BYTES",
+                                 "RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+                                 "RIG_LONGPOLL_BUFFER",
+                                 "RIG_HEARTBEAT_INTERVAL_MS",
+                                 "RIG_LONGPOLL_HOLD_MS",
+                                 "RIG_LONGPOLL_SESSION_TTL_MS",
+                                 "RIG_HTTP_IDLE_TIMEOUT_MS",
+                                 "RIG_DRAIN_TIMEOUT_MS"};
+    const char* const garbage[] = {
+        "abc", "-1", "12x", "1.5", "0x10", "1e3", "+5", "1 2", "99999999999999999999999"};
+    for (const char* name : names) {
+        for (const char* value : garbage) {
+            const std::string message = load_error({{name, value}});
+            EXPECT_TRUE(message.starts_with(std::string(name) + ": "))
+                << name << "=" << value << " gave: " << message;
+            EXPECT_NE(message.find(value), std::string::npos) << message;
+        }
+    }
+}
+
+TEST(NodeOptions, NumericSettingsRejectOutOfRange) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"INBOUND_PORT", "65536"},
+        {"API_HTTP_PORT", "100000"},
+        {"RIG_SHARDS", "0"},
+        {"RIG_SHARDS", "257"},
+        {"MAX_CONNECTIONS_PER_MINUTE", "4294967296"},
+        {"RIG_MAX_BODY_BYTES", "0"},
+        {"RIG_MAX_HEADER_BYTES", "1023"},
+        {"RIG_MAX_HEADER_BYTES", "1048577"},
+        {"RIG_MAX_QUEUE_BYTES", "1023"},
+        {"RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", "0"},
+        {"RIG_LONGPOLL_BUFFER", "0"},
+        {"RIG_LONGPOLL_BUFFER", "100001"},
+        {"RIG_HEARTBEAT_INTERVAL_MS", "99"},
+        {"RIG_LONGPOLL_SESSION_TTL_MS", "999"},
+        {"RIG_HTTP_IDLE_TIMEOUT_MS", "99"},
+    };
+    for (const auto& [name, value] : cases) {
+        const std::string message = load_error({{name, value}});
+        EXPECT_TRUE(message.starts_with(std::string(name) + ": "))
+            << name << "=" << value << " gave: " << message;
+    }
+}
+
+TEST(NodeOptions, LogLevels) {
+    EXPECT_EQ(load_ok({{"LOG_LEVEL", "debug"}}).log_level, rig::log::level::debug);
+    EXPECT_EQ(load_ok({{"LOG_LEVEL", "info"}}).log_level, rig::log::level::info);
+    EXPECT_EQ(load_ok({{"LOG_LEVEL", "warn"}}).log_level, rig::log::level::warn);
+    EXPECT_EQ(load_ok({{"LOG_LEVEL", "warning"}}).log_level, rig::log::level::warn);
+    EXPECT_EQ(load_ok({{"LOG_LEVEL", "error"}}).log_level, rig::log::level::error);
+    EXPECT_EQ(load_ok({{"LOG_LEVEL", "DEBUG"}}).log_level, rig::log::level::debug);
+    EXPECT_EQ(load_ok({{"LOG_LEVEL", " Error "}}).log_level, rig::log::level::error);
+}
+
+TEST(NodeOptions, InvalidLogLevel) {
+    for (const char* value : {"verbose", "trace", "1", "infos"}) {
+        const std::string message = load_error({{"LOG_LEVEL", value}});
+        EXPECT_TRUE(message.starts_with("LOG_LEVEL: ")) << message;
+    }
+}
+
+TEST(NodeOptions, StringSettings) {
+    const auto o = load_ok({{"CORS", "https://example.com"},
+                            {"RIG_BIND_ADDRESS", "127.0.0.1"},
+                            {"RIG_API_BIND_ADDRESS", " ::1 "},
+                            {"NODE_COOKIE", "cookie"},
+                            {"RIG_READY_FILE", "/tmp/ready"}});
+    EXPECT_EQ(o.transport.cors_origin, "https://example.com");
+    EXPECT_EQ(o.bind_address, "127.0.0.1");
+    EXPECT_EQ(o.api_bind_address, "::1");
+    EXPECT_EQ(o.node_cookie, "cookie");
+    EXPECT_EQ(o.ready_file, "/tmp/ready");
+}
+
+TEST(NodeOptions, CorsWithLineBreakIsRefused) {
+    EXPECT_TRUE(load_error({{"CORS", "https://a.example\r\nX-Evil: 1"}}).starts_with("CORS: "));
+    EXPECT_TRUE(load_error({{"CORS", "a\nb"}}).starts_with("CORS: "));
+}
+
+TEST(NodeOptions, ExtractorsInlineJson) {
+    const auto o = load_ok({{"EXTRACTORS", greeting_extractor}});
+    const auto* t = o.extractors.for_type("greeting");
+    ASSERT_NE(t, nullptr);
+    ASSERT_EQ(t->fields.size(), 1u);
+    EXPECT_EQ(t->fields[0].name, "name");
+    EXPECT_EQ(t->fields[0].event_pointer, "/data/name");
+}
+
+TEST(NodeOptions, ExtractorsInlineJsonWithSurroundingWhitespace) {
+    const auto o = load_ok({{"EXTRACTORS", std::string("\n  ") + greeting_extractor + "\n"}});
+    EXPECT_NE(o.extractors.for_type("greeting"), nullptr);
+}
+
+TEST(NodeOptions, ExtractorsFromFile) {
+    const temp_file file(greeting_extractor);
+    const auto o = load_ok({{"EXTRACTORS", file.path()}});
+    const auto* t = o.extractors.for_type("greeting");
+    ASSERT_NE(t, nullptr);
+    ASSERT_EQ(t->fields.size(), 1u);
+    ASSERT_TRUE(t->fields[0].jwt_pointer.has_value());
+    EXPECT_EQ(*t->fields[0].jwt_pointer, "/username");
+}
+
+TEST(NodeOptions, ExtractorsFileWithInvalidContent) {
+    const temp_file file(R"({"greeting":{"name":{"event":{"json_pointer":"/data/name"}}}})");
+    EXPECT_TRUE(load_error({{"EXTRACTORS", file.path()}}).starts_with("EXTRACTORS: "));
+}
+
+TEST(NodeOptions, ExtractorsInvalid) {
+    EXPECT_TRUE(load_error({{"EXTRACTORS", "{not json"}}).starts_with("EXTRACTORS: "));
+    EXPECT_TRUE(load_error({{"EXTRACTORS", R"({"greeting":{"name":{"stable_field_index":0}}})"}})
+                    .starts_with("EXTRACTORS: "));
+    EXPECT_TRUE(load_error({{"EXTRACTORS", "/nonexistent/rig/extractors.json"}})
+                    .starts_with("EXTRACTORS: "));
+    EXPECT_TRUE(load_error({{"EXTRACTORS", "[]"}}).starts_with("EXTRACTORS: "));
+}
+
+TEST(NodeOptions, JwtSecretKeyWithDefaultAlgorithm) {
+    const auto o = load_ok({{"JWT_SECRET_KEY", "mysecret"}});
+    ASSERT_TRUE(o.jwt.has_value());
+    EXPECT_EQ(o.jwt->algorithm, "HS256");
+    EXPECT_EQ(o.jwt->key, "mysecret");
+}
+
+TEST(NodeOptions, JwtAlgorithmWithoutKeyLeavesJwtUnset) {
+    const auto o = load_ok({{"JWT_ALG", "HS512"}});
+    EXPECT_FALSE(o.jwt.has_value());
+}
+
+TEST(NodeOptions, JwtAlgInvalid) {
+    for (const vars& env :
+         {vars{{"JWT_ALG", "HS999"}}, vars{{"JWT_ALG", "none"}, {"JWT_SECRET_KEY", "mysecret"}},
+          vars{{"JWT_ALG", "PS256"}, {"JWT_SECRET_KEY", "mysecret"}}}) {
+        const std::string message = load_error(env);
+        EXPECT_TRUE(message.starts_with("JWT_ALG: ")) << message;
+    }
+}
+
+TEST(NodeOptions, Rs256WithNonPemKey) {
+    const std::string message = load_error({{"JWT_ALG", "RS256"}, {"JWT_SECRET_KEY", "mysecret"}});
+    EXPECT_TRUE(message.starts_with("JWT_SECRET_KEY: ")) << message;
+}
+
+std::string ec_public_pem() {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+    EXPECT_NE(key, nullptr);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    EXPECT_EQ(PEM_write_bio_PUBKEY(bio.get(), key.get()), 1);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
+}
+
+TEST(NodeOptions, PemKeyAccepted) {
+    const std::string pem = ec_public_pem();
+    const auto o = load_ok({{"JWT_ALG", "ES256"}, {"JWT_SECRET_KEY", pem}});
+    ASSERT_TRUE(o.jwt.has_value());
+    EXPECT_EQ(o.jwt->algorithm, "ES256");
+    EXPECT_EQ(o.jwt->key, pem);
+}
+
+TEST(NodeOptions, PemKeyOnOneLineWithEscapedNewlines) {
+    const std::string pem = ec_public_pem();
+    std::string one_line;
+    for (char c : pem) {
+        if (c == '\n') {
+            one_line += "\\n";
+        } else {
+            one_line += c;
+        }
+    }
+    const auto o = load_ok({{"JWT_ALG", "ES256"}, {"JWT_SECRET_KEY", one_line}});
+    ASSERT_TRUE(o.jwt.has_value());
+    EXPECT_EQ(o.jwt->key, pem);
+}
+
+}  // namespace

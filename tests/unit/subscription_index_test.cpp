@@ -1,0 +1,442 @@
+#include "subscription/subscription_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace json = boost::json;
+using rig::subscription::event_fields;
+using rig::subscription::extractors;
+using rig::subscription::index_member;
+using rig::subscription::parse_failure;
+using rig::subscription::parse_subscription_list;
+using rig::subscription::scalar;
+using rig::subscription::subscription;
+using rig::subscription::subscription_index;
+
+// A subscriber as the index sees it: it owns the subscriptions it registered.
+struct test_member : index_member {
+    explicit test_member(int id_) : id(id_) {}
+    int id;
+    std::vector<subscription> subs;
+};
+
+std::vector<subscription> subs_of(std::string_view list_json) {
+    parse_failure err;
+    auto list = parse_subscription_list(json::parse(list_json), err);
+    EXPECT_TRUE(list.has_value()) << err.describe();
+    return list.value_or(std::vector<subscription>{});
+}
+
+class SubscriptionIndex : public ::testing::Test {
+protected:
+    test_member& add_member() {
+        members_.push_back(std::make_unique<test_member>(static_cast<int>(members_.size())));
+        return *members_.back();
+    }
+
+    void set(test_member& m, std::string_view list_json) {
+        index_.clear(m);
+        m.subs = subs_of(list_json);
+        index_.set(m, m.subs);
+    }
+
+    // Ids of the members reported for an event, in report order.
+    std::vector<int> reported(std::string_view type, std::string_view event_json = "{}") {
+        const auto* te = extractors_.for_type(type);
+        std::vector<std::optional<scalar>> values;
+        if (te != nullptr) {
+            values = extractors::extract(*te, json::parse(event_json));
+        }
+        std::vector<int> ids;
+        index_.match(type, event_fields{te, values},
+                     [&](index_member& m) { ids.push_back(static_cast<test_member&>(m).id); });
+        return ids;
+    }
+
+    // Sorted ids of the members reported, failing when one is reported twice.
+    std::vector<int> matched(std::string_view type, std::string_view event_json = "{}") {
+        auto ids = reported(type, event_json);
+        std::sort(ids.begin(), ids.end());
+        EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end())
+            << "a member was reported more than once for " << type;
+        return ids;
+    }
+
+    void TearDown() override {
+        for (auto& m : members_) {
+            index_.clear(*m);
+        }
+        EXPECT_EQ(index_.member_entries(), 0u);
+        EXPECT_EQ(index_.exact_keys(), 0u);
+        EXPECT_EQ(index_.wildcard_keys(), 0u);
+    }
+
+    extractors extractors_;
+    subscription_index index_;
+    std::vector<std::unique_ptr<test_member>> members_;
+};
+
+using ids = std::vector<int>;
+
+TEST_F(SubscriptionIndex, EmptyIndexMatchesNothing) {
+    EXPECT_EQ(matched("greeting"), ids{});
+    EXPECT_EQ(index_.member_entries(), 0u);
+    EXPECT_EQ(index_.exact_keys(), 0u);
+    EXPECT_EQ(index_.wildcard_keys(), 0u);
+}
+
+TEST_F(SubscriptionIndex, ExactMatch) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"greeting"}])");
+    EXPECT_EQ(matched("greeting"), ids{0});
+    EXPECT_EQ(matched("Greeting"), ids{});
+    EXPECT_EQ(matched("greeting2"), ids{});
+    EXPECT_EQ(matched("greet"), ids{});
+    EXPECT_EQ(matched("greeting.x"), ids{});
+    EXPECT_EQ(matched(""), ids{});
+    EXPECT_EQ(index_.member_entries(), 1u);
+    EXPECT_EQ(index_.exact_keys(), 1u);
+    EXPECT_EQ(index_.wildcard_keys(), 0u);
+}
+
+TEST_F(SubscriptionIndex, ExactTypesAreNotHierarchical) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"a.b"}])");
+    EXPECT_EQ(matched("a.b"), ids{0});
+    EXPECT_EQ(matched("a.b.c"), ids{});
+    EXPECT_EQ(matched("a"), ids{});
+}
+
+TEST_F(SubscriptionIndex, WildcardMatchesPrefixAtAnyDepth) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"a.b.*"}])");
+    EXPECT_EQ(matched("a.b"), ids{0});
+    EXPECT_EQ(matched("a.b.c"), ids{0});
+    EXPECT_EQ(matched("a.b.c.d"), ids{0});
+    EXPECT_EQ(matched("a.bc"), ids{});
+    EXPECT_EQ(matched("a.bc.d"), ids{});
+    EXPECT_EQ(matched("a"), ids{});
+    EXPECT_EQ(matched("a.c"), ids{});
+    EXPECT_EQ(matched("b"), ids{});
+    EXPECT_EQ(matched("x.a.b"), ids{});
+    EXPECT_EQ(index_.exact_keys(), 0u);
+    EXPECT_EQ(index_.wildcard_keys(), 1u);
+}
+
+TEST_F(SubscriptionIndex, SingleSegmentWildcard) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"com.*"}])");
+    EXPECT_EQ(matched("com"), ids{0});
+    EXPECT_EQ(matched("com.example"), ids{0});
+    EXPECT_EQ(matched("com.example.deep.er"), ids{0});
+    EXPECT_EQ(matched("comx"), ids{});
+    EXPECT_EQ(matched("co"), ids{});
+}
+
+TEST_F(SubscriptionIndex, ExactAndWildcardReportMemberOnce) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"a.b.c"},{"eventType":"a.b.*"}])");
+    EXPECT_EQ(reported("a.b.c"), ids{0});
+    EXPECT_EQ(reported("a.b.d"), ids{0});
+    EXPECT_EQ(index_.member_entries(), 2u);
+}
+
+TEST_F(SubscriptionIndex, TwoWildcardsReportMemberOnce) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"a.*"},{"eventType":"a.b.*"}])");
+    EXPECT_EQ(reported("a.b.c"), ids{0});
+    EXPECT_EQ(reported("a.b"), ids{0});
+    EXPECT_EQ(reported("a.x"), ids{0});
+    EXPECT_EQ(index_.wildcard_keys(), 2u);
+}
+
+TEST_F(SubscriptionIndex, SeveralSubscriptionsOfOneTypeReportMemberOnce) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"t"},{"eventType":"t","oneOf":[{"x":1}]},{"eventType":"t.*"}])");
+    EXPECT_EQ(reported("t"), ids{0});
+    EXPECT_EQ(index_.member_entries(), 3u);
+    EXPECT_EQ(index_.exact_keys(), 1u);
+    EXPECT_EQ(index_.wildcard_keys(), 1u);
+}
+
+TEST_F(SubscriptionIndex, EachMemberReportedOncePerEventAcrossEvents) {
+    auto& a = add_member();
+    auto& b = add_member();
+    set(a, R"([{"eventType":"x.y"},{"eventType":"x.*"}])");
+    set(b, R"([{"eventType":"x.*"},{"eventType":"x.y.*"}])");
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(matched("x.y"), (ids{0, 1}));
+        EXPECT_EQ(reported("x.y").size(), 2u);
+    }
+}
+
+TEST_F(SubscriptionIndex, ConstraintsAreEvaluated) {
+    auto ex = extractors::parse(
+        R"({"greeting":{"name":{"stable_field_index":0,"event":{"json_pointer":"/data/name"}}},)"
+        R"("greeting.loud":{"name":{"stable_field_index":0,"event":{"json_pointer":"/data/name"}}}})");
+    ASSERT_TRUE(ex.has_value()) << ex.error().message;
+    extractors_ = std::move(*ex);
+
+    auto& alice = add_member();
+    auto& bob = add_member();
+    auto& all = add_member();
+    auto& wild = add_member();
+    set(alice, R"([{"eventType":"greeting","oneOf":[{"name":"alice"}]}])");
+    set(bob, R"([{"eventType":"greeting","oneOf":[{"name":"bob"}]}])");
+    set(all, R"([{"eventType":"greeting"}])");
+    set(wild, R"([{"eventType":"greeting.*","oneOf":[{"name":"alice"}]}])");
+
+    EXPECT_EQ(matched("greeting", R"({"data":{"name":"alice"}})"), (ids{0, 2, 3}));
+    EXPECT_EQ(matched("greeting", R"({"data":{"name":"bob"}})"), (ids{1, 2}));
+    EXPECT_EQ(matched("greeting", R"({"data":{"name":"carol"}})"), (ids{2}));
+    EXPECT_EQ(matched("greeting.loud", R"({"data":{"name":"alice"}})"), (ids{3}));
+    EXPECT_EQ(matched("greeting.loud", R"({"data":{"name":"bob"}})"), (ids{}));
+    // A type without extractors ignores the constraint.
+    EXPECT_EQ(matched("greeting.quiet", R"({"data":{"name":"bob"}})"), (ids{3}));
+}
+
+TEST_F(SubscriptionIndex, OneMatchingSubscriptionSufficesWithinASlot) {
+    auto ex =
+        extractors::parse(R"({"t":{"n":{"stable_field_index":0,"event":{"json_pointer":"/n"}}}})");
+    ASSERT_TRUE(ex.has_value()) << ex.error().message;
+    extractors_ = std::move(*ex);
+    auto& m = add_member();
+    set(m, R"([{"eventType":"t","oneOf":[{"n":1}]},{"eventType":"t","oneOf":[{"n":2}]}])");
+    EXPECT_EQ(reported("t", R"({"n":1})"), ids{0});
+    EXPECT_EQ(reported("t", R"({"n":2})"), ids{0});
+    EXPECT_EQ(reported("t", R"({"n":3})"), ids{});
+}
+
+TEST_F(SubscriptionIndex, SetReplacesPreviousSubscriptions) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"a"},{"eventType":"b.*"}])");
+    EXPECT_EQ(matched("a"), ids{0});
+    EXPECT_EQ(matched("b.x"), ids{0});
+
+    set(m, R"([{"eventType":"c"}])");
+    EXPECT_EQ(matched("a"), ids{});
+    EXPECT_EQ(matched("b.x"), ids{});
+    EXPECT_EQ(matched("c"), ids{0});
+    EXPECT_EQ(index_.member_entries(), 1u);
+    EXPECT_EQ(index_.exact_keys(), 1u);
+    EXPECT_EQ(index_.wildcard_keys(), 0u);
+}
+
+TEST_F(SubscriptionIndex, SetWithoutPriorClear) {
+    // set() itself replaces; the member keeps the old subscriptions alive until it returns.
+    auto& m = add_member();
+    m.subs = subs_of(R"([{"eventType":"a"}])");
+    index_.set(m, m.subs);
+    auto next = subs_of(R"([{"eventType":"b"},{"eventType":"b"}])");
+    index_.set(m, next);
+    m.subs = std::move(next);
+    EXPECT_EQ(matched("a"), ids{});
+    EXPECT_EQ(reported("b"), ids{0});
+    EXPECT_EQ(index_.member_entries(), 2u);
+    EXPECT_EQ(index_.exact_keys(), 1u);
+}
+
+TEST_F(SubscriptionIndex, SetEmptyRemovesEverything) {
+    auto& m = add_member();
+    set(m, R"([{"eventType":"a"}])");
+    set(m, "[]");
+    EXPECT_EQ(matched("a"), ids{});
+    EXPECT_EQ(index_.member_entries(), 0u);
+    EXPECT_EQ(index_.exact_keys(), 0u);
+}
+
+TEST_F(SubscriptionIndex, ClearRemovesMember) {
+    auto& a = add_member();
+    auto& b = add_member();
+    set(a, R"([{"eventType":"t"},{"eventType":"w.*"}])");
+    set(b, R"([{"eventType":"t"},{"eventType":"w.*"}])");
+    EXPECT_EQ(matched("t"), (ids{0, 1}));
+    index_.clear(a);
+    EXPECT_EQ(matched("t"), ids{1});
+    EXPECT_EQ(matched("w.x"), ids{1});
+    EXPECT_EQ(index_.member_entries(), 2u);
+    index_.clear(a);  // clearing twice is harmless
+    EXPECT_EQ(index_.member_entries(), 2u);
+}
+
+TEST_F(SubscriptionIndex, CountersShrinkToZeroAfterClearingEverything) {
+    for (int i = 0; i < 10; ++i) {
+        auto& m = add_member();
+        const std::string n = std::to_string(i);
+        std::string list = R"([{"eventType":"t)";
+        list += n;
+        list += R"("},{"eventType":"shared"},{"eventType":"w)";
+        list += n;
+        list += R"(.*"},{"eventType":"w.*"}])";
+        set(m, list);
+    }
+    EXPECT_EQ(index_.member_entries(), 40u);
+    EXPECT_EQ(index_.exact_keys(), 11u);
+    EXPECT_EQ(index_.wildcard_keys(), 11u);
+    for (auto& m : members_) {
+        index_.clear(*m);
+    }
+    EXPECT_EQ(index_.member_entries(), 0u);
+    EXPECT_EQ(index_.exact_keys(), 0u);
+    EXPECT_EQ(index_.wildcard_keys(), 0u);
+    for (int i = 0; i < 10; ++i) {
+        std::string type = "t";
+        type += std::to_string(i);
+        EXPECT_EQ(matched(type), ids{});
+    }
+}
+
+TEST_F(SubscriptionIndex, RemovingFromTheMiddleKeepsOthers) {
+    for (int i = 0; i < 5; ++i) {
+        set(add_member(), R"([{"eventType":"x"}])");
+    }
+    index_.clear(*members_[1]);
+    EXPECT_EQ(matched("x"), (ids{0, 2, 3, 4}));
+    index_.clear(*members_[0]);
+    EXPECT_EQ(matched("x"), (ids{2, 3, 4}));
+    index_.clear(*members_[4]);
+    EXPECT_EQ(matched("x"), (ids{2, 3}));
+    set(*members_[1], R"([{"eventType":"x"}])");
+    EXPECT_EQ(matched("x"), (ids{1, 2, 3}));
+}
+
+// Many members added, replaced and removed in random order; after every step the index must
+// report exactly what a brute-force evaluation of every member's subscriptions reports.
+TEST_F(SubscriptionIndex, RandomChurnAgreesWithBruteForceModel) {
+    auto ex = extractors::parse(
+        R"({"a":{"n":{"stable_field_index":0,"event":{"json_pointer":"/n"}}},)"
+        R"("a.b":{"n":{"stable_field_index":0,"event":{"json_pointer":"/n"}}},)"
+        R"("a.b.c":{"n":{"stable_field_index":0,"event":{"json_pointer":"/n"}}}})");
+    ASSERT_TRUE(ex.has_value()) << ex.error().message;
+    extractors_ = std::move(*ex);
+
+    const std::vector<std::string> pool = {
+        R"({"eventType":"a"})",
+        R"({"eventType":"a","oneOf":[{"n":1}]})",
+        R"({"eventType":"a","oneOf":[{"n":2},{"n":3}]})",
+        R"({"eventType":"a.b"})",
+        R"({"eventType":"a.b","oneOf":[{"n":1}]})",
+        R"({"eventType":"a.b.c"})",
+        R"({"eventType":"a.b.c","oneOf":[{"n":2}]})",
+        R"({"eventType":"a.*"})",
+        R"({"eventType":"a.*","oneOf":[{"n":1}]})",
+        R"({"eventType":"a.b.*"})",
+        R"({"eventType":"a.b.*","oneOf":[{"n":3}]})",
+        R"({"eventType":"a.b.c.*"})",
+        R"({"eventType":"z"})",
+        R"({"eventType":"z.*","oneOf":[{"n":2}]})",
+        R"({"eventType":"ab"})",
+    };
+    const std::vector<std::string> types = {"a",  "a.b", "a.b.c", "a.b.c.d", "a.bc",
+                                            "ab", "z",   "z.y",   "b"};
+    const std::vector<std::string> events = {R"({"n":1})", R"({"n":2})", R"({"n":3})", "{}"};
+
+    const auto type_matches = [](const subscription& s, const std::string& type) {
+        if (!s.is_wildcard()) {
+            return s.event_type == type;
+        }
+        const std::string prefix(s.index_key());
+        return type == prefix || type.starts_with(prefix + ".");
+    };
+    const auto brute_force = [&](const std::string& type, const std::string& event_json) {
+        const auto* te = extractors_.for_type(type);
+        std::vector<std::optional<scalar>> values;
+        if (te != nullptr) {
+            values = extractors::extract(*te, json::parse(event_json));
+        }
+        const event_fields fields{te, values};
+        ids out;
+        for (const auto& m : members_) {
+            for (const auto& s : m->subs) {
+                if (type_matches(s, type) && s.matches(fields)) {
+                    out.push_back(m->id);
+                    break;
+                }
+            }
+        }
+        return out;
+    };
+    const auto check_counters = [&] {
+        std::size_t entries = 0;
+        std::set<std::string> exact;
+        std::set<std::string> wildcard;
+        for (const auto& m : members_) {
+            entries += m->subs.size();
+            for (const auto& s : m->subs) {
+                (s.is_wildcard() ? wildcard : exact).insert(std::string(s.index_key()));
+            }
+        }
+        EXPECT_EQ(index_.member_entries(), entries);
+        EXPECT_EQ(index_.exact_keys(), exact.size());
+        EXPECT_EQ(index_.wildcard_keys(), wildcard.size());
+    };
+
+    constexpr int member_count = 150;
+    for (int i = 0; i < member_count; ++i) {
+        add_member();
+    }
+    std::mt19937 rng(20240611);
+    std::uniform_int_distribution<int> pick_member(0, member_count - 1);
+    std::uniform_int_distribution<int> pick_sub(0, static_cast<int>(pool.size()) - 1);
+    std::uniform_int_distribution<int> pick_count(0, 4);
+    std::uniform_int_distribution<int> pick_op(0, 9);
+
+    for (int step = 0; step < 3000; ++step) {
+        auto& m = *members_[static_cast<std::size_t>(pick_member(rng))];
+        if (pick_op(rng) < 3) {
+            index_.clear(m);
+            m.subs.clear();
+        } else {
+            std::string list = "[";
+            const int n = pick_count(rng);
+            for (int k = 0; k < n; ++k) {
+                list += (k ? "," : "") + pool[static_cast<std::size_t>(pick_sub(rng))];
+            }
+            list += "]";
+            set(m, list);
+        }
+        if (step % 25 == 0) {
+            check_counters();
+            for (const auto& type : types) {
+                for (const auto& e : events) {
+                    ASSERT_EQ(matched(type, e), brute_force(type, e))
+                        << "step " << step << ", type " << type << ", event " << e;
+                }
+            }
+        }
+    }
+    check_counters();
+
+    // Remove everyone in random order, checking as the index drains.
+    std::vector<std::size_t> order(members_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::shuffle(order.begin(), order.end(), rng);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        auto& m = *members_[order[k]];
+        index_.clear(m);
+        m.subs.clear();
+        if (k % 10 == 0) {
+            check_counters();
+            for (const auto& type : types) {
+                ASSERT_EQ(matched(type, R"({"n":1})"), brute_force(type, R"({"n":1})"));
+            }
+        }
+    }
+    EXPECT_EQ(index_.member_entries(), 0u);
+    EXPECT_EQ(index_.exact_keys(), 0u);
+    EXPECT_EQ(index_.wildcard_keys(), 0u);
+}
+
+}  // namespace
