@@ -66,8 +66,15 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {
-    while (!text.empty() && text.back() == '=') {
+    // Padding, when present, must be exactly what completes the last quantum.
+    if (!text.empty() && text.back() == '=') {
+        if (text.size() % 4 != 0) {
+            return std::nullopt;
+        }
         text.remove_suffix(1);
+        if (!text.empty() && text.back() == '=') {
+            text.remove_suffix(1);
+        }
     }
     if (text.size() % 4 == 1) {
         return std::nullopt;

@@ -62,8 +62,8 @@ struct parse_failure {
 // Parses one subscription object (aliases eventType/event_type, oneOf/one_of/constraints).
 std::optional<subscription> parse_subscription(const boost::json::value& v, parse_failure& err);
 
-// Parses a list; one bad element refuses the whole list. `not_a_list` is set when `v` is
-// not an array.
+// Parses a list; one bad element refuses the whole list. When `v` is not an array, the
+// failure's reason is "subscriptions is expected to be a JSON encoded list".
 std::optional<std::vector<subscription>> parse_subscription_list(const boost::json::value& v,
                                                                  parse_failure& err);
 

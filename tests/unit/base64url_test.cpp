@@ -69,6 +69,13 @@ TEST(Base64url, RejectsCharactersOutsideAlphabet) {
     EXPECT_FALSE(base64url_decode("Zm9v\xc3\xa9").has_value());
 }
 
+TEST(Base64url, RejectsWrongAmountOfPadding) {
+    EXPECT_FALSE(base64url_decode("Zm9v====").has_value());
+    EXPECT_FALSE(base64url_decode("Zg=").has_value());
+    EXPECT_FALSE(base64url_decode("Zm8==").has_value());
+    EXPECT_FALSE(base64url_decode("Zg===").has_value());
+}
+
 TEST(Base64url, RejectsPaddingInTheMiddle) {
     EXPECT_FALSE(base64url_decode("Zg==Zm8").has_value());
     EXPECT_FALSE(base64url_decode("Z=g").has_value());
