@@ -46,14 +46,16 @@ void sse_connection::enqueue(shared_frame frame) {
     if (ending_ || finished_) {
         return;
     }
-    if (queued_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
+    // The batch being written does not count: it has left the queue, and a client that reads
+    // promptly must not be judged by how soon the write's completion is scheduled.
+    if (pending_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
         hub::shard_stats::add(shard_.hub.stats().slow_consumer_disconnects);
-        slow_log.info("sse: disconnecting slow consumer ({} bytes unsent, limit {})", queued_bytes_,
-                      shard_.node.options.max_queue_bytes);
+        slow_log.info("sse: disconnecting slow consumer ({} bytes unsent, limit {})",
+                      pending_bytes_, shard_.node.options.max_queue_bytes);
         abort();
         return;
     }
-    queued_bytes_ += frame->size();
+    pending_bytes_ += frame->size();
     pending_.push_back(std::move(frame));
     if (!writing_) {
         write_pending();
@@ -63,6 +65,7 @@ void sse_connection::enqueue(shared_frame frame) {
 void sse_connection::write_pending() {
     writing_ = true;
     inflight_.swap(pending_);
+    pending_bytes_ = 0;
     asio::async_write(
         socket_, frame_buffers(inflight_),
         [self = std::static_pointer_cast<sse_connection>(shared_from_this())](
@@ -71,9 +74,6 @@ void sse_connection::write_pending() {
 
 void sse_connection::on_written(const boost::system::error_code& ec) {
     writing_ = false;
-    for (const auto& f : inflight_) {
-        queued_bytes_ -= f->size();
-    }
     inflight_.clear();
     if (ec || finished_) {
         finish();

@@ -12,8 +12,9 @@ namespace rig::transport {
 // its own. Events are queued as shared, pre-framed chunks and written in gathered batches;
 // the client only ever sends EOF, which the connection watches for without a read buffer.
 //
-// Bounded: when unsent bytes would exceed `max_queue_bytes` the client is too slow; it is
-// disconnected and counted (it can reconnect), never allowed to grow memory.
+// Bounded: when the bytes queued behind the write in progress would exceed `max_queue_bytes`
+// the client is too slow; it is disconnected and counted (it can reconnect), never allowed to
+// grow memory.
 class sse_connection final : public connection {
 public:
     sse_connection(shard_context& shard, tcp::socket socket);
@@ -38,7 +39,7 @@ private:
     tcp::socket socket_;
     std::vector<shared_frame> pending_;
     std::vector<shared_frame> inflight_;
-    std::size_t queued_bytes_ = 0;
+    std::size_t pending_bytes_ = 0;  // bytes in pending_ (not yet handed to a write)
     bool writing_ = false;
     bool ending_ = false;    // no more frames: the last chunk is queued
     bool finished_ = false;  // socket closed, left the shard

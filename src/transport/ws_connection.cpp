@@ -47,20 +47,19 @@ void ws_connection::enqueue(shared_frame frame) {
     if (closing_ || finished_) {
         return;
     }
-    if (queued_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
+    // The message being written does not count (see sse_connection::enqueue).
+    if (pending_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
         hub::shard_stats::add(shard_.hub.stats().slow_consumer_disconnects);
-        client_log.info("ws: closing slow consumer ({} bytes unsent, limit {})", queued_bytes_,
+        client_log.info("ws: closing slow consumer ({} bytes unsent, limit {})", pending_bytes_,
                         shard_.node.options.max_queue_bytes);
         // Drop what is queued: the close frame should not wait behind it.
         const std::size_t keep = head_ + (writing_ ? 1 : 0);
-        for (std::size_t i = keep; i < queue_.size(); ++i) {
-            queued_bytes_ -= queue_[i]->size();
-        }
         queue_.resize(keep);
+        pending_bytes_ = 0;
         begin_close(1008, "Slow consumer: too many undelivered events.");
         return;
     }
-    queued_bytes_ += frame->size();
+    pending_bytes_ += frame->size();
     queue_.push_back(std::move(frame));
     if (!writing_) {
         write_next();
@@ -79,11 +78,11 @@ void ws_connection::write_next() {
     }
     writing_ = true;
     const shared_frame& f = queue_[head_];
+    pending_bytes_ -= f->size();
     ws_.async_write(asio::buffer(*f),
                     [self = std::static_pointer_cast<ws_connection>(shared_from_this())](
                         const boost::system::error_code& ec, std::size_t) {
                         self->writing_ = false;
-                        self->queued_bytes_ -= self->queue_[self->head_]->size();
                         self->queue_[self->head_].reset();
                         ++self->head_;
                         if (ec) {

@@ -16,7 +16,8 @@ using ws_stream = boost::beast::websocket::stream<tcp::socket>;
 // A WebSocket connection (spec §2.5): one text frame per event (the event JSON), a ping every
 // heartbeat interval, and no messages accepted from the client: a client that sends one is
 // closed with 1000 and RIG's reason. Writes go out one message at a time from a bounded
-// queue of shared payloads; a client that falls `max_queue_bytes` behind is closed with 1008.
+// queue of shared payloads; a client with more than `max_queue_bytes` queued behind the message
+// being written is closed with 1008.
 // A client that has not answered two pings in a row is considered gone.
 class ws_connection final : public connection {
 public:
@@ -41,7 +42,7 @@ private:
     boost::beast::flat_buffer read_buffer_;
     std::vector<shared_frame> queue_;
     std::size_t head_ = 0;
-    std::size_t queued_bytes_ = 0;
+    std::size_t pending_bytes_ = 0;  // bytes queued behind the message being written
     uint64_t last_pong_tick_ = 0;
     bool writing_ = false;
     bool pinging_ = false;
