@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -49,10 +50,13 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, transport::shard_cont
             if (ec == asio::error::operation_aborted || !acceptor.is_open() || shard.draining()) {
                 co_return;
             }
-            // Out of file descriptors (or similar): back off briefly instead of spinning.
             accept_log.info("accept failed: {}", ec.message());
-            asio::steady_timer pause(shard.io, std::chrono::milliseconds(50));
-            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                ec == asio::error::no_memory || ec.value() == ENFILE) {
+                // Out of file descriptors or memory: back off briefly instead of spinning.
+                asio::steady_timer pause(shard.io, std::chrono::milliseconds(50));
+                co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
             continue;
         }
         asio::co_spawn(shard.io, http::run_session(std::move(socket), opts, routes, shard.sessions),
@@ -92,7 +96,16 @@ node::node(config::node_options options)
 }
 
 node::~node() {
+    // Order matters: the shard threads stop; then every I/O object the node owns goes while
+    // the io_contexts still exist; then the io_contexts go (destroying pending handlers and
+    // coroutine frames, which refer to shard state) while the shard contexts still exist.
     pool_.stop_and_join();
+    inbound_acceptors_.clear();
+    api_acceptors_.clear();
+    for (auto& s : shards_) {
+        s->release_io();
+    }
+    pool_.destroy_contexts();
 }
 
 void node::start() {

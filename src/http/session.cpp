@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -59,7 +60,8 @@ asio::awaitable<void> run_session(tcp::socket socket, const server_options& opti
 
         auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
         self->idle = false;
-        if (!ec && parser.get()[field::expect] == "100-continue" && !parser.is_done()) {
+        if (!ec && beast::iequals(parser.get()[field::expect], "100-continue") &&
+            !parser.is_done()) {
             // A too-large declared body fails right here, before any of it is sent.
             if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
                 ec = bhttp::error::body_limit;

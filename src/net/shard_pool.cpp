@@ -62,6 +62,11 @@ bool shard_pool::join_for(std::chrono::milliseconds timeout) {
     return true;
 }
 
+void shard_pool::destroy_contexts() {
+    stop_and_join();
+    shards_.clear();
+}
+
 void shard_pool::stop_and_join() {
     for (auto& s : shards_) {
         s->io.stop();

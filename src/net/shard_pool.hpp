@@ -34,6 +34,10 @@ public:
     // Stops every shard at once (after a drain that timed out) and joins.
     void stop_and_join();
 
+    // After stop_and_join(): destroys the io_contexts, and with them every handler and
+    // coroutine frame still queued. Whatever those refer to must still exist.
+    void destroy_contexts();
+
     // The index of the shard whose thread calls this, or -1 outside shard threads.
     static int current();
 

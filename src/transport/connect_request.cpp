@@ -1,6 +1,7 @@
 #include "transport/connect_request.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "http/request_parts.hpp"
 #include "transport/node_context.hpp"
@@ -77,13 +78,26 @@ connect_result resolve_connect(const node_context& node, const connect_params& p
         subscription::merge_unique(out.subscriptions, std::move(*subs));
     }
 
-    if (out.subscriptions.size() > node.options.max_subscriptions) {
-        return fail("could not parse subscriptions: too many subscriptions (" +
-                    std::to_string(out.subscriptions.size()) + ", at most " +
-                    std::to_string(node.options.max_subscriptions) +
-                    " per connection: RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION)");
+    if (auto limit = subscription_limit_error(node, out.subscriptions)) {
+        return fail("could not parse subscriptions: " + *limit);
     }
     return out;
+}
+
+std::optional<std::string> subscription_limit_error(
+    const node_context& node, const std::vector<subscription::subscription>& subs) {
+    if (subs.size() > node.options.max_subscriptions) {
+        return "too many subscriptions (" + std::to_string(subs.size()) + ", at most " +
+               std::to_string(node.options.max_subscriptions) +
+               " per connection: RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION)";
+    }
+    const std::size_t bytes = json::serialize(subscription::to_json(subs)).size();
+    if (bytes > node.options.max_subscription_bytes) {
+        return "subscriptions too large (" + std::to_string(bytes) + " bytes as JSON, at most " +
+               std::to_string(node.options.max_subscription_bytes) +
+               " per connection: RIG_MAX_SUBSCRIPTION_BYTES)";
+    }
+    return std::nullopt;
 }
 
 }  // namespace rig::transport

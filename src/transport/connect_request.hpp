@@ -38,6 +38,10 @@ struct connect_result {
     std::vector<subscription::subscription> subscriptions;
     std::optional<connect_failure> failure;
 };
+// Why `subs` exceeds the per-connection limits (count, or size as JSON), if it does.
+std::optional<std::string> subscription_limit_error(
+    const node_context& node, const std::vector<subscription::subscription>& subs);
+
 connect_result resolve_connect(const node_context& node, const connect_params& params,
                                connect_flavor flavor);
 

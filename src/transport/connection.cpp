@@ -9,6 +9,10 @@
 
 namespace rig::transport {
 
+std::chrono::steady_clock::duration close_grace(const shard_context& shard) {
+    return shard.draining() ? std::chrono::seconds(1) : std::chrono::seconds(5);
+}
+
 connection::connection(shard_context& shard, kind k) : shard_(shard), kind_(k) {}
 
 connection::~connection() = default;
@@ -34,13 +38,23 @@ void connection::open() {
     }
 }
 
+void connection::mark_closing() {
+    if (closing_) {
+        return;
+    }
+    closing_ = true;
+    if (registered_) {
+        shard_.hub.remove(*this);
+    }
+}
+
 void connection::unregister() {
     if (!registered_) {
         return;
     }
-    registered_ = false;
     auto keep = shared_from_this();
-    shard_.hub.remove(*this);
+    mark_closing();
+    registered_ = false;
     shard_.remove(slot_);
     auto& stats = shard_.hub.stats();
     switch (kind_) {
@@ -57,6 +71,9 @@ void connection::unregister() {
 }
 
 void connection::set_subscriptions(std::vector<subscription::subscription> subs) {
+    if (closing_) {
+        return;
+    }
     subs_ = std::move(subs);
     if (registered_) {
         shard_.hub.set_subscriptions(*this, subs_);

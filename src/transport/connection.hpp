@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,10 @@ class shard_context;
 
 // Why a connection ends, when rig ends it.
 enum class close_reason { shutdown, slow_consumer, session_killed };
+
+// How long a connection that rig is closing may take to flush its end (and, for WebSocket,
+// to answer the close frame) before it is cut: 5 s, or 1 s while the node shuts down.
+std::chrono::steady_clock::duration close_grace(const shard_context& shard);
 
 // A client connection (SSE stream, WebSocket or long-poll session): its token, its
 // subscriptions and its place in the shard's registry and subscription index.
@@ -38,6 +43,10 @@ public:
     // Registers the connection in its shard and issues its token.
     void open();
 
+    // True once the connection has begun to close: it no longer receives events and no longer
+    // accepts subscription changes (they answer 410), though it may still be flushing.
+    bool closing() const { return closing_; }
+
     // Replaces the subscription set (already validated and de-duplicated), re-indexes it and
     // emits rig.subscriptions_set to the client.
     void set_subscriptions(std::vector<subscription::subscription> subs);
@@ -53,6 +62,10 @@ protected:
     void emit(cloudevents::cloud_event&& ev);
     // rig.connection.create with this connection's token.
     void emit_connection_create();
+    // Stops receiving events: leaves the index but stays in the registry, so that the shard's
+    // timer still ticks it (close deadlines) until unregister(). Idempotent. Must not run
+    // inside deliver().
+    void mark_closing();
     // Leaves the index and the registry (idempotent). Must not run inside deliver().
     void unregister();
 
@@ -61,6 +74,7 @@ protected:
 private:
     kind kind_;
     bool registered_ = false;
+    bool closing_ = false;
     uint32_t slot_ = 0;
     uint64_t opened_tick_ = 0;
     std::string token_;

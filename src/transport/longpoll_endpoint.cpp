@@ -118,6 +118,9 @@ handler_result longpoll(shard_context& shard, http::exchange& ex) {
         }
     }
 
+    if (shard.draining()) {
+        co_return cors_error(node, {core::condition::unavailable, "Server shutting down."});
+    }
     if (!node.rate_limiter.try_acquire()) {
         refused_log.info("longpolling: connect refused: MAX_CONNECTIONS_PER_MINUTE reached");
         co_return http::make_error(http::status::too_many_requests,

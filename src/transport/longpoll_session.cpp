@@ -22,13 +22,14 @@ void longpoll_session::deliver(const hub::event_ptr& event) {
     if (closed_) {
         return;
     }
-    const std::size_t cap = shard_.node.options.longpoll_buffer;
-    if (ring_.size() < cap) {
-        ring_.push_back(event);
-    } else {
-        ring_[ring_start_] = event;
-        ring_start_ = (ring_start_ + 1) % cap;
+    const auto& opts = shard_.node.options;
+    while (!buffer_.empty() && (buffer_.size() >= opts.longpoll_buffer ||
+                                buffer_bytes_ + event->json.size() > opts.max_queue_bytes)) {
+        buffer_bytes_ -= buffer_.front()->json.size();
+        buffer_.pop_front();
     }
+    buffer_.push_back(event);
+    buffer_bytes_ += event->json.size();
     if (waiter_) {
         // Answer outside the delivery loop; the callback posts to another shard anyway.
         asio::post(shard_.io,
@@ -43,10 +44,8 @@ void longpoll_session::deliver(const hub::event_ptr& event) {
 }
 
 std::optional<poll_result> longpoll_session::take_after(const std::string& last_event_id) const {
-    const std::size_t n = ring_.size();
-    const auto at = [&](std::size_t i) -> const hub::event_ptr& {
-        return ring_[(ring_start_ + i) % n];
-    };
+    const std::size_t n = buffer_.size();
+    const auto at = [&](std::size_t i) -> const hub::event_ptr& { return buffer_[i]; };
     if (n == 0) {
         return std::nullopt;
     }
@@ -76,8 +75,8 @@ std::optional<poll_result> longpoll_session::take_after(const std::string& last_
 
 poll_result longpoll_session::empty_result() const {
     poll_result r;
-    if (!ring_.empty()) {
-        r.last_event_id = ring_[(ring_start_ + ring_.size() - 1) % ring_.size()]->id;
+    if (!buffer_.empty()) {
+        r.last_event_id = buffer_.back()->id;
     }
     r.body = "{\"last_event_id\":" + core::json_quote(r.last_event_id) + ",\"events\":[]}";
     return r;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,10 +19,10 @@ struct poll_result {
     std::string last_event_id;
 };
 
-// A long-polling session (spec §2.6): a ring buffer of the last `longpoll_buffer` events
-// for the client to fetch with polls. A poll returns the events after the client's
-// last_event_id at once, or waits up to `longpoll_hold` for one to arrive. A session that
-// nobody polls for `longpoll_session_ttl` ends.
+// A long-polling session (spec §2.6): a buffer of the last `longpoll_buffer` events (and
+// at most `max_queue_bytes` of them) for the client to fetch with polls. A poll returns the events
+// after the client's last_event_id at once, or waits up to `longpoll_hold` for one to arrive. A
+// session that nobody polls for `longpoll_session_ttl` ends.
 //
 // Unlike RIG, every event kind is delivered, and a client whose last_event_id fell out of
 // the buffer gets the whole buffer rather than nothing.
@@ -47,8 +48,10 @@ private:
     poll_result empty_result() const;
     void answer_waiter(poll_result r);
 
-    std::vector<hub::event_ptr> ring_;  // oldest at ring_start_
-    std::size_t ring_start_ = 0;
+    // The newest events, oldest first: at most `longpoll_buffer` of them and, beyond the
+    // newest one, at most `max_queue_bytes` of JSON.
+    std::deque<hub::event_ptr> buffer_;
+    std::size_t buffer_bytes_ = 0;
     std::chrono::steady_clock::time_point last_poll_;
     struct waiter {
         std::string last_event_id;

@@ -6,20 +6,29 @@
 namespace rig::transport {
 
 shard_context::shard_context(unsigned idx, asio::io_context& ctx, node_context& n)
-    : index(idx), io(ctx), node(n), timer_(ctx) {}
+    : index(idx), io(ctx), node(n), timer_(std::in_place, ctx) {}
 
 shard_context::~shard_context() = default;
 
 connection_address shard_context::add(std::shared_ptr<connection> c) {
+    // The bucket visited in the current round: visited again one interval from now.
+    const std::size_t bucket = tick_ % tick_buckets;
+    auto& free = free_slots_[bucket];
     uint32_t s = 0;
-    if (!free_slots_.empty()) {
-        s = free_slots_.back();
-        free_slots_.pop_back();
+    if (!free.empty()) {
+        s = free.back();
+        free.pop_back();
     } else {
+        while (slots_.size() % tick_buckets != bucket) {
+            const auto skipped = static_cast<uint32_t>(slots_.size());
+            slots_.emplace_back();
+            free_slots_[skipped % tick_buckets].push_back(skipped);
+        }
         s = static_cast<uint32_t>(slots_.size());
         slots_.emplace_back();
     }
     slots_[s].conn = std::move(c);
+    ++live_;
     return {node.tokens.instance(), static_cast<uint16_t>(index), s, slots_[s].generation};
 }
 
@@ -30,7 +39,11 @@ void shard_context::remove(uint32_t s) {
     // Keep the connection alive until this function is done with the slot.
     auto gone = std::move(slots_[s].conn);
     ++slots_[s].generation;
-    free_slots_.push_back(s);
+    free_slots_[s % tick_buckets].push_back(s);
+    --live_;
+    if (draining_ && live_ == 0 && timer_) {
+        timer_->cancel();  // the drain is complete on this shard
+    }
 }
 
 std::shared_ptr<connection> shard_context::find(const connection_address& a) const {
@@ -46,9 +59,12 @@ void shard_context::start() {
 }
 
 void shard_context::schedule_tick() {
-    timer_.expires_after(node.options.heartbeat_interval / tick_buckets);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec || draining_) {
+    if (draining_ && live_ == 0) {
+        return;  // nothing left to watch: let the shard's thread finish
+    }
+    timer_->expires_after(node.options.heartbeat_interval / tick_buckets);
+    timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec) {
             return;
         }
         ++tick_;
@@ -65,12 +81,21 @@ void shard_context::schedule_tick() {
 
 void shard_context::drain() {
     draining_ = true;
-    timer_.cancel();
     sessions.drain();
     for (auto& s : slots_) {
         if (auto c = s.conn) {
             c->close(close_reason::shutdown);
         }
+    }
+    if (live_ == 0) {
+        timer_->cancel();
+    }
+}
+
+void shard_context::release_io() {
+    timer_.reset();
+    for (auto& s : slots_) {
+        s.conn.reset();
     }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "http/session.hpp"
@@ -19,8 +21,10 @@ struct node_context;
 // its HTTP sessions, and the timer that drives heartbeats and expiry.
 //
 // Heartbeats are spread over `tick_buckets` rounds of one timer: each round visits the
-// connections whose slot falls in that bucket, so a shard with n connections does n/16 work
-// per round instead of keeping a timer per connection.
+// connections of one bucket, so a shard with n connections does n/16 work per round instead
+// of keeping a timer per connection. A connection's bucket is its slot modulo tick_buckets,
+// and its slot is chosen so that the bucket is the one of the round it opened in: its first
+// heartbeat then comes one interval after it opened.
 //
 // @par Thread safety
 // Used only from the shard's own thread, except `io` (post to it).
@@ -48,8 +52,12 @@ public:
 
     // Starts the heartbeat/expiry timer.
     void start();
-    // Stops the timer, ends idle HTTP sessions and closes every connection cleanly.
+    // Ends idle HTTP sessions and closes every connection cleanly. The timer keeps running
+    // until the last connection is gone, to enforce close deadlines.
     void drain();
+    // After the shard's thread has stopped: drops the timer and the connections, so that no
+    // I/O object outlives the io_context.
+    void release_io();
 
 private:
     void schedule_tick();
@@ -59,8 +67,9 @@ private:
         std::shared_ptr<connection> conn;
     };
     std::vector<slot> slots_;
-    std::vector<uint32_t> free_slots_;
-    asio::steady_timer timer_;
+    std::array<std::vector<uint32_t>, tick_buckets> free_slots_;  // by slot % tick_buckets
+    std::size_t live_ = 0;
+    std::optional<asio::steady_timer> timer_;
     uint64_t tick_ = 0;
     bool draining_ = false;
 };

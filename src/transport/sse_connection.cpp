@@ -37,6 +37,13 @@ void sse_connection::deliver(const hub::event_ptr& event) {
 }
 
 void sse_connection::on_tick(uint64_t tick) {
+    if (ending_) {
+        // A client that does not take the end of its stream is cut off.
+        if (!finished_ && std::chrono::steady_clock::now() > close_deadline_) {
+            abort();
+        }
+        return;
+    }
     if (tick - opened_tick() >= shard_context::tick_buckets) {
         enqueue(heartbeat_frame);
     }
@@ -48,7 +55,10 @@ void sse_connection::enqueue(shared_frame frame) {
     }
     // The batch being written does not count: it has left the queue, and a client that reads
     // promptly must not be judged by how soon the write's completion is scheduled.
-    if (pending_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
+    // A frame is always admitted into an empty queue, so that one event larger than the limit
+    // (framing adds to the body limit) does not cost every recipient its connection.
+    if (pending_bytes_ > 0 &&
+        pending_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
         hub::shard_stats::add(shard_.hub.stats().slow_consumer_disconnects);
         slow_log.info("sse: disconnecting slow consumer ({} bytes unsent, limit {})",
                       pending_bytes_, shard_.node.options.max_queue_bytes);
@@ -129,7 +139,8 @@ void sse_connection::close(close_reason why) {
     }
     enqueue(last_chunk_frame);
     ending_ = true;
-    unregister();
+    close_deadline_ = std::chrono::steady_clock::now() + close_grace(shard_);
+    mark_closing();
 }
 
 void sse_connection::abort() {

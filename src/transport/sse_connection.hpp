@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <vector>
 
 #include "net/asio.hpp"
@@ -43,6 +44,7 @@ private:
     bool writing_ = false;
     bool ending_ = false;    // no more frames: the last chunk is queued
     bool finished_ = false;  // socket closed, left the shard
+    std::chrono::steady_clock::time_point close_deadline_{};
 };
 
 }  // namespace rig::transport

@@ -14,6 +14,14 @@ log::rate_limited refused_log{10};
 
 handler_result sse_connect(shard_context& shard, http::exchange& ex) {
     node_context& node = shard.node;
+    if (shard.draining()) {
+        co_return http::make_error(http::status::service_unavailable, "Server shutting down.");
+    }
+    if (ex.req().method() == http::verb::head) {
+        auto res = http::make_response(http::status::ok, "", "text/event-stream; charset=utf-8");
+        res.set(http::field::access_control_allow_origin, node.options.cors_origin);
+        co_return res;
+    }
     auto resolved = resolve_connect(node, read_connect_params(ex.req()), connect_flavor::sse_or_ws);
     if (resolved.failure) {
         refused_log.info("sse: connect refused: {}", resolved.failure->error.message);

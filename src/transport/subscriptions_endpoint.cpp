@@ -10,6 +10,7 @@
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
 #include "net/cross_shard.hpp"
+#include "transport/connect_request.hpp"
 #include "transport/connection.hpp"
 #include "transport/endpoints.hpp"
 #include "transport/node_context.hpp"
@@ -137,10 +138,9 @@ handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
     }
 
     shard_context* owner = node.shards[addr.shard];
-    const std::size_t limit = node.options.max_subscriptions;
     // A named lambda, not a temporary inside the co_await expression: GCC 12 destroys
     // such temporaries twice when they own resources.
-    auto apply = [owner, addr, replace, limit, update = std::move(update)](auto done) mutable {
+    auto apply = [owner, addr, replace, update = std::move(update)](auto done) mutable {
         update_outcome out;
         auto conn = owner->find(addr);
         if (!conn) {
@@ -154,11 +154,8 @@ handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
                 subscription::merge_unique(merged, std::move(subs));
                 subs = std::move(merged);
             }
-            if (subs.size() > limit) {
-                out.error = core::bad_request(
-                    "cannot accept subscription request: too many subscriptions (" +
-                    std::to_string(subs.size()) + ", at most " + std::to_string(limit) +
-                    " per connection: RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION)");
+            if (auto too_many = subscription_limit_error(owner->node, subs)) {
+                out.error = core::bad_request("cannot accept subscription request: " + *too_many);
             } else {
                 conn->set_subscriptions(std::move(subs));
                 out.subscriptions = subscription::to_json(conn->subscriptions());

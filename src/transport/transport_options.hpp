@@ -9,10 +9,11 @@ namespace rig::transport {
 
 // Settings of the client-facing connection endpoints (SSE, WebSocket, long polling).
 struct transport_options {
-    std::string cors_origin = "*";               // CORS
-    uint32_t max_connections_per_minute = 5000;  // MAX_CONNECTIONS_PER_MINUTE (0 = no limit)
-    std::size_t max_queue_bytes = 1 << 20;       // RIG_MAX_QUEUE_BYTES per connection
-    std::size_t max_subscriptions = 1000;        // RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION
+    std::string cors_origin = "*";                   // CORS
+    uint32_t max_connections_per_minute = 5000;      // MAX_CONNECTIONS_PER_MINUTE (0 = no limit)
+    std::size_t max_queue_bytes = 1 << 20;           // RIG_MAX_QUEUE_BYTES per connection
+    std::size_t max_subscriptions = 1000;            // RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION
+    std::size_t max_subscription_bytes = 256 << 10;  // RIG_MAX_SUBSCRIPTION_BYTES (as JSON)
     std::chrono::milliseconds heartbeat_interval{15'000};       // RIG_HEARTBEAT_INTERVAL_MS
     std::chrono::milliseconds longpoll_hold{5'000};             // RIG_LONGPOLL_HOLD_MS
     std::chrono::milliseconds longpoll_session_ttl{3'600'000};  // RIG_LONGPOLL_SESSION_TTL_MS

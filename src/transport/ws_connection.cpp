@@ -48,7 +48,9 @@ void ws_connection::enqueue(shared_frame frame) {
         return;
     }
     // The message being written does not count (see sse_connection::enqueue).
-    if (pending_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
+    // As for SSE, an empty queue always takes one frame, however large.
+    if (pending_bytes_ > 0 &&
+        pending_bytes_ + frame->size() > shard_.node.options.max_queue_bytes) {
         hub::shard_stats::add(shard_.hub.stats().slow_consumer_disconnects);
         client_log.info("ws: closing slow consumer ({} bytes unsent, limit {})", pending_bytes_,
                         shard_.node.options.max_queue_bytes);
@@ -75,6 +77,11 @@ void ws_connection::write_next() {
         }
         maybe_send_close();
         return;
+    }
+    if (head_ >= 64 && head_ * 2 >= queue_.size()) {
+        // A client that stays a little behind never empties the queue: drop the sent prefix.
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
     }
     writing_ = true;
     const shared_frame& f = queue_[head_];
@@ -109,7 +116,15 @@ void ws_connection::read_next() {
 }
 
 void ws_connection::on_tick(uint64_t tick) {
-    if (closing_ || finished_ || tick - opened_tick() < shard_context::tick_buckets) {
+    if (closing_) {
+        // A client that takes neither its last events nor the close frame is cut off.
+        if (!finished_ && std::chrono::steady_clock::now() > close_deadline_) {
+            boost::system::error_code ignored;
+            ws_.next_layer().close(ignored);
+        }
+        return;
+    }
+    if (finished_ || tick - opened_tick() < shard_context::tick_buckets) {
         return;
     }
     if (tick - last_pong_tick_ > 2 * shard_context::tick_buckets + 1) {
@@ -148,10 +163,10 @@ void ws_connection::begin_close(uint16_t code, std::string reason) {
         return;
     }
     closing_ = true;
-    // Wait this long for the client's answering close frame, then drop the connection; a
-    // shutting-down node does not wait long.
+    close_deadline_ = std::chrono::steady_clock::now() + close_grace(shard_);
+    // Wait this long for the client's answering close frame, then drop the connection.
     ws_.set_option(websocket::stream_base::timeout{
-        shard_.draining() ? std::chrono::seconds(1) : std::chrono::seconds(5),
+        std::chrono::duration_cast<std::chrono::seconds>(close_grace(shard_)),
         websocket::stream_base::none(), false});
     close_code_ = code;
     close_reason_ = std::move(reason);
@@ -203,7 +218,11 @@ handler_result ws_connect(shard_context& shard, http::exchange& ex) {
     node_context& node = shard.node;
     auto resolved = resolve_connect(node, read_connect_params(ex.req()), connect_flavor::sse_or_ws);
     std::optional<std::string> refusal;
-    if (resolved.failure) {
+    websocket::close_code refusal_code = websocket::close_code::normal;
+    if (shard.draining()) {
+        refusal = "Server shutting down.";
+        refusal_code = websocket::close_code::going_away;
+    } else if (resolved.failure) {
         // RIG keeps close reasons short, except for undecodable subscription lists. A close
         // reason may hold at most 123 bytes.
         refusal = resolved.failure->subscriptions_not_json ? resolved.failure->error.message
@@ -232,7 +251,7 @@ handler_result ws_connect(shard_context& shard, http::exchange& ex) {
             }
             refusal->resize(n);
         }
-        websocket::close_reason cr(websocket::close_code::normal);
+        websocket::close_reason cr(refusal_code);
         cr.reason = *refusal;
         auto [cec] = co_await ws.async_close(cr, asio::as_tuple(asio::use_awaitable));
         if (!cec) {

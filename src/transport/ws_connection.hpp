@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ private:
     bool closing_ = false;  // a close is wanted; sent once writes and pings are done
     bool close_sent_ = false;
     bool finished_ = false;
+    std::chrono::steady_clock::time_point close_deadline_{};
     uint16_t close_code_ = 1000;
     std::string close_reason_;
 };
