@@ -89,6 +89,9 @@ node::node(config::node_options options)
     }
     publisher_ = std::make_unique<sources::http_publisher>(context_.events, options_.extractors,
                                                            options_.transport.cors_origin);
+    for (unsigned i = 0; i < pool_.size(); ++i) {
+        pool_.set_idle_hook(i, [s = shards_[i].get()] { return s->run_flushes(); });
+    }
     for (auto& s : shards_) {
         inbound_routes_.push_back(make_inbound_routes(*s, *publisher_));
         admin_routes_.push_back(make_admin_routes(*s, *publisher_));

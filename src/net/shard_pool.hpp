@@ -2,6 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -21,6 +22,11 @@ public:
 
     unsigned size() const { return static_cast<unsigned>(shards_.size()); }
     boost::asio::io_context& context(unsigned i) { return shards_[i]->io; }
+
+    // Before start(): a function the shard's thread calls after each round of ready handlers
+    // (at most 64), before it waits for more; it returns whether it did any work. Used to
+    // write out, once per round, what the round's handlers queued.
+    void set_idle_hook(unsigned i, std::function<bool()> hook);
 
     // Starts one thread per shard. Each runs until released and out of work, or stopped.
     void start();
@@ -47,8 +53,11 @@ private:
         boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
             io.get_executor()};
         std::thread thread;
+        std::function<bool()> idle_hook;
         std::atomic<bool> done{false};
     };
+    static void run_loop(shard& s);
+
     std::vector<std::unique_ptr<shard>> shards_;
 };
 

@@ -57,6 +57,10 @@ public:
     // Ends the connection on rig's initiative.
     virtual void close(close_reason why) = 0;
 
+    // Writes what was queued since the connection asked its shard for a flush
+    // (shard_context::schedule_flush).
+    virtual void flush() {}
+
 protected:
     // Sends an event rig generated for this connection alone.
     void emit(cloudevents::cloud_event&& ev);

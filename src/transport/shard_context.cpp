@@ -54,6 +54,19 @@ std::shared_ptr<connection> shard_context::find(const connection_address& a) con
     return s.generation == a.generation ? s.conn : nullptr;
 }
 
+bool shard_context::run_flushes() {
+    if (flush_list_.empty()) {
+        return false;
+    }
+    // Swap so that flushes scheduled while flushing wait for the next round.
+    flushing_.swap(flush_list_);
+    for (auto& conn : flushing_) {
+        conn->flush();
+    }
+    flushing_.clear();
+    return true;
+}
+
 void shard_context::start() {
     schedule_tick();
 }
@@ -94,6 +107,8 @@ void shard_context::drain() {
 
 void shard_context::release_io() {
     timer_.reset();
+    flush_list_.clear();
+    flushing_.clear();
     for (auto& s : slots_) {
         s.conn.reset();
     }

@@ -47,6 +47,15 @@ public:
     // The live connection at `a`, or null if it has closed (or never existed).
     std::shared_ptr<connection> find(const connection_address& a) const;
 
+    // Calls c->flush() at the end of the shard's current round of handlers (see
+    // net::shard_pool::set_idle_hook), together with every other connection that asked
+    // meanwhile: deliveries that arrive back to back (a burst, or a shard under load) leave
+    // each connection with one gathered write, not one each.
+    void schedule_flush(std::shared_ptr<connection> c) { flush_list_.push_back(std::move(c)); }
+
+    // The shard's idle hook: runs the scheduled flushes; true if there were any.
+    bool run_flushes();
+
     uint64_t tick() const { return tick_; }
     bool draining() const { return draining_; }
 
@@ -70,6 +79,8 @@ private:
     std::array<std::vector<uint32_t>, tick_buckets> free_slots_;  // by slot % tick_buckets
     std::size_t live_ = 0;
     std::optional<asio::steady_timer> timer_;
+    std::vector<std::shared_ptr<connection>> flush_list_;
+    std::vector<std::shared_ptr<connection>> flushing_;
     uint64_t tick_ = 0;
     bool draining_ = false;
 };

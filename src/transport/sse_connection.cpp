@@ -67,7 +67,17 @@ void sse_connection::enqueue(shared_frame frame) {
     }
     pending_bytes_ += frame->size();
     pending_.push_back(std::move(frame));
-    if (!writing_) {
+    if (!writing_ && !flush_scheduled_) {
+        // Not now: once the shard has run what is already queued (more deliveries, under
+        // load), one gathered write sends everything this connection got meanwhile.
+        flush_scheduled_ = true;
+        shard_.schedule_flush(shared_from_this());
+    }
+}
+
+void sse_connection::flush() {
+    flush_scheduled_ = false;
+    if (!writing_ && !finished_ && !pending_.empty()) {
         write_pending();
     }
 }

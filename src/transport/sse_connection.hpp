@@ -27,6 +27,7 @@ public:
     void deliver(const hub::event_ptr& event) override;
     void on_tick(uint64_t tick) override;
     void close(close_reason why) override;
+    void flush() override;
 
 private:
     void enqueue(shared_frame frame);
@@ -42,6 +43,7 @@ private:
     std::vector<shared_frame> inflight_;
     std::size_t pending_bytes_ = 0;  // bytes in pending_ (not yet handed to a write)
     bool writing_ = false;
+    bool flush_scheduled_ = false;
     bool ending_ = false;    // no more frames: the last chunk is queued
     bool finished_ = false;  // socket closed, left the shard
     std::chrono::steady_clock::time_point close_deadline_{};
