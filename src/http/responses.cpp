@@ -1,5 +1,7 @@
 #include "http/responses.hpp"
 
+#include <boost/beast/http/status.hpp>
+
 #include "core/json_text.hpp"
 
 namespace rig::http {
@@ -37,6 +39,40 @@ response make_response(status s, std::string body, std::string_view content_type
     r.set(field::content_type, content_type);
     r.body() = std::move(body);
     return r;
+}
+
+std::string serialize(const response& res, bool keep_alive, unsigned request_version,
+                      bool head_request) {
+    const auto& body = res.body();
+    std::string out;
+    out.reserve(128 + body.size() + res.base().reason().size());
+    out += "HTTP/1.1 ";
+    out += std::to_string(res.result_int());
+    out += ' ';
+    out += bhttp::obsolete_reason(res.result());
+    out += "\r\n";
+    for (const auto& f : res) {
+        if (f.name() == field::content_length || f.name() == field::connection) {
+            continue;
+        }
+        out += f.name_string();
+        out += ": ";
+        out += f.value();
+        out += "\r\n";
+    }
+    out += "Content-Length: ";
+    out += std::to_string(body.size());
+    out += "\r\n";
+    if (!keep_alive) {
+        out += "Connection: close\r\n";
+    } else if (request_version < 11) {
+        out += "Connection: keep-alive\r\n";
+    }
+    out += "\r\n";
+    if (!head_request) {
+        out += body;
+    }
+    return out;
 }
 
 response make_empty(status s) {

@@ -20,6 +20,12 @@ response make_response(status s, std::string body, std::string_view content_type
 // A response with no body.
 response make_empty(status s);
 
+// The bytes of `res` on the wire as an HTTP/1.1 response: status line, its headers,
+// Content-Length, Connection when needed, and the body (left out for HEAD). Cheaper than
+// Beast's generic serializer for the small, complete responses rig sends.
+std::string serialize(const response& res, bool keep_alive, unsigned request_version,
+                      bool head_request);
+
 // {"error": message} with the status of `e.cond`.
 response make_error(const core::error& e);
 response make_error(status s, std::string_view message);

@@ -7,7 +7,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "core/log.hpp"
 #include "http/responses.hpp"
@@ -97,10 +96,9 @@ asio::awaitable<void> run_session(tcp::socket socket, const server_options& opti
             if (!options.error_cors_origin.empty()) {
                 res.set(field::access_control_allow_origin, options.error_cors_origin);
             }
-            res.keep_alive(false);
-            res.prepare_payload();
+            const std::string wire = serialize(res, false, 11, false);
             stream.expires_after(options.idle_timeout);
-            co_await bhttp::async_write(stream, res, use_tuple);
+            co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
             break;
         }
 
@@ -114,16 +112,10 @@ asio::awaitable<void> run_session(tcp::socket socket, const server_options& opti
             break;
         }
         const bool keep_alive = req.keep_alive() && !tracker.draining();
-        res->keep_alive(keep_alive);
-        if (req.method() == verb::head) {
-            const auto size = res->body().size();
-            res->body().clear();
-            res->content_length(size);
-        } else {
-            res->prepare_payload();
-        }
+        const std::string wire =
+            serialize(*res, keep_alive, req.version(), req.method() == verb::head);
         stream.expires_after(options.idle_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream, *res, use_tuple);
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
         if (wec || !keep_alive) {
             break;
         }

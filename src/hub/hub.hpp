@@ -24,7 +24,8 @@ public:
         shards_.push_back({std::move(executor), &shard});
     }
 
-    // Hands the event to every shard; each matches it against its own index. Called on a
+    // Hands the event to every shard that may have a subscriber for it (interest_map); each
+    // matches it against its own index. Called on a
     // shard thread, that shard delivers at once and the others get a post; so once publish()
     // returns (and the publisher is answered), no later event can overtake this one on any
     // shard. (A post to the calling shard itself would sit in the thread's private queue
@@ -33,15 +34,28 @@ public:
         published_.fetch_add(1, std::memory_order_relaxed);
         const int here = net::shard_pool::current();
         for (std::size_t i = 0; i < shards_.size(); ++i) {
-            if (static_cast<int>(i) != here) {
+            if (static_cast<int>(i) != here && shards_[i].hub->may_match(event->type)) {
                 boost::asio::post(shards_[i].executor,
                                   [h = shards_[i].hub, event] { h->deliver(event); });
             }
         }
-        if (here >= 0 && static_cast<std::size_t>(here) < shards_.size()) {
+        if (here >= 0 && static_cast<std::size_t>(here) < shards_.size() &&
+            shards_[static_cast<std::size_t>(here)].hub->may_match(event->type)) {
             shards_[static_cast<std::size_t>(here)].hub->deliver(event);
         }
     }
+
+    // May any shard have a subscriber for `type`? When not, publishing can skip building the
+    // event's wire forms (count_unmatched() still counts it).
+    bool may_match(std::string_view type) const {
+        for (const auto& s : shards_) {
+            if (s.hub->may_match(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    void count_unmatched() const { published_.fetch_add(1, std::memory_order_relaxed); }
 
     uint64_t published() const { return published_.load(std::memory_order_relaxed); }
     std::size_t shard_count() const { return shards_.size(); }

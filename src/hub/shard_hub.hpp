@@ -2,6 +2,7 @@
 
 #include <span>
 
+#include "hub/interest_map.hpp"
 #include "hub/published_event.hpp"
 #include "hub/shard_stats.hpp"
 #include "hub/subscriber.hpp"
@@ -15,6 +16,21 @@ namespace rig::hub {
 // Owned by one shard and used only from that shard's thread.
 class shard_hub {
 public:
+    shard_hub() {
+        index_.set_key_observer([this](std::string_view key, bool wildcard, bool added) {
+            if (added) {
+                interest_.add(key, wildcard);
+            } else {
+                interest_.remove(key, wildcard);
+            }
+        });
+    }
+    shard_hub(const shard_hub&) = delete;
+    shard_hub& operator=(const shard_hub&) = delete;
+
+    // May this shard have a subscriber for `type`? Safe from any thread.
+    bool may_match(std::string_view type) const { return interest_.may_match(type); }
+
     // Queues the event on every matching subscriber of this shard (each at most once).
     void deliver(const event_ptr& event) {
         shard_stats::add(stats_.events_published);
@@ -42,6 +58,7 @@ public:
 
 private:
     subscription::subscription_index index_;
+    interest_map interest_;
     shard_stats stats_;
 };
 

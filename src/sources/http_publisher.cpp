@@ -42,9 +42,16 @@ http::response http_publisher::handle(const http::request& req, bool with_cors) 
                          parsed.error().message);
         res = http::make_error(parsed.error());
     } else {
-        auto event = hub::make_published_event(std::move(*parsed), extractors_);
-        hub_.publish(event);
-        res = http::make_response(http::status::accepted, event->json, http::json_type);
+        if (hub_.may_match(parsed->type)) {
+            auto event = hub::make_published_event(std::move(*parsed), extractors_);
+            hub_.publish(event);
+            res = http::make_response(http::status::accepted, event->json, http::json_type);
+        } else {
+            // Nobody subscribes to this type: accepted and dropped, without building frames.
+            hub_.count_unmatched();
+            res = http::make_response(http::status::accepted, std::move(parsed->json),
+                                      http::json_type);
+        }
     }
     if (with_cors) {
         res.set(http::field::access_control_allow_origin, cors_origin_);

@@ -21,7 +21,11 @@ void subscription_index::clear(index_member& member) {
             // Drop empty buckets so that churn over many types does not grow the maps.
             // The key moves out first: erase destroys the bucket that holds it.
             const std::string key = std::move(b.key);
-            (b.wildcard ? prefix_ : exact_).erase(key);
+            const bool wildcard = b.wildcard;
+            (wildcard ? prefix_ : exact_).erase(key);
+            if (observer_) {
+                observer_(key, wildcard, false);
+            }
         }
     }
     member.slots_.clear();
@@ -39,6 +43,9 @@ void subscription_index::set(index_member& member, std::span<const subscription>
             fresh->key = std::string(key);
             fresh->wildcard = wildcard;
             it = map.emplace(std::string(key), std::move(fresh)).first;
+            if (observer_) {
+                observer_(key, wildcard, true);
+            }
         }
         bucket* b = it->second.get();
         index_member::slot* slot = nullptr;

@@ -2,6 +2,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -68,6 +69,11 @@ public:
     template <class F>
     void match(std::string_view event_type, const event_fields& fields, F&& on_match);
 
+    // Called when a key (an exact type, or a wildcard's prefix) gains its first member or
+    // loses its last: key, whether it is a wildcard prefix, and whether it was added.
+    using key_observer = std::function<void(std::string_view, bool, bool)>;
+    void set_key_observer(key_observer o) { observer_ = std::move(o); }
+
     std::size_t member_entries() const { return entries_; }
     std::size_t exact_keys() const { return exact_.size(); }
     std::size_t wildcard_keys() const { return prefix_.size(); }
@@ -91,6 +97,7 @@ private:
     bucket_map exact_;
     bucket_map prefix_;
     uint64_t match_seq_ = 0;
+    key_observer observer_;
     std::size_t entries_ = 0;
 };
 
