@@ -2,14 +2,14 @@
 #   make run   installs what is missing, builds, and starts rig (single node, defaults)
 #   make test  installs what is missing, builds, and runs every test
 # Also: make build (build only), make test-asan (ASan+UBSan build, unit + e2e tests),
-#       make format, make clean.
+#       make bench (side-by-side benchmark, writes docs/benchmarks.md), make format, make clean.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan unit browser-deps format check-format clean
+.PHONY: all deps build run test test-asan unit browser-deps format check-format clean bench
 
 all: build
 
@@ -38,6 +38,11 @@ $(ASAN_BUILD)/build.ninja:
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|e2e'
+
+# Side-by-side benchmark against nginx+nchan and Pushpin; writes docs/benchmarks.md (not CI).
+bench: build
+	@scripts/install-deps.sh --bench
+	bench/run.sh
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "url.hpp"
+
+namespace rig::bench {
+
+// Publishes events over one keep-alive HTTP connection with pipelining: requests go out on
+// schedule (open loop) without waiting for earlier responses, up to `window` outstanding, so
+// that a slow response does not hide queueing delay from the latency measurement. One
+// connection keeps the events in order at the target. The body template's {seq}, {ts}
+// (monotonic nanoseconds at send) and {pad} are filled per event.
+//
+// A target that answers `Connection: close` (Pushpin's HTTP publish API does) gets one request
+// per connection from then on: the publisher reconnects before each event.
+class publisher {
+public:
+    publisher(url target, std::string content_type, std::string body_template, std::size_t pad,
+              std::size_t window);
+    ~publisher();
+
+    // Connects and starts reading responses; false if the target is unreachable.
+    bool start();
+
+    // Sends event `seq`, first waiting while `window` requests are outstanding. False when
+    // the connection failed.
+    bool send(uint64_t seq);
+
+    // Waits until every sent request has been answered (or the connection failed).
+    void wait_idle();
+
+    uint64_t ok() const { return ok_; }
+    uint64_t failed() const { return failed_; }
+
+private:
+    bool connect();
+    void read_responses();
+    bool read_response(int& status, bool& close_after);
+
+    url target_;
+    std::string content_type_;
+    std::string body_template_;
+    std::string pad_;
+    std::size_t window_;
+    int fd_ = -1;
+    std::string in_;
+    std::thread reader_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::size_t outstanding_ = 0;
+    bool broken_ = false;          // the connection failed or was closed: reconnect
+    bool single_request_ = false;  // the target closes after every response
+    std::atomic<uint64_t> ok_{0};
+    std::atomic<uint64_t> failed_{0};
+};
+
+uint64_t monotonic_ns();
+
+}  // namespace rig::bench
