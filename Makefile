@@ -9,7 +9,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan unit browser-deps format check-format clean bench
+.PHONY: all deps build run test test-asan unit browser-deps format check-format clean bench fuzz
 
 all: build
 
@@ -44,6 +44,14 @@ bench: build
 	@scripts/install-deps.sh --bench
 	bench/run.sh
 
+# Fuzz the JWT decoder and JWK Set parser with libFuzzer (clang) for FUZZ_SECONDS (not CI;
+# ctest replays the corpus in every build).
+FUZZ_SECONDS ?= 60
+fuzz:
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DRIG_FUZZ=ON -DRIG_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target jwt_fuzzer
+	build-fuzz/tests/jwt_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 tests/fuzz/corpus/jwt
+
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
@@ -51,4 +59,4 @@ check-format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -69,18 +69,35 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, transport::shard_cont
 node::node(config::node_options options)
     : options_(std::move(options)),
       pool_(options_.shards),
-      context_{options_.transport,
-               &options_.extractors,
-               nullptr,
-               transport::token_codec(token_key(options_), random_instance()),
-               transport::connection_rate_limiter(options_.transport.max_connections_per_minute),
-               {},
-               {}} {
+      context_{.options = options_.transport,
+               .extractors = &options_.extractors,
+               .jwt = {},
+               .blacklist = nullptr,
+               .subscription_check = {},
+               .submission_check = {},
+               .api_key = {},
+               .tokens = transport::token_codec(token_key(options_), random_instance()),
+               .rate_limiter = transport::connection_rate_limiter(
+                   options_.transport.max_connections_per_minute),
+               .events = {},
+               .shards = {}} {
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
+    std::shared_ptr<auth::jwt_verifier> verifier;
     if (options_.jwt) {
-        context_.jwt = auth::jwt_verifier::create(*options_.jwt).value();
+        verifier = auth::jwt_verifier::create(*options_.jwt).value();
+    } else if (!options_.jwks_url.empty()) {
+        verifier =
+            auth::jwt_verifier::create_for_key_set(options_.jwt_algorithm, options_.jwt_leeway)
+                .value();
+        jwks_ = std::make_unique<auth::jwks_fetcher>(options_.jwks_url, options_.jwks_refresh,
+                                                     verifier);
     }
+    context_.jwt = auth::token_validator(verifier, &blacklist_, options_.session_field);
+    context_.blacklist = &blacklist_;
+    context_.subscription_check = checks::access_check(options_.subscription_check, &context_.jwt);
+    context_.submission_check = checks::access_check(options_.submission_check, &context_.jwt);
+    context_.api_key = options_.api_key;
     for (unsigned i = 0; i < pool_.size(); ++i) {
         shards_.push_back(
             std::make_unique<transport::shard_context>(i, pool_.context(i), context_));
@@ -88,7 +105,8 @@ node::node(config::node_options options)
         context_.events.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
     }
     publisher_ = std::make_unique<sources::http_publisher>(context_.events, options_.extractors,
-                                                           options_.transport.cors_origin);
+                                                           options_.transport.cors_origin,
+                                                           context_.submission_check);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         pool_.set_idle_hook(i, [s = shards_[i].get()] { return s->run_flushes(); });
     }

@@ -3,6 +3,8 @@
 #include <memory>
 #include <vector>
 
+#include "auth/jwks_fetcher.hpp"
+#include "auth/session_blacklist.hpp"
 #include "config/node_options.hpp"
 #include "http/session.hpp"
 #include "net/shard_pool.hpp"
@@ -36,6 +38,8 @@ private:
     void write_ready_file() const;
 
     config::node_options options_;
+    auth::session_blacklist blacklist_;
+    std::unique_ptr<auth::jwks_fetcher> jwks_;
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
     net::shard_pool pool_;
     transport::node_context context_;

@@ -1,6 +1,13 @@
 #include "app/routes.hpp"
 
+#include <openssl/crypto.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include "admin/blacklist_request.hpp"
 #include "admin/metrics.hpp"
+#include "core/log.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
 #include "sources/http_publisher.hpp"
@@ -44,6 +51,44 @@ std::optional<std::string_view> subscriptions_token(std::string_view path) {
     return token;
 }
 
+bool api_key_accepted(const std::string& key, const http::request& req) {
+    if (key.empty()) {
+        return true;
+    }
+    const std::string_view auth = req[http::field::authorization];
+    constexpr std::string_view scheme = "Bearer ";
+    if (auth.size() != scheme.size() + key.size() || !auth.starts_with(scheme)) {
+        return false;
+    }
+    return CRYPTO_memcmp(auth.data() + scheme.size(), key.data(), key.size()) == 0;
+}
+
+std::string decode_path_segment(std::string_view s) {
+    auto decoded = boost::urls::make_pct_string_view(s);
+    return decoded ? decoded->decode() : std::string(s);
+}
+
+// POST /v{2,3}/session-blacklist: validate, add, and end the session's connections on every
+// shard at once.
+http::response blacklist_session(transport::shard_context& shard, const http::request& req,
+                                 std::string_view path) {
+    auto parsed = admin::parse_blacklist_request(req[http::field::content_type], req.body());
+    if (!parsed) {
+        return http::make_error(parsed.error());
+    }
+    auto& node = shard.node;
+    node.blacklist->add(parsed->session_id, std::chrono::system_clock::now() +
+                                                std::chrono::seconds(parsed->validity_seconds));
+    for (auto* s : node.shards) {
+        asio::post(s->io, [s, id = parsed->session_id] { s->kill_session(id); });
+    }
+    log::info("session blacklisted for {} s: {}", parsed->validity_seconds, parsed->session_id);
+    auto res = http::make_response(http::status::created, "{}", http::json_type);
+    res.set(http::field::location, std::string(path) + "/" + parsed->session_id);
+    res.set(http::field::access_control_allow_origin, "*");
+    return res;
+}
+
 }  // namespace
 
 http::handler make_inbound_routes(transport::shard_context& shard,
@@ -71,7 +116,7 @@ http::handler make_inbound_routes(transport::shard_context& shard,
         }
         if (path == "/_rig/v1/events") {
             if (method == http::verb::post) {
-                co_return publisher.handle(req, true);
+                co_return co_await publisher.handle(req, true, shard.clients);
             }
             if (method == http::verb::options) {
                 co_return transport::preflight_events(shard, req);
@@ -108,6 +153,25 @@ http::handler make_admin_routes(transport::shard_context& shard,
         if (path == "/health") {
             co_return ok_text();
         }
+        if (!api_key_accepted(shard.node.api_key, req)) {
+            auto res = http::make_error(http::status::unauthorized,
+                                        "Missing or wrong API key (Authorization: Bearer).");
+            res.set(http::field::www_authenticate, "Bearer");
+            co_return res;
+        }
+        for (std::string_view prefix : {"/v3/session-blacklist", "/v2/session-blacklist"}) {
+            if (path == prefix && method == http::verb::post) {
+                co_return blacklist_session(shard, req, path);
+            }
+            if (path.starts_with(prefix) && path.size() > prefix.size() + 1 &&
+                path[prefix.size()] == '/' && method == http::verb::get) {
+                const std::string id = decode_path_segment(path.substr(prefix.size() + 1));
+                if (shard.node.blacklist->contains(id)) {
+                    co_return http::make_response(http::status::ok, "{}", http::json_type);
+                }
+                co_return http::make_error(http::status::not_found, "Not found.");
+            }
+        }
         if (path == "/metrics" && (method == http::verb::get || method == http::verb::head)) {
             std::vector<const hub::shard_stats*> stats;
             for (auto* s : shard.node.shards) {
@@ -119,7 +183,7 @@ http::handler make_admin_routes(transport::shard_context& shard,
         }
         if ((path == "/v3/messages" || path == "/v2/messages")) {
             if (method == http::verb::post) {
-                co_return publisher.handle(req, false);
+                co_return co_await publisher.handle(req, false, shard.clients);
             }
             co_return method_not_allowed("POST");
         }

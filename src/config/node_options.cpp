@@ -60,6 +60,11 @@ std::optional<core::error> read_ms(const env_lookup& env, const char* name,
 
 }  // namespace
 
+#define RIG_TRY2(expr)              \
+    if (auto err_ = (expr); err_) { \
+        return std::move(*err_);    \
+    }
+
 core::result<node_options> load(const env_lookup& env) {
     node_options o;
     o.shards = std::max(1u, std::thread::hardware_concurrency());
@@ -148,10 +153,25 @@ core::result<node_options> load(const env_lookup& env) {
 
     const auto key = env("JWT_SECRET_KEY");
     const auto alg = env("JWT_ALG");
-    auth::jwt_options j;
-    if (alg && !trim(*alg).empty()) {
-        j.algorithm = trim(*alg);
+    if (auto v = env("RIG_JWKS_URL"); v && !trim(*v).empty()) {
+        o.jwks_url = trim(*v);
+        if (!o.jwks_url.starts_with("http://") && !o.jwks_url.starts_with("https://")) {
+            return bad("RIG_JWKS_URL", "expected an http:// or https:// URL", *v);
+        }
+        o.jwt_algorithm = "RS256";
     }
+    uint64_t leeway = 0, refresh = 300;
+    RIG_TRY2(read_uint(env, "RIG_JWT_LEEWAY_S", leeway, 0, 3600, "expected seconds (0-3600)"));
+    RIG_TRY2(
+        read_uint(env, "RIG_JWKS_REFRESH_S", refresh, 10, 86400, "expected seconds (10-86400)"));
+    o.jwt_leeway = std::chrono::seconds(leeway);
+    o.jwks_refresh = std::chrono::seconds(refresh);
+    if (alg && !trim(*alg).empty()) {
+        o.jwt_algorithm = trim(*alg);
+    }
+    auth::jwt_options j;
+    j.algorithm = o.jwt_algorithm;
+    j.leeway = o.jwt_leeway;
     if (key && !key->empty()) {
         j.key = *key;
         // Accept PEM keys given on one line with literal "\n" (common in env files).
@@ -174,12 +194,50 @@ core::result<node_options> load(const env_lookup& env) {
         !probe && probe.error().message.starts_with("unsupported")) {
         return bad("JWT_ALG", probe.error().message, j.algorithm);
     }
-    if (!j.key.empty()) {
+    if (!o.jwks_url.empty()) {
+        if (auto v = auth::jwt_verifier::create_for_key_set(j.algorithm, j.leeway); !v) {
+            return bad("JWT_ALG", v.error().message, j.algorithm);
+        }
+        if (!j.key.empty()) {
+            return core::bad_request(
+                "JWT_SECRET_KEY: set either JWT_SECRET_KEY or RIG_JWKS_URL, not both");
+        }
+    } else if (!j.key.empty()) {
         if (auto verifier = auth::jwt_verifier::create(j); !verifier) {
             return core::bad_request("JWT_SECRET_KEY: " + verifier.error().message + " for " +
                                      j.algorithm);
         }
         o.jwt = std::move(j);
+    }
+
+    if (auto v = env("JWT_SESSION_FIELD"); v && !trim(*v).empty()) {
+        o.session_field = trim(*v);
+        if (o.session_field.front() != '/') {
+            return bad("JWT_SESSION_FIELD", "expected a JSON pointer such as /jti", *v);
+        }
+    }
+    uint64_t check_timeout = 5000;
+    RIG_TRY2(read_uint(env, "RIG_CHECK_TIMEOUT_MS", check_timeout, 1, 600000,
+                       "expected a duration in milliseconds"));
+    for (auto [name, target] : {std::pair{"SUBSCRIPTION_CHECK", &o.subscription_check},
+                                std::pair{"SUBMISSION_CHECK", &o.submission_check}}) {
+        target->timeout = std::chrono::milliseconds(check_timeout);
+        const auto v = env(name);
+        const std::string value = v ? trim(*v) : std::string();
+        const std::string l = lower(value);
+        if (l.empty() || l == "no_check") {
+            target->kind = checks::check_options::mode::no_check;
+        } else if (l == "jwt_validation") {
+            target->kind = checks::check_options::mode::jwt_validation;
+        } else if (l.starts_with("http://")) {
+            target->kind = checks::check_options::mode::url;
+            target->url = value;
+        } else {
+            return bad(name, "expected no_check, jwt_validation or an http:// URL", value);
+        }
+    }
+    if (auto v = env("RIG_API_KEY"); v && !v->empty()) {
+        o.api_key = trim(*v);
     }
     return o;
 }

@@ -12,7 +12,15 @@ namespace {
 log::rate_limited refused_log{10};
 }
 
-http::response http_publisher::handle(const http::request& req, bool with_cors) const {
+asio::awaitable<http::response> http_publisher::handle(const http::request& req, bool checked,
+                                                       http::client_pool& pool) const {
+    const bool with_cors = checked;
+    const auto finish = [&](http::response res) {
+        if (with_cors) {
+            res.set(http::field::access_control_allow_origin, cors_origin_);
+        }
+        return res;
+    };
     std::vector<cloudevents::attribute_header> ce_headers;
     for (const auto& f : req) {
         const auto name = f.name_string();
@@ -35,28 +43,35 @@ http::response http_publisher::handle(const http::request& req, bool with_cors) 
 
     auto parsed = cloudevents::parse_http(ce_headers, req[http::field::content_type], req.body(),
                                           core::rfc3339_now());
-    http::response res;
     if (!parsed) {
         refused_log.info("events: {} {}",
                          static_cast<unsigned>(http::to_status(parsed.error().cond)),
                          parsed.error().message);
-        res = http::make_error(parsed.error());
-    } else {
-        if (hub_.may_match(parsed->type)) {
-            auto event = hub::make_published_event(std::move(*parsed), extractors_);
-            hub_.publish(event);
-            res = http::make_response(http::status::accepted, event->json, http::json_type);
-        } else {
-            // Nobody subscribes to this type: accepted and dropped, without building frames.
-            hub_.count_unmatched();
-            res = http::make_response(http::status::accepted, std::move(parsed->json),
-                                      http::json_type);
+        co_return finish(http::make_error(parsed.error()));
+    }
+    if (checked && submission_check_.enabled()) {
+        std::vector<std::string> authorization;
+        for (auto [it, end] = req.equal_range(http::field::authorization); it != end; ++it) {
+            authorization.emplace_back(it->value());
+        }
+        std::string content_type(req[http::field::content_type]);
+        std::string body = req.body();
+        const auto v = co_await submission_check_.run(pool, std::move(authorization),
+                                                      std::move(content_type), std::move(body));
+        if (!v.allowed) {
+            refused_log.info("events: submission denied: {}", v.reason);
+            co_return finish(http::make_error(http::status::forbidden, "Submission denied."));
         }
     }
-    if (with_cors) {
-        res.set(http::field::access_control_allow_origin, cors_origin_);
+    if (hub_.may_match(parsed->type)) {
+        auto event = hub::make_published_event(std::move(*parsed), extractors_);
+        hub_.publish(event);
+        co_return finish(http::make_response(http::status::accepted, event->json, http::json_type));
     }
-    return res;
+    // Nobody subscribes to this type: accepted and dropped, without building frames.
+    hub_.count_unmatched();
+    co_return finish(
+        http::make_response(http::status::accepted, std::move(parsed->json), http::json_type));
 }
 
 }  // namespace rig::sources

@@ -1,10 +1,12 @@
 #include "transport/connect_request.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "http/request_parts.hpp"
 #include "transport/node_context.hpp"
+#include "transport/shard_context.hpp"
 
 namespace rig::transport {
 namespace json = boost::json;
@@ -47,20 +49,19 @@ connect_result resolve_connect(const node_context& node, const connect_params& p
                 v = *inner;
             }
         }
+        json::object wrapped;
+        wrapped["subscriptions"] = v;
+        out.check_body = json::serialize(wrapped);
         manual = std::move(v);
     }
 
     if (params.jwt) {
-        if (!node.jwt) {
-            return fail(
-                "could not parse subscriptions: could not decode JWT: no JWT key is "
-                "configured (JWT_SECRET_KEY)");
-        }
-        auto claims = node.jwt->verify(*params.jwt);
+        auto claims = node.jwt.validate(*params.jwt);
         if (!claims) {
             return fail("could not parse subscriptions: could not decode JWT: " +
                         claims.error().message);
         }
+        out.session = node.jwt.session_of(*claims);
         out.subscriptions = subscription::infer_from_claims(*node.extractors, json::value(*claims));
     }
 
@@ -98,6 +99,23 @@ std::optional<std::string> subscription_limit_error(
                " per connection: RIG_MAX_SUBSCRIPTION_BYTES)";
     }
     return std::nullopt;
+}
+
+asio::awaitable<checks::verdict> check_connect(shard_context& shard, const connect_params& params,
+                                               const connect_result& resolved) {
+    const auto& check = shard.node.subscription_check;
+    if (!resolved.check_body || !check.enabled()) {
+        co_return checks::verdict{};
+    }
+    std::vector<std::string> authorization;
+    if (params.jwt) {
+        authorization.push_back("Bearer " + *params.jwt);
+    }
+    // Named arguments: temporaries in a co_await expression are unsafe with GCC 12.
+    std::string content_type = "application/json; charset=utf-8";
+    std::string body = *resolved.check_body;
+    co_return co_await check.run(shard.clients, std::move(authorization), std::move(content_type),
+                                 std::move(body));
 }
 
 }  // namespace rig::transport

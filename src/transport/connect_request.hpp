@@ -4,13 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "checks/access_check.hpp"
 #include "core/error.hpp"
 #include "http/message.hpp"
+#include "net/asio.hpp"
 #include "subscription/subscription.hpp"
 
 namespace rig::transport {
 
 struct node_context;
+class shard_context;
 
 // The part of a connect request (SSE, WebSocket, long polling) that says what the client
 // wants: the `jwt` and `subscriptions` query parameters. Empty values count as absent.
@@ -37,10 +40,19 @@ struct connect_failure {
 struct connect_result {
     std::vector<subscription::subscription> subscriptions;
     std::optional<connect_failure> failure;
+    std::optional<std::string> session;  // from the JWT, for the session blacklist
+    // The subscription request as SUBSCRIPTION_CHECK sees it ({"subscriptions": <param>}),
+    // when the `subscriptions` parameter was given (RIG checks only then).
+    std::optional<std::string> check_body;
 };
 // Why `subs` exceeds the per-connection limits (count, or size as JSON), if it does.
 std::optional<std::string> subscription_limit_error(
     const node_context& node, const std::vector<subscription::subscription>& subs);
+
+// SUBSCRIPTION_CHECK for a connect (spec §5.3): runs only when the `subscriptions` parameter
+// was given, with {"subscriptions": <param>} as body and the `jwt` parameter as bearer token.
+asio::awaitable<checks::verdict> check_connect(shard_context& shard, const connect_params& params,
+                                               const connect_result& resolved);
 
 connect_result resolve_connect(const node_context& node, const connect_params& params,
                                connect_flavor flavor);

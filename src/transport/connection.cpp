@@ -1,5 +1,6 @@
 #include "transport/connection.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 
 #include "cloudevents/rig_event.hpp"
@@ -38,6 +39,14 @@ void connection::open() {
     }
 }
 
+void connection::join_session(const std::string& session) {
+    if (closing_ || std::find(sessions_.begin(), sessions_.end(), session) != sessions_.end()) {
+        return;
+    }
+    sessions_.push_back(session);
+    shard_.associate(session, this);
+}
+
 void connection::mark_closing() {
     if (closing_) {
         return;
@@ -46,6 +55,10 @@ void connection::mark_closing() {
     if (registered_) {
         shard_.hub.remove(*this);
     }
+    for (const auto& s : sessions_) {
+        shard_.dissociate(s, this);
+    }
+    sessions_.clear();
 }
 
 void connection::unregister() {

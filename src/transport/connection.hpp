@@ -47,6 +47,10 @@ public:
     // accepts subscription changes (they answer 410), though it may still be flushing.
     bool closing() const { return closing_; }
 
+    // Associates the connection with a session (spec §6.1): blacklisting it ends the
+    // connection. Ignored once closing.
+    void join_session(const std::string& session);
+
     // Replaces the subscription set (already validated and de-duplicated), re-indexes it and
     // emits rig.subscriptions_set to the client.
     void set_subscriptions(std::vector<subscription::subscription> subs);
@@ -83,6 +87,7 @@ private:
     uint64_t opened_tick_ = 0;
     std::string token_;
     std::vector<subscription::subscription> subs_;
+    std::vector<std::string> sessions_;
 };
 
 }  // namespace rig::transport

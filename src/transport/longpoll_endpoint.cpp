@@ -126,13 +126,22 @@ handler_result longpoll(shard_context& shard, http::exchange& ex) {
         co_return http::make_error(http::status::too_many_requests,
                                    "Reached maximum number of connections");
     }
-    auto resolved = resolve_connect(node, read_connect_params(req), connect_flavor::longpoll);
+    const connect_params params = read_connect_params(req);
+    auto resolved = resolve_connect(node, params, connect_flavor::longpoll);
     if (resolved.failure) {
         refused_log.info("longpolling: connect refused: {}", resolved.failure->error.message);
         co_return cors_error(node, resolved.failure->error);
     }
+    // RIG skips the subscription check and the session on long polling; rig does not.
+    if (auto v = co_await check_connect(shard, params, resolved); !v.allowed) {
+        refused_log.info("longpolling: subscription denied: {}", v.reason);
+        co_return cors_error(node, core::bad_request("Subscription denied (not authorized)."));
+    }
     auto session = std::make_shared<longpoll_session>(shard);
     session->open();
+    if (resolved.session) {
+        session->join_session(*resolved.session);
+    }
     session->start();
     session->set_subscriptions(std::move(resolved.subscriptions));
     co_return longpoll_response(node, "\"ok\"", session->token(), first_event);

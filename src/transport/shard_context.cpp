@@ -1,12 +1,14 @@
 #include "transport/shard_context.hpp"
 
+#include <algorithm>
+
 #include "transport/connection.hpp"
 #include "transport/node_context.hpp"
 
 namespace rig::transport {
 
 shard_context::shard_context(unsigned idx, asio::io_context& ctx, node_context& n)
-    : index(idx), io(ctx), node(n), timer_(std::in_place, ctx) {}
+    : index(idx), io(ctx), node(n), clients(ctx), timer_(std::in_place, ctx) {}
 
 shard_context::~shard_context() = default;
 
@@ -54,6 +56,39 @@ std::shared_ptr<connection> shard_context::find(const connection_address& a) con
     return s.generation == a.generation ? s.conn : nullptr;
 }
 
+void shard_context::associate(const std::string& session, connection* c) {
+    auto& list = sessions_of_[session];
+    if (std::find(list.begin(), list.end(), c) == list.end()) {
+        list.push_back(c);
+    }
+}
+
+void shard_context::dissociate(const std::string& session, connection* c) {
+    auto it = sessions_of_.find(session);
+    if (it == sessions_of_.end()) {
+        return;
+    }
+    std::erase(it->second, c);
+    if (it->second.empty()) {
+        sessions_of_.erase(it);
+    }
+}
+
+void shard_context::kill_session(const std::string& session) {
+    auto it = sessions_of_.find(session);
+    if (it == sessions_of_.end()) {
+        return;
+    }
+    // Closing dissociates, which edits the list: work on a copy, holding each connection.
+    std::vector<std::shared_ptr<connection>> victims;
+    for (auto* c : it->second) {
+        victims.push_back(c->shared_from_this());
+    }
+    for (auto& c : victims) {
+        c->close(close_reason::session_killed);
+    }
+}
+
 bool shard_context::run_flushes() {
     if (flush_list_.empty()) {
         return false;
@@ -81,6 +116,9 @@ void shard_context::schedule_tick() {
             return;
         }
         ++tick_;
+        if (index == 0 && node.blacklist != nullptr && tick_ % (4 * tick_buckets) == 0) {
+            node.blacklist->purge();  // expired entries go (lookups ignore them anyway)
+        }
         const std::size_t bucket = tick_ % tick_buckets;
         for (std::size_t i = bucket; i < slots_.size(); i += tick_buckets) {
             // on_tick may close the connection; hold it for the call.

@@ -5,8 +5,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "http/client_pool.hpp"
 #include "http/session.hpp"
 #include "hub/shard_hub.hpp"
 #include "net/asio.hpp"
@@ -40,6 +43,7 @@ public:
     node_context& node;
     hub::shard_hub hub;
     http::session_tracker sessions;
+    http::client_pool clients;  // outbound calls (external checks)
 
     // Registry of live connections. Returns the slot and generation that the token encodes.
     connection_address add(std::shared_ptr<connection> c);
@@ -55,6 +59,13 @@ public:
 
     // The shard's idle hook: runs the scheduled flushes; true if there were any.
     bool run_flushes();
+
+    // Sessions (spec §6): which of this shard's connections belong to which session, so that
+    // blacklisting a session ends them at once.
+    void associate(const std::string& session, connection* c);
+    void dissociate(const std::string& session, connection* c);
+    // Closes every connection of `session` on this shard (rig.session_killed / WS 1000).
+    void kill_session(const std::string& session);
 
     uint64_t tick() const { return tick_; }
     bool draining() const { return draining_; }
@@ -78,6 +89,7 @@ private:
     std::vector<slot> slots_;
     std::array<std::vector<uint32_t>, tick_buckets> free_slots_;  // by slot % tick_buckets
     std::size_t live_ = 0;
+    std::unordered_map<std::string, std::vector<connection*>> sessions_of_;
     std::optional<asio::steady_timer> timer_;
     std::vector<std::shared_ptr<connection>> flush_list_;
     std::vector<std::shared_ptr<connection>> flushing_;

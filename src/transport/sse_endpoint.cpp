@@ -22,10 +22,16 @@ handler_result sse_connect(shard_context& shard, http::exchange& ex) {
         res.set(http::field::access_control_allow_origin, node.options.cors_origin);
         co_return res;
     }
-    auto resolved = resolve_connect(node, read_connect_params(ex.req()), connect_flavor::sse_or_ws);
+    const connect_params params = read_connect_params(ex.req());
+    auto resolved = resolve_connect(node, params, connect_flavor::sse_or_ws);
     if (resolved.failure) {
         refused_log.info("sse: connect refused: {}", resolved.failure->error.message);
         co_return http::make_error(resolved.failure->error);
+    }
+    if (auto v = co_await check_connect(shard, params, resolved); !v.allowed) {
+        refused_log.info("sse: subscription denied: {}", v.reason);
+        co_return http::make_error(http::status::bad_request,
+                                   "Subscription denied (not authorized).");
     }
     if (!node.rate_limiter.try_acquire()) {
         refused_log.info("sse: connect refused: MAX_CONNECTIONS_PER_MINUTE reached");
@@ -44,6 +50,9 @@ handler_result sse_connect(shard_context& shard, http::exchange& ex) {
         "transfer-encoding: chunked\r\n\r\n";
     auto conn = std::make_shared<sse_connection>(shard, ex.take_socket());
     conn->open();
+    if (resolved.session) {
+        conn->join_session(*resolved.session);
+    }
     conn->start(std::move(head));
     // rig.subscriptions_set follows rig.connection.create, also when the set is empty.
     conn->set_subscriptions(std::move(resolved.subscriptions));

@@ -88,6 +88,24 @@ handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
             json::serialize(body)));
     }
 
+    if (node.subscription_check.enabled()) {
+        // Step 3: the check sees the request as the client sent it.
+        std::vector<std::string> authorization;
+        for (auto [it, end] = req.equal_range(http::field::authorization); it != end; ++it) {
+            authorization.emplace_back(it->value());
+        }
+        std::string content_type(req[http::field::content_type]);
+        std::string request_body = req.body();
+        const auto v =
+            co_await node.subscription_check.run(shard.clients, std::move(authorization),
+                                                 std::move(content_type), std::move(request_body));
+        if (!v.allowed) {
+            refused_log.info("subscriptions: denied: {}", v.reason);
+            co_return with_cors(shard,
+                                http::make_error(http::status::forbidden, "Subscription denied."));
+        }
+    }
+
     connection_address addr;
     switch (node.tokens.decode(token, addr)) {
         case token_codec::verdict::malformed:
@@ -104,22 +122,21 @@ handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
     // Subscriptions inferred from every valid Bearer token (spec §2.10 step 7), then the
     // body's (step 8).
     parsed_update update = std::vector<subscription::subscription>{};
+    std::vector<std::string> sessions;
     for (const auto& auth : http::header_list(req, http::field::authorization)) {
         if (!auth.starts_with("Bearer ")) {
             continue;
         }
-        const std::string_view jwt = std::string_view(auth).substr(7);
-        auto claims =
-            node.jwt
-                ? node.jwt->verify(jwt)
-                : core::result<json::object>(core::error{
-                      core::condition::unauthorized, "no JWT key is configured (JWT_SECRET_KEY)"});
+        auto claims = node.jwt.validate(std::string_view(auth).substr(7));
         if (!claims) {
             update = core::bad_request(
                 "cannot accept subscription request: invalid authorization header: could not "
                 "decode JWT: " +
                 claims.error().message);
             break;
+        }
+        if (auto session = node.jwt.session_of(*claims)) {
+            sessions.push_back(std::move(*session));
         }
         subscription::merge_unique(
             std::get<1>(update),
@@ -140,7 +157,8 @@ handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
     shard_context* owner = node.shards[addr.shard];
     // A named lambda, not a temporary inside the co_await expression: GCC 12 destroys
     // such temporaries twice when they own resources.
-    auto apply = [owner, addr, replace, update = std::move(update)](auto done) mutable {
+    auto apply = [owner, addr, replace, update = std::move(update),
+                  sessions = std::move(sessions)](auto done) mutable {
         update_outcome out;
         auto conn = owner->find(addr);
         if (!conn) {
@@ -157,6 +175,9 @@ handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
             if (auto too_many = subscription_limit_error(owner->node, subs)) {
                 out.error = core::bad_request("cannot accept subscription request: " + *too_many);
             } else {
+                for (const auto& session : sessions) {
+                    conn->join_session(session);
+                }
                 conn->set_subscriptions(std::move(subs));
                 out.subscriptions = subscription::to_json(conn->subscriptions());
             }

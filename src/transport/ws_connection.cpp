@@ -216,7 +216,8 @@ handler_result ws_connect(shard_context& shard, http::exchange& ex) {
                                    "Expected a WebSocket upgrade request.");
     }
     node_context& node = shard.node;
-    auto resolved = resolve_connect(node, read_connect_params(ex.req()), connect_flavor::sse_or_ws);
+    const connect_params params = read_connect_params(ex.req());
+    auto resolved = resolve_connect(node, params, connect_flavor::sse_or_ws);
     std::optional<std::string> refusal;
     websocket::close_code refusal_code = websocket::close_code::normal;
     if (shard.draining()) {
@@ -228,6 +229,9 @@ handler_result ws_connect(shard_context& shard, http::exchange& ex) {
         refusal = resolved.failure->subscriptions_not_json ? resolved.failure->error.message
                                                            : "Bad request.";
         client_log.info("ws: connect refused: {}", resolved.failure->error.message);
+    } else if (auto v = co_await check_connect(shard, params, resolved); !v.allowed) {
+        refusal = "Bad request.";
+        client_log.info("ws: subscription denied: {}", v.reason);
     } else if (!node.rate_limiter.try_acquire()) {
         refusal = "Bad request.";
         client_log.info("ws: connect refused: MAX_CONNECTIONS_PER_MINUTE reached");
@@ -269,6 +273,9 @@ handler_result ws_connect(shard_context& shard, http::exchange& ex) {
     }
     auto conn = std::make_shared<ws_connection>(shard, std::move(ws));
     conn->open();
+    if (resolved.session) {
+        conn->join_session(*resolved.session);
+    }
     conn->start();
     conn->set_subscriptions(std::move(resolved.subscriptions));
     co_return std::nullopt;

@@ -1,0 +1,102 @@
+#include "auth/jwks_fetcher.hpp"
+
+#include <curl/curl.h>
+
+#include "core/log.hpp"
+
+namespace rig::auth {
+namespace {
+
+std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
+    auto* body = static_cast<std::string*>(out);
+    if (body->size() + size * n > (4 << 20)) {
+        return 0;  // a JWK Set is small; refuse to buffer more
+    }
+    body->append(data, size * n);
+    return size * n;
+}
+
+}  // namespace
+
+jwks_fetcher::jwks_fetcher(std::string url, std::chrono::seconds refresh,
+                           std::shared_ptr<jwt_verifier> verifier)
+    : url_(std::move(url)), refresh_(refresh), verifier_(std::move(verifier)) {
+    verifier_->on_unknown_key([this] { refresh_soon(); });
+    thread_ = std::thread([this] { run(); });
+}
+
+jwks_fetcher::~jwks_fetcher() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    verifier_->on_unknown_key(nullptr);
+}
+
+void jwks_fetcher::refresh_soon() {
+    {
+        std::lock_guard lock(mutex_);
+        early_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool jwks_fetcher::fetch_once() {
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) {
+        return false;
+    }
+    std::string body;
+    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    const CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    if (rc != CURLE_OK || status != 200) {
+        log::warn("jwks: fetching {} failed: {}", url_,
+                  rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP " + std::to_string(status));
+        return false;
+    }
+    auto keys = parse_jwks(body);
+    if (!keys) {
+        log::warn("jwks: {}: {}", url_, keys.error().message);
+        return false;
+    }
+    log::info("jwks: loaded {} key(s) from {}", keys->size(), url_);
+    verifier_->set_keys(std::make_shared<const jwt_key_set>(std::move(*keys)));
+    return true;
+}
+
+void jwks_fetcher::run() {
+    using clock = std::chrono::steady_clock;
+    constexpr auto early_gap = std::chrono::seconds(10);
+    constexpr auto retry = std::chrono::seconds(5);
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+        early_ = false;
+        lock.unlock();
+        const bool ok = fetch_once();
+        const auto last = clock::now();
+        lock.lock();
+        const auto next = last + (ok ? std::chrono::duration_cast<clock::duration>(refresh_)
+                                     : clock::duration(retry));
+        // Sleep until the next refresh, or an early one (no sooner than early_gap after the
+        // last fetch, so that a flood of unknown key ids cannot hammer the endpoint).
+        for (;;) {
+            const auto now = clock::now();
+            if (stop_ || now >= next || (early_ && now >= last + early_gap)) {
+                break;
+            }
+            wake_.wait_until(lock, early_ ? std::min(next, last + early_gap) : next);
+        }
+    }
+}
+
+}  // namespace rig::auth

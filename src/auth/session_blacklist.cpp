@@ -1,0 +1,32 @@
+#include "auth/session_blacklist.hpp"
+
+#include <mutex>
+
+namespace rig::auth {
+
+void session_blacklist::add(std::string_view session, clock::time_point expires) {
+    std::unique_lock lock(mutex_);
+    auto [it, inserted] = entries_.try_emplace(std::string(session), expires);
+    if (!inserted && it->second < expires) {
+        it->second = expires;
+    }
+}
+
+bool session_blacklist::contains(std::string_view session, clock::time_point now) const {
+    std::shared_lock lock(mutex_);
+    auto it = entries_.find(session);
+    return it != entries_.end() && it->second > now;
+}
+
+std::size_t session_blacklist::purge(clock::time_point now) {
+    std::unique_lock lock(mutex_);
+    std::erase_if(entries_, [&](const auto& e) { return e.second <= now; });
+    return entries_.size();
+}
+
+std::size_t session_blacklist::size() const {
+    std::shared_lock lock(mutex_);
+    return entries_.size();
+}
+
+}  // namespace rig::auth

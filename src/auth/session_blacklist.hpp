@@ -1,0 +1,39 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace rig::auth {
+
+// The session blacklist (spec §6): session ids that are refused until their entry expires.
+// Adding an id again extends its expiry. Node-wide and in memory, as in RIG.
+//
+// @par Thread safety
+// All members may be called from any thread. Reads take a shared lock; they happen when a
+// JWT is checked (connect, subscription update, submission), never per delivered event.
+class session_blacklist {
+public:
+    using clock = std::chrono::system_clock;
+
+    void add(std::string_view session, clock::time_point expires);
+    bool contains(std::string_view session, clock::time_point now = clock::now()) const;
+    // Drops expired entries; returns how many remain.
+    std::size_t purge(clock::time_point now = clock::now());
+    std::size_t size() const;
+
+private:
+    struct hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    mutable std::shared_mutex mutex_;
+    std::unordered_map<std::string, clock::time_point, hash, std::equal_to<>> entries_;
+};
+
+}  // namespace rig::auth

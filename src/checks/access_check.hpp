@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "auth/token_validator.hpp"
+#include "http/client_pool.hpp"
+#include "net/asio.hpp"
+
+namespace rig::checks {
+
+// SUBSCRIPTION_CHECK / SUBMISSION_CHECK (spec §5.3, §5.4).
+struct check_options {
+    enum class mode { no_check, jwt_validation, url };
+    mode kind = mode::no_check;
+    std::string url;
+    std::chrono::milliseconds timeout{5000};  // RIG_CHECK_TIMEOUT_MS
+};
+
+// One credential from Authorization headers (spec §5.2): every header value split at commas,
+// each part split at its first space into a lowercased scheme and a token; a part without a
+// space is a bearer token.
+struct credential {
+    std::string scheme;
+    std::string token;
+};
+std::vector<credential> parse_authorization(const std::vector<std::string>& header_values);
+
+// What a check decides, and why (for the log).
+struct verdict {
+    bool allowed = true;
+    std::string reason;
+};
+
+// Runs one configured check: no_check allows; jwt_validation allows when any bearer token is
+// valid (signature, expiry, blacklist); url POSTs `body` with the original Content-Type and
+// Authorization to the service, which allows with 2xx and denies with anything else, as does
+// a timeout or transport error (denials are logged with their reason).
+//
+// @par Thread safety
+// Immutable; run the check on the calling shard with that shard's client pool.
+class access_check {
+public:
+    access_check() = default;
+    access_check(check_options options, const auth::token_validator* tokens)
+        : options_(std::move(options)), tokens_(tokens) {}
+
+    bool enabled() const { return options_.kind != check_options::mode::no_check; }
+
+    // `authorization` holds the raw Authorization header values (joined with ", " for the
+    // external service).
+    asio::awaitable<verdict> run(http::client_pool& pool, std::vector<std::string> authorization,
+                                 std::string content_type, std::string body) const;
+
+private:
+    check_options options_;
+    const auth::token_validator* tokens_ = nullptr;
+};
+
+}  // namespace rig::checks
