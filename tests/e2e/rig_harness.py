@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import http.client
+import http.server
 import json
 import os
 import select
@@ -16,6 +17,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -76,10 +78,18 @@ class Rig:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError("rig did not exit after SIGTERM:\n" + self.stderr())
+        if self.proc.stdout:
+            self.proc.stdout.close()
         if expect_code is not None and code != expect_code:
             raise AssertionError("rig exited with %d, expected %d:\n%s"
                                  % (code, expect_code, self.stderr()))
         return code
+
+    def __del__(self):
+        try:
+            self.log.close()
+        except Exception:
+            pass
 
     def stderr(self):
         self.log.seek(0)
@@ -108,11 +118,24 @@ class Rig:
                                           timeout=TIMEOUT)
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
-            headers = dict(headers or {})
-            headers.setdefault("Content-Type", "application/json")
+            if isinstance(headers, list):
+                if not any(k.lower() == "content-type" for k, _ in headers):
+                    headers = headers + [("Content-Type", "application/json")]
+            else:
+                headers = dict(headers or {})
+                headers.setdefault("Content-Type", "application/json")
         if isinstance(body, str):
             body = body.encode()
-        conn.request(method, path, body=body, headers=headers or {})
+        if isinstance(headers, list):
+            # (name, value) pairs, sent in order: lets a test repeat a header.
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in headers:
+                conn.putheader(name, value)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+        else:
+            conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         data = resp.read()
         hdrs = {k.lower(): v for k, v in resp.getheaders()}
@@ -126,9 +149,14 @@ class Rig:
         h.update(headers or {})
         return self.request("POST", path, json.dumps(event), h, api=api)
 
+    def api_headers(self):
+        """Headers every internal API request needs: the bearer key when RIG_API_KEY is set."""
+        key = self.env.get("RIG_API_KEY", "").strip()
+        return {"Authorization": "Bearer " + key} if key else {}
+
     def metrics(self):
-        status, _, body = self.request("GET", "/metrics", api=True)
-        assert status == 200
+        status, _, body = self.request("GET", "/metrics", headers=self.api_headers(), api=True)
+        assert status == 200, (status, body)
         out = {}
         for line in body.decode().splitlines():
             if line and not line.startswith("#"):
@@ -541,3 +569,105 @@ def run_rig_expecting_failure(env, timeout=TIMEOUT):
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate()
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def wait_until(attempt, timeout=TIMEOUT, what="condition"):
+    """Repeats `attempt()` (which must block, e.g. one HTTP request) until it returns a truthy
+    value, and returns that value; fails after `timeout` seconds. No sleeps: use it only with
+    attempts that wait for rig themselves."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = attempt()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for %s (last attempt: %r)" % (what, last))
+
+
+class StubServer:
+    """A tiny HTTP/1.1 server on 127.0.0.1 (a ThreadingHTTPServer in a daemon thread) standing in
+    for an external service (SUBSCRIPTION_CHECK / SUBMISSION_CHECK URL, a JWK Set endpoint).
+
+    Every request is recorded in `requests` as {"method", "path", "headers" (lowercased names;
+    a repeated header keeps its last value), "header_list" ([(name, value)] as received),
+    "body" (bytes)}. `respond(request)` decides the answer: it returns (status, body) or
+    (status, body, {header: value}); body may be bytes, str, or a dict/list (sent as JSON). It may
+    block (e.g. on a threading.Event) to simulate a slow service. The default answers 200 {}."""
+
+    def __init__(self, respond=None):
+        self.respond = respond or (lambda req: (200, {}))
+        self.requests = []
+        self.cond = threading.Condition()
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def handle_any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                req = {"method": self.command, "path": self.path,
+                       "headers": {k.lower(): v for k, v in self.headers.items()},
+                       "header_list": [(k.lower(), v) for k, v in self.headers.items()],
+                       "body": body}
+                with stub.cond:
+                    stub.requests.append(req)
+                    stub.cond.notify_all()
+                try:
+                    answer = stub.respond(req)
+                except Exception as e:  # a broken responder is a 500, not a hung request
+                    answer = (500, {"error": repr(e)})
+                status, payload = answer[0], answer[1]
+                headers = dict(answer[2]) if len(answer) > 2 else {}
+                if isinstance(payload, (dict, list)):
+                    payload = json.dumps(payload)
+                    headers.setdefault("Content-Type", "application/json")
+                if isinstance(payload, str):
+                    payload = payload.encode()
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (e.g. rig's timeout)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
+        self.thread.start()
+
+    def count(self):
+        with self.cond:
+            return len(self.requests)
+
+    def wait_requests(self, n, timeout=TIMEOUT):
+        """Blocks until at least `n` requests have arrived; returns the list of requests."""
+        with self.cond:
+            if not self.cond.wait_for(lambda: len(self.requests) >= n, timeout):
+                raise AssertionError("stub server: expected %d request(s), got %d"
+                                     % (n, len(self.requests)))
+            return list(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
