@@ -9,7 +9,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan unit browser-deps format check-format clean bench fuzz
+.PHONY: all deps build run test test-asan unit test-deps format check-format clean bench fuzz
 
 all: build
 
@@ -25,17 +25,20 @@ build: $(BUILD)/build.ninja
 run: deps build
 	./$(BUILD)/rig
 
-browser-deps:
+# npm packages of the tests: playwright-core (browser test), kinesalite (Kinesis peer).
+test-deps:
 	@if [ ! -d tests/browser/node_modules/playwright-core ]; then \
 	  npm ci --prefix tests/browser --no-audit --no-fund; fi
+	@if [ ! -d tests/kinesis/node_modules/kinesalite ]; then \
+	  npm ci --prefix tests/kinesis --no-audit --no-fund; fi
 
-test: deps build browser-deps
+test: deps build test-deps
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRIG_SANITIZE=ON $(CMAKE_FLAGS)
 
-test-asan: deps $(ASAN_BUILD)/build.ninja
+test-asan: deps test-deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|e2e'
 

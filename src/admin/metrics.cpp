@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 namespace rig::admin {
 
 std::string render_metrics(uint64_t events_published,
-                           const std::vector<const hub::shard_stats*>& shards) {
+                           const std::vector<const hub::shard_stats*>& shards,
+                           const std::vector<const sources::source_status*>& sources) {
     const auto sum = [&](auto member) {
         long double total = 0;
         for (const auto* s : shards) {
@@ -38,7 +42,45 @@ std::string render_metrics(uint64_t events_published,
                        sum(&S::longpoll_sessions));
     metric("rig_subscriptions_total", "gauge", "Subscription entries in the index.",
            sum(&S::subscriptions));
+    if (!sources.empty()) {
+        out +=
+            "# HELP rig_consumed_events_total Messages consumed from event sources, valid or not.\n"
+            "# TYPE rig_consumed_events_total counter\n";
+        std::string failed =
+            "# HELP rig_consumed_events_failed_total Consumed messages that were not valid "
+            "CloudEvents (skipped).\n# TYPE rig_consumed_events_failed_total counter\n";
+        std::string up =
+            "# HELP rig_source_connected Whether an event source is connected (1) or not (0).\n"
+            "# TYPE rig_source_connected gauge\n";
+        for (const auto* s : sources) {
+            for (const auto& c : s->counts()) {
+                out += fmt::format("rig_consumed_events_total{{source=\"{}\",topic=\"{}\"}} {}\n",
+                                   s->name(), c.topic, c.consumed);
+                failed += fmt::format(
+                    "rig_consumed_events_failed_total{{source=\"{}\",topic=\"{}\"}} {}\n",
+                    s->name(), c.topic, c.failed);
+            }
+            up += fmt::format("rig_source_connected{{source=\"{}\"}} {}\n", s->name(),
+                              s->connected() ? 1 : 0);
+        }
+        out += failed + up;
+    }
     return out;
+}
+
+std::string render_source_health(const std::vector<const sources::source_status*>& sources,
+                                 bool& all_connected) {
+    all_connected = true;
+    boost::json::object list;
+    for (const auto* s : sources) {
+        all_connected = all_connected && s->connected();
+        boost::json::object o{{"connected", s->connected()}, {"detail", s->detail()}};
+        if (s->assigned() >= 0) {
+            o["assigned_partitions"] = s->assigned();
+        }
+        list[s->name()] = std::move(o);
+    }
+    return boost::json::serialize(boost::json::object{{"sources", std::move(list)}});
 }
 
 }  // namespace rig::admin

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <stdexcept>
 
 #include "app/routes.hpp"
 #include "core/log.hpp"
@@ -110,13 +111,30 @@ node::node(config::node_options options)
     for (unsigned i = 0; i < pool_.size(); ++i) {
         pool_.set_idle_hook(i, [s = shards_[i].get()] { return s->run_flushes(); });
     }
+    ingest_ = std::make_unique<sources::ingest>(context_.events, options_.extractors);
+    for (const char* name : {"kafka", "nats", "kinesis"}) {
+        const bool configured = (name == std::string_view("kafka") && options_.kafka) ||
+                                (name == std::string_view("nats") && options_.nats) ||
+                                (name == std::string_view("kinesis") && options_.kinesis);
+        if (configured) {
+            statuses_.push_back(std::make_unique<sources::source_status>(name));
+            status_views_.push_back(statuses_.back().get());
+        }
+    }
     for (auto& s : shards_) {
         inbound_routes_.push_back(make_inbound_routes(*s, *publisher_));
-        admin_routes_.push_back(make_admin_routes(*s, *publisher_));
+        admin_routes_.push_back(make_admin_routes(*s, *publisher_, status_views_));
     }
 }
 
+void node::stop_sources() {
+    kafka_.reset();
+    nats_.reset();
+    kinesis_.reset();
+}
+
 node::~node() {
+    stop_sources();
     // Order matters: the shard threads stop; then every I/O object the node owns goes while
     // the io_contexts still exist; then the io_contexts go (destroying pending handlers and
     // coroutine frames, which refer to shard state) while the shard contexts still exist.
@@ -152,6 +170,25 @@ void node::start() {
                    accept_loop(api_acceptors_[0], *shards_[0], admin_routes_[0], options_.http),
                    log_exception);
     pool_.start();
+    const auto status_of = [&](std::string_view name) -> sources::source_status& {
+        for (auto& s : statuses_) {
+            if (s->name() == name) {
+                return *s;
+            }
+        }
+        throw std::logic_error("no status for a configured source");
+    };
+    if (options_.kafka) {
+        kafka_ =
+            std::make_unique<sources::kafka_source>(*options_.kafka, *ingest_, status_of("kafka"));
+    }
+    if (options_.nats) {
+        nats_ = std::make_unique<sources::nats_source>(*options_.nats, *ingest_, status_of("nats"));
+    }
+    if (options_.kinesis) {
+        kinesis_ = std::make_unique<sources::kinesis_source>(*options_.kinesis, *ingest_,
+                                                             status_of("kinesis"));
+    }
     log::info("rig listening on {}:{} (public) and {}:{} (internal API) with {} shard(s)",
               options_.bind_address, inbound_port_, options_.api_bind_address, api_port_,
               pool_.size());
@@ -178,7 +215,8 @@ void node::write_ready_file() const {
 }
 
 void node::stop() {
-    log::info("draining: closing listeners and connections");
+    log::info("draining: stopping event sources, closing listeners and connections");
+    stop_sources();
     std::vector<std::future<void>> drained;
     for (unsigned i = 0; i < pool_.size(); ++i) {
         auto done = std::make_shared<std::promise<void>>();

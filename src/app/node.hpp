@@ -9,6 +9,11 @@
 #include "http/session.hpp"
 #include "net/shard_pool.hpp"
 #include "sources/http_publisher.hpp"
+#include "sources/ingest.hpp"
+#include "sources/kafka_source.hpp"
+#include "sources/kinesis_source.hpp"
+#include "sources/nats_source.hpp"
+#include "sources/source_status.hpp"
 #include "transport/node_context.hpp"
 #include "transport/shard_context.hpp"
 
@@ -49,6 +54,15 @@ private:
     std::vector<http::handler> admin_routes_;
     std::vector<tcp::acceptor> inbound_acceptors_;
     std::vector<tcp::acceptor> api_acceptors_;
+    // Event sources: statuses live as long as the node; the consumers are started last and
+    // stopped first (they post to the shards).
+    std::unique_ptr<sources::ingest> ingest_;
+    std::vector<std::unique_ptr<sources::source_status>> statuses_;
+    std::vector<const sources::source_status*> status_views_;
+    std::unique_ptr<sources::kafka_source> kafka_;
+    std::unique_ptr<sources::nats_source> nats_;
+    std::unique_ptr<sources::kinesis_source> kinesis_;
+    void stop_sources();
     uint16_t inbound_port_ = 0;
     uint16_t api_port_ = 0;
 };

@@ -145,8 +145,9 @@ http::handler make_inbound_routes(transport::shard_context& shard,
 }
 
 http::handler make_admin_routes(transport::shard_context& shard,
-                                const sources::http_publisher& publisher) {
-    return [&shard, &publisher](http::exchange& ex) -> result {
+                                const sources::http_publisher& publisher,
+                                const std::vector<const sources::source_status*>& sources) {
+    return [&shard, &publisher, &sources](http::exchange& ex) -> result {
         const auto& req = ex.req();
         const std::string_view path = http::target_path(req.target());
         const auto method = req.method();
@@ -158,6 +159,13 @@ http::handler make_admin_routes(transport::shard_context& shard,
                                         "Missing or wrong API key (Authorization: Bearer).");
             res.set(http::field::www_authenticate, "Bearer");
             co_return res;
+        }
+        if (path == "/health/sources") {
+            bool all = true;
+            std::string body = admin::render_source_health(sources, all);
+            co_return http::make_response(
+                all ? http::status::ok : http::status::service_unavailable, std::move(body),
+                http::json_type);
         }
         for (std::string_view prefix : {"/v3/session-blacklist", "/v2/session-blacklist"}) {
             if (path == prefix && method == http::verb::post) {
@@ -178,7 +186,8 @@ http::handler make_admin_routes(transport::shard_context& shard,
                 stats.push_back(&s->hub.stats());
             }
             co_return http::make_response(
-                http::status::ok, admin::render_metrics(shard.node.events.published(), stats),
+                http::status::ok,
+                admin::render_metrics(shard.node.events.published(), stats, sources),
                 "text/plain; version=0.0.4; charset=utf-8");
         }
         if ((path == "/v3/messages" || path == "/v2/messages")) {

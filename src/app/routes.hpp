@@ -1,10 +1,13 @@
 #pragma once
 
+#include <vector>
+
 #include "http/session.hpp"
 
 namespace rig::sources {
 class http_publisher;
-}
+class source_status;
+}  // namespace rig::sources
 namespace rig::transport {
 class shard_context;
 }
@@ -15,8 +18,10 @@ namespace rig::app {
 http::handler make_inbound_routes(transport::shard_context& shard,
                                   const sources::http_publisher& publisher);
 
-// The internal API's routes (spec §7): health, metrics, event submission.
+// The internal API's routes (spec §7): health, metrics, event submission, session blacklist.
+// `sources` are the node's event sources, for /metrics and /health/sources.
 http::handler make_admin_routes(transport::shard_context& shard,
-                                const sources::http_publisher& publisher);
+                                const sources::http_publisher& publisher,
+                                const std::vector<const sources::source_status*>& sources);
 
 }  // namespace rig::app

@@ -376,4 +376,45 @@ core::result<cloud_event> parse_http(std::span<const attribute_header> ce_header
     return parsed;
 }
 
+core::result<cloud_event> parse_message(std::span<const message_header> headers,
+                                        std::string_view header_prefix, std::string_view body,
+                                        std::string_view now_rfc3339) {
+    std::string content_type;
+    std::vector<std::string> names;  // lowercased, prefix removed
+    std::vector<attribute_header> attributes;
+    names.reserve(headers.size());  // no reallocation: the views below stay valid
+    for (const auto& h : headers) {
+        std::string lname = lower(h.name);
+        if (lname == "content-type") {
+            content_type = std::string(trim(h.value));
+        } else if (lname.size() > header_prefix.size() && lname.starts_with(lower(header_prefix))) {
+            names.push_back(lname.substr(header_prefix.size()));
+            attributes.push_back({names.back(), h.value});
+        }
+    }
+    const std::string mt = media_type(content_type);
+    const bool has_version =
+        std::any_of(attributes.begin(), attributes.end(), [](const attribute_header& a) {
+            return a.name == "specversion" || a.name == "cloudeventsversion";
+        });
+    if (mt.starts_with("application/cloudevents-batch")) {
+        return core::bad_request("batched CloudEvents are not supported");
+    }
+    if (mt.starts_with("application/cloudevents") && mt != "application/cloudevents" &&
+        mt != "application/cloudevents+json") {
+        return core::bad_request("no decoder for event format " + core::json_quote(mt));
+    }
+    const bool structured = mt.empty() || mt == "application/cloudevents" ||
+                            mt == "application/cloudevents+json" ||
+                            (!has_version && is_json_media_type(mt));
+    if (structured) {
+        if (mt.empty() && body.size() >= 5 && body[0] == '\0') {
+            return core::bad_request(
+                "Avro-encoded events (Confluent magic byte) are not supported");
+        }
+        return parse_structured(body, now_rfc3339);
+    }
+    return parse_binary(attributes, content_type, body, now_rfc3339);
+}
+
 }  // namespace rig::cloudevents

@@ -35,6 +35,19 @@ core::result<cloud_event> parse_http(std::span<const attribute_header> ce_header
                                      std::string_view content_type, std::string_view body,
                                      std::string_view now_rfc3339);
 
+// A message from a broker, in the CloudEvents binding of that broker: Kafka (`ce_` header
+// prefix) or NATS (`ce-` prefix). `headers` are the message's headers as they came (names in
+// any case). Structured when the content-type header is application/cloudevents(+json) or
+// absent, or when it is a JSON type and no specversion header is present; binary (attributes
+// from the prefixed headers, data from the body) otherwise.
+struct message_header {
+    std::string_view name;
+    std::string_view value;
+};
+core::result<cloud_event> parse_message(std::span<const message_header> headers,
+                                        std::string_view header_prefix, std::string_view body,
+                                        std::string_view now_rfc3339);
+
 // The media type of a Content-Type value: lowercased, parameters and whitespace removed.
 std::string media_type(std::string_view content_type);
 

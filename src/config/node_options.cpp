@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -56,6 +57,57 @@ std::optional<core::error> read_ms(const env_lookup& env, const char* name,
     }
     out = std::chrono::milliseconds(ms);
     return std::nullopt;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+        const auto comma = s.find(',', start);
+        const std::string item = trim(s.substr(start, comma - start));
+        if (!item.empty()) {
+            out.push_back(item);
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::optional<bool> parse_bool(const std::string& raw) {
+    const std::string v = lower(trim(raw));
+    if (v == "true" || v == "1" || v == "yes" || v == "on") {
+        return true;
+    }
+    if (v == "false" || v == "0" || v == "no" || v == "off" || v.empty()) {
+        return false;
+    }
+    return std::nullopt;
+}
+
+// [profile] key = value pairs of an AWS shared credentials file.
+std::map<std::string, std::string> aws_credentials(const std::string& path,
+                                                   const std::string& profile) {
+    std::map<std::string, std::string> out;
+    std::ifstream f(path);
+    std::string line, section;
+    while (std::getline(f, line)) {
+        line = trim(line);
+        if (line.empty() || line[0] == '#' || line[0] == ';') {
+            continue;
+        }
+        if (line.front() == '[' && line.back() == ']') {
+            section = trim(line.substr(1, line.size() - 2));
+            continue;
+        }
+        const auto eq = line.find('=');
+        if (section == profile && eq != std::string::npos) {
+            out[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -238,6 +290,103 @@ core::result<node_options> load(const env_lookup& env) {
     }
     if (auto v = env("RIG_API_KEY"); v && !v->empty()) {
         o.api_key = trim(*v);
+    }
+
+    // --- event sources ---
+    const auto value = [&](const char* name, const char* fallback) {
+        auto v = env(name);
+        return v && !trim(*v).empty() ? trim(*v) : std::string(fallback);
+    };
+    if (auto brokers = env("KAFKA_BROKERS"); brokers && !trim(*brokers).empty()) {
+        sources::kafka_options k;
+        k.brokers = trim(*brokers);
+        k.topics = split_list(value("KAFKA_SOURCE_TOPICS", "rig"));
+        k.group_id = value("KAFKATOFILTER_KAFKA_GROUP_ID", "rig-kafka-to-filter");
+        if (auto sasl = env("KAFKA_SASL"); sasl && !trim(*sasl).empty()) {
+            const std::string raw = trim(*sasl);
+            const auto c1 = raw.find(':');
+            const auto c2 = c1 == std::string::npos ? c1 : raw.find(':', c1 + 1);
+            const std::string mech = lower(raw.substr(0, c1));
+            if (c2 == std::string::npos ||
+                (mech != "plain" && mech != "scram-sha-256" && mech != "scram-sha-512")) {
+                return bad("KAFKA_SASL",
+                           "expected plain:USER:PASSWORD (or scram-sha-256:..., scram-sha-512:...)",
+                           "<hidden>");
+            }
+            k.sasl_mechanism = mech;
+            k.sasl_user = raw.substr(c1 + 1, c2 - c1 - 1);
+            k.sasl_password = raw.substr(c2 + 1);
+        }
+        const auto ssl = parse_bool(value("KAFKA_SSL_ENABLED", "false"));
+        if (!ssl) {
+            return bad("KAFKA_SSL_ENABLED", "expected true or false",
+                       value("KAFKA_SSL_ENABLED", ""));
+        }
+        k.ssl = *ssl;
+        if (k.ssl) {
+            k.ssl_ca_file = value("KAFKA_SSL_CA_CERTFILE", "ca.crt.pem");
+            k.ssl_cert_file = value("KAFKA_SSL_CERTFILE", "client.crt.pem");
+            k.ssl_key_file = value("KAFKA_SSL_KEYFILE", "client.key.pem");
+            k.ssl_key_password = value("KAFKA_SSL_KEYFILE_PASS", "");
+        }
+        RIG_TRY2(read_ms(env, "KAFKA_RESTART_DELAY_MS", k.restart_delay, 0));
+        const std::string reset = lower(value("RIG_KAFKA_OFFSET_RESET", "latest"));
+        if (reset != "latest" && reset != "earliest") {
+            return bad("RIG_KAFKA_OFFSET_RESET", "expected latest or earliest",
+                       value("RIG_KAFKA_OFFSET_RESET", ""));
+        }
+        k.from_earliest = reset == "earliest";
+        o.kafka = std::move(k);
+    }
+    if (auto servers = env("NATS_SERVERS"); servers && !trim(*servers).empty()) {
+        sources::nats_options n;
+        for (auto s2 : split_list(*servers)) {
+            n.servers.push_back(s2.find("://") == std::string::npos ? "nats://" + s2 : s2);
+        }
+        n.topics = split_list(value("NATS_SOURCE_TOPICS", "rig"));
+        n.queue_group = value("NATSTOFILTER_QUEUE_GROUP", "rig-nats-to-filter");
+        o.nats = std::move(n);
+    }
+    const auto kinesis_enabled = parse_bool(value("KINESIS_ENABLED", "false"));
+    if (!kinesis_enabled) {
+        return bad("KINESIS_ENABLED", "expected true or false", value("KINESIS_ENABLED", ""));
+    }
+    if (*kinesis_enabled) {
+        sources::kinesis_options k;
+        k.stream = value("KINESIS_STREAM", "RIG-outbound");
+        k.region = value("KINESIS_AWS_REGION", "eu-west-1");
+        k.endpoint = value("KINESIS_ENDPOINT", "");
+        k.access_key = value("AWS_ACCESS_KEY_ID", "");
+        k.secret_key = value("AWS_SECRET_ACCESS_KEY", "");
+        k.session_token = value("AWS_SESSION_TOKEN", "");
+        if (k.access_key.empty() || k.secret_key.empty()) {
+            const std::string home = value("HOME", "");
+            const auto creds = aws_credentials(
+                value("AWS_SHARED_CREDENTIALS_FILE", (home + "/.aws/credentials").c_str()),
+                value("AWS_PROFILE", "default"));
+            if (auto it = creds.find("aws_access_key_id"); it != creds.end()) {
+                k.access_key = it->second;
+            }
+            if (auto it = creds.find("aws_secret_access_key"); it != creds.end()) {
+                k.secret_key = it->second;
+            }
+            if (auto it = creds.find("aws_session_token"); it != creds.end()) {
+                k.session_token = it->second;
+            }
+        }
+        if (k.access_key.empty() || k.secret_key.empty()) {
+            return core::bad_request(
+                "KINESIS_ENABLED: no AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                "or ~/.aws/credentials)");
+        }
+        const std::string position = lower(value("RIG_KINESIS_ITERATOR", "latest"));
+        if (position != "latest" && position != "trim_horizon") {
+            return bad("RIG_KINESIS_ITERATOR", "expected LATEST or TRIM_HORIZON",
+                       value("RIG_KINESIS_ITERATOR", ""));
+        }
+        k.from_start = position == "trim_horizon";
+        RIG_TRY2(read_ms(env, "RIG_KINESIS_POLL_MS", k.poll_interval, 200));
+        o.kinesis = std::move(k);
     }
     return o;
 }

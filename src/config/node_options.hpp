@@ -10,6 +10,9 @@
 #include "checks/access_check.hpp"
 #include "core/log.hpp"
 #include "http/server_options.hpp"
+#include "sources/kafka_source.hpp"
+#include "sources/kinesis_source.hpp"
+#include "sources/nats_source.hpp"
 #include "subscription/extractors.hpp"
 #include "transport/transport_options.hpp"
 
@@ -28,15 +31,18 @@ struct node_options {
     std::string node_cookie;                          // NODE_COOKIE: connection-token key material
     std::string ready_file;                           // RIG_READY_FILE: ports written here when up
     std::optional<auth::jwt_options> jwt;             // JWT_SECRET_KEY + JWT_ALG, when a key is set
-    std::string jwks_url;                      // RIG_JWKS_URL (keys by kid, instead of a key)
-    std::chrono::seconds jwks_refresh{300};    // RIG_JWKS_REFRESH_S
-    std::string jwt_algorithm = "HS256";       // JWT_ALG (RS256 by default with RIG_JWKS_URL)
-    std::chrono::seconds jwt_leeway{0};        // RIG_JWT_LEEWAY_S
-    std::string session_field = "/jti";        // JWT_SESSION_FIELD
-    checks::check_options subscription_check;  // SUBSCRIPTION_CHECK (+ RIG_CHECK_TIMEOUT_MS)
-    checks::check_options submission_check;    // SUBMISSION_CHECK (+ RIG_CHECK_TIMEOUT_MS)
-    std::string api_key;                       // RIG_API_KEY
-    subscription::extractors extractors;       // EXTRACTORS
+    std::string jwks_url;                         // RIG_JWKS_URL (keys by kid, instead of a key)
+    std::chrono::seconds jwks_refresh{300};       // RIG_JWKS_REFRESH_S
+    std::string jwt_algorithm = "HS256";          // JWT_ALG (RS256 by default with RIG_JWKS_URL)
+    std::chrono::seconds jwt_leeway{0};           // RIG_JWT_LEEWAY_S
+    std::string session_field = "/jti";           // JWT_SESSION_FIELD
+    checks::check_options subscription_check;     // SUBSCRIPTION_CHECK (+ RIG_CHECK_TIMEOUT_MS)
+    checks::check_options submission_check;       // SUBMISSION_CHECK (+ RIG_CHECK_TIMEOUT_MS)
+    std::string api_key;                          // RIG_API_KEY
+    subscription::extractors extractors;          // EXTRACTORS
+    std::optional<sources::kafka_options> kafka;  // when KAFKA_BROKERS is set
+    std::optional<sources::nats_options> nats;    // when NATS_SERVERS is set
+    std::optional<sources::kinesis_options> kinesis;  // when KINESIS_ENABLED is true
     http::server_options http;
     transport::transport_options transport;
 };

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "cloudevents/cloud_event.hpp"
+#include "hub/hub.hpp"
+#include "subscription/extractors.hpp"
+
+namespace rig::sources {
+
+// Where broker consumers hand their events: builds the shared event (only if some shard may
+// want it) and publishes it to the shards.
+//
+// @par Thread safety
+// Immutable; publish() may be called from any thread (broker client threads).
+class ingest {
+public:
+    ingest(const hub::hub& hub, const subscription::extractors& extractors)
+        : hub_(hub), extractors_(extractors) {}
+
+    void publish(cloudevents::cloud_event&& ev) const {
+        if (!hub_.may_match(ev.type)) {
+            hub_.count_unmatched();
+            return;
+        }
+        hub_.publish(hub::make_published_event(std::move(ev), extractors_));
+    }
+
+private:
+    const hub::hub& hub_;
+    const subscription::extractors& extractors_;
+};
+
+}  // namespace rig::sources

@@ -1,0 +1,198 @@
+#include "sources/kafka_source.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+
+#include "cloudevents/parse.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+namespace rig::sources {
+namespace {
+
+log::rate_limited bad_message_log{5};
+
+struct consumer_deleter {
+    void operator()(rd_kafka_t* rk) const {
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+};
+using consumer_ptr = std::unique_ptr<rd_kafka_t, consumer_deleter>;
+
+struct message_deleter {
+    void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using message_ptr = std::unique_ptr<rd_kafka_message_t, message_deleter>;
+
+bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::string& err) {
+    char buf[512];
+    if (rd_kafka_conf_set(conf, key, value.c_str(), buf, sizeof buf) != RD_KAFKA_CONF_OK) {
+        err = std::string(key) + ": " + buf;
+        return false;
+    }
+    return true;
+}
+
+void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* status = static_cast<source_status*>(opaque);
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__TRANSPORT ||
+        code == RD_KAFKA_RESP_ERR__RESOLVE) {
+        status->set_connected(false, reason);
+    }
+    bad_message_log.info("kafka: {}: {}", rd_kafka_err2name(code), reason);
+}
+
+void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                  rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* status = static_cast<source_status*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_assign(rk, partitions);
+        status->set_assigned(partitions->cnt);
+        log::info("kafka: assigned {} partition(s)", partitions->cnt);
+    } else {
+        rd_kafka_assign(rk, nullptr);
+        status->set_assigned(0);
+    }
+}
+
+consumer_ptr create_consumer(const kafka_options& o, source_status& status, std::string& err) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    bool ok =
+        set(conf, "bootstrap.servers", o.brokers, err) && set(conf, "group.id", o.group_id, err) &&
+        set(conf, "auto.offset.reset", o.from_earliest ? "earliest" : "latest", err) &&
+        set(conf, "enable.auto.commit", "true", err) &&
+        set(conf, "enable.partition.eof", "false", err) && set(conf, "client.id", "rig", err) &&
+        set(conf, "reconnect.backoff.max.ms", "2000", err);
+    if (ok && !o.sasl_mechanism.empty()) {
+        const std::string mech = o.sasl_mechanism == "plain"           ? "PLAIN"
+                                 : o.sasl_mechanism == "scram-sha-256" ? "SCRAM-SHA-256"
+                                                                       : "SCRAM-SHA-512";
+        ok = set(conf, "security.protocol", o.ssl ? "sasl_ssl" : "sasl_plaintext", err) &&
+             set(conf, "sasl.mechanism", mech, err) &&
+             set(conf, "sasl.username", o.sasl_user, err) &&
+             set(conf, "sasl.password", o.sasl_password, err);
+    } else if (ok && o.ssl) {
+        ok = set(conf, "security.protocol", "ssl", err);
+    }
+    if (ok && o.ssl) {
+        ok = (o.ssl_ca_file.empty() || set(conf, "ssl.ca.location", o.ssl_ca_file, err)) &&
+             (o.ssl_cert_file.empty() ||
+              set(conf, "ssl.certificate.location", o.ssl_cert_file, err)) &&
+             (o.ssl_key_file.empty() || set(conf, "ssl.key.location", o.ssl_key_file, err)) &&
+             (o.ssl_key_password.empty() || set(conf, "ssl.key.password", o.ssl_key_password, err));
+    }
+    if (!ok) {
+        rd_kafka_conf_destroy(conf);
+        return nullptr;
+    }
+    rd_kafka_conf_set_opaque(conf, &status);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    char buf[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, buf, sizeof buf);
+    if (rk == nullptr) {
+        err = buf;
+        return nullptr;  // conf is freed by rd_kafka_new on failure
+    }
+    consumer_ptr consumer(rk);
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t* topics =
+        rd_kafka_topic_partition_list_new(static_cast<int>(o.topics.size()));
+    for (const auto& t : o.topics) {
+        rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    const rd_kafka_resp_err_t sub = rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        err = std::string("subscribe: ") + rd_kafka_err2str(sub);
+        return nullptr;
+    }
+    return consumer;
+}
+
+void handle(const rd_kafka_message_t& m, const ingest& sink, source_status& status) {
+    const char* topic = rd_kafka_topic_name(m.rkt);
+    std::vector<cloudevents::message_header> headers;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        std::size_t size = 0;
+        for (std::size_t i = 0;
+             rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+            headers.push_back({name, value ? std::string_view(static_cast<const char*>(value), size)
+                                           : std::string_view()});
+        }
+    }
+    const std::string_view body(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
+    auto parsed = cloudevents::parse_message(headers, "ce_", body, core::rfc3339_now());
+    status.consumed(topic, parsed.has_value());
+    if (!parsed) {
+        bad_message_log.info("kafka: skipping a message on {} [{}] at offset {}: {}", topic,
+                             m.partition, m.offset, parsed.error().message);
+        return;
+    }
+    sink.publish(std::move(*parsed));
+}
+
+}  // namespace
+
+kafka_source::kafka_source(kafka_options options, const ingest& sink, source_status& status)
+    : options_(std::move(options)), sink_(sink), status_(status) {
+    status_.set_assigned(0);
+    thread_ = std::thread([this] { run(); });
+}
+
+kafka_source::~kafka_source() {
+    stop_ = true;
+    thread_.join();
+}
+
+void kafka_source::run() {
+    while (!stop_) {
+        std::string err;
+        consumer_ptr consumer = create_consumer(options_, status_, err);
+        if (!consumer) {
+            log::error("kafka: cannot start the consumer: {}; retrying in {} ms", err,
+                       options_.restart_delay.count());
+            status_.set_connected(false, err);
+            const auto until = std::chrono::steady_clock::now() + options_.restart_delay;
+            while (!stop_ && std::chrono::steady_clock::now() < until) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            continue;
+        }
+        log::info("kafka: consuming {} topic(s) from {} as group {}", options_.topics.size(),
+                  options_.brokers, options_.group_id);
+        auto next_probe = std::chrono::steady_clock::now();
+        while (!stop_) {
+            message_ptr m(rd_kafka_consumer_poll(consumer.get(), 200));
+            if (m) {
+                if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                    status_.set_connected(true);
+                    handle(*m, sink_, status_);
+                } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    bad_message_log.info("kafka: consumer: {}", rd_kafka_message_errstr(m.get()));
+                }
+            }
+            // Connected means the cluster answers: probe its metadata now and then.
+            if (std::chrono::steady_clock::now() >= next_probe) {
+                next_probe = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+                const struct rd_kafka_metadata* md = nullptr;
+                if (rd_kafka_metadata(consumer.get(), 0, nullptr, &md, 500) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR) {
+                    rd_kafka_metadata_destroy(md);
+                    status_.set_connected(true);
+                } else {
+                    status_.set_connected(false, "no broker answers");
+                }
+            }
+        }
+    }
+}
+
+}  // namespace rig::sources

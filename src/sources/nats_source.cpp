@@ -1,0 +1,123 @@
+#include "sources/nats_source.hpp"
+
+#include <nats/nats.h>
+
+#include "cloudevents/parse.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+namespace rig::sources {
+namespace {
+
+log::rate_limited bad_message_log{5};
+
+struct callback_context {
+    const ingest* sink;
+    source_status* status;
+};
+
+void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    auto* ctx = static_cast<callback_context*>(closure);
+    const char* subject = natsMsg_GetSubject(msg);
+    std::vector<cloudevents::message_header> headers;
+    const char** keys = nullptr;
+    int count = 0;
+    if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+        for (int i = 0; i < count; ++i) {
+            const char* value = nullptr;
+            if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK && value != nullptr) {
+                headers.push_back({keys[i], value});
+            }
+        }
+    }
+    const std::string_view body(natsMsg_GetData(msg),
+                                static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    auto parsed = cloudevents::parse_message(headers, "ce-", body, core::rfc3339_now());
+    ctx->status->consumed(subject, parsed.has_value());
+    if (parsed) {
+        ctx->sink->publish(std::move(*parsed));
+    } else {
+        bad_message_log.info("nats: skipping a message on {}: {}", subject, parsed.error().message);
+    }
+    free(static_cast<void*>(keys));
+    natsMsg_Destroy(msg);
+}
+
+void on_connected(natsConnection*, void* closure) {
+    static_cast<source_status*>(closure)->set_connected(true);
+    log::info("nats: connected");
+}
+
+void on_disconnected(natsConnection*, void* closure) {
+    static_cast<source_status*>(closure)->set_connected(false, "disconnected; reconnecting");
+    log::warn("nats: disconnected; reconnecting");
+}
+
+}  // namespace
+
+struct nats_source::handles {
+    callback_context context;
+    natsOptions* opts = nullptr;
+    natsConnection* conn = nullptr;
+    std::vector<natsSubscription*> subs;
+
+    ~handles() {
+        for (auto* s : subs) {
+            natsSubscription_Unsubscribe(s);
+            natsSubscription_Destroy(s);
+        }
+        if (conn != nullptr) {
+            natsConnection_Close(conn);
+            natsConnection_Destroy(conn);
+        }
+        natsOptions_Destroy(opts);
+    }
+};
+
+nats_source::nats_source(nats_options options, const ingest& sink, source_status& status)
+    : options_(std::move(options)), sink_(sink), status_(status), handles_(new handles) {
+    handles_->context = {&sink_, &status_};
+    std::vector<const char*> servers;
+    for (const auto& s : options_.servers) {
+        servers.push_back(s.c_str());
+    }
+    natsOptions_Create(&handles_->opts);
+    natsOptions* o = handles_->opts;
+    natsOptions_SetServers(o, servers.data(), static_cast<int>(servers.size()));
+    natsOptions_SetName(o, "rig");
+    natsOptions_SetMaxReconnect(o, -1);
+    natsOptions_SetReconnectWait(o, 500);
+    natsOptions_SetReconnectBufSize(o, 8 * 1024 * 1024);
+    natsOptions_SetDisconnectedCB(o, on_disconnected, &status_);
+    natsOptions_SetReconnectedCB(o, on_connected, &status_);
+    // Keep trying in the background when no server answers at start.
+    natsOptions_SetRetryOnFailedConnect(o, true, on_connected, &status_);
+    const natsStatus s = natsConnection_Connect(&handles_->conn, o);
+    if (s == NATS_OK) {
+        status_.set_connected(true);
+        log::info("nats: connected");
+    } else if (s == NATS_NOT_YET_CONNECTED) {
+        status_.set_connected(false, "connecting");
+        log::warn("nats: no server answers yet; connecting in the background");
+    } else {
+        status_.set_connected(false, natsStatus_GetText(s));
+        log::error("nats: cannot connect: {}", natsStatus_GetText(s));
+        return;
+    }
+    for (const auto& topic : options_.topics) {
+        natsSubscription* sub = nullptr;
+        const natsStatus ss = natsConnection_QueueSubscribe(&sub, handles_->conn, topic.c_str(),
+                                                            options_.queue_group.c_str(),
+                                                            on_message, &handles_->context);
+        if (ss == NATS_OK) {
+            natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+            handles_->subs.push_back(sub);
+        } else {
+            log::error("nats: cannot subscribe to {}: {}", topic, natsStatus_GetText(ss));
+        }
+    }
+}
+
+nats_source::~nats_source() = default;
+
+}  // namespace rig::sources

@@ -1,0 +1,115 @@
+// A Kafka cluster for end-to-end tests: librdkafka's built-in mock cluster, on real loopback
+// sockets, plus a producer, driven by lines on stdin:
+//
+//   produce <topic> <headers> <value>   headers: name=base64(value);... or "-"; value base64
+//   down | up                            broker 1 stops / resumes answering
+//
+// At start it creates the topics named on the command line and prints one line,
+// "bootstrap <host:port,...>"; every command is answered with "ok" or "error <reason>".
+// EOF on stdin ends it.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
+
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string b64decode(const std::string& in) {
+    static const std::string chars =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    int val = 0, bits = -8;
+    for (char c : in) {
+        const auto pos = chars.find(c);
+        if (pos == std::string::npos) {
+            break;
+        }
+        val = (val << 6) + static_cast<int>(pos);
+        bits += 6;
+        if (bits >= 0) {
+            out += static_cast<char>((val >> bits) & 0xff);
+            bits -= 8;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // librdkafka starts threads: keep signals away from them (deps.md §2).
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+    rd_kafka_t* mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (mock_rk == nullptr) {
+        std::cerr << "rd_kafka_new: " << err << "\n";
+        return 1;
+    }
+    rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(mock_rk, 1);
+    for (int i = 1; i < argc; ++i) {
+        rd_kafka_mock_topic_create(mc, argv[i], 1, 1);
+    }
+    const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
+
+    rd_kafka_conf_t* pconf = rd_kafka_conf_new();
+    rd_kafka_conf_set(pconf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(pconf, "linger.ms", "0", err, sizeof err);
+    rd_kafka_conf_set(pconf, "message.timeout.ms", "30000", err, sizeof err);
+    rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
+    std::cout << "bootstrap " << bootstrap << std::endl;
+
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        std::istringstream in(line);
+        std::string cmd;
+        in >> cmd;
+        if (cmd == "down" || cmd == "up") {
+            const auto rc = cmd == "down" ? rd_kafka_mock_broker_set_down(mc, 1)
+                                          : rd_kafka_mock_broker_set_up(mc, 1);
+            std::cout << (rc ? std::string("error ") + rd_kafka_err2str(rc) : "ok") << std::endl;
+        } else if (cmd == "produce") {
+            std::string topic, headers_text, value_b64;
+            in >> topic >> headers_text >> value_b64;
+            rd_kafka_headers_t* headers = rd_kafka_headers_new(8);
+            if (headers_text != "-") {
+                std::istringstream hs(headers_text);
+                std::string item;
+                while (std::getline(hs, item, ';')) {
+                    const auto eq = item.find('=');
+                    const std::string name = item.substr(0, eq);
+                    const std::string value = b64decode(item.substr(eq + 1));
+                    rd_kafka_header_add(headers, name.c_str(), -1, value.data(),
+                                        static_cast<ssize_t>(value.size()));
+                }
+            }
+            const std::string value = value_b64 == "-" ? std::string() : b64decode(value_b64);
+            const auto rc =
+                rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                                  RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+            if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                rd_kafka_headers_destroy(headers);
+                std::cout << "error " << rd_kafka_err2str(rc) << std::endl;
+                continue;
+            }
+            const auto frc = rd_kafka_flush(producer, 30000);
+            std::cout << (frc ? std::string("error ") + rd_kafka_err2str(frc) : "ok") << std::endl;
+        } else if (!cmd.empty()) {
+            std::cout << "error unknown command" << std::endl;
+        }
+    }
+    rd_kafka_destroy(producer);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(mock_rk);
+    return 0;
+}
