@@ -294,6 +294,23 @@ if index:
             num(cost, "%.1f"), step["p50_ms"], step["p99_ms"], mx["delivered_per_s"]))
     w("")
 
+kafka = [r for r in (load("kafka-plain.json"), load("kafka-matched.json")) if r]
+if kafka:
+    w("## 6. Kafka consumption (rig)")
+    w("")
+    w("One node consuming a topic of 64 partitions that a librdkafka mock cluster")
+    w("(`build/tests/kafka_mock`, real sockets, same machine) holds, from the earliest offset:")
+    w("parse (structured CloudEvents of ~200 bytes), match, publish. With subscribers, every event")
+    w("is matched against 20 constrained subscriptions that do not hold, so the number is the")
+    w("consumer and matching path, not delivery. (`bench/kafka_consume.py`)")
+    w("")
+    w("| case | events consumed | seconds | events/s |")
+    w("|---|---|---|---|")
+    for r in kafka:
+        w("| %s | %s | %.2f | %.0f |" % (r["label"], "{:,}".format(r["consumed"]), r["seconds"],
+                                         r["events_per_s"]))
+    w("")
+
 notes = os.path.join(HERE, "notes.md")
 if os.path.exists(notes):
     with open(notes) as f:

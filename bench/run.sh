@@ -242,8 +242,8 @@ machine() {
 }
 
 # Scenarios to run: all by default, or those named on the command line
-# (idle connect fanout fanout2k ingest multi index).
-ONLY=" ${*:-idle connect fanout fanout2k ingest multi index} "
+# (idle connect fanout fanout2k ingest multi index kafka).
+ONLY=" ${*:-idle connect fanout fanout2k ingest multi index kafka} "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 
 machine
@@ -255,6 +255,11 @@ for t in rig nchan pushpin; do
   if want ingest; then log "ingest: $t"; with_target $t ingest; fi
 done
 if want multi; then log "idle: several rig processes"; multi_process_idle; fi
+if want kafka; then
+  log "kafka consumption: rig"
+  /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-plain.json" "no subscribers" 0 | tee -a "$OUT/log.txt"
+  /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-matched.json" "20 subscribers, matched" 20 | tee -a "$OUT/log.txt"
+fi
 if want index; then log "index growth: rig"; index_growth; fi
 /usr/bin/python3 bench/report.py "$OUT" > docs/benchmarks.md
 log "wrote docs/benchmarks.md"

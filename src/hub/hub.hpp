@@ -45,6 +45,27 @@ public:
         }
     }
 
+    // Publishes several events from a thread that is not a shard (a broker consumer): one post
+    // per interested shard carries all of them, in order, instead of one post per event.
+    void publish_batch(const std::vector<event_ptr>& events) const {
+        published_.fetch_add(events.size(), std::memory_order_relaxed);
+        for (const auto& s : shards_) {
+            std::vector<event_ptr> wanted;
+            for (const auto& e : events) {
+                if (s.hub->may_match(e->type)) {
+                    wanted.push_back(e);
+                }
+            }
+            if (!wanted.empty()) {
+                boost::asio::post(s.executor, [h = s.hub, batch = std::move(wanted)] {
+                    for (const auto& e : batch) {
+                        h->deliver(e);
+                    }
+                });
+            }
+        }
+    }
+
     // May any shard have a subscriber for `type`? When not, publishing can skip building the
     // event's wire forms (count_unmatched() still counts it).
     bool may_match(std::string_view type) const {

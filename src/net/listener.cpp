@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 
 #include <boost/asio/socket_base.hpp>
+#include <stdexcept>
+#include <string>
 
 namespace rig::net {
 
@@ -17,7 +19,12 @@ std::vector<tcp::acceptor> open_reuseport_acceptors(
         a.open(ep.protocol());
         a.set_option(boost::asio::socket_base::reuse_address(true));
         a.set_option(reuse_port(true));
-        a.bind(ep);
+        boost::system::error_code ec;
+        a.bind(ep, ec);
+        if (ec) {
+            throw std::runtime_error("cannot listen on " + address + ":" +
+                                     std::to_string(ep.port()) + ": " + ec.message());
+        }
         a.listen(4096);
         // Later acceptors join the port the first one got.
         ep = a.local_endpoint();

@@ -24,6 +24,29 @@ public:
         hub_.publish(hub::make_published_event(std::move(ev), extractors_));
     }
 
+    // Collects events and publishes them together (one post per shard per batch).
+    class batch {
+    public:
+        explicit batch(const ingest& sink) : sink_(sink) {}
+        void add(cloudevents::cloud_event&& ev) {
+            if (!sink_.hub_.may_match(ev.type)) {
+                sink_.hub_.count_unmatched();
+                return;
+            }
+            events_.push_back(hub::make_published_event(std::move(ev), sink_.extractors_));
+        }
+        void flush() {
+            if (!events_.empty()) {
+                sink_.hub_.publish_batch(events_);
+                events_.clear();
+            }
+        }
+
+    private:
+        const ingest& sink_;
+        std::vector<hub::event_ptr> events_;
+    };
+
 private:
     const hub::hub& hub_;
     const subscription::extractors& extractors_;

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
+#include <unordered_map>
 
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
@@ -45,6 +46,14 @@ void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
     bad_message_log.info("kafka: {}: {}", rd_kafka_err2name(code), reason);
 }
 
+void on_log(const rd_kafka_t*, int level, const char* facility, const char* message) {
+    // librdkafka's own log lines (broker connection failures etc.), through rig's logger and
+    // its rate limit: a broker that is down would otherwise print every few hundred ms.
+    if (level <= 4) {
+        bad_message_log.info("kafka: {}: {}", facility, message);
+    }
+}
+
 void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                   rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     auto* status = static_cast<source_status*>(opaque);
@@ -65,7 +74,8 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
         set(conf, "auto.offset.reset", o.from_earliest ? "earliest" : "latest", err) &&
         set(conf, "enable.auto.commit", "true", err) &&
         set(conf, "enable.partition.eof", "false", err) && set(conf, "client.id", "rig", err) &&
-        set(conf, "reconnect.backoff.max.ms", "2000", err);
+        set(conf, "reconnect.backoff.max.ms", "2000", err) &&
+        set(conf, "fetch.wait.max.ms", "100", err);
     if (ok && !o.sasl_mechanism.empty()) {
         const std::string mech = o.sasl_mechanism == "plain"           ? "PLAIN"
                                  : o.sasl_mechanism == "scram-sha-256" ? "SCRAM-SHA-256"
@@ -91,6 +101,7 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
     rd_kafka_conf_set_opaque(conf, &status);
     rd_kafka_conf_set_error_cb(conf, on_error);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_log_cb(conf, on_log);
     char buf[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, buf, sizeof buf);
     if (rk == nullptr) {
@@ -113,8 +124,8 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
     return consumer;
 }
 
-void handle(const rd_kafka_message_t& m, const ingest& sink, source_status& status) {
-    const char* topic = rd_kafka_topic_name(m.rkt);
+void handle(const rd_kafka_message_t& m, ingest::batch& batch,
+            source_status::topic_counter& counter) {
     std::vector<cloudevents::message_header> headers;
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -130,13 +141,14 @@ void handle(const rd_kafka_message_t& m, const ingest& sink, source_status& stat
     }
     const std::string_view body(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
     auto parsed = cloudevents::parse_message(headers, "ce_", body, core::rfc3339_now());
-    status.consumed(topic, parsed.has_value());
+    counter.count(parsed.has_value());
     if (!parsed) {
-        bad_message_log.info("kafka: skipping a message on {} [{}] at offset {}: {}", topic,
-                             m.partition, m.offset, parsed.error().message);
+        bad_message_log.info("kafka: skipping a message on {} [{}] at offset {}: {}",
+                             rd_kafka_topic_name(m.rkt), m.partition, m.offset,
+                             parsed.error().message);
         return;
     }
-    sink.publish(std::move(*parsed));
+    batch.add(std::move(*parsed));
 }
 
 }  // namespace
@@ -169,15 +181,31 @@ void kafka_source::run() {
         log::info("kafka: consuming {} topic(s) from {} as group {}", options_.topics.size(),
                   options_.brokers, options_.group_id);
         auto next_probe = std::chrono::steady_clock::now();
+        // Messages are taken in batches and their events published together: one post per
+        // shard per batch rather than per event.
+        std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
+            rd_kafka_queue_get_consumer(consumer.get()), rd_kafka_queue_destroy);
+        std::vector<rd_kafka_message_t*> messages(1000);
+        std::unordered_map<const rd_kafka_topic_t*, source_status::topic_counter*> counters;
+        ingest::batch batch(sink_);
         while (!stop_) {
-            message_ptr m(rd_kafka_consumer_poll(consumer.get(), 200));
-            if (m) {
+            const ssize_t n =
+                rd_kafka_consume_batch_queue(queue.get(), 200, messages.data(), messages.size());
+            for (ssize_t i = 0; i < n; ++i) {
+                message_ptr m(messages[static_cast<std::size_t>(i)]);
                 if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                    status_.set_connected(true);
-                    handle(*m, sink_, status_);
+                    auto& counter = counters[m->rkt];
+                    if (counter == nullptr) {
+                        counter = &status_.counter(rd_kafka_topic_name(m->rkt));
+                    }
+                    handle(*m, batch, *counter);
                 } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                     bad_message_log.info("kafka: consumer: {}", rd_kafka_message_errstr(m.get()));
                 }
+            }
+            batch.flush();
+            if (n > 0) {
+                status_.set_connected(true);
             }
             // Connected means the cluster answers: probe its metadata now and then.
             if (std::chrono::steady_clock::now() >= next_probe) {

@@ -228,6 +228,7 @@ void kinesis_source::run() {
             backoff = std::chrono::milliseconds(0);
             status_.set_connected(true);
             const auto* records = res.body.get_object().if_contains("Records");
+            ingest::batch batch(sink_);
             if (records && records->is_array()) {
                 for (const auto& r : records->get_array()) {
                     any_records = true;
@@ -237,13 +238,14 @@ void kinesis_source::run() {
                                              core::bad_request("record data is not base64"));
                     status_.consumed(options_.stream, parsed.has_value());
                     if (parsed) {
-                        sink_.publish(std::move(*parsed));
+                        batch.add(std::move(*parsed));
                     } else {
                         source_log.info("kinesis: skipping a record of {}: {}", id,
                                         parsed.error().message);
                     }
                 }
             }
+            batch.flush();
             const std::string next = string_at(res.body, "NextShardIterator");
             if (next.empty()) {
                 // The shard was closed (split or merged): read its children from their start.

@@ -13,23 +13,25 @@ std::string source_status::detail() const {
     return detail_;
 }
 
-void source_status::consumed(std::string_view topic, bool ok) {
+source_status::topic_counter& source_status::counter(std::string_view topic) {
     std::lock_guard lock(mutex_);
     auto it = counts_.find(topic);
     if (it == counts_.end()) {
-        it = counts_.emplace(std::string(topic), topic_counts{std::string(topic), 0, 0}).first;
+        it = counts_.try_emplace(std::string(topic)).first;
     }
-    ++it->second.consumed;
-    if (!ok) {
-        ++it->second.failed;
-    }
+    return it->second;
+}
+
+void source_status::consumed(std::string_view topic, bool ok) {
+    counter(topic).count(ok);
 }
 
 std::vector<source_status::topic_counts> source_status::counts() const {
     std::lock_guard lock(mutex_);
     std::vector<topic_counts> out;
     for (const auto& [name, c] : counts_) {
-        out.push_back(c);
+        out.push_back({name, c.consumed.load(std::memory_order_relaxed),
+                       c.failed.load(std::memory_order_relaxed)});
     }
     return out;
 }

@@ -32,6 +32,20 @@ public:
 
     void consumed(std::string_view topic, bool ok);
 
+    // Counters of one topic, for a consumer that counts many messages of the same topic:
+    // the pointer stays valid as long as the status.
+    struct topic_counter {
+        std::atomic<uint64_t> consumed{0};
+        std::atomic<uint64_t> failed{0};
+        void count(bool ok) {
+            consumed.fetch_add(1, std::memory_order_relaxed);
+            if (!ok) {
+                failed.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
+    };
+    topic_counter& counter(std::string_view topic);
+
     struct topic_counts {
         std::string topic;
         uint64_t consumed = 0;
@@ -45,7 +59,7 @@ private:
     std::atomic<int> assigned_{-1};
     mutable std::mutex mutex_;
     std::string detail_;
-    std::map<std::string, topic_counts, std::less<>> counts_;
+    std::map<std::string, topic_counter, std::less<>> counts_;
 };
 
 }  // namespace rig::sources

@@ -2,9 +2,11 @@
 // sockets, plus a producer, driven by lines on stdin:
 //
 //   produce <topic> <headers> <value>   headers: name=base64(value);... or "-"; value base64
+//   bulk <topic> <count> <value>         produce <count> copies of a message, as fast as possible
 //   down | up                            broker 1 stops / resumes answering
 //
-// At start it creates the topics named on the command line and prints one line,
+// At start it creates the topics named on the command line ("name" or "name:partitions";
+// the mock keeps only about the last 5 MB of each partition) and prints one line,
 // "bootstrap <host:port,...>"; every command is answered with "ok" or "error <reason>".
 // EOF on stdin ends it.
 #include <librdkafka/rdkafka.h>
@@ -17,6 +19,17 @@
 #include <vector>
 
 namespace {
+
+long delivered = 0;
+long failed = 0;
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    if (m->err) {
+        ++failed;
+    } else {
+        ++delivered;
+    }
+}
 
 std::string b64decode(const std::string& in) {
     static const std::string chars =
@@ -55,15 +68,21 @@ int main(int argc, char** argv) {
         return 1;
     }
     rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(mock_rk, 1);
+    // Topics as "name" or "name:partitions". (The mock keeps about 5 MB per partition.)
     for (int i = 1; i < argc; ++i) {
-        rd_kafka_mock_topic_create(mc, argv[i], 1, 1);
+        const std::string arg = argv[i];
+        const auto colon = arg.find(':');
+        const int partitions = colon == std::string::npos ? 1 : std::stoi(arg.substr(colon + 1));
+        rd_kafka_mock_topic_create(mc, arg.substr(0, colon).c_str(), partitions, 1);
     }
     const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
 
     rd_kafka_conf_t* pconf = rd_kafka_conf_new();
     rd_kafka_conf_set(pconf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
-    rd_kafka_conf_set(pconf, "linger.ms", "0", err, sizeof err);
+    rd_kafka_conf_set(pconf, "linger.ms", "5", err, sizeof err);
+    rd_kafka_conf_set(pconf, "queue.buffering.max.messages", "1000000", err, sizeof err);
     rd_kafka_conf_set(pconf, "message.timeout.ms", "30000", err, sizeof err);
+    rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
     rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
     std::cout << "bootstrap " << bootstrap << std::endl;
 
@@ -104,6 +123,29 @@ int main(int argc, char** argv) {
             }
             const auto frc = rd_kafka_flush(producer, 30000);
             std::cout << (frc ? std::string("error ") + rd_kafka_err2str(frc) : "ok") << std::endl;
+        } else if (cmd == "bulk") {
+            std::string topic, value_b64;
+            long count = 0;
+            in >> topic >> count >> value_b64;
+            const std::string value = b64decode(value_b64);
+            delivered = failed = 0;
+            for (long i = 0; i < count; ++i) {
+                while (rd_kafka_producev(
+                           producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                           RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                    rd_kafka_poll(producer, 10);
+                }
+                rd_kafka_poll(producer, 0);
+            }
+            const auto frc = rd_kafka_flush(producer, 120000);
+            if (frc || failed) {
+                std::cout << "error " << rd_kafka_err2str(frc) << " (" << failed << " of " << count
+                          << " not delivered)" << std::endl;
+            } else {
+                std::cout << "ok" << std::endl;
+            }
         } else if (!cmd.empty()) {
             std::cout << "error unknown command" << std::endl;
         }
