@@ -139,7 +139,63 @@ std::string media_type(std::string_view content_type) {
     return lower(trim(content_type.substr(0, semi)));
 }
 
-core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339) {
+namespace {
+
+// The context attributes each version defines; anything else at the top level is an extension.
+bool is_known_attribute(spec_version v, std::string_view name) {
+    static constexpr std::string_view v01[] = {
+        "cloudEventsVersion", "eventType", "eventTypeVersion", "source",     "eventID",
+        "eventTime",          "schemaURL", "contentType",      "extensions", "data"};
+    static constexpr std::string_view v02[] = {"specversion", "type",      "source",      "id",
+                                               "time",        "schemaurl", "contenttype", "data"};
+    static constexpr std::string_view v10[] = {
+        "specversion", "type",    "source", "id",          "time",      "datacontenttype",
+        "dataschema",  "subject", "data",   "data_base64", "schemaurl", "datacontentencoding"};
+    const auto in = [&](const auto& list) {
+        return std::find(std::begin(list), std::end(list), name) != std::end(list);
+    };
+    return v == spec_version::v0_1 ? in(v01) : v == spec_version::v0_2 ? in(v02) : in(v10);
+}
+
+// cloudevents-ex's rules (spec §3.3), which RIG applies to Kafka: source required for every
+// version, id a non-empty string, optional string attributes non-empty when present, and
+// extension names of lowercase letters and digits only.
+std::optional<std::string> strict_violation(spec_version v, const json::object& obj) {
+    const auto* source = obj.if_contains("source");
+    if (source == nullptr || !source->is_string() || source->get_string().empty()) {
+        return "source must be a non-empty string";
+    }
+    const char* id_key = v == spec_version::v0_1 ? "eventID" : "id";
+    const auto* id = obj.if_contains(id_key);
+    if (id == nullptr || !id->is_string()) {
+        return std::string(id_key) + " must be a non-empty string";
+    }
+    for (const char* key : {"time", "eventTime", "subject", "schemaurl", "schemaURL", "dataschema",
+                            "datacontenttype", "contenttype", "contentType"}) {
+        if (const auto* v2 = obj.if_contains(key);
+            v2 != nullptr && (!v2->is_string() || v2->get_string().empty())) {
+            return std::string(key) + " must be a non-empty string when present";
+        }
+    }
+    for (const auto& [key, value] : obj) {
+        if (is_known_attribute(v, key)) {
+            continue;
+        }
+        const bool ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        });
+        if (!ok) {
+            return "extension attribute name " + core::json_quote(key) +
+                   " is not lowercase letters and digits";
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
+                                           validation rules) {
     const std::string_view text = trim(body);
     json::error_code ec;
     json::value doc = json::parse(text, ec);
@@ -188,6 +244,11 @@ core::result<cloud_event> parse_structured(std::string_view body, std::string_vi
     }
     ev.id = std::move(*id_str);
 
+    if (rules == validation::strict) {
+        if (auto violation = strict_violation(ev.version, obj)) {
+            return not_a_cloud_event(*violation);
+        }
+    }
     if (keys->source_required) {
         const auto* source = obj.if_contains("source");
         if (source == nullptr || !source->is_string() || source->get_string().empty()) {
@@ -216,7 +277,7 @@ core::result<cloud_event> parse_structured(std::string_view body, std::string_vi
 
 core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
                                        std::string_view content_type, std::string_view body,
-                                       std::string_view now_rfc3339) {
+                                       std::string_view now_rfc3339, binding transport) {
     std::vector<std::string_view> specversions;
     std::vector<std::string_view> legacy_versions;
     for (const auto& h : headers) {
@@ -281,7 +342,10 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
             }
             case spec_version::v0_3:
             case spec_version::v1_0:
-                attrs[name] = json::string(percent_decode(trim(h.value)));
+                // Only the HTTP binding percent-encodes header values.
+                attrs[name] =
+                    json::string(transport == binding::http ? percent_decode(trim(h.value))
+                                                            : std::string(trim(h.value)));
                 break;
         }
     }
@@ -326,7 +390,9 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
     for (auto& [k, v] : attrs) {
         obj.emplace(k, std::move(v));
     }
-    auto parsed = parse_structured(json::serialize(obj), now_rfc3339);
+    auto parsed =
+        parse_structured(json::serialize(obj), now_rfc3339,
+                         transport == binding::kafka ? validation::strict : validation::rig);
     if (!parsed) {
         return core::bad_request(
             "Your request looks like it's using the CloudEvents binary content mode but can't "
@@ -366,7 +432,7 @@ core::result<cloud_event> parse_http(std::span<const attribute_header> ce_header
                            "mode."};
     }
     if (!structured) {
-        return parse_binary(ce_headers, content_type, body, now_rfc3339);
+        return parse_binary(ce_headers, content_type, body, now_rfc3339, binding::http);
     }
     auto parsed = parse_structured(body, now_rfc3339);
     if (!parsed) {
@@ -376,9 +442,9 @@ core::result<cloud_event> parse_http(std::span<const attribute_header> ce_header
     return parsed;
 }
 
-core::result<cloud_event> parse_message(std::span<const message_header> headers,
-                                        std::string_view header_prefix, std::string_view body,
-                                        std::string_view now_rfc3339) {
+core::result<cloud_event> parse_message(std::span<const message_header> headers, binding transport,
+                                        std::string_view body, std::string_view now_rfc3339) {
+    const std::string_view header_prefix = transport == binding::kafka ? "ce_" : "ce-";
     std::string content_type;
     std::vector<std::string> names;  // lowercased, prefix removed
     std::vector<attribute_header> attributes;
@@ -412,9 +478,10 @@ core::result<cloud_event> parse_message(std::span<const message_header> headers,
             return core::bad_request(
                 "Avro-encoded events (Confluent magic byte) are not supported");
         }
-        return parse_structured(body, now_rfc3339);
+        return parse_structured(body, now_rfc3339,
+                                transport == binding::kafka ? validation::strict : validation::rig);
     }
-    return parse_binary(attributes, content_type, body, now_rfc3339);
+    return parse_binary(attributes, content_type, body, now_rfc3339, transport);
 }
 
 }  // namespace rig::cloudevents

@@ -14,7 +14,16 @@ namespace rig::cloudevents {
 // Required: type and id for every version, and source for 0.3/1.0. Unknown attributes are
 // kept. When the time attribute (`eventTime` in 0.1, else `time`) is missing it is stamped
 // with `now_rfc3339` by inserting it at the front of the original text.
-core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339);
+// How strictly to check: RIG's own parser (HTTP, NATS, Kinesis: type and id required, source
+// for 0.3/1.0), or cloudevents-ex's rules that RIG applies to Kafka (spec §3.3: also source
+// for every version, string ids, non-empty optional attributes, lowercase extension names).
+enum class validation { rig, strict };
+
+core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
+                                           validation rules = validation::rig);
+
+// The transport a binary-mode event came over: header prefixes and value encodings differ.
+enum class binding { http, kafka, nats };
 
 // One `ce-…` request header of a binary-mode request: name lowercased, without the prefix.
 struct attribute_header {
@@ -27,7 +36,8 @@ struct attribute_header {
 // bodies that are not UTF-8). The serialised event then passes the structured checks.
 core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
                                        std::string_view content_type, std::string_view body,
-                                       std::string_view now_rfc3339);
+                                       std::string_view now_rfc3339,
+                                       binding transport = binding::http);
 
 // Chooses the content mode of an HTTP submission as RIG does (spec §2.12) and parses it.
 // `content_type` is the raw header value (empty when absent).
@@ -36,17 +46,16 @@ core::result<cloud_event> parse_http(std::span<const attribute_header> ce_header
                                      std::string_view now_rfc3339);
 
 // A message from a broker, in the CloudEvents binding of that broker: Kafka (`ce_` header
-// prefix) or NATS (`ce-` prefix). `headers` are the message's headers as they came (names in
-// any case). Structured when the content-type header is application/cloudevents(+json) or
-// absent, or when it is a JSON type and no specversion header is present; binary (attributes
-// from the prefixed headers, data from the body) otherwise.
+// prefix, cloudevents-ex's strict rules) or NATS (`ce-` prefix, RIG's parser). `headers` are the
+// message's headers as they came (names in any case). Structured when the content-type header is
+// application/cloudevents(+json) or absent, or when it is a JSON type and no specversion header is
+// present; binary (attributes from the prefixed headers, data from the body) otherwise.
 struct message_header {
     std::string_view name;
     std::string_view value;
 };
-core::result<cloud_event> parse_message(std::span<const message_header> headers,
-                                        std::string_view header_prefix, std::string_view body,
-                                        std::string_view now_rfc3339);
+core::result<cloud_event> parse_message(std::span<const message_header> headers, binding transport,
+                                        std::string_view body, std::string_view now_rfc3339);
 
 // The media type of a Content-Type value: lowercased, parameters and whitespace removed.
 std::string media_type(std::string_view content_type);

@@ -140,7 +140,8 @@ void handle(const rd_kafka_message_t& m, ingest::batch& batch,
         }
     }
     const std::string_view body(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
-    auto parsed = cloudevents::parse_message(headers, "ce_", body, core::rfc3339_now());
+    auto parsed =
+        cloudevents::parse_message(headers, cloudevents::binding::kafka, body, core::rfc3339_now());
     counter.count(parsed.has_value());
     if (!parsed) {
         bad_message_log.info("kafka: skipping a message on {} [{}] at offset {}: {}",

@@ -32,7 +32,8 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
     }
     const std::string_view body(natsMsg_GetData(msg),
                                 static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-    auto parsed = cloudevents::parse_message(headers, "ce-", body, core::rfc3339_now());
+    auto parsed =
+        cloudevents::parse_message(headers, cloudevents::binding::nats, body, core::rfc3339_now());
     ctx->status->consumed(subject, parsed.has_value());
     if (parsed) {
         ctx->sink->publish(std::move(*parsed));
