@@ -6,21 +6,12 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/text.hpp"
+
 namespace rig::admin {
 namespace json = boost::json;
 
 namespace {
-
-std::string media_type(std::string_view ct) {
-    std::string out(ct.substr(0, ct.find(';')));
-    while (!out.empty() && out.back() == ' ') {
-        out.pop_back();
-    }
-    for (auto& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 core::result<uint64_t> validity_from(const json::value& v) {
     if (v.is_string()) {
@@ -49,7 +40,7 @@ core::result<uint64_t> validity_from(const json::value& v) {
 
 core::result<blacklist_request> parse_blacklist_request(std::string_view content_type,
                                                         std::string_view body) {
-    const std::string mt = media_type(content_type);
+    const std::string mt = core::media_type(content_type);
     json::object fields;
     if (mt == "application/json" || mt.ends_with("+json")) {
         json::error_code ec;

@@ -3,20 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace rig::checks {
-namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<credential> parse_authorization(const std::vector<std::string>& header_values) {
     std::vector<credential> out;
@@ -24,7 +14,7 @@ std::vector<credential> parse_authorization(const std::vector<std::string>& head
         std::string_view rest = value;
         for (;;) {
             const auto comma = rest.find(',');
-            const std::string_view part = trim(rest.substr(0, comma));
+            const std::string_view part = core::trim(rest.substr(0, comma));
             if (!part.empty()) {
                 const auto space = part.find(' ');
                 credential c;
@@ -36,7 +26,7 @@ std::vector<credential> parse_authorization(const std::vector<std::string>& head
                     std::transform(
                         c.scheme.begin(), c.scheme.end(), c.scheme.begin(),
                         [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-                    c.token = std::string(trim(part.substr(space + 1)));
+                    c.token = std::string(core::trim(part.substr(space + 1)));
                 }
                 out.push_back(std::move(c));
             }

@@ -11,10 +11,17 @@
 
 #include "core/base64url.hpp"
 #include "core/json_text.hpp"
+#include "core/text.hpp"
 #include "core/utf8.hpp"
 
 namespace rig::cloudevents {
 namespace json = boost::json;
+using core::lower;
+using core::trim;
+
+std::string media_type(std::string_view content_type) {
+    return core::media_type(content_type);
+}
 
 std::string_view to_string(spec_version v) {
     switch (v) {
@@ -67,17 +74,6 @@ std::string fmt_missing(std::string_view attribute) {
     return "missing or invalid attribute \"" + std::string(attribute) + "\"";
 }
 
-std::string_view trim(std::string_view s) {
-    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    while (!s.empty() && is_space(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_space(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 // The text form of an id. 0.1 and 0.2 events may carry any scalar there (RIG accepts that);
 // later versions require a string.
 std::optional<std::string> id_text(const json::value& v, bool scalar_allowed) {
@@ -91,13 +87,6 @@ std::optional<std::string> id_text(const json::value& v, bool scalar_allowed) {
         return json::serialize(v);
     }
     return std::nullopt;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 // CloudEvents 1.0 HTTP binding: header values are percent-encoded outside printable ASCII.
@@ -133,11 +122,6 @@ bool is_json_media_type(std::string_view mt) {
 }
 
 }  // namespace
-
-std::string media_type(std::string_view content_type) {
-    auto semi = content_type.find(';');
-    return lower(trim(content_type.substr(0, semi)));
-}
 
 namespace {
 

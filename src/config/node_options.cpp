@@ -9,21 +9,15 @@
 #include <sstream>
 #include <thread>
 
+#include "core/text.hpp"
+
 namespace rig::config {
 namespace {
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
+using core::lower;
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) {
-        return {};
-    }
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+std::string trim(std::string_view s) {
+    return std::string(core::trim(s));
 }
 
 core::error bad(const char* name, const std::string& what, const std::string& value) {

@@ -3,20 +3,10 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "core/text.hpp"
+
 namespace rig::http {
-namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string_view target_path(std::string_view target) {
     return target.substr(0, target.find('?'));
@@ -47,11 +37,11 @@ std::optional<std::string> cookie(const request& req, std::string_view name) {
         std::string_view rest = it->value();
         while (!rest.empty()) {
             const auto semi = rest.find(';');
-            std::string_view pair = trim(rest.substr(0, semi));
+            std::string_view pair = core::trim(rest.substr(0, semi));
             rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
             const auto eq = pair.find('=');
-            if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) {
-                return std::string(trim(pair.substr(eq + 1)));
+            if (eq != std::string_view::npos && core::trim(pair.substr(0, eq)) == name) {
+                return std::string(core::trim(pair.substr(eq + 1)));
             }
         }
     }
@@ -64,7 +54,7 @@ std::vector<std::string> header_list(const request& req, field f) {
         std::string_view rest = it->value();
         while (true) {
             const auto comma = rest.find(',');
-            const auto part = trim(rest.substr(0, comma));
+            const auto part = core::trim(rest.substr(0, comma));
             if (!part.empty()) {
                 out.emplace_back(part);
             }
