@@ -29,6 +29,18 @@ def num(v, fmt="%.0f"):
     return "—" if v is None else fmt % v
 
 
+def step_table(results):
+    """One row per rate step and server, then a blank line."""
+    w("| server | target/s | published/s | delivered/s | p50 ms | p99 ms | lost | out of order | server CPU % |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for t in TARGETS:
+        for s in (results[t] or {}).get("steps", []):
+            w("| %s | %s | %.0f | %.0f | %.2f | %.2f | %d | %d | %.0f |" % (
+                t, s["rate"], s["publish_rate"], s["delivered_per_s"], s["p50_ms"], s["p99_ms"],
+                s["lost"], s["out_of_order"], s["server_cpu_pct"]))
+    w("")
+
+
 def sustainable(result):
     """Highest delivered/s among steps with p99 < 50 ms and nothing lost."""
     if not result:
@@ -214,17 +226,7 @@ for t in TARGETS:
 w("")
 w("**Rising rate** (server CPU %% is of one core; the machine has %s):" % m.get("cores", "?"))
 w("")
-w("| server | target/s | published/s | delivered/s | p50 ms | p99 ms | lost | out of order | server CPU % |")
-w("|---|---|---|---|---|---|---|---|---|")
-for t in TARGETS:
-    r = fan[t]
-    if not r:
-        continue
-    for s in r["steps"]:
-        w("| %s | %s | %.0f | %.0f | %.2f | %.2f | %d | %d | %.0f |" % (
-            t, s["rate"], s["publish_rate"], s["delivered_per_s"], s["p50_ms"], s["p99_ms"],
-            s["lost"], s["out_of_order"], s["server_cpu_pct"]))
-w("")
+step_table(fan)
 w("Max sustainable delivered events/s (p99 < 50 ms, nothing lost): rig %s, nchan %s, Pushpin %s;"
   % (num(sus["rig"]), num(sus["nchan"]), num(sus["pushpin"])))
 w("rig/nchan %s, rig/Pushpin %s." % (ratio(sus["rig"], sus["nchan"]), ratio(sus["rig"], sus["pushpin"])))
@@ -232,17 +234,7 @@ w("")
 
 w("**The same with %s subscribers:**" % "{:,}".format(n2k))
 w("")
-w("| server | target/s | published/s | delivered/s | p50 ms | p99 ms | lost | out of order | server CPU % |")
-w("|---|---|---|---|---|---|---|---|---|")
-for t in TARGETS:
-    r = fan2k[t]
-    if not r:
-        continue
-    for s in r["steps"]:
-        w("| %s | %s | %.0f | %.0f | %.2f | %.2f | %d | %d | %.0f |" % (
-            t, s["rate"], s["publish_rate"], s["delivered_per_s"], s["p50_ms"], s["p99_ms"],
-            s["lost"], s["out_of_order"], s["server_cpu_pct"]))
-w("")
+step_table(fan2k)
 w("Max sustainable delivered events/s (p99 < 50 ms, nothing lost): rig %s, nchan %s, Pushpin %s;"
   % (num(sus2k["rig"]), num(sus2k["nchan"]), num(sus2k["pushpin"]) if sus2k["pushpin"] else "none"))
 w("rig/nchan %s." % ratio(sus2k["rig"], sus2k["nchan"]))
