@@ -1,15 +1,24 @@
 """Kafka consumption benchmark (make bench, scenario "kafka"): how fast one rig node consumes,
 parses and matches CloudEvents from Kafka.
 
-A mock cluster (build/tests/kafka_mock, librdkafka's mock on real sockets) is filled first;
-then rig starts, consumes the topic from the earliest offset, and the rate is taken from its
-rig_consumed_events_total counter between the first and the last change.
+A mock cluster (build/tests/kafka_mock, librdkafka's mock on real sockets) is filled first and
+its broker taken down; rig starts, its SSE subscribers connect, and then the broker comes back:
+rig consumes the whole topic from the earliest offset. The rate is taken from its
+rig_consumed_events_total counter between the first and the last change, and the run fails
+unless every message was consumed.
+
+Every subscriber subscribes to the benchmark's event type with a constraint that never holds,
+each with a value of its own: every event goes through the subscription index of each shard,
+none is sent.
 
 usage: kafka_consume.py OUT_JSON LABEL SUBSCRIBERS
+env:   MESSAGES (default 1,000,000; the mock keeps ~5 MB per partition, 64 partitions)
 """
+import base64
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -20,49 +29,81 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOCK = os.path.join(ROOT, "build", "tests", "kafka_mock")
 RIG = os.path.join(ROOT, "build", "rig")
 out_path, label, subscribers = sys.argv[1], sys.argv[2], int(sys.argv[3])
-MESSAGES, PARTITIONS = 500_000, 64
+MESSAGES, PARTITIONS = int(os.environ.get("MESSAGES", "1000000")), 64
+STILL_SAMPLES = 100  # the count unchanged for this many 10 ms samples: consumption has ended
+
+
+def command(mock, line):
+    mock.stdin.write(line + "\n")
+    mock.stdin.flush()
+    answer = mock.stdout.readline()
+    if not answer.startswith("ok"):
+        sys.exit("kafka_mock: %s: %s" % (line.split()[0], answer.strip()))
+
+
+def consumed(api_port):
+    m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port).read().decode()
+    v = re.search(r'rig_consumed_events_total\{source="kafka",topic="bench"\} (\d+)', m)
+    return int(v.group(1)) if v else 0
+
+
+def connect_subscribers(port, count):
+    """Opens `count` SSE connections (requests first, answers after: connecting is not what is
+    measured) and returns their sockets once each has been answered 200."""
+    socks = []
+    for i in range(count):
+        subs = urllib.parse.quote(json.dumps(
+            [{"eventType": "bench.kafka", "oneOf": [{"name": "nobody%d" % i}]}]))
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(("GET /_rig/v1/connection/sse?subscriptions=%s HTTP/1.1\r\n"
+                   "Host: bench\r\n\r\n" % subs).encode())
+        socks.append(s)
+    for s in socks:
+        head = b""
+        while b"\r\n" not in head:
+            chunk = s.recv(4096)
+            if not chunk:
+                sys.exit("a subscriber was disconnected before its answer")
+            head += chunk
+        if b" 200 " not in head.split(b"\r\n")[0]:
+            sys.exit("a subscriber was refused: %r" % head[:200])
+    return socks
+
 
 event = {"specversion": "1.0", "type": "bench.kafka", "source": "bench", "id": "1",
          "data": {"name": "alice", "pad": "x" * 90}}
 mock = subprocess.Popen([MOCK, "bench:%d" % PARTITIONS], stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE, text=True)
 bootstrap = mock.stdout.readline().split()[1]
-import base64
-mock.stdin.write("bulk bench %d %s\n" % (MESSAGES, base64.b64encode(json.dumps(event).encode()).decode()))
-mock.stdin.flush()
-assert mock.stdout.readline().startswith("ok")
+command(mock, "bulk bench %d %s" % (MESSAGES, base64.b64encode(json.dumps(event).encode()).decode()))
+command(mock, "down")
 
 env = dict(os.environ, KAFKA_BROKERS=bootstrap, KAFKA_SOURCE_TOPICS="bench",
            KAFKATOFILTER_KAFKA_GROUP_ID="bench-%d" % os.getpid(), RIG_KAFKA_OFFSET_RESET="earliest",
            EXTRACTORS=json.dumps({"bench.kafka": {"name": {"stable_field_index": 0,
                                                            "event": {"json_pointer": "/data/name"}}}}),
            MAX_CONNECTIONS_PER_MINUTE="0", INBOUND_PORT="0", API_HTTP_PORT="0",
-           RIG_READY_FILE="/dev/stdout", LOG_LEVEL="warn")
+           RIG_READY_FILE="/dev/stdout", LOG_LEVEL="error")
 rig = subprocess.Popen([RIG], env=env, stdout=subprocess.PIPE, text=True)
 ports = json.loads(rig.stdout.readline())
-clients = []
-# Subscribers of the type whose constraint never holds: every event is matched, none sent.
-for i in range(subscribers):
-    subs = urllib.parse.quote(json.dumps([{"eventType": "bench.kafka", "oneOf": [{"name": "nobody%d" % i}]}]))
-    r = urllib.request.urlopen("http://127.0.0.1:%d/_rig/v1/connection/sse?subscriptions=%s"
-                               % (ports["inbound_port"], subs))
-    r.read1(1)
-    clients.append(r)
+clients = connect_subscribers(ports["inbound_port"], subscribers)
+command(mock, "up")
 
 samples = []
-deadline = time.time() + 60
+deadline = time.time() + 120
 while time.time() < deadline:
-    m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % ports["api_port"]).read().decode()
-    v = re.search(r'rig_consumed_events_total\{source="kafka",topic="bench"\} (\d+)', m)
-    samples.append((time.time(), int(v.group(1)) if v else 0))
-    if len(samples) > 25 and samples[-1][1] == samples[-25][1] and samples[-1][1] > 0:
+    samples.append((time.time(), consumed(ports["api_port"])))
+    if (len(samples) > STILL_SAMPLES and samples[-1][1] == samples[-STILL_SAMPLES][1]
+            and samples[-1][1] > 0):
         break
     time.sleep(0.01)
-moving = [s for s in samples if s[1] > 0]
-first = moving[0]
-last = next(s for s in samples if s[1] == samples[-1][1])
+total = samples[-1][1]
+if total != MESSAGES:
+    sys.exit("consumed %d of %d messages" % (total, MESSAGES))
+first = next(s for s in samples if s[1] > 0)
+last = next(s for s in samples if s[1] == total)
 rate = (last[1] - first[1]) / (last[0] - first[0]) if last[0] > first[0] else 0
-result = {"label": label, "subscribers": subscribers, "consumed": last[1],
+result = {"label": label, "subscribers": subscribers, "consumed": total,
           "seconds": last[0] - first[0], "events_per_s": rate}
 print(json.dumps(result))
 with open(out_path, "w") as f:

@@ -330,6 +330,8 @@ core::result<node_options> load(const env_lookup& env) {
                        value("RIG_KAFKA_OFFSET_RESET", ""));
         }
         k.from_earliest = reset == "earliest";
+        RIG_TRY2(read_uint(env, "RIG_KAFKA_PREFETCH_MB", k.prefetch_mb, 1, 2047,
+                           "expected megabytes (1-2047)"));
         o.kafka = std::move(k);
     }
     if (auto servers = env("NATS_SERVERS"); servers && !trim(*servers).empty()) {

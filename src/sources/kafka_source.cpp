@@ -75,7 +75,14 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
         set(conf, "enable.auto.commit", "true", err) &&
         set(conf, "enable.partition.eof", "false", err) && set(conf, "client.id", "rig", err) &&
         set(conf, "reconnect.backoff.max.ms", "2000", err) &&
-        set(conf, "fetch.wait.max.ms", "100", err);
+        set(conf, "fetch.wait.max.ms", "100", err) &&
+        // librdkafka 2.0 stops fetching once its queue is over either limit and looks again
+        // only about a second later. With its defaults (100,000 messages, 64 MB) a consumer
+        // catching up on a backlog drained the queue in a fraction of that second and then
+        // idled: 150k events/s instead of 650k (docs/benchmarks.md). The buffer must hold
+        // more than a second of consumption; it fills only while rig lags behind the brokers.
+        set(conf, "queued.min.messages", "1000000", err) &&
+        set(conf, "queued.max.messages.kbytes", std::to_string(o.prefetch_mb * 1024), err);
     if (ok && !o.sasl_mechanism.empty()) {
         const std::string mech = o.sasl_mechanism == "plain"           ? "PLAIN"
                                  : o.sasl_mechanism == "scram-sha-256" ? "SCRAM-SHA-256"

@@ -26,6 +26,7 @@ struct kafka_options {
     std::string ssl_key_password;                     // KAFKA_SSL_KEYFILE_PASS
     std::chrono::milliseconds restart_delay{20'000};  // KAFKA_RESTART_DELAY_MS
     bool from_earliest = false;  // RIG_KAFKA_OFFSET_RESET=earliest (new groups; default latest)
+    unsigned prefetch_mb = 256;  // RIG_KAFKA_PREFETCH_MB: most pre-fetched bytes held in memory
 };
 
 // Consumes CloudEvents from Kafka topics (librdkafka) on a thread of its own and hands them

@@ -2,7 +2,8 @@
 // sockets, plus a producer, driven by lines on stdin:
 //
 //   produce <topic> <headers> <value>   headers: name=base64(value);... or "-"; value base64
-//   bulk <topic> <count> <value>         produce <count> copies of a message, as fast as possible
+//   bulk <topic> <count> <value>         produce <count> copies of a message, as fast as possible,
+//                                        round-robin over the topic's partitions
 //   down | up                            broker 1 stops / resumes answering
 //
 // At start it creates the topics named on the command line ("name" or "name:partitions";
@@ -14,6 +15,7 @@
 #include <signal.h>
 
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -69,10 +71,12 @@ int main(int argc, char** argv) {
     }
     rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(mock_rk, 1);
     // Topics as "name" or "name:partitions". (The mock keeps about 5 MB per partition.)
+    std::map<std::string, int> partitions_of;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const auto colon = arg.find(':');
         const int partitions = colon == std::string::npos ? 1 : std::stoi(arg.substr(colon + 1));
+        partitions_of[arg.substr(0, colon)] = partitions;
         rd_kafka_mock_topic_create(mc, arg.substr(0, colon).c_str(), partitions, 1);
     }
     const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
@@ -129,9 +133,13 @@ int main(int argc, char** argv) {
             in >> topic >> count >> value_b64;
             const std::string value = b64decode(value_b64);
             delivered = failed = 0;
+            // Round-robin, not the producer's sticky partitioner: that fills a few partitions
+            // past the mock's 5 MB retention, which then silently drops the oldest messages.
+            const int partitions = partitions_of.count(topic) ? partitions_of[topic] : 1;
             for (long i = 0; i < count; ++i) {
                 while (rd_kafka_producev(
                            producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                           RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % partitions)),
                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                            RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {

@@ -341,4 +341,66 @@ TEST(NodeOptions, PemKeyOnOneLineWithEscapedNewlines) {
     EXPECT_EQ(o.jwt->key, pem);
 }
 
+TEST(NodeOptions, KafkaIsOffWithoutBrokers) {
+    EXPECT_FALSE(load_ok({}).kafka.has_value());
+    EXPECT_FALSE(load_ok({{"KAFKA_BROKERS", " "}}).kafka.has_value());
+}
+
+TEST(NodeOptions, KafkaDefaults) {
+    const auto o = load_ok({{"KAFKA_BROKERS", "a:9092, b:9092"}});
+    ASSERT_TRUE(o.kafka.has_value());
+    EXPECT_EQ(o.kafka->brokers, "a:9092, b:9092");
+    EXPECT_EQ(o.kafka->topics, std::vector<std::string>{"rig"});
+    EXPECT_EQ(o.kafka->group_id, "rig-kafka-to-filter");
+    EXPECT_FALSE(o.kafka->from_earliest);
+    EXPECT_FALSE(o.kafka->ssl);
+    EXPECT_TRUE(o.kafka->sasl_mechanism.empty());
+    EXPECT_EQ(o.kafka->restart_delay, 20s);
+    EXPECT_EQ(o.kafka->prefetch_mb, 256u);
+}
+
+TEST(NodeOptions, KafkaSettings) {
+    const auto o = load_ok({{"KAFKA_BROKERS", "k:1"},
+                            {"KAFKA_SOURCE_TOPICS", "a, b,,c"},
+                            {"KAFKATOFILTER_KAFKA_GROUP_ID", "g"},
+                            {"KAFKA_SASL", "scram-sha-512:user:pa:ss"},
+                            {"KAFKA_SSL_ENABLED", "true"},
+                            {"KAFKA_SSL_CA_CERTFILE", "/ca.pem"},
+                            {"KAFKA_RESTART_DELAY_MS", "1500"},
+                            {"RIG_KAFKA_OFFSET_RESET", "Earliest"},
+                            {"RIG_KAFKA_PREFETCH_MB", "64"}});
+    ASSERT_TRUE(o.kafka.has_value());
+    EXPECT_EQ(o.kafka->topics, (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(o.kafka->group_id, "g");
+    EXPECT_EQ(o.kafka->sasl_mechanism, "scram-sha-512");
+    EXPECT_EQ(o.kafka->sasl_user, "user");
+    EXPECT_EQ(o.kafka->sasl_password, "pa:ss");
+    EXPECT_TRUE(o.kafka->ssl);
+    EXPECT_EQ(o.kafka->ssl_ca_file, "/ca.pem");
+    EXPECT_EQ(o.kafka->ssl_cert_file, "client.crt.pem");
+    EXPECT_EQ(o.kafka->restart_delay, 1500ms);
+    EXPECT_TRUE(o.kafka->from_earliest);
+    EXPECT_EQ(o.kafka->prefetch_mb, 64u);
+}
+
+TEST(NodeOptions, KafkaInvalidSettings) {
+    const vars base{{"KAFKA_BROKERS", "k:1"}};
+    const auto with = [&base](const char* name, const char* value) {
+        vars v = base;
+        v[name] = value;
+        return v;
+    };
+    EXPECT_NE(load_error(with("KAFKA_SASL", "gssapi:u:p")).find("KAFKA_SASL"), std::string::npos);
+    // The password never appears in the error.
+    EXPECT_EQ(load_error(with("KAFKA_SASL", "plain:secret")).find("secret"), std::string::npos);
+    EXPECT_NE(load_error(with("KAFKA_SSL_ENABLED", "maybe")).find("KAFKA_SSL_ENABLED"),
+              std::string::npos);
+    EXPECT_NE(load_error(with("RIG_KAFKA_OFFSET_RESET", "middle")).find("RIG_KAFKA_OFFSET_RESET"),
+              std::string::npos);
+    EXPECT_NE(load_error(with("RIG_KAFKA_PREFETCH_MB", "0")).find("RIG_KAFKA_PREFETCH_MB"),
+              std::string::npos);
+    EXPECT_NE(load_error(with("RIG_KAFKA_PREFETCH_MB", "4096")).find("RIG_KAFKA_PREFETCH_MB"),
+              std::string::npos);
+}
+
 }  // namespace
