@@ -7,7 +7,7 @@
 
 namespace rig::admin {
 
-std::string render_metrics(uint64_t events_published,
+std::string render_metrics(uint64_t events_published, uint64_t source_batch_waits,
                            const std::vector<const hub::shard_stats*>& shards,
                            const std::vector<const sources::source_status*>& sources) {
     const auto sum = [&](auto member) {
@@ -26,6 +26,10 @@ std::string render_metrics(uint64_t events_published,
     };
     metric("rig_events_published_total", "counter", "Events accepted for delivery.",
            static_cast<long long>(events_published));
+    metric("rig_source_batch_waits_total", "counter",
+           "Times an event source waited because a shard already had RIG_SOURCE_BATCH_WINDOW "
+           "batches queued (the shards are saturated).",
+           static_cast<long long>(source_batch_waits));
     metric("rig_events_matched_total", "counter",
            "Events matched against the subscription index, per shard.", sum(&S::events_published));
     metric("rig_event_deliveries_total", "counter", "Events queued to connections.",

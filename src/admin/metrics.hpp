@@ -9,7 +9,7 @@
 namespace rig::admin {
 
 // Prometheus text exposition of the node's counters, summed over shards.
-std::string render_metrics(uint64_t events_published,
+std::string render_metrics(uint64_t events_published, uint64_t source_batch_waits,
                            const std::vector<const hub::shard_stats*>& shards,
                            const std::vector<const sources::source_status*>& sources);
 

@@ -99,6 +99,7 @@ node::node(config::node_options options)
     context_.subscription_check = checks::access_check(options_.subscription_check, &context_.jwt);
     context_.submission_check = checks::access_check(options_.submission_check, &context_.jwt);
     context_.api_key = options_.api_key;
+    context_.events.set_batch_window(options_.source_batch_window);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         shards_.push_back(
             std::make_unique<transport::shard_context>(i, pool_.context(i), context_));

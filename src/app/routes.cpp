@@ -187,7 +187,8 @@ http::handler make_admin_routes(transport::shard_context& shard,
             }
             co_return http::make_response(
                 http::status::ok,
-                admin::render_metrics(shard.node.events.published(), stats, sources),
+                admin::render_metrics(shard.node.events.published(),
+                                      shard.node.events.batch_waits(), stats, sources),
                 "text/plain; version=0.0.4; charset=utf-8");
         }
         if ((path == "/v3/messages" || path == "/v2/messages")) {

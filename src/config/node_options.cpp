@@ -291,6 +291,8 @@ core::result<node_options> load(const env_lookup& env) {
         auto v = env(name);
         return v && !trim(*v).empty() ? trim(*v) : std::string(fallback);
     };
+    RIG_TRY2(read_uint(env, "RIG_SOURCE_BATCH_WINDOW", o.source_batch_window, 1, 100'000,
+                       "expected a number of batches (1-100000)"));
     if (auto brokers = env("KAFKA_BROKERS"); brokers && !trim(*brokers).empty()) {
         sources::kafka_options k;
         k.brokers = trim(*brokers);

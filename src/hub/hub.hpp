@@ -4,6 +4,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdint>
+#include <memory>
+#include <semaphore>
 #include <vector>
 
 #include "hub/published_event.hpp"
@@ -19,9 +21,16 @@ namespace rig::hub {
 // fixed before the first publish.
 class hub {
 public:
+    // How many publish_batch() posts may wait in one shard's queue; a broker thread that
+    // would exceed it waits. Without this bound a consumer faster than the shards' matching
+    // grew their queues without limit (memory, and every request on those shards waited
+    // behind them). Set before the first add_shard().
+    void set_batch_window(std::ptrdiff_t batches) { batch_window_ = batches; }
+
     // Shards are added in shard-index order (the order of net::shard_pool).
     void add_shard(boost::asio::any_io_executor executor, shard_hub& shard) {
-        shards_.push_back({std::move(executor), &shard});
+        shards_.push_back({std::move(executor), &shard,
+                           std::make_unique<std::counting_semaphore<>>(batch_window_)});
     }
 
     // Hands the event to every shard that may have a subscriber for it (interest_map); each
@@ -47,6 +56,8 @@ public:
 
     // Publishes several events from a thread that is not a shard (a broker consumer): one post
     // per interested shard carries all of them, in order, instead of one post per event.
+    // Blocks while a shard already has its window of batches queued (back-pressure on the
+    // broker client), so it must never be called on a shard thread.
     void publish_batch(const std::vector<event_ptr>& events) const {
         published_.fetch_add(events.size(), std::memory_order_relaxed);
         for (const auto& s : shards_) {
@@ -57,11 +68,17 @@ public:
                 }
             }
             if (!wanted.empty()) {
-                boost::asio::post(s.executor, [h = s.hub, batch = std::move(wanted)] {
-                    for (const auto& e : batch) {
-                        h->deliver(e);
-                    }
-                });
+                if (!s.window->try_acquire()) {
+                    batch_waits_.fetch_add(1, std::memory_order_relaxed);
+                    s.window->acquire();
+                }
+                boost::asio::post(s.executor,
+                                  [h = s.hub, w = s.window.get(), batch = std::move(wanted)] {
+                                      for (const auto& e : batch) {
+                                          h->deliver(e);
+                                      }
+                                      w->release();
+                                  });
             }
         }
     }
@@ -79,6 +96,8 @@ public:
     void count_unmatched() const { published_.fetch_add(1, std::memory_order_relaxed); }
 
     uint64_t published() const { return published_.load(std::memory_order_relaxed); }
+    // How often publish_batch() had to wait for a shard to work off its window.
+    uint64_t batch_waits() const { return batch_waits_.load(std::memory_order_relaxed); }
     std::size_t shard_count() const { return shards_.size(); }
     shard_hub& shard(std::size_t i) const { return *shards_[i].hub; }
 
@@ -86,9 +105,12 @@ private:
     struct entry {
         boost::asio::any_io_executor executor;
         shard_hub* hub;
+        std::unique_ptr<std::counting_semaphore<>> window;  // free slots for queued batches
     };
+    std::ptrdiff_t batch_window_ = 16;
     std::vector<entry> shards_;
     mutable std::atomic<uint64_t> published_{0};
+    mutable std::atomic<uint64_t> batch_waits_{0};
 };
 
 }  // namespace rig::hub
