@@ -1,10 +1,13 @@
-// Index matching cost as the number of unrelated subscriptions grows: it should stay flat.
+// Index matching cost as the number of unrelated subscriptions, or of same-type subscribers
+// waiting for other constraint values, grows: it should stay flat.
 #include <benchmark/benchmark.h>
 
+#include <boost/json/parse.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "subscription/extractors.hpp"
 #include "subscription/subscription_index.hpp"
 
 namespace {
@@ -72,5 +75,34 @@ void BM_MatchWildcard(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * 100);
 }
 BENCHMARK(BM_MatchWildcard);
+
+// state.range(0) subscribers of one type, each for its own user ("events of this type for
+// this user"); an event for one user matches one subscriber.
+void BM_MatchOneUserAmongMany(benchmark::State& state) {
+    auto ex = rig::subscription::extractors::parse(
+        R"({"chat":{"user":{"stable_field_index":0,"event":{"json_pointer":"/data/user"}}}})");
+    subscription_index index(&*ex);
+    std::vector<std::unique_ptr<member>> members;
+    for (int64_t i = 0; i < state.range(0); ++i) {
+        auto m = std::make_unique<member>();
+        rig::subscription::parse_failure err;
+        m->subs = *rig::subscription::parse_subscription_list(
+            boost::json::parse(R"([{"eventType":"chat","oneOf":[{"user":"user-)" +
+                               std::to_string(i) + R"("}]}])"),
+            err);
+        index.set(*m, m->subs);
+        members.push_back(std::move(m));
+    }
+    const auto values = rig::subscription::extractors::extract(
+        *ex->for_type("chat"), boost::json::parse(R"({"data":{"user":"user-7"}})"));
+    const event_fields fields{ex->for_type("chat"), values};
+    for (auto _ : state) {
+        std::size_t hits = 0;
+        index.match("chat", fields, [&](rig::subscription::index_member&) { ++hits; });
+        benchmark::DoNotOptimize(hits);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MatchOneUserAmongMany)->Arg(100)->Arg(10'000)->Arg(100'000);
 
 }  // namespace

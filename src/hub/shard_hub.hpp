@@ -16,7 +16,8 @@ namespace rig::hub {
 // Owned by one shard and used only from that shard's thread.
 class shard_hub {
 public:
-    shard_hub() {
+    // `ex`: the node's EXTRACTORS, for filing constrained subscriptions by value.
+    explicit shard_hub(const subscription::extractors* ex = nullptr) : index_(ex) {
         index_.set_key_observer([this](std::string_view key, bool wildcard, bool added) {
             if (added) {
                 interest_.add(key, wildcard);

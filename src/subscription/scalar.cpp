@@ -24,6 +24,19 @@ std::optional<scalar> scalar::from_json(const boost::json::value& v) {
     }
 }
 
+scalar::key_view scalar::key() const {
+    if (const auto* i = std::get_if<int64_t>(&v_)) {
+        return static_cast<double>(*i);
+    }
+    if (const auto* d = std::get_if<double>(&v_)) {
+        return *d == 0.0 ? 0.0 : *d;  // -0.0 == 0.0
+    }
+    if (const auto* b = std::get_if<bool>(&v_)) {
+        return *b;
+    }
+    return std::string_view(std::get<std::string>(v_));
+}
+
 bool operator==(const scalar& a, const scalar& b) {
     const auto as_number = [](const scalar& s) -> std::optional<double> {
         if (const auto* i = std::get_if<int64_t>(&s.v_)) {

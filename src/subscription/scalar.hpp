@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace rig::subscription {
@@ -19,6 +20,12 @@ public:
     static std::optional<scalar> from_json(const boost::json::value& v);
 
     friend bool operator==(const scalar& a, const scalar& b);
+
+    // The value as a hash-map key under which equal scalars meet: numbers as doubles (1 and
+    // 1.0 alike). Scalars with equal keys may still differ (integers beyond 2^53): a key only
+    // finds candidates, == decides.
+    using key_view = std::variant<bool, double, std::string_view>;
+    key_view key() const;
 
 private:
     explicit scalar(std::variant<bool, int64_t, double, std::string> v) : v_(std::move(v)) {}

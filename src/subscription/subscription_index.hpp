@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "subscription/constraint_key.hpp"
 #include "subscription/subscription.hpp"
 
 namespace rig::subscription {
@@ -30,30 +31,47 @@ protected:
 private:
     friend class subscription_index;
     struct bucket;
+
+    static constexpr uint32_t not_scanned = UINT32_MAX;
+
+    // Where the member is filed under one constraint key of a bucket.
+    struct keyed_entry {
+        constraint_key key;
+        uint32_t position;  // in the bucket's list for that key
+    };
+
     // One per distinct indexed key (exact type, or wildcard prefix) the member subscribes to:
-    // the member's place in that key's bucket and the subscriptions to evaluate there.
+    // the member's places in that key's bucket and the subscriptions to evaluate there.
+    // A slot is either scanned for every event of the key (position), or filed under one
+    // constraint of each of its conjunctions (keyed), or neither when none can ever hold.
     struct slot {
         bucket* owner = nullptr;
-        uint32_t position = 0;
+        uint32_t position = not_scanned;
         bool match_all = false;
         std::vector<const subscription*> subscriptions;
+        std::vector<keyed_entry> keyed;
     };
     std::vector<slot> slots_;
     uint64_t last_match_ = 0;
 };
 
-// A shard's subscription index: exact event type → subscribers, plus wildcard prefixes.
+// A shard's subscription index: exact event type → subscribers, plus wildcard prefixes;
+// within an exact type, subscribers with constraints are filed by constraint value.
 //
 // Matching costs one hash lookup for the exact type, plus one per dot-separated prefix when
-// any wildcard subscription exists, plus the number of subscribers found there; it does not
-// grow with the number of unrelated subscriptions. Each member is reported at most once per
-// event, however many of its subscriptions match.
+// any wildcard subscription exists, plus one per extracted field of the event, plus the
+// subscribers found there; it grows neither with unrelated subscriptions nor with subscribers
+// of the same type whose constraints name other values (the usual "events of this type for
+// this user" subscription). Each member is reported at most once per event, however many of
+// its subscriptions match.
 //
 // @par Thread safety
 // Not thread-safe: each shard owns one and touches it only from its own thread.
 class subscription_index {
 public:
-    subscription_index() = default;
+    // `ex` (the node's EXTRACTORS, which outlive the index) tells which constraints can be
+    // filed by value; without it every subscriber of a type is evaluated for each event.
+    explicit subscription_index(const extractors* ex = nullptr) : extractors_(ex) {}
     subscription_index(const subscription_index&) = delete;
     subscription_index& operator=(const subscription_index&) = delete;
 
@@ -77,9 +95,12 @@ public:
     std::size_t member_entries() const { return entries_; }
     std::size_t exact_keys() const { return exact_.size(); }
     std::size_t wildcard_keys() const { return prefix_.size(); }
+    // Distinct constraint values filed, over all exact types.
+    std::size_t constraint_keys() const { return constraint_keys_; }
 
 private:
     using bucket = index_member::bucket;
+
     struct string_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept;
@@ -91,41 +112,81 @@ private:
     using bucket_map =
         boost::unordered_flat_map<std::string, std::unique_ptr<bucket>, string_hash, string_equal>;
 
+    bucket& bucket_for(const subscription& sub);
+    void file(index_member& member, uint32_t slot_no);
+    template <class F>
+    void visit(index_member& m, uint32_t slot_no, const event_fields& fields, F& on_match);
     template <class F>
     void match_bucket(const bucket& b, const event_fields& fields, F& on_match);
 
+    const extractors* extractors_;
     bucket_map exact_;
     bucket_map prefix_;
     uint64_t match_seq_ = 0;
     key_observer observer_;
     std::size_t entries_ = 0;
+    std::size_t constraint_keys_ = 0;
 };
 
 struct index_member::bucket {
     struct ref {
         index_member* member;
         uint32_t slot;
+        uint32_t keyno;  // the entry in the slot's `keyed` (lists under a constraint key)
     };
-    std::vector<ref> members;
+    std::vector<ref> scanned;  // evaluated for every event of the key
+    boost::unordered_flat_map<constraint_key, std::vector<ref>, constraint_key_hash,
+                              constraint_key_equal>
+        keyed;
+    const type_extractors* fields = nullptr;  // the exact type's extractors, if any
+    std::size_t slots = 0;                    // members with a slot here
     std::string key;
     bool wildcard = false;
 };
 
 template <class F>
+void subscription_index::visit(index_member& m, uint32_t slot_no, const event_fields& fields,
+                               F& on_match) {
+    if (m.last_match_ == match_seq_) {
+        return;
+    }
+    const auto& s = m.slots_[slot_no];
+    bool hit = s.match_all;
+    for (std::size_t i = 0; !hit && i < s.subscriptions.size(); ++i) {
+        hit = s.subscriptions[i]->matches(fields);
+    }
+    if (hit) {
+        m.last_match_ = match_seq_;
+        on_match(m);
+    }
+}
+
+template <class F>
 void subscription_index::match_bucket(const bucket& b, const event_fields& fields, F& on_match) {
-    for (const auto& ref : b.members) {
-        index_member& m = *ref.member;
-        if (m.last_match_ == match_seq_) {
-            continue;
+    for (const auto& ref : b.scanned) {
+        visit(*ref.member, ref.slot, fields, on_match);
+    }
+    if (b.keyed.empty()) {
+        return;
+    }
+    if (fields.extractor == b.fields && b.fields != nullptr) {
+        for (std::size_t i = 0; i < fields.values.size(); ++i) {
+            if (const auto& v = fields.values[i]) {
+                const constraint_key_view key{static_cast<uint32_t>(i), v->key()};
+                if (auto it = b.keyed.find(key); it != b.keyed.end()) {
+                    for (const auto& ref : it->second) {
+                        visit(*ref.member, ref.slot, fields, on_match);
+                    }
+                }
+            }
         }
-        const auto& s = m.slots_[ref.slot];
-        bool hit = s.match_all;
-        for (std::size_t i = 0; !hit && i < s.subscriptions.size(); ++i) {
-            hit = s.subscriptions[i]->matches(fields);
-        }
-        if (hit) {
-            m.last_match_ = match_seq_;
-            on_match(m);
+    } else {
+        // Fields extracted by other rules than the bucket was filed by (not expected: every
+        // event of a type is extracted with that type's rules): evaluate everyone.
+        for (const auto& [key, refs] : b.keyed) {
+            for (const auto& ref : refs) {
+                visit(*ref.member, ref.slot, fields, on_match);
+            }
         }
     }
 }

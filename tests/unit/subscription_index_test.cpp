@@ -14,6 +14,7 @@
 namespace {
 
 namespace json = boost::json;
+using ids = std::vector<int>;
 using rig::subscription::event_fields;
 using rig::subscription::extractors;
 using rig::subscription::index_member;
@@ -57,19 +58,122 @@ protected:
         if (te != nullptr) {
             values = extractors::extract(*te, json::parse(event_json));
         }
-        std::vector<int> ids;
+        std::vector<int> found;
         index_.match(type, event_fields{te, values},
-                     [&](index_member& m) { ids.push_back(static_cast<test_member&>(m).id); });
-        return ids;
+                     [&](index_member& m) { found.push_back(static_cast<test_member&>(m).id); });
+        return found;
     }
 
     // Sorted ids of the members reported, failing when one is reported twice.
     std::vector<int> matched(std::string_view type, std::string_view event_json = "{}") {
-        auto ids = reported(type, event_json);
-        std::sort(ids.begin(), ids.end());
-        EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end())
+        auto found = reported(type, event_json);
+        std::sort(found.begin(), found.end());
+        EXPECT_EQ(std::adjacent_find(found.begin(), found.end()), found.end())
             << "a member was reported more than once for " << type;
-        return ids;
+        return found;
+    }
+
+    // Random set/clear churn over `members` subscribers; after every few steps, every
+    // (type, event) pair must be reported exactly as a brute-force evaluation says.
+    void churn_against_model(const std::vector<std::string>& pool,
+                             const std::vector<std::string>& types,
+                             const std::vector<std::string>& events, unsigned seed) {
+        const auto type_matches = [](const subscription& s, const std::string& type) {
+            if (!s.is_wildcard()) {
+                return s.event_type == type;
+            }
+            const std::string prefix(s.index_key());
+            return type == prefix || type.starts_with(prefix + ".");
+        };
+        const auto brute_force = [&](const std::string& type, const std::string& event_json) {
+            const auto* te = extractors_.for_type(type);
+            std::vector<std::optional<scalar>> values;
+            if (te != nullptr) {
+                values = extractors::extract(*te, json::parse(event_json));
+            }
+            const event_fields fields{te, values};
+            ids out;
+            for (const auto& m : members_) {
+                for (const auto& s : m->subs) {
+                    if (type_matches(s, type) && s.matches(fields)) {
+                        out.push_back(m->id);
+                        break;
+                    }
+                }
+            }
+            return out;
+        };
+        const auto check_counters = [&] {
+            std::size_t entries = 0;
+            std::set<std::string> exact;
+            std::set<std::string> wildcard;
+            for (const auto& m : members_) {
+                entries += m->subs.size();
+                for (const auto& s : m->subs) {
+                    (s.is_wildcard() ? wildcard : exact).insert(std::string(s.index_key()));
+                }
+            }
+            EXPECT_EQ(index_.member_entries(), entries);
+            EXPECT_EQ(index_.exact_keys(), exact.size());
+            EXPECT_EQ(index_.wildcard_keys(), wildcard.size());
+        };
+
+        constexpr int member_count = 150;
+        for (int i = 0; i < member_count; ++i) {
+            add_member();
+        }
+        std::mt19937 rng(seed);
+        std::uniform_int_distribution<int> pick_member(0, member_count - 1);
+        std::uniform_int_distribution<int> pick_sub(0, static_cast<int>(pool.size()) - 1);
+        std::uniform_int_distribution<int> pick_count(0, 4);
+        std::uniform_int_distribution<int> pick_op(0, 9);
+
+        for (int step = 0; step < 3000; ++step) {
+            auto& m = *members_[static_cast<std::size_t>(pick_member(rng))];
+            if (pick_op(rng) < 3) {
+                index_.clear(m);
+                m.subs.clear();
+            } else {
+                std::string list = "[";
+                const int n = pick_count(rng);
+                for (int k = 0; k < n; ++k) {
+                    list += (k ? "," : "") + pool[static_cast<std::size_t>(pick_sub(rng))];
+                }
+                list += "]";
+                set(m, list);
+            }
+            if (step % 25 == 0) {
+                check_counters();
+                for (const auto& type : types) {
+                    for (const auto& e : events) {
+                        ASSERT_EQ(matched(type, e), brute_force(type, e))
+                            << "step " << step << ", type " << type << ", event " << e;
+                    }
+                }
+            }
+        }
+        check_counters();
+
+        // Remove everyone in random order, checking as the index drains.
+        std::vector<std::size_t> order(members_.size());
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            order[i] = i;
+        }
+        std::shuffle(order.begin(), order.end(), rng);
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            auto& m = *members_[order[k]];
+            index_.clear(m);
+            m.subs.clear();
+            if (k % 10 == 0) {
+                check_counters();
+                for (const auto& type : types) {
+                    ASSERT_EQ(matched(type, R"({"n":1})"), brute_force(type, R"({"n":1})"));
+                }
+            }
+        }
+        EXPECT_EQ(index_.member_entries(), 0u);
+        EXPECT_EQ(index_.exact_keys(), 0u);
+        EXPECT_EQ(index_.wildcard_keys(), 0u);
     }
 
     void TearDown() override {
@@ -79,14 +183,13 @@ protected:
         EXPECT_EQ(index_.member_entries(), 0u);
         EXPECT_EQ(index_.exact_keys(), 0u);
         EXPECT_EQ(index_.wildcard_keys(), 0u);
+        EXPECT_EQ(index_.constraint_keys(), 0u);
     }
 
     extractors extractors_;
-    subscription_index index_;
+    subscription_index index_{&extractors_};
     std::vector<std::unique_ptr<test_member>> members_;
 };
-
-using ids = std::vector<int>;
 
 TEST_F(SubscriptionIndex, EmptyIndexMatchesNothing) {
     EXPECT_EQ(matched("greeting"), ids{});
@@ -341,102 +444,51 @@ TEST_F(SubscriptionIndex, RandomChurnAgreesWithBruteForceModel) {
                                             "ab", "z",   "z.y",   "b"};
     const std::vector<std::string> events = {R"({"n":1})", R"({"n":2})", R"({"n":3})", "{}"};
 
-    const auto type_matches = [](const subscription& s, const std::string& type) {
-        if (!s.is_wildcard()) {
-            return s.event_type == type;
-        }
-        const std::string prefix(s.index_key());
-        return type == prefix || type.starts_with(prefix + ".");
-    };
-    const auto brute_force = [&](const std::string& type, const std::string& event_json) {
-        const auto* te = extractors_.for_type(type);
-        std::vector<std::optional<scalar>> values;
-        if (te != nullptr) {
-            values = extractors::extract(*te, json::parse(event_json));
-        }
-        const event_fields fields{te, values};
-        ids out;
-        for (const auto& m : members_) {
-            for (const auto& s : m->subs) {
-                if (type_matches(s, type) && s.matches(fields)) {
-                    out.push_back(m->id);
-                    break;
-                }
-            }
-        }
-        return out;
-    };
-    const auto check_counters = [&] {
-        std::size_t entries = 0;
-        std::set<std::string> exact;
-        std::set<std::string> wildcard;
-        for (const auto& m : members_) {
-            entries += m->subs.size();
-            for (const auto& s : m->subs) {
-                (s.is_wildcard() ? wildcard : exact).insert(std::string(s.index_key()));
-            }
-        }
-        EXPECT_EQ(index_.member_entries(), entries);
-        EXPECT_EQ(index_.exact_keys(), exact.size());
-        EXPECT_EQ(index_.wildcard_keys(), wildcard.size());
-    };
+    churn_against_model(pool, types, events, 20240611);
+}
 
-    constexpr int member_count = 150;
-    for (int i = 0; i < member_count; ++i) {
-        add_member();
-    }
-    std::mt19937 rng(20240611);
-    std::uniform_int_distribution<int> pick_member(0, member_count - 1);
-    std::uniform_int_distribution<int> pick_sub(0, static_cast<int>(pool.size()) - 1);
-    std::uniform_int_distribution<int> pick_count(0, 4);
-    std::uniform_int_distribution<int> pick_op(0, 9);
+TEST_F(SubscriptionIndex, ConstrainedChurnAgreesWithBruteForceModel) {
+    // Several extracted fields of each kind, constraints on undeclared fields, non-scalar
+    // values, numbers as integers and floats, multi-constraint and multi-clause subscriptions.
+    auto ex = extractors::parse(
+        R"({"u":{"name":{"stable_field_index":0,"event":{"json_pointer":"/name"}},)"
+        R"(      "n":{"stable_field_index":1,"event":{"json_pointer":"/n"}},)"
+        R"(      "flag":{"stable_field_index":2,"event":{"json_pointer":"/flag"}}},)"
+        R"("u.v":{"n":{"stable_field_index":0,"event":{"json_pointer":"/n"}}}})");
+    ASSERT_TRUE(ex.has_value()) << ex.error().message;
+    extractors_ = std::move(*ex);
 
-    for (int step = 0; step < 3000; ++step) {
-        auto& m = *members_[static_cast<std::size_t>(pick_member(rng))];
-        if (pick_op(rng) < 3) {
-            index_.clear(m);
-            m.subs.clear();
-        } else {
-            std::string list = "[";
-            const int n = pick_count(rng);
-            for (int k = 0; k < n; ++k) {
-                list += (k ? "," : "") + pool[static_cast<std::size_t>(pick_sub(rng))];
-            }
-            list += "]";
-            set(m, list);
-        }
-        if (step % 25 == 0) {
-            check_counters();
-            for (const auto& type : types) {
-                for (const auto& e : events) {
-                    ASSERT_EQ(matched(type, e), brute_force(type, e))
-                        << "step " << step << ", type " << type << ", event " << e;
-                }
-            }
-        }
-    }
-    check_counters();
-
-    // Remove everyone in random order, checking as the index drains.
-    std::vector<std::size_t> order(members_.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        order[i] = i;
-    }
-    std::shuffle(order.begin(), order.end(), rng);
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        auto& m = *members_[order[k]];
-        index_.clear(m);
-        m.subs.clear();
-        if (k % 10 == 0) {
-            check_counters();
-            for (const auto& type : types) {
-                ASSERT_EQ(matched(type, R"({"n":1})"), brute_force(type, R"({"n":1})"));
-            }
-        }
-    }
-    EXPECT_EQ(index_.member_entries(), 0u);
-    EXPECT_EQ(index_.exact_keys(), 0u);
-    EXPECT_EQ(index_.wildcard_keys(), 0u);
+    const std::vector<std::string> pool = {
+        R"({"eventType":"u","oneOf":[{"name":"alice"}]})",
+        R"({"eventType":"u","oneOf":[{"name":"bob"}]})",
+        R"({"eventType":"u","oneOf":[{"name":"alice","n":1}]})",
+        R"({"eventType":"u","oneOf":[{"n":1.0}]})",
+        R"({"eventType":"u","oneOf":[{"n":"1"}]})",
+        R"({"eventType":"u","oneOf":[{"flag":true}]})",
+        R"({"eventType":"u","oneOf":[{"flag":false},{"name":"bob"}]})",
+        R"({"eventType":"u","oneOf":[{"undeclared":"x"}]})",
+        R"({"eventType":"u","oneOf":[{"undeclared":"x","name":"bob"}]})",
+        R"({"eventType":"u","oneOf":[{"name":{"o":1}}]})",
+        R"({"eventType":"u","oneOf":[{"name":["alice"]},{"n":2}]})",
+        R"({"eventType":"u","oneOf":[{}]})",
+        R"({"eventType":"u","oneOf":[]})",
+        R"({"eventType":"u"})",
+        R"({"eventType":"u.v","oneOf":[{"n":1}]})",
+        R"({"eventType":"u.v","oneOf":[{"name":"alice"}]})",
+        R"({"eventType":"u.*","oneOf":[{"n":2}]})",
+        R"({"eventType":"u.w","oneOf":[{"name":"alice"}]})",
+    };
+    const std::vector<std::string> types = {"u", "u.v", "u.w"};
+    const std::vector<std::string> events = {
+        R"({"name":"alice","n":1,"flag":true})",
+        R"({"name":"alice","n":1.0})",
+        R"({"name":"bob","n":"1","flag":false})",
+        R"({"name":"carol","n":2})",
+        R"({"name":{"o":1},"n":-0.0})",
+        R"({"n":1})",
+        "{}",
+    };
+    churn_against_model(pool, types, events, 7);
 }
 
 }  // namespace
