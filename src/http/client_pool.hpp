@@ -32,6 +32,10 @@ public:
                                         std::string authorization, std::string body,
                                         std::chrono::milliseconds timeout);
 
+    // Closes the pooled idle connections. Called at shutdown while the io_context still
+    // exists: a socket that outlives its io_context touches freed reactor state when closed.
+    void close_idle() { idle_.clear(); }
+
 private:
     asio::io_context& io_;
     std::size_t max_idle_;

@@ -150,6 +150,7 @@ void shard_context::release_io() {
     for (auto& s : slots_) {
         s.conn.reset();
     }
+    clients.close_idle();
 }
 
 }  // namespace rig::transport

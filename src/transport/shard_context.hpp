@@ -75,8 +75,8 @@ public:
     // Ends idle HTTP sessions and closes every connection cleanly. The timer keeps running
     // until the last connection is gone, to enforce close deadlines.
     void drain();
-    // After the shard's thread has stopped: drops the timer and the connections, so that no
-    // I/O object outlives the io_context.
+    // After the shard's thread has stopped: drops the timer, the connections and the pooled
+    // outbound connections, so that no I/O object outlives the io_context.
     void release_io();
 
 private:
