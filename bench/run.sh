@@ -259,6 +259,7 @@ if want kafka; then
   log "kafka consumption: rig"
   /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-plain.json" "no subscribers" 0 | tee -a "$OUT/log.txt"
   /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-matched.json" "20 subscribers, matched" 20 | tee -a "$OUT/log.txt"
+  /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-users.json" "10,000 subscribers, one value each" 10000 | tee -a "$OUT/log.txt"
 fi
 if want index; then log "index growth: rig"; index_growth; fi
 /usr/bin/python3 bench/report.py "$OUT" > docs/benchmarks.md
