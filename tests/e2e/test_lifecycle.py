@@ -97,10 +97,11 @@ class Shutdown(unittest.TestCase):
             self.assertTrue(drain_sse(sse), "the SSE stream did not end")
             sse.close()
             # The waiting poll is either answered (200 with a JSON body) or its connection
-            # closed; it must not be left hanging.
+            # closed; it must not be left hanging. (When the drain overtakes the poll before
+            # rig has read it, the close with unread data arrives as a reset.)
             try:
                 status, hdrs = read_response_head(conn)
-            except EOFError:
+            except (EOFError, ConnectionResetError):
                 status = None
             if status is not None:
                 self.assertEqual(status, 200)
