@@ -37,6 +37,9 @@ log() { printf '\n=== %s\n' "$*" >&2; }
 
 # Loopback tuning, as on any load-test box (not persistent; needs root).
 sysctl -qw net.ipv4.ip_local_port_range="1024 65000" 2>/dev/null || true
+# ...but never hand out the servers' fixed ports below as ephemeral ones: a client socket in
+# TIME_WAIT on 24000 made the next server's bind fail ("port 24000 did not open").
+sysctl -qw net.ipv4.ip_local_reserved_ports="24000-24999" 2>/dev/null || true
 sysctl -qw net.core.somaxconn=65535 2>/dev/null || true
 sysctl -qw net.ipv4.tcp_max_syn_backlog=65535 2>/dev/null || true
 sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
