@@ -60,6 +60,17 @@ def as_bytes(value):
     return value
 
 
+class Closing:
+    """`with peer:` closes the peer at the end of the block."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
 class LineReader:
     """Reads lines from a pipe's file descriptor with a timeout (select + os.read: no hidden
     buffering that select could not see)."""
@@ -110,7 +121,7 @@ def _terminate(proc, timeout=10):
 
 # -- Kafka ----------------------------------------------------------------------------------
 
-class KafkaMock:
+class KafkaMock(Closing):
     """tests/support/kafka_mock: one mock broker, the given topics with one partition each.
 
     produce(topic, value, headers) waits for the mock's "ok" (the producer flushes, so the
@@ -169,17 +180,10 @@ class KafkaMock:
             self.proc.stdout.close()
         self.log.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
 
 # -- NATS -----------------------------------------------------------------------------------
 
-class NatsServer:
+class NatsServer(Closing):
     """A real nats-server on 127.0.0.1. start() waits for "Server is ready" in its log;
     stop() sends SIGTERM and waits. It can be started again on the same port."""
 
@@ -225,15 +229,8 @@ class NatsServer:
 
     close = stop
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-
-class NatsPublisher:
+class NatsPublisher(Closing):
     """Publishes with the raw NATS text protocol (headers enabled). flush() is PING → PONG."""
 
     def __init__(self, port, host="127.0.0.1"):
@@ -293,17 +290,10 @@ class NatsPublisher:
         except OSError:
             pass
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
 
 # -- Kinesis --------------------------------------------------------------------------------
 
-class Kinesalite:
+class Kinesalite(Closing):
     """kinesalite (in memory) on 127.0.0.1 through tests/kinesis/start.js, with the Kinesis
     JSON API calls the tests need."""
 
@@ -379,13 +369,6 @@ class Kinesalite:
         if self.proc.stdout:
             self.proc.stdout.close()
         self.log.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 # -- rig-side helpers -----------------------------------------------------------------------
