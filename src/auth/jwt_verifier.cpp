@@ -238,10 +238,16 @@ pkey_ptr ec_from_jwk(const json::object& o) {
                         : crv->get_string() == "P-384" ? "secp384r1"
                                                        : nullptr;
     const std::size_t size = crv->get_string() == "P-256" ? 32 : 48;
-    if (group == nullptr || x->size() != size || y->size() != size) {
+    if (group == nullptr || x->empty() || y->empty() || x->size() > size || y->size() > size) {
         return nullptr;
     }
-    std::string point = "\x04" + *x + *y;
+    // RFC 7518 wants each coordinate at full length, but some producers drop leading zero
+    // bytes (PyJWT before 2.7, in about 1 key of 128): pad them back rather than refuse the
+    // key. OpenSSL still checks that the point is on the curve.
+    std::string point(1 + 2 * size, '\0');
+    point[0] = '\x04';
+    x->copy(point.data() + 1 + (size - x->size()), x->size());
+    y->copy(point.data() + 1 + size + (size - y->size()), y->size());
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),

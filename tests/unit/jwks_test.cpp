@@ -118,6 +118,35 @@ TEST(Jwks, EcAndEd25519Keys) {
     EXPECT_TRUE(ved->verify(token(ed.get(), "EdDSA", nullptr, "d"), now).has_value());
 }
 
+TEST(Jwks, EcCoordinatesWithoutLeadingZeroBytesAreAccepted) {
+    // A key whose x coordinate starts with a zero byte (1 in 256), written as some producers
+    // do: without it.
+    pkey_ptr ec;
+    for (int i = 0; i < 20'000 && !ec; ++i) {
+        pkey_ptr candidate(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+        BIGNUM* x = nullptr;
+        ASSERT_EQ(EVP_PKEY_get_bn_param(candidate.get(), OSSL_PKEY_PARAM_EC_PUB_X, &x), 1);
+        if (BN_num_bytes(x) < 32) {
+            ec = std::move(candidate);
+        }
+        BN_free(x);
+    }
+    ASSERT_TRUE(ec);
+    auto jwk = ec_jwk(ec.get(), "e");
+    jwk["x"] = bn_b64(ec.get(), OSSL_PKEY_PARAM_EC_PUB_X);  // minimal length
+    ASSERT_LT(rig::core::base64url_decode(jwk["x"].as_string()).value().size(), 32u);
+    auto v = verifier_with("ES256", {jwk});
+    EXPECT_TRUE(v->verify(token(ec.get(), "ES256", EVP_sha256(), "e", 32), now).has_value());
+}
+
+TEST(Jwks, EcCoordinatesLongerThanTheCurveAreRefused) {
+    pkey_ptr ec(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    auto jwk = ec_jwk(ec.get(), "e");
+    jwk["x"] = bn_b64(ec.get(), OSSL_PKEY_PARAM_EC_PUB_X, 33);
+    auto v = verifier_with("ES256", {jwk});
+    EXPECT_FALSE(v->verify(token(ec.get(), "ES256", EVP_sha256(), "e", 32), now).has_value());
+}
+
 TEST(Jwks, AKeyOfTheWrongTypeForTheAlgorithmIsRefused) {
     pkey_ptr ec(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
     auto v = verifier_with("RS256", {ec_jwk(ec.get(), "e")});
