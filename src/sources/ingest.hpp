@@ -16,12 +16,15 @@ public:
     ingest(const hub::hub& hub, const subscription::extractors& extractors)
         : hub_(hub), extractors_(extractors) {}
 
+    // One event (NATS delivers them one by one). Like a batch, it waits while a shard has
+    // its window of posts queued (hub::publish_batch), so a fast subject cannot grow the
+    // shards' queues without bound.
     void publish(cloudevents::cloud_event&& ev) const {
         if (!hub_.may_match(ev.type)) {
             hub_.count_unmatched();
             return;
         }
-        hub_.publish(hub::make_published_event(std::move(ev), extractors_));
+        hub_.publish_batch({hub::make_published_event(std::move(ev), extractors_)});
     }
 
     // Collects events and publishes them together (one post per shard per batch).
