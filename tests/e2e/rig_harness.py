@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -569,6 +570,40 @@ def run_rig_expecting_failure(env, timeout=TIMEOUT):
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate()
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+class SharedRigTestCase(unittest.TestCase):
+    """One rig, started with the class's `env`, for all the tests of a class."""
+    env = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.rig = Rig(env=cls.env)
+        cls.rig.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.stop()
+
+
+def check_json_error(tc, status, hdrs, body, expected_status, equals=None, contains=None,
+                     startswith=None):
+    """Asserts (on test case `tc`) the status and a JSON body that is exactly
+    {"error": "<text>"}, the text equal to, containing or starting with what is given;
+    returns the text."""
+    tc.assertEqual(status, expected_status, body)
+    tc.assertTrue(hdrs.get("content-type", "").startswith("application/json"), hdrs)
+    err = json.loads(body)
+    tc.assertIsInstance(err, dict, body)
+    tc.assertEqual(list(err), ["error"], body)
+    tc.assertIsInstance(err["error"], str, body)
+    if equals is not None:
+        tc.assertEqual(err["error"], equals)
+    if contains is not None:
+        tc.assertIn(contains, err["error"])
+    if startswith is not None:
+        tc.assertTrue(err["error"].startswith(startswith), err["error"])
+    return err["error"]
 
 
 def wait_until(attempt, timeout=TIMEOUT, what="condition"):

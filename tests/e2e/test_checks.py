@@ -20,8 +20,9 @@ import socket
 import threading
 import unittest
 
-from rig_harness import (LongPollClient, Rig, SseClient, StubServer, WsClient, make_event,
-                         make_jwt, parse_close, quote, run_rig_expecting_failure)
+from rig_harness import (check_json_error, LongPollClient, make_event, make_jwt, parse_close,
+                         quote, Rig, run_rig_expecting_failure, SharedRigTestCase, SseClient,
+                         StubServer, WsClient)
 
 SECRET = "check-secret"
 EXTRACTORS = json.dumps({"greeting": {"name": {
@@ -42,33 +43,17 @@ def valid_jwt(**claims):
     return make_jwt(claims, secret=SECRET)
 
 
-class CheckTestCase(unittest.TestCase):
+class CheckTestCase(SharedRigTestCase):
     env = BASE_ENV
     counter = 0
-
-    @classmethod
-    def setUpClass(cls):
-        cls.rig = Rig(env=cls.env)
-        cls.rig.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.rig.stop()
 
     def unique(self, label):
         type(self).counter += 1
         return "%s-%d" % (label, type(self).counter)
 
     def assert_json_error(self, status, hdrs, body, expected_status, text=None, contains=None):
-        self.assertEqual(status, expected_status, body)
-        self.assertTrue(hdrs.get("content-type", "").startswith("application/json"), hdrs)
-        err = json.loads(body)
-        self.assertEqual(list(err), ["error"], body)
-        if text is not None:
-            self.assertEqual(err["error"], text)
-        if contains is not None:
-            self.assertIn(contains, err["error"])
-        return err["error"]
+        return check_json_error(self, status, hdrs, body, expected_status, equals=text,
+                                contains=contains)
 
     @staticmethod
     def query(subscriptions=None, jwt=None, raw_subscriptions=None):

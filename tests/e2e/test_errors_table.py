@@ -13,8 +13,8 @@ import json
 import time
 import unittest
 
-from rig_harness import (LongPollClient, Rig, SseClient, WsClient, make_jwt, parse_close,
-                         quote)
+from rig_harness import (check_json_error, LongPollClient, make_jwt, parse_close, quote, Rig,
+                         SharedRigTestCase, SseClient, WsClient)
 
 NOT_JSON = "can't { be [ parsed."
 # Invalid subscription lists and the reason named in the error (spec §4.1).
@@ -38,31 +38,13 @@ NOT_A_LIST = {"eventType": "greeting"}
 WS_BAD_REQUEST = (1000, "Bad request.")
 
 
-class ErrorsTestCase(unittest.TestCase):
+class ErrorsTestCase(SharedRigTestCase):
     env = {}
-
-    @classmethod
-    def setUpClass(cls):
-        cls.rig = Rig(env=cls.env)
-        cls.rig.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.rig.stop()
 
     def assert_error(self, status, hdrs, body, expected_status, text=None, startswith=None):
         """The status, and a JSON body {"error": "..."} containing `text`."""
-        self.assertEqual(status, expected_status, body)
-        self.assertTrue(hdrs.get("content-type", "").startswith("application/json"), hdrs)
-        err = json.loads(body)
-        self.assertIsInstance(err, dict, body)
-        self.assertEqual(list(err), ["error"], body)
-        self.assertIsInstance(err["error"], str, body)
-        if text is not None:
-            self.assertIn(text, err["error"])
-        if startswith is not None:
-            self.assertTrue(err["error"].startswith(startswith), err["error"])
-        return err["error"]
+        return check_json_error(self, status, hdrs, body, expected_status, contains=text,
+                                startswith=startswith)
 
     # -- the four connect / subscribe paths -------------------------------------------------
 

@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, get_default_algorithms
 
-from rig_harness import (LongPollClient, Rig, SseClient, StubServer, WsClient, make_event,
-                         parse_close, quote, run_rig_expecting_failure, wait_until)
+from rig_harness import (check_json_error, LongPollClient, make_event, parse_close, quote, Rig,
+                         run_rig_expecting_failure, SseClient, StubServer, wait_until, WsClient)
 
 ALGORITHMS = get_default_algorithms()
 EXTRACTORS = json.dumps({"greeting": {"name": {
@@ -157,13 +157,7 @@ class JwtTestCase(unittest.TestCase):
         return "%s-%d" % (label, JwtTestCase.counter)
 
     def assert_json_error(self, status, hdrs, body, expected_status, startswith=None):
-        self.assertEqual(status, expected_status, body)
-        self.assertTrue(hdrs.get("content-type", "").startswith("application/json"), hdrs)
-        err = json.loads(body)
-        self.assertEqual(list(err), ["error"], body)
-        if startswith is not None:
-            self.assertTrue(err["error"].startswith(startswith), err["error"])
-        return err["error"]
+        return check_json_error(self, status, hdrs, body, expected_status, startswith=startswith)
 
     def start_rig(self, env):
         """A rig for this test. It stops after the test's clients are closed (cleanups run

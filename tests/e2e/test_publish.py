@@ -13,7 +13,7 @@ import re
 import unittest
 import uuid
 
-from rig_harness import Rig, SseClient, WsClient, quote
+from rig_harness import (check_json_error, quote, Rig, SseClient, WsClient)
 
 EXTRACTORS = {
     "pub.binary.greeting": {
@@ -104,16 +104,9 @@ class PublishTestCase(unittest.TestCase):
         return event
 
     def assert_error(self, status, hdrs, body, expected_status, text=None):
-        self.assertEqual(status, expected_status, body)
-        self.assertTrue(hdrs.get("content-type", "").startswith("application/json"), hdrs)
-        err = json.loads(body)
-        self.assertIsInstance(err, dict, body)
-        self.assertEqual(list(err), ["error"], body)
-        self.assertIsInstance(err["error"], str)
-        self.assertTrue(err["error"], body)
-        if text is not None:
-            self.assertIn(text, err["error"])
-        return err["error"]
+        err = check_json_error(self, status, hdrs, body, expected_status, contains=text)
+        self.assertTrue(err, body)
+        return err
 
 
 class StructuredMode(PublishTestCase):

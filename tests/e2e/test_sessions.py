@@ -14,8 +14,8 @@ Every wait is for bytes (harness timeouts) or a repeated blocking request with a
 import json
 import unittest
 
-from rig_harness import (Conn, LongPollClient, Rig, SseClient, TIMEOUT, WsClient, make_event,
-                         make_jwt, parse_close, quote, read_response_head, wait_until)
+from rig_harness import (check_json_error, Conn, LongPollClient, make_event, make_jwt, parse_close,
+                         quote, read_response_head, Rig, SseClient, TIMEOUT, wait_until, WsClient)
 
 SECRET = "session-secret"
 LP = "/_rig/v1/connection/longpolling"
@@ -77,15 +77,8 @@ class SessionTestCase(unittest.TestCase):
 
     def assert_json_error(self, status, hdrs, body, expected_status, text=None,
                           startswith=None):
-        self.assertEqual(status, expected_status, body)
-        self.assertTrue(hdrs.get("content-type", "").startswith("application/json"), hdrs)
-        err = json.loads(body)
-        self.assertEqual(list(err), ["error"], body)
-        if text is not None:
-            self.assertEqual(err["error"], text)
-        if startswith is not None:
-            self.assertTrue(err["error"].startswith(startswith), err["error"])
-        return err["error"]
+        return check_json_error(self, status, hdrs, body, expected_status, equals=text,
+                                startswith=startswith)
 
     # -- clients ----------------------------------------------------------------------------
 
