@@ -47,13 +47,14 @@ bench: build
 	@scripts/install-deps.sh --bench
 	bench/run.sh
 
-# Fuzz the JWT decoder and JWK Set parser with libFuzzer (clang) for FUZZ_SECONDS (not CI;
-# ctest replays the corpus in every build).
+# Fuzz with libFuzzer (clang) for FUZZ_SECONDS (not CI; ctest replays each corpus in every
+# build). FUZZ_TARGET=jwt (JWT decoder and JWK Set parser) or websocket (frame reader).
 FUZZ_SECONDS ?= 60
+FUZZ_TARGET ?= jwt
 fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DRIG_FUZZ=ON -DRIG_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target jwt_fuzzer
-	build-fuzz/tests/jwt_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 tests/fuzz/corpus/jwt
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGET)_fuzzer
+	build-fuzz/tests/$(FUZZ_TARGET)_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 tests/fuzz/corpus/$(FUZZ_TARGET)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
