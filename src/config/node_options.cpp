@@ -81,6 +81,44 @@ std::optional<bool> parse_bool(const std::string& raw) {
     return std::nullopt;
 }
 
+// RIG_HTTP2 and the HTTPS files. The certificate and key are loaded here, so that every
+// problem with them is a configuration error naming its variable.
+std::optional<core::error> read_https(const env_lookup& env, node_options& o) {
+    if (auto v = env("RIG_HTTP2"); v && !trim(*v).empty()) {
+        const auto on = parse_bool(*v);
+        if (!on) {
+            return bad("RIG_HTTP2", "expected true or false", *v);
+        }
+        o.http2 = *on;
+    }
+    const auto path = [&](const char* name) {
+        const auto v = env(name);
+        return v ? trim(*v) : std::string();
+    };
+    // The passphrase is taken as given: spaces may be part of it.
+    const net::tls_files files{path("HTTPS_CERTFILE"), path("HTTPS_KEYFILE"),
+                               env("HTTPS_KEYFILE_PASS").value_or("")};
+    if (files.cert_file.empty() && files.key_file.empty()) {
+        if (!files.key_passphrase.empty()) {
+            return core::bad_request(
+                "HTTPS_KEYFILE_PASS: set without HTTPS_CERTFILE and HTTPS_KEYFILE");
+        }
+        return std::nullopt;  // HTTPS off
+    }
+    if (files.key_file.empty()) {
+        return core::bad_request("HTTPS_KEYFILE: required when HTTPS_CERTFILE is set");
+    }
+    if (files.cert_file.empty()) {
+        return core::bad_request("HTTPS_CERTFILE: required when HTTPS_KEYFILE is set");
+    }
+    auto tls = net::tls_context::load_server(files, o.http2);
+    if (!tls) {
+        return tls.error();
+    }
+    o.tls = std::move(*tls);
+    return std::nullopt;
+}
+
 // [profile] key = value pairs of an AWS shared credentials file.
 std::map<std::string, std::string> aws_credentials(const std::string& path,
                                                    const std::string& profile) {
@@ -124,6 +162,11 @@ core::result<node_options> load(const env_lookup& env) {
                       "expected a port number (0-65535)"));
     RIG_TRY(
         read_uint(env, "API_HTTP_PORT", o.api_port, 0, 65535, "expected a port number (0-65535)"));
+    RIG_TRY(read_uint(env, "INBOUND_HTTPS_PORT", o.inbound_https_port, 0, 65535,
+                      "expected a port number (0-65535)"));
+    RIG_TRY(read_uint(env, "API_HTTPS_PORT", o.api_https_port, 0, 65535,
+                      "expected a port number (0-65535)"));
+    RIG_TRY(read_https(env, o));
     RIG_TRY(read_uint(env, "RIG_SHARDS", o.shards, 1, 256, "expected a shard count (1-256)"));
     RIG_TRY(read_uint(env, "MAX_CONNECTIONS_PER_MINUTE", o.transport.max_connections_per_minute, 0,
                       UINT32_MAX, "expected a non-negative integer"));

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "checks/access_check.hpp"
 #include "core/log.hpp"
 #include "http/server_options.hpp"
+#include "net/tls_context.hpp"
 #include "sources/kafka_source.hpp"
 #include "sources/kinesis_source.hpp"
 #include "sources/nats_source.hpp"
@@ -25,6 +27,10 @@ struct node_options {
     uint16_t inbound_port = 4000;                     // INBOUND_PORT
     std::string api_bind_address = "0.0.0.0";         // RIG_API_BIND_ADDRESS (internal API)
     uint16_t api_port = 4010;                         // API_HTTP_PORT
+    uint16_t inbound_https_port = 4001;               // INBOUND_HTTPS_PORT
+    uint16_t api_https_port = 4011;                   // API_HTTPS_PORT
+    bool http2 = true;                                // RIG_HTTP2: offer h2 by ALPN on HTTPS
+    std::shared_ptr<const net::tls_context> tls;      // HTTPS_CERTFILE + _KEYFILE; null = off
     unsigned shards = 1;                              // RIG_SHARDS (default: number of cores)
     log::level log_level = log::level::info;          // LOG_LEVEL
     std::chrono::milliseconds drain_timeout{10'000};  // RIG_DRAIN_TIMEOUT_MS

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace {
@@ -401,6 +404,134 @@ TEST(NodeOptions, KafkaInvalidSettings) {
               std::string::npos);
     EXPECT_NE(load_error(with("RIG_KAFKA_PREFETCH_MB", "4096")).find("RIG_KAFKA_PREFETCH_MB"),
               std::string::npos);
+}
+
+// --- HTTPS -------------------------------------------------------------------------------
+
+// The committed TLS fixtures, found from this file's (absolute) path.
+std::string tls_fixture(const char* name) {
+    static const auto dir =
+        std::filesystem::path(__FILE__).parent_path().parent_path() / "fixtures" / "tls";
+    return (dir / name).string();
+}
+
+// The protocol the node's TLS context picks for a client offering "h2,http/1.1", found by a
+// handshake in memory.
+std::string alpn_for_h2_client(const node_options& o) {
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> client(SSL_CTX_new(TLS_client_method()),
+                                                             SSL_CTX_free);
+    const unsigned char offer[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    EXPECT_EQ(SSL_CTX_set_alpn_protos(client.get(), offer, sizeof offer), 0);
+    std::unique_ptr<SSL, decltype(&SSL_free)> c(SSL_new(client.get()), SSL_free);
+    std::unique_ptr<SSL, decltype(&SSL_free)> s(SSL_new(o.tls->native()), SSL_free);
+    BIO* c_end = nullptr;
+    BIO* s_end = nullptr;
+    EXPECT_EQ(BIO_new_bio_pair(&c_end, 0, &s_end, 0), 1);
+    SSL_set_bio(c.get(), c_end, c_end);
+    SSL_set_bio(s.get(), s_end, s_end);
+    SSL_set_connect_state(c.get());
+    SSL_set_accept_state(s.get());
+    for (int round = 0; round < 20; ++round) {
+        const int rc = SSL_do_handshake(c.get());
+        const int rs = SSL_do_handshake(s.get());
+        if (rc == 1 && rs == 1) {
+            const unsigned char* data = nullptr;
+            unsigned len = 0;
+            SSL_get0_alpn_selected(s.get(), &data, &len);
+            return std::string(reinterpret_cast<const char*>(data), len);
+        }
+    }
+    ERR_clear_error();
+    ADD_FAILURE() << "handshake failed";
+    return {};
+}
+
+TEST(NodeOptions, HttpsIsOffByDefault) {
+    const auto o = load_ok({});
+    EXPECT_EQ(o.inbound_https_port, 4001);
+    EXPECT_EQ(o.api_https_port, 4011);
+    EXPECT_TRUE(o.http2);
+    EXPECT_FALSE(o.tls);
+    // Blank values count as unset.
+    EXPECT_FALSE(load_ok({{"HTTPS_CERTFILE", " "}, {"HTTPS_KEYFILE", ""}}).tls);
+}
+
+TEST(NodeOptions, HttpsPorts) {
+    const auto o = load_ok({{"INBOUND_HTTPS_PORT", "8443"}, {"API_HTTPS_PORT", " 0 "}});
+    EXPECT_EQ(o.inbound_https_port, 8443);
+    EXPECT_EQ(o.api_https_port, 0);
+    EXPECT_EQ(load_error({{"INBOUND_HTTPS_PORT", "x"}}),
+              R"(INBOUND_HTTPS_PORT: expected a port number (0-65535), got "x")");
+    EXPECT_EQ(load_error({{"API_HTTPS_PORT", "65536"}}),
+              R"(API_HTTPS_PORT: expected a port number (0-65535), got "65536")");
+    EXPECT_EQ(load_error({{"API_HTTPS_PORT", "-1"}}),
+              R"(API_HTTPS_PORT: expected a port number (0-65535), got "-1")");
+}
+
+TEST(NodeOptions, Http2Setting) {
+    EXPECT_FALSE(load_ok({{"RIG_HTTP2", "false"}}).http2);
+    EXPECT_FALSE(load_ok({{"RIG_HTTP2", "0"}}).http2);
+    EXPECT_TRUE(load_ok({{"RIG_HTTP2", "TRUE"}}).http2);
+    EXPECT_TRUE(load_ok({{"RIG_HTTP2", " "}}).http2);  // blank = default
+    EXPECT_EQ(load_error({{"RIG_HTTP2", "maybe"}}),
+              R"(RIG_HTTP2: expected true or false, got "maybe")");
+}
+
+TEST(NodeOptions, HttpsLoadsTheCertificateAndKey) {
+    const auto o = load_ok({{"HTTPS_CERTFILE", tls_fixture("rsa-cert.pem")},
+                            {"HTTPS_KEYFILE", tls_fixture("rsa-key.pem")}});
+    ASSERT_TRUE(o.tls);
+    EXPECT_EQ(SSL_CTX_check_private_key(o.tls->native()), 1);
+    EXPECT_EQ(alpn_for_h2_client(o), "h2");
+    const auto encrypted = load_ok({{"HTTPS_CERTFILE", tls_fixture("rsa-cert.pem")},
+                                    {"HTTPS_KEYFILE", tls_fixture("rsa-key-pkcs8-encrypted.pem")},
+                                    {"HTTPS_KEYFILE_PASS", "rig-test-pass"}});
+    EXPECT_TRUE(encrypted.tls);
+}
+
+TEST(NodeOptions, Http2OffMeansNoH2ByAlpn) {
+    const auto o = load_ok({{"HTTPS_CERTFILE", tls_fixture("ec-cert.pem")},
+                            {"HTTPS_KEYFILE", tls_fixture("ec-key.pem")},
+                            {"RIG_HTTP2", "false"}});
+    ASSERT_TRUE(o.tls);
+    EXPECT_EQ(alpn_for_h2_client(o), "http/1.1");
+}
+
+TEST(NodeOptions, HttpsRelativePathsAreRelativeToTheWorkingDirectory) {
+    const auto before = std::filesystem::current_path();
+    std::filesystem::current_path(std::filesystem::path(tls_fixture("rsa-cert.pem")).parent_path());
+    const auto r =
+        load_with({{"HTTPS_CERTFILE", "rsa-cert.pem"}, {"HTTPS_KEYFILE", "./rsa-key.pem"}});
+    std::filesystem::current_path(before);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_TRUE(r->tls);
+}
+
+TEST(NodeOptions, HttpsNeedsBothFiles) {
+    EXPECT_EQ(load_error({{"HTTPS_CERTFILE", tls_fixture("rsa-cert.pem")}}),
+              "HTTPS_KEYFILE: required when HTTPS_CERTFILE is set");
+    EXPECT_EQ(load_error({{"HTTPS_KEYFILE", tls_fixture("rsa-key.pem")}}),
+              "HTTPS_CERTFILE: required when HTTPS_KEYFILE is set");
+    EXPECT_EQ(load_error({{"HTTPS_KEYFILE_PASS", "rig-test-pass"}}),
+              "HTTPS_KEYFILE_PASS: set without HTTPS_CERTFILE and HTTPS_KEYFILE");
+}
+
+TEST(NodeOptions, HttpsFileProblemsNameTheVariable) {
+    const std::string missing = tls_fixture("missing.pem");
+    EXPECT_EQ(
+        load_error({{"HTTPS_CERTFILE", missing}, {"HTTPS_KEYFILE", tls_fixture("rsa-key.pem")}}),
+        "HTTPS_CERTFILE: cannot read \"" + missing + "\": No such file or directory");
+    const std::string key = tls_fixture("rsa-key-traditional-encrypted.pem");
+    EXPECT_EQ(load_error({{"HTTPS_CERTFILE", tls_fixture("rsa-cert.pem")},
+                          {"HTTPS_KEYFILE", key},
+                          {"HTTPS_KEYFILE_PASS", "wrong"}}),
+              "HTTPS_KEYFILE_PASS: wrong passphrase for \"" + key + "\"");
+    EXPECT_EQ(load_error({{"HTTPS_CERTFILE", tls_fixture("rsa-cert.pem")}, {"HTTPS_KEYFILE", key}}),
+              "HTTPS_KEYFILE_PASS: \"" + key + "\" is encrypted and no passphrase is set");
+    const std::string other = tls_fixture("other-key.pem");
+    EXPECT_EQ(
+        load_error({{"HTTPS_CERTFILE", tls_fixture("rsa-cert.pem")}, {"HTTPS_KEYFILE", other}}),
+        "HTTPS_KEYFILE: the key in \"" + other + "\" does not match the certificate");
 }
 
 }  // namespace
