@@ -47,13 +47,14 @@ bench: build
 	@scripts/install-deps.sh --bench
 	bench/run.sh
 
-# Fuzz the JWT decoder and JWK Set parser with libFuzzer (clang) for FUZZ_SECONDS (not CI;
-# ctest replays the corpus in every build).
+# Fuzz the JWT decoder and JWK Set parser, then the CloudEvents batch parser, with libFuzzer
+# (clang) for FUZZ_SECONDS each (not CI; ctest replays the corpora in every build).
 FUZZ_SECONDS ?= 60
 fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DRIG_FUZZ=ON -DRIG_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target jwt_fuzzer
+	cmake --build build-fuzz -j $(JOBS) --target jwt_fuzzer parse_batch_fuzzer
 	build-fuzz/tests/jwt_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 tests/fuzz/corpus/jwt
+	build-fuzz/tests/parse_batch_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 tests/fuzz/corpus/parse_batch
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
