@@ -127,4 +127,15 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
     co_return finish(http::make_response(http::status::accepted, std::move(body), http::json_type));
 }
 
+http::response http_publisher::preflight(const http::request& req) const {
+    auto res = http::make_empty(http::status::no_content);
+    res.set(http::field::access_control_allow_origin, cors_origin_);
+    res.set(http::field::access_control_allow_methods, "POST");
+    // Binary-mode submissions from browsers need their ce-* headers allowed too.
+    const auto requested = req[http::field::access_control_request_headers];
+    res.set(http::field::access_control_allow_headers,
+            requested.empty() ? std::string("content-type") : std::string(requested));
+    return res;
+}
+
 }  // namespace rig::sources

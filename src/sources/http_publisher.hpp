@@ -27,7 +27,7 @@ namespace rig::sources {
 // Owned by app::node, which outlives every shard's routes.
 //
 // @par Thread safety
-// Immutable after construction; handle() may run on any shard.
+// Immutable after construction; handle() and preflight() may run on any shard.
 class http_publisher {
 public:
     http_publisher(const hub::hub& hub, const subscription::extractors& extractors,
@@ -44,6 +44,9 @@ public:
     // `pool` is the calling shard's client pool for that.
     asio::awaitable<http::response> handle(const http::request& req, bool checked,
                                            http::client_pool& pool) const;
+
+    // OPTIONS /_rig/v1/events: the CORS preflight (spec §2.2), 204.
+    http::response preflight(const http::request& req) const;
 
 private:
     // The events of the request: one, or with `batch` the batch's members in order.
