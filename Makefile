@@ -48,7 +48,8 @@ bench: build
 	bench/run.sh
 
 # Fuzz with libFuzzer (clang) for FUZZ_SECONDS (not CI; ctest replays each corpus in every
-# build). FUZZ_TARGET=jwt (JWT decoder and JWK Set parser) or websocket (frame reader).
+# build). FUZZ_TARGET=jwt (JWT decoder and JWK Set parser), websocket (frame reader) or
+# parse_batch (CloudEvents batch parser).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGET ?= jwt
 fuzz:

@@ -106,9 +106,9 @@ node::node(config::node_options options)
         context_.shards.push_back(shards_.back().get());
         context_.events.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
     }
-    publisher_ = std::make_unique<sources::http_publisher>(context_.events, options_.extractors,
-                                                           options_.transport.cors_origin,
-                                                           context_.submission_check);
+    publisher_ = std::make_unique<sources::http_publisher>(
+        context_.events, options_.extractors, options_.transport.cors_origin,
+        context_.submission_check, options_.max_batch_events);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         pool_.set_idle_hook(i, [s = shards_[i].get()] { return s->run_flushes(); });
     }

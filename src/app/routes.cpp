@@ -119,7 +119,7 @@ http::handler make_inbound_routes(transport::shard_context& shard,
                 co_return co_await publisher.handle(req, true, shard.clients);
             }
             if (method == http::verb::options) {
-                co_return transport::preflight_events(shard, req);
+                co_return publisher.preflight(req);
             }
             co_return method_not_allowed("POST, OPTIONS");
         }

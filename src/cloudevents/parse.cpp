@@ -390,10 +390,16 @@ core::result<cloud_event> parse_http(std::span<const attribute_header> ce_header
                                      std::string_view content_type, std::string_view body,
                                      std::string_view now_rfc3339) {
     const std::string mt = media_type(content_type);
+    if (mt == batch_media_type) {
+        return core::error{core::condition::unsupported_media_type,
+                           "application/cloudevents-batch+json holds a batch of events, not a "
+                           "single event."};
+    }
     if (mt.starts_with("application/cloudevents-batch")) {
         return core::error{core::condition::unsupported_media_type,
-                           "The batched CloudEvents HTTP transport binding mode is currently "
-                           "not supported."};
+                           "The batch format " + core::json_quote(mt) +
+                               " is not supported: send batches as "
+                               "application/cloudevents-batch+json."};
     }
     const bool has_version_header =
         std::any_of(ce_headers.begin(), ce_headers.end(), [](const attribute_header& h) {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cloudevents/cloud_event.hpp"
 #include "core/error.hpp"
@@ -39,7 +41,27 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
                                        std::string_view now_rfc3339,
                                        binding transport = binding::http);
 
+// The media type of the CloudEvents JSON batch format: a JSON array of structured-mode events.
+inline constexpr std::string_view batch_media_type = "application/cloudevents-batch+json";
+
+// Does a raw Content-Type value select the JSON batch format? Case-insensitive; parameters
+// such as charset are ignored.
+bool is_batch(std::string_view content_type);
+
+// Parses a body in the CloudEvents JSON batch format: a JSON array whose members are events in
+// structured mode. Every member is checked exactly as parse_structured(member, now_rfc3339,
+// validation::rig) checks a single event, and keeps its own text (only the time attribute is
+// inserted when missing). All or nothing: the first invalid member fails the whole batch with
+// "batch member <0-based index>: <parse_structured's message>" (bad_request). A body that is not
+// a JSON array is bad_request; more than `max_events` members is payload_too_large (checked
+// before any member is parsed). An empty array gives no events.
+core::result<std::vector<cloud_event>> parse_batch(std::string_view body,
+                                                   std::string_view now_rfc3339,
+                                                   std::size_t max_events);
+
 // Chooses the content mode of an HTTP submission as RIG does (spec §2.12) and parses it.
+// Single events only: callers send batches (is_batch) to parse_batch; here every
+// application/cloudevents-batch type is unsupported_media_type.
 // `content_type` is the raw header value (empty when absent).
 core::result<cloud_event> parse_http(std::span<const attribute_header> ce_headers,
                                      std::string_view content_type, std::string_view body,

@@ -180,6 +180,8 @@ core::result<node_options> load(const env_lookup& env) {
                       1'000'000, "expected a count (1-1000000)"));
     RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTION_BYTES", o.transport.max_subscription_bytes, 1024,
                       1ULL << 30, "expected a size in bytes (at least 1024)"));
+    RIG_TRY(read_uint(env, "RIG_MAX_BATCH_EVENTS", o.max_batch_events, 1, 1'000'000,
+                      "expected an event count (1-1000000)"));
     RIG_TRY(read_uint(env, "RIG_LONGPOLL_BUFFER", o.transport.longpoll_buffer, 1, 100'000,
                       "expected an event count (1-100000)"));
     RIG_TRY(read_ms(env, "RIG_HEARTBEAT_INTERVAL_MS", o.transport.heartbeat_interval, 100));

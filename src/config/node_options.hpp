@@ -49,7 +49,8 @@ struct node_options {
     std::optional<sources::kafka_options> kafka;  // when KAFKA_BROKERS is set
     std::optional<sources::nats_options> nats;    // when NATS_SERVERS is set
     std::optional<sources::kinesis_options> kinesis;  // when KINESIS_ENABLED is true
-    unsigned source_batch_window = 16;  // RIG_SOURCE_BATCH_WINDOW: batches queued per shard
+    unsigned source_batch_window = 16;    // RIG_SOURCE_BATCH_WINDOW: batches queued per shard
+    std::size_t max_batch_events = 1000;  // RIG_MAX_BATCH_EVENTS: events per batched submission
     http::server_options http;
     transport::transport_options transport;
 };

@@ -1,6 +1,6 @@
 #include "sources/http_publisher.hpp"
 
-#include <vector>
+#include <cctype>
 
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
@@ -10,6 +10,79 @@
 namespace rig::sources {
 namespace {
 log::rate_limited refused_log{10};
+
+// The request's ce-* headers (binary mode), names lowercased and without the prefix; the
+// views point into `lowered`, which the caller keeps.
+std::vector<cloudevents::attribute_header> ce_headers(const http::request& req,
+                                                      std::vector<std::string>& lowered) {
+    std::vector<cloudevents::attribute_header> out;
+    for (const auto& f : req) {
+        const auto name = f.name_string();
+        if (name.size() > 3 && (name[0] == 'c' || name[0] == 'C') &&
+            (name[1] == 'e' || name[1] == 'E') && name[2] == '-') {
+            out.push_back({std::string_view(name.data() + 3, name.size() - 3), f.value()});
+        }
+    }
+    // Header names arrive in any case; attribute names are lowercase.
+    lowered.clear();
+    lowered.reserve(out.size());  // no reallocation: the views below stay valid
+    for (auto& h : out) {
+        std::string l(h.name);
+        for (auto& c : l) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        lowered.push_back(std::move(l));
+        h.name = lowered.back();
+    }
+    return out;
+}
+
+}  // namespace
+
+core::result<std::vector<cloudevents::cloud_event>> http_publisher::parse(const http::request& req,
+                                                                          bool batch) const {
+    const std::string_view content_type = req[http::field::content_type];
+    const std::string now = core::rfc3339_now();
+    if (batch) {
+        return cloudevents::parse_batch(req.body(), now, max_batch_events_);
+    }
+    std::vector<std::string> lowered;
+    const auto headers = ce_headers(req, lowered);
+    auto parsed = cloudevents::parse_http(headers, content_type, req.body(), now);
+    if (!parsed) {
+        return parsed.error();
+    }
+    std::vector<cloudevents::cloud_event> one;
+    one.push_back(std::move(*parsed));
+    return one;
+}
+
+asio::awaitable<std::optional<core::error>> http_publisher::check(const http::request& req,
+                                                                  http::client_pool& pool) const {
+    std::vector<std::string> authorization;
+    for (auto [it, end] = req.equal_range(http::field::authorization); it != end; ++it) {
+        authorization.emplace_back(it->value());
+    }
+    std::string content_type(req[http::field::content_type]);
+    std::string body = req.body();
+    const auto v = co_await submission_check_.run(pool, std::move(authorization),
+                                                  std::move(content_type), std::move(body));
+    if (v.allowed) {
+        co_return std::nullopt;
+    }
+    refused_log.info("events: submission denied: {}", v.reason);
+    co_return core::error{core::condition::forbidden, "Submission denied."};
+}
+
+std::string http_publisher::publish(cloudevents::cloud_event&& ev) const {
+    if (hub_.may_match(ev.type)) {
+        auto event = hub::make_published_event(std::move(ev), extractors_);
+        hub_.publish(event);
+        return event->json;
+    }
+    // Nobody subscribes to this type: accepted and dropped, without building frames.
+    hub_.count_unmatched();
+    return std::move(ev.json);
 }
 
 asio::awaitable<http::response> http_publisher::handle(const http::request& req, bool checked,
@@ -21,57 +94,48 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
         }
         return res;
     };
-    std::vector<cloudevents::attribute_header> ce_headers;
-    for (const auto& f : req) {
-        const auto name = f.name_string();
-        if (name.size() > 3 && (name[0] == 'c' || name[0] == 'C') &&
-            (name[1] == 'e' || name[1] == 'E') && name[2] == '-') {
-            ce_headers.push_back({std::string_view(name.data() + 3, name.size() - 3), f.value()});
-        }
-    }
-    // Header names arrive in any case; attribute names are lowercase.
-    std::vector<std::string> lowered;
-    lowered.reserve(ce_headers.size());  // no reallocation: the views below stay valid
-    for (auto& h : ce_headers) {
-        std::string l(h.name);
-        for (auto& c : l) {
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        lowered.push_back(std::move(l));
-        h.name = lowered.back();
-    }
+    const auto refuse = [&](const core::error& e) {
+        refused_log.info("events: {} {}", static_cast<unsigned>(http::to_status(e.cond)),
+                         e.message);
+        return finish(http::make_error(e));
+    };
 
-    auto parsed = cloudevents::parse_http(ce_headers, req[http::field::content_type], req.body(),
-                                          core::rfc3339_now());
+    const bool batch = cloudevents::is_batch(req[http::field::content_type]);
+    auto parsed = parse(req, batch);
     if (!parsed) {
-        refused_log.info("events: {} {}",
-                         static_cast<unsigned>(http::to_status(parsed.error().cond)),
-                         parsed.error().message);
-        co_return finish(http::make_error(parsed.error()));
+        co_return refuse(parsed.error());
     }
     if (checked && submission_check_.enabled()) {
-        std::vector<std::string> authorization;
-        for (auto [it, end] = req.equal_range(http::field::authorization); it != end; ++it) {
-            authorization.emplace_back(it->value());
-        }
-        std::string content_type(req[http::field::content_type]);
-        std::string body = req.body();
-        const auto v = co_await submission_check_.run(pool, std::move(authorization),
-                                                      std::move(content_type), std::move(body));
-        if (!v.allowed) {
-            refused_log.info("events: submission denied: {}", v.reason);
-            co_return finish(http::make_error(http::status::forbidden, "Submission denied."));
+        if (auto denied = co_await check(req, pool)) {
+            co_return finish(http::make_error(*denied));
         }
     }
-    if (hub_.may_match(parsed->type)) {
-        auto event = hub::make_published_event(std::move(*parsed), extractors_);
-        hub_.publish(event);
-        co_return finish(http::make_response(http::status::accepted, event->json, http::json_type));
+    // hub::publish hands each event to every shard before it returns, so publishing in array
+    // order is the order every subscriber sees.
+    if (!batch) {
+        co_return finish(http::make_response(http::status::accepted,
+                                             publish(std::move(parsed->front())), http::json_type));
     }
-    // Nobody subscribes to this type: accepted and dropped, without building frames.
-    hub_.count_unmatched();
-    co_return finish(
-        http::make_response(http::status::accepted, std::move(parsed->json), http::json_type));
+    std::string body = "[";
+    for (std::size_t i = 0; i < parsed->size(); ++i) {
+        if (i > 0) {
+            body += ',';
+        }
+        body += publish(std::move((*parsed)[i]));
+    }
+    body += ']';
+    co_return finish(http::make_response(http::status::accepted, std::move(body), http::json_type));
+}
+
+http::response http_publisher::preflight(const http::request& req) const {
+    auto res = http::make_empty(http::status::no_content);
+    res.set(http::field::access_control_allow_origin, cors_origin_);
+    res.set(http::field::access_control_allow_methods, "POST");
+    // Binary-mode submissions from browsers need their ce-* headers allowed too.
+    const auto requested = req[http::field::access_control_request_headers];
+    res.set(http::field::access_control_allow_headers,
+            requested.empty() ? std::string("content-type") : std::string(requested));
+    return res;
 }
 
 }  // namespace rig::sources

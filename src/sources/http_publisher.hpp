@@ -1,8 +1,13 @@
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "checks/access_check.hpp"
+#include "cloudevents/cloud_event.hpp"
+#include "core/error.hpp"
 #include "http/client_pool.hpp"
 #include "http/message.hpp"
 #include "hub/hub.hpp"
@@ -12,31 +17,55 @@
 namespace rig::sources {
 
 // Event submission over HTTP: POST /_rig/v1/events (with CORS and SUBMISSION_CHECK) and the
-// internal POST /v{2,3}/messages (without either). Parses the CloudEvent once (structured or binary
-// mode, CloudEvents 0.1 to 1.0), publishes it to every shard, and answers 202 with the event as
-// subscribers receive it.
+// internal POST /v{2,3}/messages (without either). One event (structured or binary mode,
+// CloudEvents 0.1 to 1.0), or a batch of up to `max_batch_events` structured events
+// (application/cloudevents-batch+json), all valid or none published. Parses once, publishes
+// every event to the shards in order, and answers 202 with what subscribers receive: the event,
+// or for a batch a JSON array of them. Failures are core::errors; http::make_error picks the
+// status.
+//
+// Owned by app::node, which outlives every shard's routes.
 //
 // @par Thread safety
-// Immutable after construction; handle() may run on any shard.
+// Immutable after construction; handle() and preflight() may run on any shard.
 class http_publisher {
 public:
     http_publisher(const hub::hub& hub, const subscription::extractors& extractors,
-                   std::string cors_origin, const checks::access_check& submission_check)
+                   std::string cors_origin, const checks::access_check& submission_check,
+                   std::size_t max_batch_events)
         : hub_(hub),
           extractors_(extractors),
           cors_origin_(std::move(cors_origin)),
-          submission_check_(submission_check) {}
+          submission_check_(submission_check),
+          max_batch_events_(max_batch_events) {}
 
-    // With `checked` (the public endpoint), SUBMISSION_CHECK runs first (403 "Submission
-    // denied." when it refuses); `pool` is the calling shard's client pool for that.
+    // With `checked` (the public endpoint), SUBMISSION_CHECK runs once per request, after the
+    // body parsed and before anything is published (403 "Submission denied." when it refuses);
+    // `pool` is the calling shard's client pool for that.
     asio::awaitable<http::response> handle(const http::request& req, bool checked,
                                            http::client_pool& pool) const;
 
+    // OPTIONS /_rig/v1/events: the CORS preflight (spec §2.2), 204.
+    http::response preflight(const http::request& req) const;
+
 private:
+    // The events of the request: one, or with `batch` the batch's members in order.
+    core::result<std::vector<cloudevents::cloud_event>> parse(const http::request& req,
+                                                              bool batch) const;
+
+    // SUBMISSION_CHECK with the original request; the error when it refuses.
+    asio::awaitable<std::optional<core::error>> check(const http::request& req,
+                                                      http::client_pool& pool) const;
+
+    // Publishes `ev` (or only counts it when no shard may want its type); returns its JSON as
+    // subscribers receive it.
+    std::string publish(cloudevents::cloud_event&& ev) const;
+
     const hub::hub& hub_;
     const subscription::extractors& extractors_;
     std::string cors_origin_;
     const checks::access_check& submission_check_;
+    std::size_t max_batch_events_;
 };
 
 }  // namespace rig::sources

@@ -29,7 +29,6 @@ handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
                                     std::string_view token);
 
 // CORS preflights (spec §2.2).
-http::response preflight_events(const shard_context& shard, const http::request& req);
 http::response preflight_subscriptions(const shard_context& shard);
 http::response preflight_longpoll(const shard_context& shard);
 

@@ -206,15 +206,4 @@ http::response preflight_subscriptions(const shard_context& shard) {
     return res;
 }
 
-http::response preflight_events(const shard_context& shard, const http::request& req) {
-    auto res = http::make_empty(http::status::no_content);
-    res.set(http::field::access_control_allow_origin, shard.node.options.cors_origin);
-    res.set(http::field::access_control_allow_methods, "POST");
-    // Binary-mode submissions from browsers need their ce-* headers allowed too.
-    const auto requested = req[http::field::access_control_request_headers];
-    res.set(http::field::access_control_allow_headers,
-            requested.empty() ? std::string("content-type") : std::string(requested));
-    return res;
-}
-
 }  // namespace rig::transport

@@ -102,6 +102,7 @@ TEST(NodeOptions, Defaults) {
     EXPECT_EQ(o.http.max_body_bytes, 1u << 20);
     EXPECT_EQ(o.http.max_header_bytes, 32u << 10);
     EXPECT_EQ(o.http.idle_timeout, 60000ms);
+    EXPECT_EQ(o.max_batch_events, 1000u);
 }
 
 TEST(NodeOptions, EmptyValuesMeanDefaults) {
@@ -128,6 +129,7 @@ TEST(NodeOptions, ReadsNumericSettings) {
                             {"RIG_MAX_QUEUE_BYTES", "65536"},
                             {"RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", "7"},
                             {"RIG_LONGPOLL_BUFFER", "9"},
+                            {"RIG_MAX_BATCH_EVENTS", "5"},
                             {"RIG_HEARTBEAT_INTERVAL_MS", "250"},
                             {"RIG_LONGPOLL_HOLD_MS", "0"},
                             {"RIG_LONGPOLL_SESSION_TTL_MS", "120000"},
@@ -142,6 +144,7 @@ TEST(NodeOptions, ReadsNumericSettings) {
     EXPECT_EQ(o.transport.max_queue_bytes, 65536u);
     EXPECT_EQ(o.transport.max_subscriptions, 7u);
     EXPECT_EQ(o.transport.longpoll_buffer, 9u);
+    EXPECT_EQ(o.max_batch_events, 5u);
     EXPECT_EQ(o.transport.heartbeat_interval, 250ms);
     EXPECT_EQ(o.transport.longpoll_hold, 0ms);
     EXPECT_EQ(o.transport.longpoll_session_ttl, 120000ms);
@@ -170,6 +173,7 @@ TEST(NodeOptions, EveryNumericSettingRejectsGarbage) {
                                  "RIG_MAX_QUEUE_BYTES",
                                  "RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION",
                                  "RIG_LONGPOLL_BUFFER",
+                                 "RIG_MAX_BATCH_EVENTS",
                                  "RIG_HEARTBEAT_INTERVAL_MS",
                                  "RIG_LONGPOLL_HOLD_MS",
                                  "RIG_LONGPOLL_SESSION_TTL_MS",
@@ -201,6 +205,8 @@ TEST(NodeOptions, NumericSettingsRejectOutOfRange) {
         {"RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", "0"},
         {"RIG_LONGPOLL_BUFFER", "0"},
         {"RIG_LONGPOLL_BUFFER", "100001"},
+        {"RIG_MAX_BATCH_EVENTS", "0"},
+        {"RIG_MAX_BATCH_EVENTS", "1000001"},
         {"RIG_HEARTBEAT_INTERVAL_MS", "99"},
         {"RIG_LONGPOLL_SESSION_TTL_MS", "999"},
         {"RIG_HTTP_IDLE_TIMEOUT_MS", "99"},

@@ -489,15 +489,24 @@ TEST(ParseBinary, InvalidJsonBodyIsBadRequest) {
 const std::string structured_body =
     R"({"specversion":"0.2","type":"greeting","id":"7","data":{"name":"alice"}})";
 
-TEST(ParseHttp, BatchModeIsUnsupportedMediaType) {
-    for (const char* ct : {"application/cloudevents-batch", "application/cloudevents-batch+json",
+// Batches go to parse_batch (parse_batch_test.cpp); parse_http takes single events only.
+TEST(ParseHttp, BatchMediaTypesAreUnsupportedMediaType) {
+    for (const char* ct : {"application/cloudevents-batch+json",
                            "Application/CloudEvents-Batch+JSON; charset=utf-8"}) {
         auto r = parse_http({}, ct, "[]", now);
         ASSERT_TRUE(r.has_error()) << ct;
         EXPECT_EQ(r.error().cond, condition::unsupported_media_type) << ct;
         EXPECT_EQ(r.error().message,
-                  "The batched CloudEvents HTTP transport binding mode is currently not "
-                  "supported.");
+                  "application/cloudevents-batch+json holds a batch of events, not a single "
+                  "event.");
+    }
+    for (const char* ct : {"application/cloudevents-batch", "application/cloudevents-batch+xml"}) {
+        auto r = parse_http({}, ct, "[]", now);
+        ASSERT_TRUE(r.has_error()) << ct;
+        EXPECT_EQ(r.error().cond, condition::unsupported_media_type) << ct;
+        EXPECT_EQ(r.error().message, "The batch format \"" + std::string(ct) +
+                                         "\" is not supported: send batches as "
+                                         "application/cloudevents-batch+json.");
     }
     const headers h{{"specversion", "0.2"}, {"type", "greeting"}, {"id", "1"}};
     auto r = parse_http(h, "application/cloudevents-batch+json", "[]", now);
