@@ -3,12 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -17,7 +13,12 @@
 #include "app/routes.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "http/client_pool.hpp"
+#include "http/server.hpp"
+#include "http/session_tracker.hpp"
+#include "hub/shard_hub.hpp"
 #include "net/listener.hpp"
+#include "transport/endpoints.hpp"
 
 namespace rig::app {
 namespace {
@@ -37,51 +38,46 @@ void log_exception(std::exception_ptr e) {
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            log::error("session ended by an exception: {}", ex.what());
+            log::error("accept loop ended by an exception: {}", ex.what());
         }
-    }
-}
-
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, transport::shard_context& shard,
-                                  const http::handler& routes, const http::server_options& opts) {
-    log::rate_limited accept_log{1};
-    for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-        if (ec) {
-            if (ec == asio::error::operation_aborted || !acceptor.is_open() || shard.draining()) {
-                co_return;
-            }
-            accept_log.info("accept failed: {}", ec.message());
-            if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-                ec == asio::error::no_memory || ec.value() == ENFILE) {
-                // Out of file descriptors or memory: back off briefly instead of spinning.
-                asio::steady_timer pause(shard.io, std::chrono::milliseconds(50));
-                co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-            }
-            continue;
-        }
-        asio::co_spawn(shard.io, http::run_session(std::move(socket), opts, routes, shard.sessions),
-                       log_exception);
     }
 }
 
 }  // namespace
 
-node::node(config::node_options options)
-    : options_(std::move(options)),
-      pool_(options_.shards),
-      context_{.options = options_.transport,
-               .extractors = &options_.extractors,
-               .jwt = {},
-               .blacklist = nullptr,
-               .subscription_check = {},
-               .submission_check = {},
-               .api_key = {},
-               .tokens = transport::token_codec(token_key(options_), random_instance()),
-               .rate_limiter = transport::connection_rate_limiter(
-                   options_.transport.max_connections_per_minute),
-               .events = {},
-               .shards = {}} {
+// Everything one shard owns, built before its thread starts.
+struct node::shard {
+    shard(unsigned index, asio::io_context& context, const config::node_options& options,
+          const transport::connect_policy& policy,
+          const std::vector<transport::connection_registry*>& all,
+          const sources::http_publisher& publisher)
+        : io(context),
+          hub(&options.extractors),
+          clients(context),
+          registry(index, context, hub, policy.tokens(), policy.options()),
+          endpoints(policy, registry, all, clients),
+          inbound_routes(make_inbound_routes(endpoints, publisher, clients)) {}
+
+    asio::io_context& io;
+    hub::shard_hub hub;
+    http::client_pool clients;  // outbound calls (external checks)
+    http::session_tracker sessions;
+    transport::connection_registry registry;
+    transport::endpoints endpoints;
+    http::handler inbound_routes;
+};
+
+// One listening port: an acceptor per shard (public ports) or on shard 0 (internal API).
+struct node::listener {
+    const char* name;
+    bool internal_api;
+    ssl_ctx_st* tls;
+    const http::server_options* options;
+    std::vector<tcp::acceptor> acceptors;  // acceptors[i] runs on shard i
+    uint16_t port = 0;
+};
+
+node::node(config::node_options options) : options_(std::move(options)), pool_(options_.shards) {
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
     std::shared_ptr<auth::jwt_verifier> verifier;
@@ -94,25 +90,26 @@ node::node(config::node_options options)
         jwks_ = std::make_unique<auth::jwks_fetcher>(options_.jwks_url, options_.jwks_refresh,
                                                      verifier);
     }
-    context_.jwt = auth::token_validator(verifier, &blacklist_, options_.session_field);
-    context_.blacklist = &blacklist_;
-    context_.subscription_check = checks::access_check(options_.subscription_check, &context_.jwt);
-    context_.submission_check = checks::access_check(options_.submission_check, &context_.jwt);
-    context_.api_key = options_.api_key;
-    context_.events.set_batch_window(options_.source_batch_window);
-    for (unsigned i = 0; i < pool_.size(); ++i) {
-        shards_.push_back(
-            std::make_unique<transport::shard_context>(i, pool_.context(i), context_));
-        context_.shards.push_back(shards_.back().get());
-        context_.events.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
-    }
+    jwt_ = auth::token_validator(verifier, &blacklist_, options_.session_field);
+    submission_check_ = checks::access_check(options_.submission_check, &jwt_);
+    policy_ = std::make_unique<transport::connect_policy>(
+        options_.transport, options_.extractors, jwt_,
+        checks::access_check(options_.subscription_check, &jwt_),
+        transport::token_codec(token_key(options_), random_instance()));
     publisher_ = std::make_unique<sources::http_publisher>(
-        context_.events, options_.extractors, options_.transport.cors_origin,
-        context_.submission_check, options_.max_batch_events);
+        events_, options_.extractors, options_.transport.cors_origin, submission_check_,
+        options_.max_batch_events);
+
+    events_.set_batch_window(options_.source_batch_window);
     for (unsigned i = 0; i < pool_.size(); ++i) {
-        pool_.set_idle_hook(i, [s = shards_[i].get()] { return s->run_flushes(); });
+        shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, *policy_,
+                                                  registries_, *publisher_));
+        registries_.push_back(&shards_.back()->registry);
+        events_.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
+        pool_.set_idle_hook(i, [s = shards_.back().get()] { return s->registry.run_flushes(); });
     }
-    ingest_ = std::make_unique<sources::ingest>(context_.events, options_.extractors);
+
+    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors);
     for (const char* name : {"kafka", "nats", "kinesis"}) {
         const bool configured = (name == std::string_view("kafka") && options_.kafka) ||
                                 (name == std::string_view("nats") && options_.nats) ||
@@ -122,10 +119,16 @@ node::node(config::node_options options)
             status_views_.push_back(statuses_.back().get());
         }
     }
-    for (auto& s : shards_) {
-        inbound_routes_.push_back(make_inbound_routes(*s, *publisher_));
-        admin_routes_.push_back(make_admin_routes(*s, *publisher_, status_views_));
-    }
+    admin_ = std::make_unique<admin::internal_api>(
+        blacklist_, options_.api_key, events_, *publisher_, status_views_,
+        [this](const std::string& session) {
+            for (auto* r : registries_) {
+                asio::post(r->io(), [r, session] { r->kill_session(session); });
+            }
+        });
+    admin_routes_ = [this](http::exchange& ex) {
+        return admin_->handle(ex, shards_.front()->clients);
+    };
 }
 
 void node::stop_sources() {
@@ -138,38 +141,54 @@ node::~node() {
     stop_sources();
     // Order matters: the shard threads stop; then every I/O object the node owns goes while
     // the io_contexts still exist; then the io_contexts go (destroying pending handlers and
-    // coroutine frames, which refer to shard state) while the shard contexts still exist.
+    // coroutine frames, which refer to shard state) while the shard objects still exist.
     pool_.stop_and_join();
-    inbound_acceptors_.clear();
-    api_acceptors_.clear();
+    listeners_.clear();
     for (auto& s : shards_) {
-        s->release_io();
+        s->registry.release_io();
+        s->clients.close_idle();
     }
     pool_.destroy_contexts();
 }
 
-void node::start() {
+void node::open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards) {
     std::vector<asio::io_context*> contexts;
-    for (unsigned i = 0; i < pool_.size(); ++i) {
+    for (unsigned i = 0; i < (all_shards ? pool_.size() : 1U); ++i) {
         contexts.push_back(&pool_.context(i));
     }
-    inbound_acceptors_ =
-        net::open_reuseport_acceptors(contexts, options_.bind_address, options_.inbound_port);
-    inbound_port_ = inbound_acceptors_.front().local_endpoint().port();
-    api_acceptors_ = net::open_reuseport_acceptors({contexts.front()}, options_.api_bind_address,
-                                                   options_.api_port);
-    api_port_ = api_acceptors_.front().local_endpoint().port();
+    l.acceptors = net::open_reuseport_acceptors(contexts, address, port);
+    l.port = l.acceptors.front().local_endpoint().port();
+}
+
+void node::start() {
+    ssl_ctx_st* tls = options_.tls ? options_.tls->native() : nullptr;
+    const auto add = [&](const char* name, bool api, ssl_ctx_st* ctx, const http::server_options& o,
+                         const std::string& address, uint16_t port) {
+        listeners_.push_back(std::make_unique<listener>(listener{name, api, ctx, &o, {}, 0}));
+        open_listener(*listeners_.back(), address, port, !api);
+    };
+    add("public", false, nullptr, inbound_http_, options_.bind_address, options_.inbound_port);
+    add("internal API", true, nullptr, options_.http, options_.api_bind_address, options_.api_port);
+    if (tls != nullptr) {
+        add("public HTTPS", false, tls, inbound_http_, options_.bind_address,
+            options_.inbound_https_port);
+        add("internal API HTTPS", true, tls, options_.http, options_.api_bind_address,
+            options_.api_https_port);
+    }
 
     for (unsigned i = 0; i < pool_.size(); ++i) {
-        auto& shard = *shards_[i];
-        shard.start();
-        asio::co_spawn(shard.io,
-                       accept_loop(inbound_acceptors_[i], shard, inbound_routes_[i], inbound_http_),
-                       log_exception);
+        auto& s = *shards_[i];
+        s.registry.start();
+        for (auto& l : listeners_) {
+            if (i < l->acceptors.size()) {
+                const http::handler& route = l->internal_api ? admin_routes_ : s.inbound_routes;
+                asio::co_spawn(
+                    s.io,
+                    http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions}),
+                    log_exception);
+            }
+        }
     }
-    asio::co_spawn(shards_[0]->io,
-                   accept_loop(api_acceptors_[0], *shards_[0], admin_routes_[0], options_.http),
-                   log_exception);
     pool_.start();
     const auto status_of = [&](std::string_view name) -> sources::source_status& {
         for (auto& s : statuses_) {
@@ -190,9 +209,12 @@ void node::start() {
         kinesis_ = std::make_unique<sources::kinesis_source>(*options_.kinesis, *ingest_,
                                                              status_of("kinesis"));
     }
-    log::info("rig listening on {}:{} (public) and {}:{} (internal API) with {} shard(s)",
-              options_.bind_address, inbound_port_, options_.api_bind_address, api_port_,
-              pool_.size());
+    std::string ports;
+    for (const auto& l : listeners_) {
+        ports += fmt::format("{}{} {}", ports.empty() ? "" : ", ", l->name, l->port);
+    }
+    log::info("rig listening ({}) with {} shard(s){}", ports, pool_.size(),
+              tls != nullptr ? (options_.http2 ? ", HTTP/2 on the HTTPS ports" : "") : "");
     write_ready_file();
 }
 
@@ -200,8 +222,21 @@ void node::write_ready_file() const {
     if (options_.ready_file.empty()) {
         return;
     }
-    const std::string line = fmt::format("{{\"inbound_port\":{},\"api_port\":{},\"pid\":{}}}\n",
-                                         inbound_port_, api_port_, static_cast<long>(::getpid()));
+    const auto port_of = [&](const char* name) -> int {
+        for (const auto& l : listeners_) {
+            if (std::string_view(l->name) == name) {
+                return l->port;
+            }
+        }
+        return 0;
+    };
+    std::string line = fmt::format(R"({{"inbound_port":{},"api_port":{})", port_of("public"),
+                                   port_of("internal API"));
+    if (options_.tls) {
+        line += fmt::format(R"(,"inbound_https_port":{},"api_https_port":{})",
+                            port_of("public HTTPS"), port_of("internal API HTTPS"));
+    }
+    line += fmt::format(",\"pid\":{}}}\n", static_cast<long>(::getpid()));
     // Standard output may be a socket (e.g. under Node.js), which cannot be open()ed by path.
     if (options_.ready_file == "-" || options_.ready_file == "/dev/stdout") {
         std::fwrite(line.data(), 1, line.size(), stdout);
@@ -224,11 +259,13 @@ void node::stop() {
         drained.push_back(done->get_future());
         asio::post(pool_.context(i), [this, i, done] {
             boost::system::error_code ignored;
-            inbound_acceptors_[i].close(ignored);
-            if (i == 0) {
-                api_acceptors_[0].close(ignored);
+            for (auto& l : listeners_) {
+                if (i < l->acceptors.size()) {
+                    l->acceptors[i].close(ignored);
+                }
             }
-            shards_[i]->drain();
+            shards_[i]->sessions.drain();
+            shards_[i]->registry.drain();
             done->set_value();
         });
     }

@@ -1,27 +1,21 @@
 #pragma once
 
-#include <vector>
-
-#include "http/session.hpp"
+#include "http/client_pool.hpp"
+#include "http/exchange.hpp"
 
 namespace rig::sources {
 class http_publisher;
-class source_status;
-}  // namespace rig::sources
+}
 namespace rig::transport {
-class shard_context;
+class endpoints;
 }
 
 namespace rig::app {
 
-// The public listener's routes (spec §2.1) for one shard.
-http::handler make_inbound_routes(transport::shard_context& shard,
-                                  const sources::http_publisher& publisher);
-
-// The internal API's routes (spec §7): health, metrics, event submission, session blacklist.
-// `sources` are the node's event sources, for /metrics and /health/sources.
-http::handler make_admin_routes(transport::shard_context& shard,
-                                const sources::http_publisher& publisher,
-                                const std::vector<const sources::source_status*>& sources);
+// The public listener's routes (spec §2.1) for one shard: connections, subscriptions, event
+// submission, health; anything else is RIG's proxy 404.
+http::handler make_inbound_routes(transport::endpoints& endpoints,
+                                  const sources::http_publisher& publisher,
+                                  http::client_pool& clients);
 
 }  // namespace rig::app

@@ -1,11 +1,19 @@
 #include "auth/session_blacklist.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace rig::auth {
 
 void session_blacklist::add(std::string_view session, clock::time_point expires) {
     std::unique_lock lock(mutex_);
+    // Expired entries go when the map has doubled since the last sweep: lookups ignore them
+    // anyway, and the sweep's cost is spread over the adds that grew the map.
+    if (entries_.size() >= 2 * std::max<std::size_t>(swept_size_, 64)) {
+        const auto now = clock::now();
+        std::erase_if(entries_, [&](const auto& e) { return e.second <= now; });
+        swept_size_ = entries_.size();
+    }
     auto [it, inserted] = entries_.try_emplace(std::string(session), expires);
     if (!inserted && it->second < expires) {
         it->second = expires;

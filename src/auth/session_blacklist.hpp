@@ -10,7 +10,8 @@
 namespace rig::auth {
 
 // The session blacklist (spec §6): session ids that are refused until their entry expires.
-// Adding an id again extends its expiry. Node-wide and in memory, as in RIG.
+// Adding an id again extends its expiry. Node-wide and in memory, as in RIG. Expired entries
+// are swept by add() whenever the map has doubled since the last sweep.
 //
 // @par Thread safety
 // All members may be called from any thread. Reads take a shared lock; they happen when a
@@ -33,6 +34,7 @@ private:
         }
     };
     mutable std::shared_mutex mutex_;
+    std::size_t swept_size_ = 0;
     std::unordered_map<std::string, clock::time_point, hash, std::equal_to<>> entries_;
 };
 

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+
+#include "core/websocket_wire.hpp"
 
 namespace rig::cloudevents {
 namespace {
@@ -25,7 +28,7 @@ std::string http_chunk(std::string_view payload) {
     return out;
 }
 
-std::string encode_sse_chunk(std::string_view type, std::string_view id, std::string_view json) {
+framed encode_sse_chunk(std::string_view type, std::string_view id, std::string_view json) {
     // The message is assembled in a per-thread scratch buffer so that the chunk itself is
     // allocated once, at its final size.
     thread_local std::string msg;
@@ -50,7 +53,22 @@ std::string encode_sse_chunk(std::string_view type, std::string_view id, std::st
         start = end + ((*end == '\r' && end + 1 != json.end() && end[1] == '\n') ? 2 : 1);
     }
     msg += '\n';
-    return http_chunk(msg);
+    framed out;
+    out.bytes = http_chunk(msg);
+    out.payload_offset = out.bytes.size() - msg.size() - 2;
+    return out;
+}
+
+framed encode_ws_text_frame(std::string_view json) {
+    std::uint8_t header[core::websocket::max_server_header];
+    const std::size_t n =
+        core::websocket::encode_header(core::websocket::opcode::text, json.size(), header);
+    framed out;
+    out.bytes.reserve(n + json.size());
+    out.bytes.append(reinterpret_cast<const char*>(header), n);
+    out.bytes += json;
+    out.payload_offset = n;
+    return out;
 }
 
 }  // namespace rig::cloudevents

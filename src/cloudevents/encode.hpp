@@ -1,19 +1,32 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace rig::cloudevents {
 
-// One SSE message for an event, already framed as one HTTP/1.1 chunk (every SSE stream rig
-// serves is chunked), so that all recipients can be sent the very same bytes:
+// Bytes on the wire for one event, and where the payload starts inside them (after the
+// framing header).
+struct framed {
+    std::string bytes;
+    std::size_t payload_offset = 0;
+};
+
+// One SSE message for an event, already framed as one HTTP/1.1 chunk (every HTTP/1.1 SSE
+// stream rig serves is chunked), so that all recipients can be sent the very same bytes:
 //
 //   <hex size>\r\n event: <type>\n id: <id>\n data: <line>\n ... \n \r\n
 //
+// HTTP/2 streams send the message without the chunk framing: bytes[payload_offset, size-2).
 // The JSON is split into one `data:` line per line of text (at CR, LF or CRLF, which JSON
 // only allows as whitespace). CR and LF are removed from type and id so a hostile value
 // cannot inject SSE fields.
-std::string encode_sse_chunk(std::string_view type, std::string_view id, std::string_view json);
+framed encode_sse_chunk(std::string_view type, std::string_view id, std::string_view json);
+
+// `json` as one final, unmasked WebSocket text frame (what a server sends: the same bytes for
+// every recipient), one allocation; the JSON starts at payload_offset.
+framed encode_ws_text_frame(std::string_view json);
 
 // `payload` framed as one HTTP/1.1 chunk.
 std::string http_chunk(std::string_view payload);

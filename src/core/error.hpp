@@ -7,8 +7,9 @@
 
 namespace rig::core {
 
-// The coarse classes of failure every module reports in. Exactly one place (http/status.cpp)
-// turns a condition into an HTTP status; modules never pick status codes themselves.
+// The coarse classes of failure every module reports in. Exactly one place
+// (http/responses.cpp, to_status) turns a condition into an HTTP status; handlers never pick
+// error status codes themselves.
 enum class condition {
     bad_request,
     unauthorized,
@@ -19,6 +20,7 @@ enum class condition {
     gone,
     payload_too_large,
     unsupported_media_type,
+    headers_too_large,
     too_many_requests,
     unavailable,
 };

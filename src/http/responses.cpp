@@ -1,5 +1,6 @@
 #include "http/responses.hpp"
 
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include "core/json_text.hpp"
@@ -26,6 +27,8 @@ status to_status(core::condition c) {
             return status::payload_too_large;
         case core::condition::unsupported_media_type:
             return status::unsupported_media_type;
+        case core::condition::headers_too_large:
+            return status::request_header_fields_too_large;
         case core::condition::too_many_requests:
             return status::too_many_requests;
         case core::condition::unavailable:
@@ -79,12 +82,48 @@ response make_empty(status s) {
     return response{s, 11};
 }
 
-response make_error(status s, std::string_view message) {
-    return make_response(s, core::error_body(message), json_type);
+response make_error(const core::error& e) {
+    return make_response(to_status(e.cond), core::error_body(e.message), json_type);
 }
 
-response make_error(const core::error& e) {
-    return make_error(to_status(e.cond), e.message);
+response method_not_allowed(std::string_view allow) {
+    auto res = make_error({core::condition::method_not_allowed, "Method not allowed."});
+    res.set(field::allow, allow);
+    return res;
+}
+
+response make_error_body(core::condition c, std::string json_body) {
+    return make_response(to_status(c), std::move(json_body), json_type);
+}
+
+core::error request_error(const boost::system::error_code& ec, const server_options& options) {
+    if (ec == bhttp::error::body_limit) {
+        return {core::condition::payload_too_large,
+                "Request body larger than " + std::to_string(options.max_body_bytes) + " bytes."};
+    }
+    if (ec == bhttp::error::header_limit) {
+        return {core::condition::headers_too_large,
+                "Request head larger than " + std::to_string(options.max_header_bytes) + " bytes."};
+    }
+    return core::bad_request("Malformed HTTP request: " + ec.message());
+}
+
+std::string serialize_head(const response& res) {
+    std::string out;
+    out.reserve(256);
+    out += "HTTP/1.1 ";
+    out += std::to_string(res.result_int());
+    out += ' ';
+    out += bhttp::obsolete_reason(res.result());
+    out += "\r\n";
+    for (const auto& f : res) {
+        out += f.name_string();
+        out += ": ";
+        out += f.value();
+        out += "\r\n";
+    }
+    out += "\r\n";
+    return out;
 }
 
 }  // namespace rig::http

@@ -2,17 +2,24 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace rig::http {
 
-// Limits of the HTTP/1.1 server side, per request and per connection.
+// Limits of the HTTP server side (HTTP/1.1 and HTTP/2), per request and per connection.
 struct server_options {
     std::size_t max_body_bytes = 1 << 20;     // RIG_MAX_BODY_BYTES: larger bodies get 413
     std::size_t max_header_bytes = 32 << 10;  // RIG_MAX_HEADER_BYTES: request line + headers
     // RIG_HTTP_IDLE_TIMEOUT_MS: how long a keep-alive connection may sit between requests,
     // and how long one request may take to arrive.
     std::chrono::milliseconds idle_timeout{60'000};
+    // RIG_TLS_HANDSHAKE_TIMEOUT_MS: how long a TLS client may take to complete its handshake.
+    std::chrono::milliseconds handshake_timeout{10'000};
+    // RIG_H2_MAX_STREAMS: concurrent streams per HTTP/2 connection (SETTINGS).
+    uint32_t h2_max_streams = 128;
+    // RIG_H2C: serve HTTP/2 with prior knowledge (h2c) on the plain ports.
+    bool h2c = true;
     // Access-Control-Allow-Origin for the errors the session answers itself (400, 413, 431),
     // so that browsers can read them; empty for none (internal API).
     std::string error_cors_origin;

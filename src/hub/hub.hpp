@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <semaphore>
+#include <span>
 #include <vector>
 
 #include "hub/published_event.hpp"
@@ -39,18 +40,48 @@ public:
     // returns (and the publisher is answered), no later event can overtake this one on any
     // shard. (A post to the calling shard itself would sit in the thread's private queue
     // until the current handler returns, where a post from another shard could pass it.)
-    void publish(const event_ptr& event) const {
-        published_.fetch_add(1, std::memory_order_relaxed);
+    void publish(const event_ptr& event) const { publish(std::span<const event_ptr>(&event, 1)); }
+
+    // The same for several events, in order: one post per interested shard carries all of
+    // them. Never blocks (the publisher is a shard: back-pressure is its client's request).
+    void publish(std::span<const event_ptr> events) const {
+        if (events.empty()) {
+            return;
+        }
+        published_.fetch_add(events.size(), std::memory_order_relaxed);
         const int here = net::shard_pool::current();
         for (std::size_t i = 0; i < shards_.size(); ++i) {
-            if (static_cast<int>(i) != here && shards_[i].hub->may_match(event->type)) {
-                boost::asio::post(shards_[i].executor,
-                                  [h = shards_[i].hub, event] { h->deliver(event); });
+            if (static_cast<int>(i) == here) {
+                continue;
+            }
+            shard_hub* h = shards_[i].hub;
+            if (events.size() == 1) {
+                if (h->may_match(events[0]->type())) {
+                    boost::asio::post(shards_[i].executor, [h, e = events[0]] { h->deliver(e); });
+                }
+                continue;
+            }
+            std::vector<event_ptr> wanted;
+            for (const auto& e : events) {
+                if (h->may_match(e->type())) {
+                    wanted.push_back(e);
+                }
+            }
+            if (!wanted.empty()) {
+                boost::asio::post(shards_[i].executor, [h, batch = std::move(wanted)] {
+                    for (const auto& e : batch) {
+                        h->deliver(e);
+                    }
+                });
             }
         }
-        if (here >= 0 && static_cast<std::size_t>(here) < shards_.size() &&
-            shards_[static_cast<std::size_t>(here)].hub->may_match(event->type)) {
-            shards_[static_cast<std::size_t>(here)].hub->deliver(event);
+        if (here >= 0 && static_cast<std::size_t>(here) < shards_.size()) {
+            shard_hub* h = shards_[static_cast<std::size_t>(here)].hub;
+            for (const auto& e : events) {
+                if (h->may_match(e->type())) {
+                    h->deliver(e);
+                }
+            }
         }
     }
 
@@ -63,7 +94,7 @@ public:
         for (const auto& s : shards_) {
             std::vector<event_ptr> wanted;
             for (const auto& e : events) {
-                if (s.hub->may_match(e->type)) {
+                if (s.hub->may_match(e->type())) {
                     wanted.push_back(e);
                 }
             }

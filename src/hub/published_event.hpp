@@ -1,32 +1,68 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cloudevents/cloud_event.hpp"
+#include "core/frame.hpp"
 #include "subscription/extractors.hpp"
 
 namespace rig::hub {
 
 // An event on its way to subscribers: parsed and validated once, its constraint fields
 // extracted once, and its wire forms encoded once. Immutable, shared by pointer between
-// shards and between every connection it is queued on.
-struct published_event {
-    std::string type;
-    std::string id;
-    std::string json;       // structured CloudEvent JSON: the WebSocket and long-poll payload
-    std::string sse_chunk;  // the complete SSE message as one HTTP chunk
-    const subscription::type_extractors* extractor = nullptr;
-    std::vector<std::optional<subscription::scalar>> field_values;
+// shards and between every connection it is queued on; a recipient queues a frame that
+// points into it (sse_frame, ws_frame: no copy, one reference count).
+class published_event {
+public:
+    published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex);
 
-    subscription::event_fields fields() const { return {extractor, field_values}; }
+    const std::string& type() const { return type_; }
+    const std::string& id() const { return id_; }
+    // The structured CloudEvent JSON: the WebSocket and long-poll payload, the 202 body.
+    std::string_view json() const { return std::string_view(ws_frame_).substr(json_offset_); }
+    // The SSE message (event:, id:, data: lines) framed as one HTTP/1.1 chunk.
+    std::string_view sse_chunk() const { return sse_chunk_; }
+    // The same message without the chunk framing (HTTP/2 streams).
+    std::string_view sse_message() const {
+        return std::string_view(sse_chunk_)
+            .substr(sse_offset_, sse_chunk_.size() - sse_offset_ - 2);
+    }
+    // The WebSocket text frame carrying json() (server frames are unmasked, so every
+    // recipient is sent the same bytes).
+    std::string_view ws_frame() const { return ws_frame_; }
+
+    subscription::event_fields fields() const { return {extractor_, field_values_}; }
+
+private:
+    std::string type_;
+    std::string id_;
+    std::string sse_chunk_;  // "<hex size>\r\n" + SSE message + "\r\n"
+    std::string ws_frame_;   // WebSocket frame header + JSON
+    uint8_t sse_offset_ = 0;
+    uint8_t json_offset_ = 0;
+    const subscription::type_extractors* extractor_ = nullptr;
+    std::vector<std::optional<subscription::scalar>> field_values_;
 };
 
 using event_ptr = std::shared_ptr<const published_event>;
 
 // Builds the shared event. `ex` must outlive the event (it is the node's configuration).
 event_ptr make_published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex);
+
+// The frames a connection queues for an event: they share ownership of the event.
+inline core::frame sse_frame(const event_ptr& e, bool chunked) {
+    return {e, chunked ? e->sse_chunk() : e->sse_message()};
+}
+inline core::frame ws_frame(const event_ptr& e) {
+    return {e, e->ws_frame()};
+}
+inline core::frame json_frame(const event_ptr& e) {
+    return {e, e->json()};
+}
 
 }  // namespace rig::hub

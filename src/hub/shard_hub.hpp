@@ -36,7 +36,7 @@ public:
     void deliver(const event_ptr& event) {
         shard_stats::add(stats_.events_published);
         uint64_t n = 0;
-        index_.match(event->type, event->fields(), [&](subscription::index_member& m) {
+        index_.match(event->type(), event->fields(), [&](subscription::index_member& m) {
             static_cast<subscriber&>(m).deliver(event);
             ++n;
         });

@@ -74,11 +74,13 @@ asio::awaitable<std::optional<core::error>> http_publisher::check(const http::re
     co_return core::error{core::condition::forbidden, "Submission denied."};
 }
 
-std::string http_publisher::publish(cloudevents::cloud_event&& ev) const {
+std::string http_publisher::prepare(cloudevents::cloud_event&& ev,
+                                    std::vector<hub::event_ptr>& out) const {
     if (hub_.may_match(ev.type)) {
         auto event = hub::make_published_event(std::move(ev), extractors_);
-        hub_.publish(event);
-        return event->json;
+        std::string json(event->json());
+        out.push_back(std::move(event));
+        return json;
     }
     // Nobody subscribes to this type: accepted and dropped, without building frames.
     hub_.count_unmatched();
@@ -110,20 +112,24 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
             co_return finish(http::make_error(*denied));
         }
     }
-    // hub::publish hands each event to every shard before it returns, so publishing in array
-    // order is the order every subscriber sees.
+    // hub::publish hands the events, in order, to every shard before it returns (one post per
+    // interested shard for the whole batch), so array order is the order subscribers see.
+    std::vector<hub::event_ptr> events;
+    events.reserve(parsed->size());
+    std::string body;
     if (!batch) {
-        co_return finish(http::make_response(http::status::accepted,
-                                             publish(std::move(parsed->front())), http::json_type));
-    }
-    std::string body = "[";
-    for (std::size_t i = 0; i < parsed->size(); ++i) {
-        if (i > 0) {
-            body += ',';
+        body = prepare(std::move(parsed->front()), events);
+    } else {
+        body = "[";
+        for (std::size_t i = 0; i < parsed->size(); ++i) {
+            if (i > 0) {
+                body += ',';
+            }
+            body += prepare(std::move((*parsed)[i]), events);
         }
-        body += publish(std::move((*parsed)[i]));
+        body += ']';
     }
-    body += ']';
+    hub_.publish(events);
     co_return finish(http::make_response(http::status::accepted, std::move(body), http::json_type));
 }
 

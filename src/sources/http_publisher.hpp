@@ -59,7 +59,9 @@ private:
 
     // Publishes `ev` (or only counts it when no shard may want its type); returns its JSON as
     // subscribers receive it.
-    std::string publish(cloudevents::cloud_event&& ev) const;
+    // Builds the shared event when some shard may want it (into `out`) and returns the JSON
+    // subscribers get; an event nobody subscribes to is only counted.
+    std::string prepare(cloudevents::cloud_event&& ev, std::vector<hub::event_ptr>& out) const;
 
     const hub::hub& hub_;
     const subscription::extractors& extractors_;

@@ -5,93 +5,53 @@
 
 #include "cloudevents/rig_event.hpp"
 #include "hub/published_event.hpp"
-#include "transport/node_context.hpp"
-#include "transport/shard_context.hpp"
 
 namespace rig::transport {
 
-std::chrono::steady_clock::duration close_grace(const shard_context& shard) {
-    return shard.draining() ? std::chrono::seconds(1) : std::chrono::seconds(5);
+std::chrono::steady_clock::duration close_grace(bool draining) {
+    return draining ? std::chrono::seconds(1) : std::chrono::seconds(5);
 }
 
-connection::connection(shard_context& shard, kind k) : shard_(shard), kind_(k) {}
+connection::connection(connection_host& host, kind k,
+                       std::unique_ptr<http::response_channel> channel)
+    : host_(host), queue_(host.options().max_queue_bytes), channel_(std::move(channel)), kind_(k) {}
 
 connection::~connection() = default;
 
-void connection::open() {
-    const auto addr = shard_.add(shared_from_this());
-    slot_ = addr.slot;
-    registered_ = true;
-    opened_tick_ = shard_.tick();
-    token_ = shard_.node.tokens.encode(addr);
-    auto& stats = shard_.hub.stats();
-    hub::shard_stats::add(stats.connections_opened);
-    switch (kind_) {
-        case kind::sse:
-            hub::shard_stats::add(stats.sse_connections, 1);
-            break;
-        case kind::ws:
-            hub::shard_stats::add(stats.ws_connections, 1);
-            break;
-        case kind::longpoll:
-            hub::shard_stats::add(stats.longpoll_sessions, 1);
-            break;
-    }
+void connection::enrolled(uint32_t slot, std::string token, uint64_t tick) {
+    slot_ = slot;
+    token_ = std::move(token);
+    opened_tick_ = tick;
 }
 
-void connection::join_session(const std::string& session) {
-    if (closing_ || std::find(sessions_.begin(), sessions_.end(), session) != sessions_.end()) {
-        return;
+bool connection::add_session(const std::string& session) {
+    if (!is_open() || std::find(sessions_.begin(), sessions_.end(), session) != sessions_.end()) {
+        return false;
     }
     sessions_.push_back(session);
-    shard_.associate(session, this);
-}
-
-void connection::mark_closing() {
-    if (closing_) {
-        return;
-    }
-    closing_ = true;
-    if (registered_) {
-        shard_.hub.remove(*this);
-    }
-    for (const auto& s : sessions_) {
-        shard_.dissociate(s, this);
-    }
-    sessions_.clear();
-}
-
-void connection::unregister() {
-    if (!registered_) {
-        return;
-    }
-    auto keep = shared_from_this();
-    mark_closing();
-    registered_ = false;
-    shard_.remove(slot_);
-    auto& stats = shard_.hub.stats();
-    switch (kind_) {
-        case kind::sse:
-            hub::shard_stats::add(stats.sse_connections, -1);
-            break;
-        case kind::ws:
-            hub::shard_stats::add(stats.ws_connections, -1);
-            break;
-        case kind::longpoll:
-            hub::shard_stats::add(stats.longpoll_sessions, -1);
-            break;
-    }
+    return true;
 }
 
 void connection::set_subscriptions(std::vector<subscription::subscription> subs) {
-    if (closing_) {
+    if (!is_open()) {
         return;
     }
     subs_ = std::move(subs);
-    if (registered_) {
-        shard_.hub.set_subscriptions(*this, subs_);
-    }
+    host_.subscriptions_changed(*this);
     emit(cloudevents::make_rig_event("rig.subscriptions_set", subscription::to_json(subs_)));
+}
+
+void connection::on_tick(uint64_t tick) {
+    if (phase_ == phase::closing) {
+        // A client that takes neither its last events nor the end is cut off.
+        if (host_.now() > close_deadline_) {
+            finish();
+        }
+        return;
+    }
+    if (phase_ == phase::open) {
+        on_heartbeat(tick);
+    }
 }
 
 void connection::emit(cloudevents::cloud_event&& ev) {
@@ -104,6 +64,121 @@ void connection::emit_connection_create() {
     data["connection_token"] = token_;
     data["connectionToken"] = token_;
     emit(cloudevents::make_rig_event("rig.connection.create", std::move(data)));
+}
+
+void connection::enqueue(core::frame f, bool final) {
+    if (phase_ == phase::finished || (phase_ == phase::closing && !final)) {
+        return;
+    }
+    if (queue_.push(std::move(f)) == frame_queue::verdict::overflow) {
+        on_overflow();
+        return;
+    }
+    request_flush();
+}
+
+void connection::request_flush() {
+    if (channel_ != nullptr && !queue_.writing() && !flush_requested_) {
+        // Not now: once the shard has run what is already queued (more deliveries, under
+        // load), one gathered write sends everything this connection got meanwhile.
+        flush_requested_ = true;
+        host_.request_flush(*this);
+    }
+}
+
+void connection::flush() {
+    flush_requested_ = false;
+    if (phase_ != phase::finished && !queue_.writing() && queue_.has_pending()) {
+        write_now();
+    }
+}
+
+void connection::write_now() {
+    channel_->write(queue_.begin_write(), shared_from_this());
+}
+
+void connection::on_written(const http::error_code& ec) {
+    queue_.end_write();
+    if (phase_ == phase::finished) {
+        return;
+    }
+    if (ec) {
+        finish();
+        return;
+    }
+    if (queue_.has_pending()) {
+        write_now();
+        return;
+    }
+    if (phase_ == phase::closing) {
+        after_last_write();
+    }
+}
+
+void connection::after_last_write() {
+    switch (then_) {
+        case after_flush::end_channel:
+            channel_->end();
+            finish();
+            break;
+        case after_flush::finish:
+            finish();
+            break;
+        case after_flush::wait_for_peer:
+            break;
+    }
+}
+
+void connection::begin_closing(after_flush then) {
+    if (phase_ != phase::open) {
+        return;
+    }
+    phase_ = phase::closing;
+    then_ = then;
+    close_deadline_ = host_.now() + close_grace(host_.draining());
+    host_.closing(*this);
+    sessions_.clear();
+    if (channel_ != nullptr && !queue_.writing() && !queue_.has_pending()) {
+        after_last_write();
+    }
+}
+
+void connection::finish() {
+    if (phase_ == phase::finished) {
+        return;
+    }
+    const bool was_open = phase_ == phase::open;
+    phase_ = phase::finished;
+    if (channel_ != nullptr) {
+        channel_->close();
+    }
+    if (was_open) {
+        host_.closing(*this);
+        sessions_.clear();
+    }
+    queue_.clear();
+    host_.finished(*this);
+}
+
+void connection::watch_peer() {
+    channel_->wait_readable(shared_from_this());
+}
+
+void connection::on_readable(const http::error_code& ec) {
+    if (phase_ == phase::finished) {
+        return;
+    }
+    if (ec) {
+        finish();
+        return;
+    }
+    if (on_peer_readable()) {
+        watch_peer();
+    }
+}
+
+std::size_t connection::read_peer(boost::asio::mutable_buffer b, http::error_code& ec) {
+    return channel_->read_some(b, ec);
 }
 
 }  // namespace rig::transport

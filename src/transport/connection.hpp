@@ -1,93 +1,147 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cloudevents/cloud_event.hpp"
+#include "http/response_channel.hpp"
 #include "hub/subscriber.hpp"
 #include "subscription/subscription.hpp"
+#include "transport/connection_host.hpp"
+#include "transport/frame_queue.hpp"
 
 namespace rig::transport {
 
-class shard_context;
-
-// Why a connection ends, when rig ends it.
+// Why rig ends a connection.
 enum class close_reason { shutdown, slow_consumer, session_killed };
 
-// How long a connection that rig is closing may take to flush its end (and, for WebSocket,
-// to answer the close frame) before it is cut: 5 s, or 1 s while the node shuts down.
-std::chrono::steady_clock::duration close_grace(const shard_context& shard);
-
 // A client connection (SSE stream, WebSocket or long-poll session): its token, its
-// subscriptions and its place in the shard's registry and subscription index.
+// subscriptions, its queue of outgoing frames, and its life.
 //
-// Lifetime: owned by the shard's registry from open() until unregister(); pending I/O keeps
-// it alive past that (shared_from_this) until the socket is closed.
+// One lifecycle for every transport:
+//   open      receives events and accepts subscription changes;
+//   closing   has left the index and its sessions (subscription changes answer 410) and sends
+//             what is left (the end of an SSE stream, a WebSocket close frame), within a grace
+//             period (5 s, 1 s while the node drains) after which it is cut;
+//   finished  its channel is closed and it has left the registry.
+// One write path for the streaming transports: deliveries queue shared frames (frame_queue,
+// bounded by RIG_MAX_QUEUE_BYTES); at the end of the shard's round the connection sends
+// everything queued in one gathered write on its response_channel (HTTP/1.1 over TCP or TLS,
+// or an HTTP/2 stream); the next write starts when that one completes.
+//
+// Lifetime: owned by the shard's registry from enrollment until finished; pending channel
+// operations keep it alive (shared_from_this) until they complete.
 //
 // @par Thread safety
 // Lives on one shard; every member is used only from that shard's thread.
-class connection : public hub::subscriber, public std::enable_shared_from_this<connection> {
+class connection : public hub::subscriber,
+                   public http::channel_user,
+                   public std::enable_shared_from_this<connection> {
 public:
     enum class kind : uint8_t { sse, ws, longpoll };
+    enum class phase : uint8_t { open, closing, finished };
 
-    connection(shard_context& shard, kind k);
+    // `channel` is null for long polling (its polls are separate requests).
+    connection(connection_host& host, kind k, std::unique_ptr<http::response_channel> channel);
     virtual ~connection();
 
     kind type() const { return kind_; }
+    phase state() const { return phase_; }
+    bool is_open() const { return phase_ == phase::open; }
     const std::string& token() const { return token_; }
-    const std::vector<subscription::subscription>& subscriptions() const { return subs_; }
+    uint32_t slot() const { return slot_; }
     uint64_t opened_tick() const { return opened_tick_; }
+    const std::vector<subscription::subscription>& subscriptions() const { return subs_; }
+    const std::vector<std::string>& sessions() const { return sessions_; }
 
-    // Registers the connection in its shard and issues its token.
-    void open();
+    // By the registry: the connection has its place and its token.
+    void enrolled(uint32_t slot, std::string token, uint64_t tick);
+    // By the registry: the connection belongs to `session` too (ignored unless open).
+    bool add_session(const std::string& session);
 
-    // True once the connection has begun to close: it no longer receives events and no longer
-    // accepts subscription changes (they answer 410), though it may still be flushing.
-    bool closing() const { return closing_; }
-
-    // Associates the connection with a session (spec §6.1): blacklisting it ends the
-    // connection. Ignored once closing.
-    void join_session(const std::string& session);
+    // Starts the transport: the response head, rig.connection.create, watching the peer.
+    // Call once, after enrollment.
+    virtual void start() = 0;
 
     // Replaces the subscription set (already validated and de-duplicated), re-indexes it and
-    // emits rig.subscriptions_set to the client.
+    // sends rig.subscriptions_set. Ignored unless open.
     void set_subscriptions(std::vector<subscription::subscription> subs);
-
-    // Called by the shard's timer: heartbeats, pings, expiry. `tick` counts timer rounds.
-    virtual void on_tick(uint64_t tick) = 0;
 
     // Ends the connection on rig's initiative.
     virtual void close(close_reason why) = 0;
 
-    // Writes what was queued since the connection asked its shard for a flush
-    // (shard_context::schedule_flush).
-    virtual void flush() {}
+    // By the shard's timer, once per heartbeat interval for each connection (its bucket's
+    // round): cuts a connection whose grace period is over, then lets the transport send its
+    // heartbeat (on_heartbeat).
+    void on_tick(uint64_t tick);
+
+    // By the registry at the end of a round (see connection_host::request_flush).
+    void flush();
+
+    // http::channel_user
+    void on_written(const http::error_code& ec) override;
+    void on_readable(const http::error_code& ec) override;
 
 protected:
+    // Queues a frame for the next gathered write. Ignored once finished, and while closing
+    // unless it is one of the last frames (`final`).
+    void enqueue(core::frame f, bool final = false);
+    // The queue is full: the transport decides (disconnect, close frame).
+    virtual void on_overflow() = 0;
+    // The shard timer's round for this connection, while open.
+    virtual void on_heartbeat(uint64_t tick) = 0;
+    // The peer sent something (or ended): read it with read_peer(). Return false when the
+    // connection stops watching (it finished).
+    virtual bool on_peer_readable() = 0;
+
     // Sends an event rig generated for this connection alone.
     void emit(cloudevents::cloud_event&& ev);
     // rig.connection.create with this connection's token.
     void emit_connection_create();
-    // Stops receiving events: leaves the index but stays in the registry, so that the shard's
-    // timer still ticks it (close deadlines) until unregister(). Idempotent. Must not run
-    // inside deliver().
-    void mark_closing();
-    // Leaves the index and the registry (idempotent). Must not run inside deliver().
-    void unregister();
 
-    shard_context& shard_;
+    // What happens once the last frames are written, when closing.
+    enum class after_flush : uint8_t {
+        end_channel,    // end the response (FIN, END_STREAM) and finish
+        finish,         // just finish (close the connection)
+        wait_for_peer,  // keep reading until the peer ends (WebSocket close handshake)
+    };
+    // open → closing: stops receiving events and gives what is queued the grace period.
+    void begin_closing(after_flush then);
+    // → finished, now: closes the channel and leaves the registry. Safe anywhere, also
+    // inside deliver() (the registry defers what would edit the index).
+    void finish();
+    // Starts (or continues) watching the peer.
+    void watch_peer();
+    // Reads from the channel without blocking (would_block when there is nothing).
+    std::size_t read_peer(boost::asio::mutable_buffer b, http::error_code& ec);
+    bool chunked() const { return channel_ != nullptr && channel_->chunked(); }
+
+    connection_host& host_;
+    frame_queue queue_;
 
 private:
+    void request_flush();
+    void write_now();
+    void after_last_write();
+
+    std::unique_ptr<http::response_channel> channel_;
     kind kind_;
-    bool registered_ = false;
-    bool closing_ = false;
+    phase phase_ = phase::open;
+    after_flush then_ = after_flush::finish;
+    bool flush_requested_ = false;
     uint32_t slot_ = 0;
     uint64_t opened_tick_ = 0;
+    std::chrono::steady_clock::time_point close_deadline_{};
     std::string token_;
     std::vector<subscription::subscription> subs_;
     std::vector<std::string> sessions_;
 };
+
+// How long a closing connection may take to send its last frames (and, for WebSocket, to
+// answer the close frame): 5 s, or 1 s while the node drains.
+std::chrono::steady_clock::duration close_grace(bool draining);
 
 }  // namespace rig::transport

@@ -1,35 +1,75 @@
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
-#include "http/message.hpp"
-#include "http/session.hpp"
+#include "http/client_pool.hpp"
+#include "http/exchange.hpp"
 #include "net/asio.hpp"
+#include "transport/connect_policy.hpp"
+#include "transport/connection_registry.hpp"
 
 namespace rig::transport {
 
-class shard_context;
+class connection;
 
 using handler_result = asio::awaitable<std::optional<http::response>>;
 
-// GET /_rig/v1/connection/sse (spec §2.4).
-handler_result sse_connect(shard_context& shard, http::exchange& ex);
+// The client-facing routes of one shard: connect (SSE, WebSocket, long polling) and
+// subscription updates, with their CORS preflights. A connection lives on the shard that
+// accepted it; updates and polls for a connection on another shard run there (net::run_on)
+// and answer from here.
+//
+// Every connect goes through one pipeline (admit): draining? → the JWT and subscriptions
+// (connect_policy::resolve) → SUBSCRIPTION_CHECK → MAX_CONNECTIONS_PER_MINUTE (long
+// polling, as in RIG, counts the connect first); then
+// establish: enroll in the registry (token, session) → start (head, rig.connection.create)
+// → subscribe (rig.subscriptions_set). The transports differ only in how they refuse (an
+// HTTP error, or a WebSocket close frame after the upgrade) and in what they create.
+//
+// @par Thread safety
+// One per shard, used on that shard's thread. `shards` is fixed before the shards start.
+class endpoints {
+public:
+    endpoints(const connect_policy& policy, connection_registry& registry,
+              const std::vector<connection_registry*>& shards, http::client_pool& clients);
 
-// GET /_rig/v1/connection/ws (spec §2.5): the upgrade always succeeds; refusals are close
-// frames.
-handler_result ws_connect(shard_context& shard, http::exchange& ex);
+    // GET /_rig/v1/connection/sse (spec §2.4).
+    handler_result sse(http::exchange& ex);
+    // GET /_rig/v1/connection/ws (spec §2.5): a valid upgrade always succeeds; refusals are
+    // close frames.
+    handler_result ws(http::exchange& ex);
+    // GET /_rig/v1/connection/longpolling (spec §2.6): connect, or poll with the cookies.
+    handler_result longpoll(http::exchange& ex);
+    // PUT (replace, 204) or POST (add, 201) /_rig/v1/connection/{sse|ws|longpolling}/:token/
+    // subscriptions (spec §2.10), for a connection on any shard.
+    handler_result update_subscriptions(http::exchange& ex, std::string_view token);
 
-// GET /_rig/v1/connection/longpolling (spec §2.6): connect, or poll with the cookies.
-handler_result longpoll(shard_context& shard, http::exchange& ex);
+    // CORS preflights (spec §2.2).
+    http::response preflight_subscriptions() const;
+    http::response preflight_longpoll() const;
 
-// PUT (replace, 204) or POST (add, 201) /_rig/v1/connection/{sse|ws|longpolling}/:token/
-// subscriptions (spec §2.10). The connection may live on any shard.
-handler_result update_subscriptions(shard_context& shard, http::exchange& ex,
-                                    std::string_view token);
+private:
+    // The outcome of a connect's admission: what to subscribe, or why not.
+    struct admission {
+        std::optional<core::error> refusal;
+        bool subscriptions_not_json = false;
+        std::vector<subscription::subscription> subscriptions;
+        std::optional<std::string> session;
+    };
+    asio::awaitable<admission> admit(const http::request& req, connect_flavor flavor,
+                                     std::string_view transport);
+    void establish(const std::shared_ptr<connection>& c, admission& a);
+    connection_registry* owner_of(const connection_address& a) const;
+    http::response with_cors(http::response res) const;
 
-// CORS preflights (spec §2.2).
-http::response preflight_subscriptions(const shard_context& shard);
-http::response preflight_longpoll(const shard_context& shard);
+    const connect_policy& policy_;
+    connection_registry& registry_;
+    const std::vector<connection_registry*>& shards_;
+    http::client_pool& clients_;
+};
 
 }  // namespace rig::transport

@@ -1,66 +1,61 @@
 #pragma once
 
-#include <boost/asio/buffer.hpp>
-#include <iterator>
-#include <memory>
-#include <string>
+#include <cstddef>
+#include <span>
 #include <vector>
+
+#include "core/frame.hpp"
 
 namespace rig::transport {
 
-// A frame to send: bytes shared by every connection that sends them (an event's SSE chunk is
-// the same object on every recipient's queue).
-using shared_frame = std::shared_ptr<const std::string>;
-
-// A view of queued frames as an Asio ConstBufferSequence, so that all of them go out in one
-// gathered write (writev) without building a separate iovec array per connection.
-class frame_buffers {
+// A connection's outgoing frames, bounded in bytes. Frames wait in the queue until the next
+// gathered write takes all of them at once (in flight); the frames in flight have left the
+// queue and do not count against the bound, so a client that reads promptly is never judged
+// by how soon a write's completion is scheduled.
+//
+// The bound is a verdict, not a policy: push() says overflow and the connection decides
+// (disconnect an SSE client, close a WebSocket with 1008). Long polling instead keeps the
+// newest frames (push_evicting).
+//
+// @par Thread safety
+// Owned by one connection; used only on its shard.
+class frame_queue {
 public:
-    using value_type = boost::asio::const_buffer;
+    explicit frame_queue(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-    class const_iterator {
-    public:
-        using iterator_category = std::bidirectional_iterator_tag;
-        using value_type = boost::asio::const_buffer;
-        using difference_type = std::ptrdiff_t;
-        using pointer = const value_type*;
-        using reference = value_type;
+    enum class verdict { queued, overflow };
 
-        const_iterator() = default;
-        explicit const_iterator(std::vector<shared_frame>::const_iterator it) : it_(it) {}
-        value_type operator*() const { return boost::asio::buffer(**it_); }
-        const_iterator& operator++() {
-            ++it_;
-            return *this;
-        }
-        const_iterator operator++(int) {
-            auto t = *this;
-            ++it_;
-            return t;
-        }
-        const_iterator& operator--() {
-            --it_;
-            return *this;
-        }
-        const_iterator operator--(int) {
-            auto t = *this;
-            --it_;
-            return t;
-        }
-        friend bool operator==(const const_iterator& a, const const_iterator& b) {
-            return a.it_ == b.it_;
-        }
+    // Queues `f` unless the bytes already waiting plus `f` would exceed the bound. An empty
+    // queue takes any one frame however large, so that one event larger than the bound does
+    // not cost every recipient its connection.
+    verdict push(core::frame f);
 
-    private:
-        std::vector<shared_frame>::const_iterator it_;
-    };
+    // Queues `f`, dropping the oldest frames until at most `max_frames` remain and the bytes
+    // fit the bound (the newest frame always stays).
+    void push_evicting(core::frame f, std::size_t max_frames);
 
-    explicit frame_buffers(const std::vector<shared_frame>& frames) : frames_(&frames) {}
-    const_iterator begin() const { return const_iterator(frames_->begin()); }
-    const_iterator end() const { return const_iterator(frames_->end()); }
+    bool has_pending() const { return !pending_.empty(); }
+    std::size_t pending_bytes() const { return pending_bytes_; }
+    std::span<const core::frame> pending() const { return pending_; }
+    bool writing() const { return writing_; }
+
+    // Moves every pending frame into the write in flight and returns them; they stay alive
+    // until end_write().
+    std::span<const core::frame> begin_write();
+    // The write completed (or failed): releases its frames.
+    void end_write();
+
+    // Drops what waits (the write in flight is not affected).
+    void clear_pending();
+    // Drops everything and releases the memory.
+    void clear();
 
 private:
-    const std::vector<shared_frame>* frames_;
+    std::vector<core::frame> pending_;
+    std::vector<core::frame> inflight_;
+    std::size_t pending_bytes_ = 0;
+    std::size_t max_bytes_;
+    bool writing_ = false;
 };
 
 }  // namespace rig::transport

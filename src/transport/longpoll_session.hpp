@@ -2,12 +2,11 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
-#include <vector>
 
+#include "net/asio.hpp"
 #include "transport/connection.hpp"
 
 namespace rig::transport {
@@ -19,10 +18,11 @@ struct poll_result {
     std::string last_event_id;
 };
 
-// A long-polling session (spec §2.6): a buffer of the last `longpoll_buffer` events (and
-// at most `max_queue_bytes` of them) for the client to fetch with polls. A poll returns the events
-// after the client's last_event_id at once, or waits up to `longpoll_hold` for one to arrive. A
-// session that nobody polls for `longpoll_session_ttl` ends.
+// A long-polling session (spec §2.6): its frame queue keeps the last RIG_LONGPOLL_BUFFER
+// events (and, beyond the newest, at most RIG_MAX_QUEUE_BYTES of them) for the client to
+// fetch with polls. A poll returns the events after the client's last_event_id at once, or
+// waits up to RIG_LONGPOLL_HOLD_MS for one to arrive. A session that nobody polls for
+// RIG_LONGPOLL_SESSION_TTL_MS ends.
 //
 // Unlike RIG, every event kind is delivered, and a client whose last_event_id fell out of
 // the buffer gets the whole buffer rather than nothing.
@@ -30,28 +30,27 @@ class longpoll_session final : public connection {
 public:
     using poll_callback = std::function<void(poll_result)>;
 
-    explicit longpoll_session(shard_context& shard);
+    longpoll_session(connection_host& host, asio::any_io_executor executor);
 
-    // Buffers rig.connection.create. Call after open().
-    void start();
+    // Buffers rig.connection.create.
+    void start() override;
 
     // Answers now if there are events after `last_event_id`, else when one arrives or the
     // hold time ends. A newer poll answers an older waiting one with no events.
     void poll(std::string last_event_id, poll_callback done);
 
     void deliver(const hub::event_ptr& event) override;
-    void on_tick(uint64_t tick) override;
     void close(close_reason why) override;
 
 private:
+    void on_overflow() override {}
+    void on_heartbeat(uint64_t tick) override;
+    bool on_peer_readable() override { return false; }
+
     std::optional<poll_result> take_after(const std::string& last_event_id) const;
     poll_result empty_result() const;
     void answer_waiter(poll_result r);
 
-    // The newest events, oldest first: at most `longpoll_buffer` of them and, beyond the
-    // newest one, at most `max_queue_bytes` of JSON.
-    std::deque<hub::event_ptr> buffer_;
-    std::size_t buffer_bytes_ = 0;
     std::chrono::steady_clock::time_point last_poll_;
     struct waiter {
         std::string last_event_id;
@@ -59,7 +58,6 @@ private:
     };
     std::optional<waiter> waiter_;
     boost::asio::steady_timer hold_timer_;
-    bool closed_ = false;
 };
 
 }  // namespace rig::transport

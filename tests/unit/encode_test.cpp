@@ -40,13 +40,13 @@ TEST(HttpChunk, LastChunk) {
 
 TEST(EncodeSseChunk, SingleLineJson) {
     const std::string json = R"({"specversion":"1.0","type":"greeting","id":"1"})";
-    const std::string chunk = encode_sse_chunk("greeting", "1", json);
+    const std::string chunk = encode_sse_chunk("greeting", "1", json).bytes;
     EXPECT_EQ(unchunk(chunk), "event: greeting\nid: 1\ndata: " + json + "\n\n");
 }
 
 TEST(EncodeSseChunk, ChunkSizeIsHexOfPayload) {
     const std::string json = "{\"data\":\"" + std::string(300, 'z') + "\"}";
-    const std::string chunk = encode_sse_chunk("t", "i", json);
+    const std::string chunk = encode_sse_chunk("t", "i", json).bytes;
     const std::string payload = "event: t\nid: i\ndata: " + json + "\n\n";
     char size[16];
     std::snprintf(size, sizeof size, "%zx", payload.size());
@@ -55,42 +55,42 @@ TEST(EncodeSseChunk, ChunkSizeIsHexOfPayload) {
 
 TEST(EncodeSseChunk, OneDataLinePerLfLine) {
     const std::string json = "{\n  \"a\": 1,\n  \"b\": 2\n}";
-    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json)),
+    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json).bytes),
               "event: t\nid: 1\ndata: {\ndata:   \"a\": 1,\ndata:   \"b\": 2\ndata: }\n\n");
 }
 
 TEST(EncodeSseChunk, OneDataLinePerCrLfLine) {
     const std::string json = "{\r\n  \"a\": 1,\r\n  \"b\": 2\r\n}";
-    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json)),
+    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json).bytes),
               "event: t\nid: 1\ndata: {\ndata:   \"a\": 1,\ndata:   \"b\": 2\ndata: }\n\n");
 }
 
 TEST(EncodeSseChunk, OneDataLinePerCrLine) {
     const std::string json = "{\r  \"a\": 1,\r  \"b\": 2\r}";
-    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json)),
+    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json).bytes),
               "event: t\nid: 1\ndata: {\ndata:   \"a\": 1,\ndata:   \"b\": 2\ndata: }\n\n");
 }
 
 TEST(EncodeSseChunk, MixedLineEndings) {
     const std::string json = "{\r\n\"a\":1,\n\"b\":2\r}";
-    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json)),
+    EXPECT_EQ(unchunk(encode_sse_chunk("t", "1", json).bytes),
               "event: t\nid: 1\ndata: {\ndata: \"a\":1,\ndata: \"b\":2\ndata: }\n\n");
 }
 
 TEST(EncodeSseChunk, PayloadHasNoBareCarriageReturn) {
     const std::string json = "{\r\"a\":\r\n1\r}";
-    const std::string payload = unchunk(encode_sse_chunk("t", "1", json));
+    const std::string payload = unchunk(encode_sse_chunk("t", "1", json).bytes);
     EXPECT_EQ(payload.find('\r'), std::string::npos) << payload;
 }
 
 TEST(EncodeSseChunk, StripsLineBreaksFromTypeAndId) {
     const std::string payload =
-        unchunk(encode_sse_chunk("evil\r\ndata: injected", "1\n\nid: 2\r", "{}"));
+        unchunk(encode_sse_chunk("evil\r\ndata: injected", "1\n\nid: 2\r", "{}").bytes);
     EXPECT_EQ(payload, "event: evildata: injected\nid: 1id: 2\ndata: {}\n\n");
 }
 
 TEST(EncodeSseChunk, EmptyTypeAndId) {
-    EXPECT_EQ(unchunk(encode_sse_chunk("", "", "{}")), "event: \nid: \ndata: {}\n\n");
+    EXPECT_EQ(unchunk(encode_sse_chunk("", "", "{}").bytes), "event: \nid: \ndata: {}\n\n");
 }
 
 }  // namespace

@@ -1,12 +1,10 @@
-#include "transport/connect_request.hpp"
+#include "transport/connect_policy.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "http/request_parts.hpp"
-#include "transport/node_context.hpp"
-#include "transport/shard_context.hpp"
 
 namespace rig::transport {
 namespace json = boost::json;
@@ -22,11 +20,22 @@ connect_params read_connect_params(const http::request& req) {
     return p;
 }
 
-connect_result resolve_connect(const node_context& node, const connect_params& params,
-                               connect_flavor flavor) {
+connect_policy::connect_policy(transport_options options,
+                               const subscription::extractors& extractors,
+                               const auth::token_validator& jwt,
+                               checks::access_check subscription_check, token_codec tokens)
+    : options_(std::move(options)),
+      extractors_(extractors),
+      jwt_(jwt),
+      subscription_check_(std::move(subscription_check)),
+      tokens_(std::move(tokens)),
+      rate_(options_.max_connections_per_minute) {}
+
+connect_result connect_policy::resolve(const connect_params& params, connect_flavor flavor) const {
     connect_result out;
     const auto fail = [&](std::string message, bool not_json = false) {
-        out.failure = connect_failure{core::bad_request(std::move(message)), not_json};
+        out.failure = core::bad_request(std::move(message));
+        out.subscriptions_not_json = not_json;
         return out;
     };
 
@@ -56,13 +65,13 @@ connect_result resolve_connect(const node_context& node, const connect_params& p
     }
 
     if (params.jwt) {
-        auto claims = node.jwt.validate(*params.jwt);
+        auto claims = jwt_.validate(*params.jwt);
         if (!claims) {
             return fail("could not parse subscriptions: could not decode JWT: " +
                         claims.error().message);
         }
-        out.session = node.jwt.session_of(*claims);
-        out.subscriptions = subscription::infer_from_claims(*node.extractors, json::value(*claims));
+        out.session = jwt_.session_of(*claims);
+        out.subscriptions = subscription::infer_from_claims(extractors_, json::value(*claims));
     }
 
     if (manual) {
@@ -79,32 +88,32 @@ connect_result resolve_connect(const node_context& node, const connect_params& p
         subscription::merge_unique(out.subscriptions, std::move(*subs));
     }
 
-    if (auto limit = subscription_limit_error(node, out.subscriptions)) {
+    if (auto limit = limit_error(out.subscriptions)) {
         return fail("could not parse subscriptions: " + *limit);
     }
     return out;
 }
 
-std::optional<std::string> subscription_limit_error(
-    const node_context& node, const std::vector<subscription::subscription>& subs) {
-    if (subs.size() > node.options.max_subscriptions) {
+std::optional<std::string> connect_policy::limit_error(
+    const std::vector<subscription::subscription>& subs) const {
+    if (subs.size() > options_.max_subscriptions) {
         return "too many subscriptions (" + std::to_string(subs.size()) + ", at most " +
-               std::to_string(node.options.max_subscriptions) +
+               std::to_string(options_.max_subscriptions) +
                " per connection: RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION)";
     }
     const std::size_t bytes = json::serialize(subscription::to_json(subs)).size();
-    if (bytes > node.options.max_subscription_bytes) {
+    if (bytes > options_.max_subscription_bytes) {
         return "subscriptions too large (" + std::to_string(bytes) + " bytes as JSON, at most " +
-               std::to_string(node.options.max_subscription_bytes) +
+               std::to_string(options_.max_subscription_bytes) +
                " per connection: RIG_MAX_SUBSCRIPTION_BYTES)";
     }
     return std::nullopt;
 }
 
-asio::awaitable<checks::verdict> check_connect(shard_context& shard, const connect_params& params,
-                                               const connect_result& resolved) {
-    const auto& check = shard.node.subscription_check;
-    if (!resolved.check_body || !check.enabled()) {
+asio::awaitable<checks::verdict> connect_policy::check_connect(
+    http::client_pool& clients, const connect_params& params,
+    const connect_result& resolved) const {
+    if (!resolved.check_body || !subscription_check_.enabled()) {
         co_return checks::verdict{};
     }
     std::vector<std::string> authorization;
@@ -114,8 +123,23 @@ asio::awaitable<checks::verdict> check_connect(shard_context& shard, const conne
     // Named arguments: temporaries in a co_await expression are unsafe with GCC 12.
     std::string content_type = "application/json; charset=utf-8";
     std::string body = *resolved.check_body;
-    co_return co_await check.run(shard.clients, std::move(authorization), std::move(content_type),
-                                 std::move(body));
+    co_return co_await subscription_check_.run(clients, std::move(authorization),
+                                               std::move(content_type), std::move(body));
+}
+
+asio::awaitable<checks::verdict> connect_policy::check_update(http::client_pool& clients,
+                                                              const http::request& req) const {
+    if (!subscription_check_.enabled()) {
+        co_return checks::verdict{};
+    }
+    std::vector<std::string> authorization;
+    for (auto [it, end] = req.equal_range(http::field::authorization); it != end; ++it) {
+        authorization.emplace_back(it->value());
+    }
+    std::string content_type(req[http::field::content_type]);
+    std::string body = req.body();
+    co_return co_await subscription_check_.run(clients, std::move(authorization),
+                                               std::move(content_type), std::move(body));
 }
 
 }  // namespace rig::transport

@@ -1,0 +1,120 @@
+#include "admin/internal_api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <boost/url/pct_string_view.hpp>
+
+#include "admin/blacklist_request.hpp"
+#include "admin/metrics.hpp"
+#include "core/log.hpp"
+#include "http/request_parts.hpp"
+#include "http/responses.hpp"
+
+namespace rig::admin {
+namespace {
+
+std::string decode_path_segment(std::string_view s) {
+    auto decoded = boost::urls::make_pct_string_view(s);
+    return decoded ? decoded->decode() : std::string(s);
+}
+
+}  // namespace
+
+internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_key,
+                           const hub::hub& events, const sources::http_publisher& publisher,
+                           const std::vector<const sources::source_status*>& sources,
+                           session_killer kill_session)
+    : blacklist_(blacklist),
+      api_key_(std::move(api_key)),
+      events_(events),
+      publisher_(publisher),
+      sources_(sources),
+      kill_session_(std::move(kill_session)) {}
+
+bool internal_api::key_accepted(const http::request& req) const {
+    if (api_key_.empty()) {
+        return true;
+    }
+    const std::string_view auth = req[http::field::authorization];
+    constexpr std::string_view scheme = "Bearer ";
+    if (auth.size() != scheme.size() + api_key_.size() || !auth.starts_with(scheme)) {
+        return false;
+    }
+    return CRYPTO_memcmp(auth.data() + scheme.size(), api_key_.data(), api_key_.size()) == 0;
+}
+
+http::response internal_api::blacklist(const http::request& req, std::string_view path) const {
+    auto parsed = parse_blacklist_request(req[http::field::content_type], req.body());
+    if (!parsed) {
+        return http::make_error(parsed.error());
+    }
+    blacklist_.add(parsed->session_id, std::chrono::system_clock::now() +
+                                           std::chrono::seconds(parsed->validity_seconds));
+    kill_session_(parsed->session_id);
+    log::info("session blacklisted for {} s: {}", parsed->validity_seconds, parsed->session_id);
+    auto res = http::make_response(http::status::created, "{}", http::json_type);
+    res.set(http::field::location, std::string(path) + "/" + parsed->session_id);
+    res.set(http::field::access_control_allow_origin, "*");
+    return res;
+}
+
+http::response internal_api::metrics() const {
+    std::vector<const hub::shard_stats*> stats;
+    for (std::size_t i = 0; i < events_.shard_count(); ++i) {
+        stats.push_back(&events_.shard(i).stats());
+    }
+    return http::make_response(
+        http::status::ok,
+        render_metrics(events_.published(), events_.batch_waits(), stats, sources_),
+        "text/plain; version=0.0.4; charset=utf-8");
+}
+
+asio::awaitable<std::optional<http::response>> internal_api::handle(
+    http::exchange& ex, http::client_pool& clients) const {
+    const auto& req = ex.req();
+    const std::string_view path = http::target_path(req.target());
+    const auto method = req.method();
+    if (path == "/health") {
+        co_return http::make_response(http::status::ok, "OK", http::text_type);
+    }
+    if (!key_accepted(req)) {
+        auto res = http::make_error(
+            {core::condition::unauthorized, "Missing or wrong API key (Authorization: Bearer)."});
+        res.set(http::field::www_authenticate, "Bearer");
+        co_return res;
+    }
+    if (path == "/health/sources") {
+        bool all = true;
+        std::string body = render_source_health(sources_, all);
+        if (!all) {
+            co_return http::make_error_body(core::condition::unavailable, std::move(body));
+        }
+        co_return http::make_response(http::status::ok, std::move(body), http::json_type);
+    }
+    for (std::string_view prefix : {"/v3/session-blacklist", "/v2/session-blacklist"}) {
+        if (path == prefix && method == http::verb::post) {
+            co_return blacklist(req, path);
+        }
+        if (path.starts_with(prefix) && path.size() > prefix.size() + 1 &&
+            path[prefix.size()] == '/' && method == http::verb::get) {
+            const std::string id = decode_path_segment(path.substr(prefix.size() + 1));
+            if (blacklist_.contains(id)) {
+                co_return http::make_response(http::status::ok, "{}", http::json_type);
+            }
+            co_return http::make_error({core::condition::not_found, "Not found."});
+        }
+    }
+    if (path == "/metrics" && (method == http::verb::get || method == http::verb::head)) {
+        co_return metrics();
+    }
+    if (path == "/v3/messages" || path == "/v2/messages") {
+        if (method == http::verb::post) {
+            co_return co_await publisher_.handle(req, false, clients);
+        }
+        co_return http::method_not_allowed("POST");
+    }
+    co_return http::make_error_body(core::condition::not_found,
+                                    R"({"errors":{"detail":"Not found"}})");
+}
+
+}  // namespace rig::admin

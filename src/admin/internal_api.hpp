@@ -1,0 +1,53 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/session_blacklist.hpp"
+#include "http/client_pool.hpp"
+#include "http/exchange.hpp"
+#include "hub/hub.hpp"
+#include "sources/http_publisher.hpp"
+#include "sources/source_status.hpp"
+
+namespace rig::admin {
+
+// The internal API (spec §7; port API_HTTP_PORT, and API_HTTPS_PORT with TLS): health,
+// source health, Prometheus metrics, event submission without checks (/v2|v3/messages) and
+// the session blacklist (/v2|v3/session-blacklist). With RIG_API_KEY set, everything but
+// /health needs `Authorization: Bearer <key>`.
+//
+// Blacklisting a session records it (auth::session_blacklist, refused from then on) and
+// calls `kill_session`, which app wires to end the session's connections on every shard.
+//
+// @par Thread safety
+// Immutable after construction; handle() may run on any shard (it runs on shard 0).
+class internal_api {
+public:
+    using session_killer = std::function<void(const std::string& session)>;
+
+    internal_api(auth::session_blacklist& blacklist, std::string api_key, const hub::hub& events,
+                 const sources::http_publisher& publisher,
+                 const std::vector<const sources::source_status*>& sources,
+                 session_killer kill_session);
+
+    // `clients` is the calling shard's outbound pool.
+    asio::awaitable<std::optional<http::response>> handle(http::exchange& ex,
+                                                          http::client_pool& clients) const;
+
+private:
+    bool key_accepted(const http::request& req) const;
+    http::response blacklist(const http::request& req, std::string_view path) const;
+    http::response metrics() const;
+
+    auth::session_blacklist& blacklist_;
+    std::string api_key_;
+    const hub::hub& events_;
+    const sources::http_publisher& publisher_;
+    const std::vector<const sources::source_status*>& sources_;
+    session_killer kill_session_;
+};
+
+}  // namespace rig::admin

@@ -1,0 +1,223 @@
+#include "http/h1_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "core/log.hpp"
+#include "http/frame_buffers.hpp"
+#include "http/h2_session.hpp"
+#include "http/responses.hpp"
+
+namespace rig::http {
+namespace beast = boost::beast;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+log::rate_limited bad_request_log{10};
+
+bool is_normal_end(const beast::error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+           ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe;
+}
+
+// The connection after a handler took it over: the response head goes out with the first
+// write, then the handler's connection owns the stream.
+class h1_channel final : public response_channel {
+public:
+    h1_channel(std::unique_ptr<net::byte_stream> stream, std::string head)
+        : stream_(std::move(stream)), head_(std::move(head)) {}
+
+    bool chunked() const override { return true; }
+
+    void write(std::span<const core::frame> frames, std::shared_ptr<channel_user> user) override {
+        asio::async_write(*stream_, frame_buffers(frames, asio::buffer(head_)),
+                          [this, user = std::move(user)](const error_code& ec, std::size_t) {
+                              if (!head_.empty()) {
+                                  std::string().swap(head_);
+                              }
+                              user->on_written(ec);
+                          });
+    }
+
+    void wait_readable(std::shared_ptr<channel_user> user) override {
+        stream_->async_wait_readable(
+            [user = std::move(user)](const error_code& ec) { user->on_readable(ec); });
+    }
+
+    std::size_t read_some(asio::mutable_buffer b, error_code& ec) override {
+        std::size_t n = 0;
+        if (stream_->read_now(b, n, ec) != net::byte_stream::want::nothing) {
+            ec = asio::error::would_block;
+        }
+        return n;
+    }
+
+    void end() override {
+        stream_->shutdown_send();
+        stream_->close();
+    }
+
+    void close() override { stream_->close(); }
+
+private:
+    std::unique_ptr<net::byte_stream> stream_;
+    std::string head_;  // sent with the first write
+};
+
+class h1_exchange final : public exchange {
+public:
+    h1_exchange(request& req, std::unique_ptr<net::byte_stream>& stream)
+        : exchange(req, protocol::http1, stream->secure()), stream_(stream) {}
+
+    std::unique_ptr<response_channel> take(const response& head) override {
+        taken_ = true;
+        return std::make_unique<h1_channel>(std::move(stream_), serialize_head(head));
+    }
+
+    std::unique_ptr<response_channel> take_upgraded(std::string raw_head) override {
+        taken_ = true;
+        return std::make_unique<h1_channel>(std::move(stream_), std::move(raw_head));
+    }
+
+private:
+    std::unique_ptr<net::byte_stream>& stream_;
+};
+
+// Cuts the connection when a request takes longer than allowed to arrive or be answered.
+class deadline {
+public:
+    deadline(net::byte_stream& stream) : timer_(stream.get_executor()), stream_(&stream) {}
+    void arm(std::chrono::milliseconds d) {
+        timer_.expires_after(d);
+        timer_.async_wait([s = stream_](const error_code& ec) {
+            if (!ec) {
+                s->cancel();
+            }
+        });
+    }
+    void disarm() { timer_.cancel(); }
+
+private:
+    asio::steady_timer timer_;
+    net::byte_stream* stream_;
+};
+
+// The session as the shard's tracker sees it: a drain ends it while it waits for a request.
+struct tracked_session final : session_tracker::member {
+    explicit tracked_session(net::byte_stream* s) : stream(s) {}
+    void drain() override {
+        if (idle) {
+            stream->cancel();
+        }
+    }
+    net::byte_stream* stream;
+    bool idle = true;
+};
+
+constexpr std::string_view h2_preface_head = "PRI * HTTP/2.0\r\n\r\n";
+
+}  // namespace
+
+asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
+                                     const server_options& options, const handler& route,
+                                     session_tracker& tracker) {
+    beast::error_code ignored;
+    stream->socket().set_option(tcp::no_delay(true), ignored);
+    tracked_session self(stream.get());
+    const auto handle = tracker.add(&self);
+    struct untrack {
+        session_tracker& t;
+        session_tracker::handle h;
+        ~untrack() { t.remove(h); }
+    } untrack_on_exit{tracker, handle};
+    deadline timer(*stream);
+
+    beast::flat_buffer buffer;
+    while (!tracker.draining()) {
+        self.idle = true;
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+        parser.body_limit(options.max_body_bytes);
+        timer.arm(options.idle_timeout);
+
+        auto [ec, n] = co_await bhttp::async_read_header(*stream, buffer, parser, use_tuple);
+        self.idle = false;
+        if (!ec && options.h2c && parser.get().method_string() == "PRI" &&
+            parser.get().target() == "*" && parser.get().version() == 20) {
+            // HTTP/2 with prior knowledge: the rest of the preface and the first frames are
+            // already in the buffer.
+            timer.disarm();
+            std::string initial(h2_preface_head);
+            const auto data = buffer.cdata();
+            initial.append(static_cast<const char*>(data.data()), data.size());
+            start_h2_session(std::move(stream), std::move(initial), options, route, tracker);
+            co_return;
+        }
+        if (!ec && beast::iequals(parser.get()[field::expect], "100-continue") &&
+            !parser.is_done()) {
+            // A too-large declared body fails right here, before any of it is sent.
+            if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
+                ec = bhttp::error::body_limit;
+            } else {
+                static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+                auto [wec, wn] = co_await asio::async_write(
+                    *stream, asio::buffer(cont.data(), cont.size()), use_tuple);
+                ec = wec;
+            }
+        }
+        if (!ec && !parser.is_done()) {
+            std::tie(ec, n) = co_await bhttp::async_read(*stream, buffer, parser, use_tuple);
+        }
+        if (ec) {
+            if (is_normal_end(ec)) {
+                break;
+            }
+            response res = make_error(request_error(ec, options));
+            bad_request_log.info("http: {} from {}: {}", static_cast<unsigned>(res.result()),
+                                 stream->socket().remote_endpoint(ignored).address().to_string(),
+                                 ec.message());
+            if (!options.error_cors_origin.empty()) {
+                res.set(field::access_control_allow_origin, options.error_cors_origin);
+            }
+            const std::string wire = serialize(res, false, 11, false);
+            timer.arm(options.idle_timeout);
+            co_await asio::async_write(*stream, asio::buffer(wire), use_tuple);
+            break;
+        }
+
+        request req = parser.release();
+        // A handler may wait on other services, or take the connection over: no deadline.
+        timer.disarm();
+        h1_exchange ex(req, stream);
+        std::optional<response> res = co_await route(ex);
+        if (ex.taken()) {
+            co_return;
+        }
+        if (!res) {
+            break;
+        }
+        const bool keep_alive = req.keep_alive() && !tracker.draining();
+        const std::string wire =
+            serialize(*res, keep_alive, req.version(), req.method() == verb::head);
+        timer.arm(options.idle_timeout);
+        auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), use_tuple);
+        if (wec || !keep_alive) {
+            break;
+        }
+    }
+    timer.disarm();
+    stream->shutdown_send();
+    stream->close();
+}
+
+}  // namespace rig::http

@@ -1,0 +1,314 @@
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include "core/json_text.hpp"
+#include "core/log.hpp"
+#include "http/request_parts.hpp"
+#include "http/responses.hpp"
+#include "http/websocket_handshake.hpp"
+#include "net/cross_shard.hpp"
+#include "transport/endpoints.hpp"
+#include "transport/longpoll_session.hpp"
+#include "transport/sse_connection.hpp"
+#include "transport/ws_connection.hpp"
+
+namespace rig::transport {
+namespace {
+
+log::rate_limited refused_log{10};
+
+constexpr std::string_view first_event = "first_event";
+
+// The end of a refused WebSocket connect: RIG upgrades, then closes with a reason. Sends the
+// close frame after the 101 and waits (within the close grace period) for the client's
+// answer, without entering the registry.
+class ws_refusal final : public http::channel_user,
+                         public std::enable_shared_from_this<ws_refusal> {
+public:
+    ws_refusal(std::unique_ptr<http::response_channel> channel, asio::any_io_executor executor)
+        : channel_(std::move(channel)), timer_(std::move(executor)) {}
+
+    void start(core::frame close_frame, std::chrono::steady_clock::duration grace) {
+        frame_ = std::move(close_frame);
+        channel_->write(std::span<const core::frame>(&frame_, 1), shared_from_this());
+        timer_.expires_after(grace);
+        timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) {
+                self->done();
+            }
+        });
+    }
+
+    void on_written(const http::error_code& ec) override {
+        if (ec || done_) {
+            done();
+            return;
+        }
+        channel_->wait_readable(shared_from_this());
+    }
+
+    void on_readable(const http::error_code& ec) override {
+        if (ec || done_) {
+            done();
+            return;
+        }
+        char buf[512];
+        for (;;) {
+            http::error_code rec;
+            const std::size_t n = channel_->read_some(asio::buffer(buf), rec);
+            if (rec == asio::error::would_block) {
+                channel_->wait_readable(shared_from_this());
+                return;
+            }
+            if (rec) {
+                done();
+                return;
+            }
+            std::string_view in(buf, n);
+            while (!in.empty()) {
+                core::websocket::frame_event ev;
+                in.remove_prefix(reader_.feed(in, ev));
+                if (ev.what == core::websocket::frame_event::kind::close ||
+                    ev.what == core::websocket::frame_event::kind::protocol_error) {
+                    done();
+                    return;
+                }
+            }
+        }
+    }
+
+private:
+    void done() {
+        if (!done_) {
+            done_ = true;
+            timer_.cancel();
+            channel_->close();
+        }
+    }
+
+    std::unique_ptr<http::response_channel> channel_;
+    asio::steady_timer timer_;
+    core::frame frame_;
+    core::websocket::frame_reader reader_;
+    bool done_ = false;
+};
+
+// cookie-octet (RFC 6265) minus '%', which is the escape.
+constexpr boost::urls::grammar::lut_chars cookie_octets([](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c == 0x21 || (c >= 0x23 && c <= 0x2b && c != 0x25) || (c >= 0x2d && c <= 0x3a) ||
+           (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
+});
+
+// last_event_id travels JSON-encoded, as in RIG ("first_event" with its quotes); characters
+// a cookie cannot hold inside the quotes are percent-encoded.
+std::string encode_last_event_id(std::string_view id) {
+    const std::string quoted = core::json_quote(id);
+    return '"' +
+           boost::urls::encode(std::string_view(quoted).substr(1, quoted.size() - 2),
+                               cookie_octets) +
+           '"';
+}
+
+std::string decode_last_event_id(std::string_view cookie) {
+    auto pct = boost::urls::make_pct_string_view(cookie);
+    if (!pct) {
+        return std::string(first_event);
+    }
+    boost::json::error_code ec;
+    auto v = boost::json::parse(pct->decode(), ec);
+    if (ec || !v.is_string()) {
+        return std::string(first_event);
+    }
+    return std::string(v.get_string());
+}
+
+}  // namespace
+
+endpoints::endpoints(const connect_policy& policy, connection_registry& registry,
+                     const std::vector<connection_registry*>& shards, http::client_pool& clients)
+    : policy_(policy), registry_(registry), shards_(shards), clients_(clients) {}
+
+http::response endpoints::with_cors(http::response res) const {
+    res.set(http::field::access_control_allow_origin, policy_.options().cors_origin);
+    return res;
+}
+
+connection_registry* endpoints::owner_of(const connection_address& a) const {
+    return a.shard < shards_.size() ? shards_[a.shard] : nullptr;
+}
+
+asio::awaitable<endpoints::admission> endpoints::admit(const http::request& req,
+                                                       connect_flavor flavor,
+                                                       std::string_view transport) {
+    admission a;
+    if (registry_.draining()) {
+        a.refusal = core::error{core::condition::unavailable, "Server shutting down."};
+        co_return a;
+    }
+    const core::error rate_refusal{core::condition::too_many_requests,
+                                   "Reached maximum number of connections"};
+    // RIG counts long-polling connects before it looks at them, SSE and WebSocket connects
+    // only once they passed every check.
+    const bool rate_first = flavor == connect_flavor::longpoll;
+    if (rate_first && !policy_.admit_rate()) {
+        refused_log.info("{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
+        a.refusal = rate_refusal;
+        co_return a;
+    }
+    const connect_params params = read_connect_params(req);
+    auto resolved = policy_.resolve(params, flavor);
+    if (resolved.failure) {
+        refused_log.info("{}: connect refused: {}", transport, resolved.failure->message);
+        a.refusal = std::move(resolved.failure);
+        a.subscriptions_not_json = resolved.subscriptions_not_json;
+        co_return a;
+    }
+    if (auto v = co_await policy_.check_connect(clients_, params, resolved); !v.allowed) {
+        refused_log.info("{}: subscription denied: {}", transport, v.reason);
+        a.refusal = core::bad_request("Subscription denied (not authorized).");
+        co_return a;
+    }
+    if (!rate_first && !policy_.admit_rate()) {
+        refused_log.info("{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
+        a.refusal = rate_refusal;
+        co_return a;
+    }
+    a.subscriptions = std::move(resolved.subscriptions);
+    a.session = std::move(resolved.session);
+    co_return a;
+}
+
+void endpoints::establish(const std::shared_ptr<connection>& c, admission& a) {
+    registry_.enroll(c, a.session);
+    c->start();
+    // rig.subscriptions_set follows rig.connection.create, also when the set is empty.
+    c->set_subscriptions(std::move(a.subscriptions));
+}
+
+handler_result endpoints::sse(http::exchange& ex) {
+    const auto& req = ex.req();
+    if (req.method() == http::verb::head) {
+        auto res = http::make_response(http::status::ok, "", "text/event-stream; charset=utf-8");
+        co_return with_cors(std::move(res));
+    }
+    admission a = co_await admit(req, connect_flavor::sse_or_ws, "sse");
+    if (a.refusal) {
+        co_return http::make_error(*a.refusal);
+    }
+    http::response head{http::status::ok, 11};
+    head.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    head.set(http::field::cache_control, "no-cache");
+    head.set("x-accel-buffering", "no");
+    head.set(http::field::access_control_allow_origin, policy_.options().cors_origin);
+    if (ex.proto() == http::protocol::http1) {
+        head.set(http::field::transfer_encoding, "chunked");
+    }
+    auto conn = std::make_shared<sse_connection>(registry_, ex.take(head));
+    establish(conn, a);
+    co_return std::nullopt;
+}
+
+handler_result endpoints::ws(http::exchange& ex) {
+    const auto& req = ex.req();
+    if (ex.proto() != http::protocol::http1 || !http::websocket::is_upgrade(req)) {
+        co_return http::make_error(core::bad_request("Expected a WebSocket upgrade request."));
+    }
+    auto head = http::websocket::accept(req, "server: rig\r\n");
+    if (!head) {
+        co_return http::make_error(head.error());
+    }
+    admission a = co_await admit(req, connect_flavor::sse_or_ws, "ws");
+    auto channel = ex.take_upgraded(std::move(*head));
+    if (a.refusal) {
+        // RIG keeps close reasons short, except for undecodable subscription lists.
+        const bool shutting_down = a.refusal->cond == core::condition::unavailable;
+        const std::string reason = shutting_down || a.subscriptions_not_json
+                                       ? a.refusal->message
+                                       : std::string("Bad request.");
+        auto refusal =
+            std::make_shared<ws_refusal>(std::move(channel), registry_.io().get_executor());
+        refusal->start(ws_close_frame(shutting_down ? 1001 : 1000, reason),
+                       close_grace(registry_.draining()));
+        co_return std::nullopt;
+    }
+    auto conn = std::make_shared<ws_connection>(registry_, std::move(channel));
+    establish(conn, a);
+    co_return std::nullopt;
+}
+
+namespace {
+
+http::response longpoll_response(const transport_options& options, std::string body,
+                                 const std::string& token, std::string_view last_event_id) {
+    auto res = http::make_response(http::status::ok, std::move(body), http::json_type);
+    res.set(http::field::cache_control, "no-cache");
+    res.set(http::field::access_control_allow_origin, options.cors_origin);
+    res.set(http::field::access_control_allow_credentials, "true");
+    res.insert(http::field::set_cookie, "connection_token=" + token + "; path=/; HttpOnly");
+    res.insert(http::field::set_cookie,
+               "last_event_id=" + encode_last_event_id(last_event_id) + "; path=/; HttpOnly");
+    return res;
+}
+
+}  // namespace
+
+handler_result endpoints::longpoll(http::exchange& ex) {
+    const auto& req = ex.req();
+    const auto& options = policy_.options();
+
+    // A poll of a live session. A missing, garbled or stale cookie starts a new session
+    // (RIG answers 500 to a garbled one).
+    if (auto token = http::cookie(req, "connection_token"); token && !token->empty()) {
+        connection_address addr;
+        connection_registry* owner = nullptr;
+        if (policy_.tokens().decode(*token, addr) == token_codec::verdict::ok &&
+            (owner = owner_of(addr)) != nullptr) {
+            const auto last = http::cookie(req, "last_event_id");
+            std::string last_id = last ? decode_last_event_id(*last) : std::string(first_event);
+            // Named, not a temporary in the co_await expression (GCC 12 coroutine bug).
+            auto poll = [owner, addr, last_id = std::move(last_id)](auto done) mutable {
+                auto conn = owner->find(addr);
+                if (!conn || conn->type() != connection::kind::longpoll) {
+                    done(std::nullopt);
+                    return;
+                }
+                static_cast<longpoll_session&>(*conn).poll(
+                    std::move(last_id), [done](poll_result r) mutable { done(std::move(r)); });
+            };
+            auto result = co_await net::run_on<std::optional<poll_result>>(
+                owner->io().get_executor(), std::move(poll));
+            if (result) {
+                co_return longpoll_response(options, std::move(result->body), *token,
+                                            result->last_event_id);
+            }
+        }
+    }
+
+    // RIG skips the subscription check and the session on long polling; rig does not.
+    admission a = co_await admit(req, connect_flavor::longpoll, "longpolling");
+    if (a.refusal && a.refusal->cond == core::condition::too_many_requests) {
+        co_return http::make_error(*a.refusal);  // RIG refuses these before its CORS plug
+    }
+    if (a.refusal) {
+        auto res = with_cors(http::make_error(*a.refusal));
+        res.set(http::field::access_control_allow_credentials, "true");
+        co_return res;
+    }
+    auto session = std::make_shared<longpoll_session>(registry_, registry_.io().get_executor());
+    establish(session, a);
+    co_return longpoll_response(options, "\"ok\"", session->token(), first_event);
+}
+
+http::response endpoints::preflight_longpoll() const {
+    auto res = with_cors(http::make_empty(http::status::no_content));
+    res.set(http::field::access_control_allow_methods, "GET");
+    res.set(http::field::access_control_allow_headers, "*");
+    res.set(http::field::access_control_allow_credentials, "true");
+    return res;
+}
+
+}  // namespace rig::transport

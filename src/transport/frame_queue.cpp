@@ -1,0 +1,67 @@
+#include "transport/frame_queue.hpp"
+
+#include <algorithm>
+
+namespace rig::transport {
+
+namespace {
+// A burst can grow a queue's vectors; an idle connection gives the memory back.
+constexpr std::size_t keep_capacity = 16;
+
+void release_if_large(std::vector<core::frame>& v) {
+    if (v.empty() && v.capacity() > keep_capacity) {
+        std::vector<core::frame>().swap(v);
+    }
+}
+}  // namespace
+
+frame_queue::verdict frame_queue::push(core::frame f) {
+    if (!pending_.empty() && pending_bytes_ + f.size() > max_bytes_) {
+        return verdict::overflow;
+    }
+    pending_bytes_ += f.size();
+    pending_.push_back(std::move(f));
+    return verdict::queued;
+}
+
+void frame_queue::push_evicting(core::frame f, std::size_t max_frames) {
+    std::size_t drop = 0;
+    std::size_t bytes = pending_bytes_;
+    while (drop < pending_.size() &&
+           (pending_.size() - drop >= max_frames || bytes + f.size() > max_bytes_)) {
+        bytes -= pending_[drop].size();
+        ++drop;
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(drop));
+    pending_bytes_ = bytes + f.size();
+    pending_.push_back(std::move(f));
+}
+
+std::span<const core::frame> frame_queue::begin_write() {
+    writing_ = true;
+    inflight_.swap(pending_);
+    pending_bytes_ = 0;
+    return inflight_;
+}
+
+void frame_queue::end_write() {
+    writing_ = false;
+    inflight_.clear();
+    release_if_large(inflight_);
+}
+
+void frame_queue::clear_pending() {
+    pending_.clear();
+    pending_bytes_ = 0;
+    release_if_large(pending_);
+}
+
+void frame_queue::clear() {
+    std::vector<core::frame>().swap(pending_);
+    if (!writing_) {
+        std::vector<core::frame>().swap(inflight_);
+    }
+    pending_bytes_ = 0;
+}
+
+}  // namespace rig::transport
