@@ -76,6 +76,7 @@ node::node(config::node_options options)
                .blacklist = nullptr,
                .subscription_check = {},
                .submission_check = {},
+               .outbound_tls = http::make_client_tls(options_.tls_ca_file).value(),
                .api_key = {},
                .tokens = transport::token_codec(token_key(options_), random_instance()),
                .rate_limiter = transport::connection_rate_limiter(
@@ -92,7 +93,7 @@ node::node(config::node_options options)
             auth::jwt_verifier::create_for_key_set(options_.jwt_algorithm, options_.jwt_leeway)
                 .value();
         jwks_ = std::make_unique<auth::jwks_fetcher>(options_.jwks_url, options_.jwks_refresh,
-                                                     verifier);
+                                                     verifier, options_.tls_ca_file);
     }
     context_.jwt = auth::token_validator(verifier, &blacklist_, options_.session_field);
     context_.blacklist = &blacklist_;

@@ -6,6 +6,7 @@
 #include "auth/session_blacklist.hpp"
 #include "auth/token_validator.hpp"
 #include "checks/access_check.hpp"
+#include "http/client_tls.hpp"
 #include "hub/hub.hpp"
 #include "subscription/extractors.hpp"
 #include "transport/connection_token.hpp"
@@ -27,6 +28,7 @@ struct node_context {
     auth::session_blacklist* blacklist = nullptr;
     checks::access_check subscription_check;  // SUBSCRIPTION_CHECK
     checks::access_check submission_check;    // SUBMISSION_CHECK
+    http::client_tls outbound_tls;            // every shard's client_pool: https:// checks
     std::string api_key;                      // RIG_API_KEY: bearer key of the internal API
     token_codec tokens;
     connection_rate_limiter rate_limiter;

@@ -8,7 +8,12 @@
 namespace rig::transport {
 
 shard_context::shard_context(unsigned idx, asio::io_context& ctx, node_context& n)
-    : index(idx), io(ctx), node(n), hub(n.extractors), clients(ctx), timer_(std::in_place, ctx) {}
+    : index(idx),
+      io(ctx),
+      node(n),
+      hub(n.extractors),
+      clients(ctx, n.outbound_tls),
+      timer_(std::in_place, ctx) {}
 
 shard_context::~shard_context() = default;
 
