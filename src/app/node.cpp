@@ -48,12 +48,12 @@ void log_exception(std::exception_ptr e) {
 // Everything one shard owns, built before its thread starts.
 struct node::shard {
     shard(unsigned index, asio::io_context& context, const config::node_options& options,
-          const transport::connect_policy& policy,
+          const http::client_tls& outbound_tls, const transport::connect_policy& policy,
           const std::vector<transport::connection_registry*>& all,
           const sources::http_publisher& publisher)
         : io(context),
           hub(&options.extractors),
-          clients(context),
+          clients(context, outbound_tls),
           registry(index, context, hub, policy.tokens(), policy.options()),
           endpoints(policy, registry, all, clients),
           inbound_routes(make_inbound_routes(endpoints, publisher, clients)) {}
@@ -88,9 +88,10 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
             auth::jwt_verifier::create_for_key_set(options_.jwt_algorithm, options_.jwt_leeway)
                 .value();
         jwks_ = std::make_unique<auth::jwks_fetcher>(options_.jwks_url, options_.jwks_refresh,
-                                                     verifier);
+                                                     verifier, options_.tls_ca_file);
     }
     jwt_ = auth::token_validator(verifier, &blacklist_, options_.session_field);
+    outbound_tls_ = http::make_client_tls(options_.tls_ca_file).value();
     submission_check_ = checks::access_check(options_.submission_check, &jwt_);
     policy_ = std::make_unique<transport::connect_policy>(
         options_.transport, options_.extractors, jwt_,
@@ -102,8 +103,8 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
 
     events_.set_batch_window(options_.source_batch_window);
     for (unsigned i = 0; i < pool_.size(); ++i) {
-        shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, *policy_,
-                                                  registries_, *publisher_));
+        shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, outbound_tls_,
+                                                  *policy_, registries_, *publisher_));
         registries_.push_back(&shards_.back()->registry);
         events_.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
         pool_.set_idle_hook(i, [s = shards_.back().get()] { return s->registry.run_flushes(); });

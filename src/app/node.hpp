@@ -9,6 +9,7 @@
 #include "auth/token_validator.hpp"
 #include "checks/access_check.hpp"
 #include "config/node_options.hpp"
+#include "http/client_tls.hpp"
 #include "hub/hub.hpp"
 #include "net/shard_pool.hpp"
 #include "sources/http_publisher.hpp"
@@ -51,6 +52,7 @@ private:
     std::unique_ptr<auth::jwks_fetcher> jwks_;
     auth::token_validator jwt_;
     checks::access_check submission_check_;
+    http::client_tls outbound_tls_;      // RIG_TLS_CA_FILE: trust for https:// checks
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
     net::shard_pool pool_;
     hub::hub events_;

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "core/text.hpp"
+#include "http/client_tls.hpp"
+#include "http/outbound_url.hpp"
 
 namespace rig::config {
 namespace {
@@ -320,11 +322,22 @@ core::result<node_options> load(const env_lookup& env) {
             target->kind = checks::check_options::mode::no_check;
         } else if (l == "jwt_validation") {
             target->kind = checks::check_options::mode::jwt_validation;
-        } else if (l.starts_with("http://")) {
+        } else if (l.starts_with("http://") || l.starts_with("https://")) {
+            if (auto url = http::parse_outbound_url(value); !url) {
+                return bad(name, url.error().message, value);
+            }
             target->kind = checks::check_options::mode::url;
             target->url = value;
         } else {
-            return bad(name, "expected no_check, jwt_validation or an http:// URL", value);
+            return bad(name, "expected no_check, jwt_validation or an http:// or https:// URL",
+                       value);
+        }
+    }
+    if (auto v = env("RIG_TLS_CA_FILE"); v && !trim(*v).empty()) {
+        o.tls_ca_file = trim(*v);
+        // Loaded here once only to refuse a bad file at start-up; app loads it for use.
+        if (auto tls = http::make_client_tls(o.tls_ca_file); !tls) {
+            return core::bad_request("RIG_TLS_CA_FILE: " + tls.error().message);
         }
     }
     if (auto v = env("RIG_API_KEY"); v && !v->empty()) {

@@ -44,6 +44,7 @@ struct node_options {
     std::string session_field = "/jti";           // JWT_SESSION_FIELD
     checks::check_options subscription_check;     // SUBSCRIPTION_CHECK (+ RIG_CHECK_TIMEOUT_MS)
     checks::check_options submission_check;       // SUBMISSION_CHECK (+ RIG_CHECK_TIMEOUT_MS)
+    std::string tls_ca_file;                      // RIG_TLS_CA_FILE: extra CAs, outbound https
     std::string api_key;                          // RIG_API_KEY
     subscription::extractors extractors;          // EXTRACTORS
     std::optional<sources::kafka_options> kafka;  // when KAFKA_BROKERS is set

@@ -1,11 +1,12 @@
 #pragma once
 
-#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "http/client_tls.hpp"
 #include "net/asio.hpp"
 
 namespace rig::http {
@@ -18,14 +19,21 @@ struct client_result {
 
 // An HTTP/1.1 client for the calls rig makes itself (external subscription and submission
 // checks): asynchronous on the calling shard's io_context, with keep-alive connections
-// pooled per host, and a deadline per request. Plain http:// only.
+// pooled per scheme, host and port (at most `max_idle_per_host` idle ones each), and a
+// deadline per request. http:// and https:// (TLS as set up by `tls`: the server's
+// certificate must verify and name the URL's host; SNI is sent for host names).
 //
 // @par Thread safety
-// One pool per shard; used only from that shard's thread.
+// One pool per shard; used only from that shard's thread. `tls` may be shared between
+// pools (see client_tls).
 class client_pool {
 public:
-    explicit client_pool(asio::io_context& io, std::size_t max_idle_per_host = 16)
-        : io_(io), max_idle_(max_idle_per_host) {}
+    // Without `tls`, https:// URLs fail with an error instead of connecting.
+    explicit client_pool(asio::io_context& io, client_tls tls = nullptr,
+                         std::size_t max_idle_per_host = 16);
+    ~client_pool();
+    client_pool(const client_pool&) = delete;
+    client_pool& operator=(const client_pool&) = delete;
 
     // POSTs `body` to `url` with the given Content-Type and, when not empty, Authorization.
     asio::awaitable<client_result> post(std::string url, std::string content_type,
@@ -34,12 +42,15 @@ public:
 
     // Closes the pooled idle connections. Called at shutdown while the io_context still
     // exists: a socket that outlives its io_context touches freed reactor state when closed.
-    void close_idle() { idle_.clear(); }
+    void close_idle();
 
 private:
+    struct connection;  // a plain or TLS keep-alive connection (client_pool.cpp)
+
     asio::io_context& io_;
+    client_tls tls_;
     std::size_t max_idle_;
-    std::map<std::string, std::vector<boost::beast::tcp_stream>> idle_;  // by "host:port"
+    std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;  // by pool key
 };
 
 }  // namespace rig::http

@@ -16,6 +16,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -628,11 +629,16 @@ class StubServer:
     a repeated header keeps its last value), "header_list" ([(name, value)] as received),
     "body" (bytes)}. `respond(request)` decides the answer: it returns (status, body) or
     (status, body, {header: value}); body may be bytes, str, or a dict/list (sent as JSON). It may
-    block (e.g. on a threading.Event) to simulate a slow service. The default answers 200 {}."""
+    block (e.g. on a threading.Event) to simulate a slow service. The default answers 200 {}.
 
-    def __init__(self, respond=None):
+    With `tls` (a server-side ssl.SSLContext) it serves https:// instead; each request also
+    records its "peer" (host, port), and each connection that fails (e.g. a client refusing the
+    certificate) adds the server-side exception's text to `tls_errors`."""
+
+    def __init__(self, respond=None, tls=None):
         self.respond = respond or (lambda req: (200, {}))
         self.requests = []
+        self.tls_errors = []
         self.cond = threading.Condition()
         stub = self
 
@@ -645,7 +651,7 @@ class StubServer:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                req = {"method": self.command, "path": self.path,
+                req = {"method": self.command, "path": self.path, "peer": self.client_address,
                        "headers": {k.lower(): v for k, v in self.headers.items()},
                        "header_list": [(k.lower(), v) for k, v in self.headers.items()],
                        "body": body}
@@ -680,9 +686,29 @@ class StubServer:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
+        if tls is not None:
+            # The handshake runs on the handler thread's first read, so that a failing one
+            # ends up in handle_error and not in the accept loop.
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True,
+                                                 do_handshake_on_connect=False)
+            self.server.handle_error = self._connection_failed
+            self.url = "https://127.0.0.1:%d" % self.port
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                        daemon=True)
         self.thread.start()
+
+    def _connection_failed(self, request, client_address):
+        with self.cond:
+            self.tls_errors.append(str(sys.exc_info()[1]))
+            self.cond.notify_all()
+
+    def wait_tls_errors(self, n, timeout=TIMEOUT):
+        """Blocks until at least `n` connections have failed; returns their errors."""
+        with self.cond:
+            if not self.cond.wait_for(lambda: len(self.tls_errors) >= n, timeout):
+                raise AssertionError("stub server: expected %d failed connection(s), got %d"
+                                     % (n, len(self.tls_errors)))
+            return list(self.tls_errors)
 
     def count(self):
         with self.cond:

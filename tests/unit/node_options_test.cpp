@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 
+#include "support/openssl_keys.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -538,6 +540,45 @@ TEST(NodeOptions, HttpsFileProblemsNameTheVariable) {
     EXPECT_EQ(
         load_error({{"HTTPS_CERTFILE", tls_fixture("rsa-cert.pem")}, {"HTTPS_KEYFILE", other}}),
         "HTTPS_KEYFILE: the key in \"" + other + "\" does not match the certificate");
+}
+
+TEST(NodeOptions, CheckUrlsOverHttpAndHttps) {
+    const auto o = load_ok({{"SUBSCRIPTION_CHECK", "https://checks.example.com:8443/subs"},
+                            {"SUBMISSION_CHECK", " HTTP://127.0.0.1:9000/events "}});
+    EXPECT_EQ(o.subscription_check.kind, rig::checks::check_options::mode::url);
+    EXPECT_EQ(o.subscription_check.url, "https://checks.example.com:8443/subs");
+    EXPECT_EQ(o.submission_check.kind, rig::checks::check_options::mode::url);
+    EXPECT_EQ(o.submission_check.url, "HTTP://127.0.0.1:9000/events");
+}
+
+TEST(NodeOptions, CheckUrlsThatCannotBeCalledAreRefused) {
+    for (const char* name : {"SUBSCRIPTION_CHECK", "SUBMISSION_CHECK"}) {
+        for (const char* url : {"https://", "http:///x", "https://h:99999/x"}) {
+            const std::string message = load_error({{name, url}});
+            EXPECT_TRUE(message.starts_with(std::string(name) + ": ")) << message;
+            EXPECT_NE(message.find(url), std::string::npos) << message;
+        }
+        const std::string message = load_error({{name, "ftp://h/x"}});
+        EXPECT_NE(message.find("http:// or https://"), std::string::npos) << message;
+    }
+}
+
+TEST(NodeOptions, TlsCaFile) {
+    EXPECT_EQ(load_ok({}).tls_ca_file, "");
+    rig::test::pkey_ptr key(EVP_EC_gen("P-256"));
+    temp_file ca(rig::test::certificate_pem(key.get(), EVP_sha256()));
+    EXPECT_EQ(load_ok({{"RIG_TLS_CA_FILE", ca.path()}}).tls_ca_file, ca.path());
+}
+
+TEST(NodeOptions, TlsCaFileThatCannotBeUsedIsNamed) {
+    temp_file not_pem("no certificate here\n");
+    const std::string missing =
+        (std::filesystem::temp_directory_path() / "rig_unit_no_such_ca.pem").string();
+    for (const std::string& path : {missing, not_pem.path()}) {
+        const std::string message = load_error({{"RIG_TLS_CA_FILE", path}});
+        EXPECT_TRUE(message.starts_with("RIG_TLS_CA_FILE: ")) << message;
+        EXPECT_NE(message.find(path), std::string::npos) << message;
+    }
 }
 
 }  // namespace

@@ -1,0 +1,59 @@
+#include "http/client_tls.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+namespace rig::http {
+namespace {
+
+// The most specific reason OpenSSL queued, and an empty queue for the next caller.
+std::string openssl_reason() {
+    std::string out;
+    while (const unsigned long e = ERR_get_error()) {
+        if (const char* r = ERR_reason_error_string(e)) {
+            out = r;
+        }
+    }
+    return out.empty() ? "no PEM certificate found" : out;
+}
+
+}  // namespace
+
+core::result<client_tls> make_client_tls(const std::string& ca_file) {
+    auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+    SSL_CTX* native = ctx->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+    // Missing system CA files are not an error here: the connection then fails to verify,
+    // and says so.
+    SSL_CTX_set_default_verify_paths(native);
+    ERR_clear_error();
+    if (ca_file.empty()) {
+        return ctx;
+    }
+    const auto fail = [&](const std::string& why) {
+        return core::bad_request("cannot use the CA file \"" + ca_file + "\": " + why);
+    };
+    std::error_code fec;
+    if (std::filesystem::is_directory(ca_file, fec)) {
+        return fail("it is a directory");
+    }
+    if (std::FILE* f = std::fopen(ca_file.c_str(), "rb")) {
+        std::fclose(f);
+    } else {
+        return fail(std::strerror(errno));
+    }
+    // Adds the file's certificates to the store that already holds the system CAs.
+    if (SSL_CTX_load_verify_locations(native, ca_file.c_str(), nullptr) != 1) {
+        return fail(openssl_reason());
+    }
+    return ctx;
+}
+
+}  // namespace rig::http
