@@ -38,6 +38,7 @@ protocol_session::verdict h1_session::on_input(std::string& in, std::string& out
         std::string head = in.substr(0, end);
         in.erase(0, end + 4);
         if (head.rfind(target_.websocket ? "HTTP/1.1 101" : "HTTP/1.1 200", 0) != 0) {
+            failure_ = "the server answered " + head.substr(0, head.find("\r\n"));
             return verdict::fail;
         }
         std::transform(head.begin(), head.end(), head.begin(),

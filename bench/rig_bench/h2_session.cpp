@@ -52,8 +52,9 @@ void h2_session::start(std::string& out) {
         s.id = nghttp2_submit_request(session_, nullptr, headers, std::size(headers), nullptr, &s);
         if (s.id < 0) {
             // Cannot even be queued: count it as a failed subscriber right away.
-            events_.subscriber_closed(true);
             --open_;
+            events_.subscriber_failed(std::string("HTTP/2: cannot submit the request: ") +
+                                      nghttp2_strerror(s.id));
         }
     }
     flush(out);
@@ -77,14 +78,17 @@ protocol_session::verdict h2_session::on_input(std::string& in, std::string& out
     const ssize_t n =
         nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(in.data()), in.size());
     if (n < 0) {
+        failure_ = std::string("HTTP/2: ") + nghttp2_strerror(static_cast<int>(n));
         return verdict::fail;
     }
     in.clear();  // nghttp2 consumes everything it is given
     if (!flush(out)) {
+        failure_ = "HTTP/2: cannot send";
         return verdict::fail;
     }
     if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) {
-        return all_ready() ? verdict::close : verdict::fail;  // GOAWAY and nothing left
+        failure_ = "HTTP/2: the server ended the connection (GOAWAY)";
+        return all_ready() ? verdict::close : verdict::fail;
     }
     return verdict::keep_open;
 }
@@ -122,14 +126,21 @@ int h2_session::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, cons
     return 0;
 }
 
-int h2_session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t, void* self) {
+int h2_session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                                void* self) {
     auto* me = static_cast<h2_session*>(self);
     auto* s = static_cast<stream*>(nghttp2_session_get_stream_user_data(me->session_, stream_id));
     if (s == nullptr || me->dying_) {
         return 0;
     }
     --me->open_;
-    me->events_.subscriber_closed(!s->ready);
+    if (s->ready) {
+        me->events_.subscriber_closed(false);
+    } else {
+        me->events_.subscriber_failed("HTTP/2: a stream ended before its first event (:status " +
+                                      std::to_string(s->status) + ", error code " +
+                                      std::to_string(error_code) + ")");
+    }
     return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace rig::bench {
 
@@ -11,6 +12,8 @@ class subscriber_events {
 public:
     virtual void subscriber_ready() = 0;
     virtual void subscriber_closed(bool error) = 0;
+    // A subscriber ended before it was ready, for the reason given (logged).
+    virtual void subscriber_failed(std::string_view why) = 0;
 
 protected:
     ~subscriber_events() = default;
@@ -36,6 +39,11 @@ public:
     // Whether every subscriber of the session was ready at the end (a clean server close of a
     // stream that had been delivering is not an error).
     virtual bool all_ready() const = 0;
+    // Why on_input said fail (e.g. the response's status line), for the log.
+    const std::string& failure() const { return failure_; }
+
+protected:
+    std::string failure_;
 };
 
 }  // namespace rig::bench

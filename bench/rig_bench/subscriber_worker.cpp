@@ -58,6 +58,10 @@ public:
         ++closed_;
         errors_ += error ? 1 : 0;
     }
+    void subscriber_failed(std::string_view why) override {
+        complain(std::string(why));
+        subscriber_closed(true);
+    }
 
 private:
     void emit(const std::string& line);
@@ -292,7 +296,7 @@ void worker::read_all(connection& c) {
                 close_conn(c, false);
                 return;
             case protocol_session::verdict::fail:
-                close_conn(c, true);
+                fail(c, c.session->failure());
                 return;
         }
     }
