@@ -55,7 +55,7 @@ const char* usage = R"(usage: rig-bench [options]
   --processes P                   subscriber processes (N/15000 rounded up)
   --source-base A.B.C.D           first source address; process k uses base+k (127.0.0.2)
   --no-source-bind                let the kernel pick source addresses
-  --max-connecting N              connects in flight per process (256)
+  --max-connecting N              connects (TCP and TLS handshake) in flight per process (256)
   --pub-url URL                   publish URL (fanout; http:// only)
   --pub-body TEMPLATE             request body (one event); {seq}, {ts} and {pad} are filled in
   --pub-content-type TYPE         (application/json; with --pub-batch:

@@ -28,6 +28,8 @@ namespace {
 
 enum class phase { connecting, handshaking, open, closed };
 
+// One TCP connection of the worker and where it is: TCP connect, TLS handshake, then its
+// protocol session; what is still to send, and what was received but not yet consumed.
 struct connection {
     std::unique_ptr<socket_stream> sock;
     phase state = phase::connecting;
@@ -38,6 +40,10 @@ struct connection {
     uint32_t interest = 0;  // the epoll events registered
 };
 
+// The subscriber process's event loop (see subscriber_worker.hpp): opens connections up to
+// `max_connecting` in flight, drives each through connect, TLS and its session on one epoll
+// set, counts subscribers, and answers the parent's control lines. Owns every connection;
+// the only thread of its process.
 class worker final : public subscriber_events {
 public:
     explicit worker(const worker_config& c) : cfg_(c) {
