@@ -1,9 +1,16 @@
 """Renders docs/benchmarks.md from the JSON that bench/run.sh collected.
 
+A scenario run several times (BENCH_REPEAT) has one file per repetition, NAME.json and
+NAME.repK.json; every number taken from those is shown as its median with the range of the
+repetitions in brackets, and verdicts use the medians.
+
 usage: report.py RESULTS_DIR > docs/benchmarks.md
 """
+import glob
 import json
 import os
+import re
+import statistics
 import sys
 
 DIR = sys.argv[1]
@@ -19,6 +26,16 @@ def load(name):
         return json.load(f)
 
 
+def load_reps(name):
+    """Every repetition of a result: NAME.json, then NAME.rep2.json, NAME.rep3.json, ..."""
+    runs = [load(name + ".json")] if os.path.exists(os.path.join(DIR, name + ".json")) else []
+    reps = glob.glob(os.path.join(DIR, glob.escape(name) + ".rep*.json"))
+    for path in sorted(reps, key=lambda p: int(re.search(r"\.rep(\d+)\.json$", p).group(1))):
+        with open(path) as f:
+            runs.append(json.load(f))
+    return runs
+
+
 def ratio(a, b):
     if not a or not b:
         return "—"
@@ -29,15 +46,71 @@ def num(v, fmt="%.0f"):
     return "—" if v is None else fmt % v
 
 
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def mr(values, fmt="%.0f"):
+    """Median and, for several runs, the range: "8315 (7012–9420)"."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return "—"
+    if len(values) == 1 or fmt % min(values) == fmt % max(values):
+        return fmt % values[0]
+    return "%s (%s–%s)" % (fmt % statistics.median(values), fmt % min(values), fmt % max(values))
+
+
+def step_of(result, rate):
+    return next((s for s in (result or {}).get("steps", []) if s["rate"] == rate), None)
+
+
+def step_values(runs, rate, key):
+    """`key` of the step at `rate` in each run that has it."""
+    out = []
+    for r in runs:
+        s = step_of(r, rate)
+        if s is not None and s.get(key) is not None:
+            out.append(s[key])
+    return out
+
+
+def mb(v):
+    return None if v is None else v / 1e6
+
+
 def step_table(results):
     """One row per rate step and server, then a blank line."""
-    w("| server | target/s | published/s | delivered/s | p50 ms | p99 ms | lost | out of order | server CPU % |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| server | target/s | published/s | delivered/s | delivered MB/s | p50 ms | p99 ms | lost | out of order | server CPU % | server CPU µs per delivery |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for t in TARGETS:
         for s in (results[t] or {}).get("steps", []):
-            w("| %s | %s | %.0f | %.0f | %.2f | %.2f | %d | %d | %.0f |" % (
-                t, s["rate"], s["publish_rate"], s["delivered_per_s"], s["p50_ms"], s["p99_ms"],
-                s["lost"], s["out_of_order"], s["server_cpu_pct"]))
+            w("| %s | %s | %.0f | %.0f | %s | %.2f | %.2f | %d | %d | %.0f | %s |" % (
+                t, s["rate"], s["publish_rate"], s["delivered_per_s"],
+                num(mb(s.get("delivered_bytes_per_s")), "%.1f"), s["p50_ms"], s["p99_ms"],
+                s["lost"], s["out_of_order"], s["server_cpu_pct"],
+                num(s.get("server_cpu_us_per_delivered"), "%.2f")))
+    w("")
+
+
+def rep_step_table(rows):
+    """Fixed-rate steps of repeated runs: one row per (label, runs) and step, medians (range)."""
+    w("| server | subscribers | target/s | published/s | delivered/s | delivered MB/s | p50 ms | p99 ms | lost | server CPU µs per delivery |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for label, runs in rows:
+        if not runs:
+            continue
+        for s in runs[0]["steps"]:
+            rate = s["rate"]
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                label, "{:,}".format(runs[0]["ready"]), rate,
+                mr(step_values(runs, rate, "publish_rate")),
+                mr(step_values(runs, rate, "delivered_per_s")),
+                mr([mb(v) for v in step_values(runs, rate, "delivered_bytes_per_s")], "%.1f"),
+                mr(step_values(runs, rate, "p50_ms"), "%.1f"),
+                mr(step_values(runs, rate, "p99_ms"), "%.1f"),
+                mr(step_values(runs, rate, "lost")),
+                mr(step_values(runs, rate, "server_cpu_us_per_delivered"), "%.2f")))
     w("")
 
 
@@ -62,9 +135,15 @@ w("rig against nginx+nchan and Pushpin, on the same machine, in the same run, dr
 w("load tool (`build/rig-bench`, `bench/rig_bench/`) with the same scenarios. Reproduce with:")
 w("")
 w("```sh")
-w("make bench            # installs nginx, libnginx-mod-nchan, pushpin, wrk if missing; ~15 min")
-w("BENCH_QUICK=1 make bench   # every scenario at a smaller scale, ~5 min")
+w("make bench            # installs nginx, libnginx-mod-nchan, pushpin, wrk if missing; ~40 min")
+w("BENCH_QUICK=1 make bench   # every scenario at a smaller scale, once, ~8 min")
+w("bench/run.sh h2 tls     # only the named scenarios; the report keeps the other results")
 w("```")
+w("")
+w("The headline scenarios (idle, connect, ingest, ingest_batch, ws_fanout, tls, h2, idle_tls)")
+w("run `BENCH_REPEAT` times (default 3), the servers taking turns, each run against a freshly")
+w("started server: one run on these VMs can be off by 50%, so they are reported as the median")
+w("with the range of the runs in brackets.")
 w("")
 w("`bench/run.sh` starts each server with the configuration in `bench/peers/` (nchan: 2 nginx")
 w("workers; Pushpin: its runner with condure, zurl, proxy and handler, `message_rate` raised, and")
@@ -76,7 +155,8 @@ w("|---|---|")
 for k, label in (("date", "run"), ("cpu", "CPU"), ("cores", "cores"), ("memory_gib", "memory (GiB)"),
                  ("kernel", "kernel"), ("os", "OS"), ("fd_limit", "file descriptors per process"),
                  ("rig", "rig commit"), ("nginx", "nginx"), ("nchan", "nchan (Debian)"),
-                 ("pushpin", "Pushpin (Debian)")):
+                 ("pushpin", "Pushpin (Debian)"), ("openssl", "OpenSSL"),
+                 ("tls_key", "TLS certificate key"), ("repeat", "runs per headline scenario")):
     w("| %s | %s |" % (label, m.get(k, "?")))
 w("")
 w("Everything runs on loopback, and the servers share the machine's cores with the load")
@@ -87,13 +167,34 @@ w("(pipelined on one keep-alive connection, so a slow answer does not hide queue
 w("")
 
 # --- summary ---------------------------------------------------------------------------
-idle = {t: load("idle-%s.json" % t) for t in TARGETS}
+idle_runs = {t: load_reps("idle-%s" % t) for t in TARGETS}
 fan = {t: load("fanout-%s.json" % t) for t in TARGETS}
 fan200 = {t: load("fanout200-%s.json" % t) for t in TARGETS}
 fan2k = {t: load("fanout2k-%s.json" % t) for t in TARGETS}
-ingest = {t: load("ingest-%s.json" % t) for t in TARGETS}
-connect = {t: load("connect-%s.json" % t) for t in TARGETS}
+ingest_runs = {t: load_reps("ingest-%s" % t) for t in TARGETS}
+connect_runs = {t: load_reps("connect-%s" % t) for t in TARGETS}
 multi = load("idle-multi-rig.json")
+
+# Batch ingest (rig): ingest-batchN-rig for each batch size N.
+batch_runs = {}
+for path in glob.glob(os.path.join(DIR, "ingest-batch*-rig.json")):
+    n = int(re.search(r"ingest-batch(\d+)-rig\.json$", path).group(1))
+    batch_runs[n] = load_reps("ingest-batch%d-rig" % n)
+batch_sizes = sorted(batch_runs)
+
+# WebSocket vs SSE fan-out, TLS handshakes, HTTP/2 vs HTTP/1.1 over TLS, idle TLS/h2 memory.
+PEERS = ["rig", "nchan"]
+ws_runs = {(t, k): load_reps("ws-%s-%s" % (t, k)) for t in PEERS for k in ("sse", "ws")}
+tls_runs = {t: load_reps("tls-%s" % t) for t in PEERS}
+H2_VARIANTS = [("h2", "HTTP/2 over TLS"), ("h1", "HTTP/1.1 over TLS"), ("h2c", "HTTP/2 cleartext")]
+h2_runs = {(t, v): load_reps("h2-%s-%s" % (t, v)) for t in PEERS for v, _ in H2_VARIANTS}
+idle_tls_runs = {t: load_reps("idletls-%s-h1" % t) for t in PEERS}
+idle_h2_one = {t: load_reps("idletls-%s-h2x1" % t) for t in PEERS}
+idle_h2_many = {}
+for t in PEERS:
+    found = [p for p in glob.glob(os.path.join(DIR, "idletls-%s-h2x*.json" % t))
+             if re.search(r"-h2x(\d+)\.json$", p) and not p.endswith("-h2x1.json")]
+    idle_h2_many[t] = load_reps(os.path.basename(found[0])[:-5]) if found else []
 
 sus = {t: sustainable(fan[t])[0] for t in TARGETS}
 sus2k = {t: sustainable(fan2k[t])[0] for t in TARGETS}
@@ -109,10 +210,56 @@ def saturation(*results):
     return best
 
 
+def per_event_cpu_us(r):
+    events = r["requests"] * r.get("events_per_request", 1)
+    return r["server_cpu_s"] / events * 1e6 if events else None
+
+
+def per_request_cpu_us(r):
+    return r["server_cpu_s"] / r["requests"] * 1e6 if r["requests"] else None
+
+
+def events_per_s(r):
+    """Events the server accepted (2xx) per second."""
+    ok = 1 - r["non_2xx"] / r["requests"] if r["requests"] else 0
+    return r["requests_per_s"] * r.get("events_per_request", 1) * ok
+
+
+def connect_cpu_us(r):
+    if "server_cpu_us_per_connect" in r:
+        return r["server_cpu_us_per_connect"]
+    return None
+
+
+def idle_per_stream(one, many):
+    """Memory per additional HTTP/2 stream: (RSS with S streams per connection − RSS with 1)
+    / (connections × (S − 1)), each run against a freshly started server."""
+    if not one or not many:
+        return []
+    base = median([r["rss_held"] - r["rss_before"] for r in one])
+    out = []
+    for r in many:
+        extra = r["ready"] - r["connected"]
+        if extra > 0:
+            out.append((r["rss_held"] - r["rss_before"] - base) / extra)
+    return out
+
+
 sat = {t: saturation(fan[t], fan200[t]) for t in TARGETS}
 p99_200 = {t: (fan200[t]["steps"][0]["p99_ms"] if fan200[t] else None) for t in TARGETS}
-rps = {t: (ingest[t]["requests_per_s"] if ingest[t] else None) for t in TARGETS}
-rss = {t: (idle[t]["rss_per_connection"] if idle[t] else None) for t in TARGETS}
+rps = {t: median([r["requests_per_s"] for r in ingest_runs[t]]) for t in TARGETS}
+rss = {t: median([r["rss_per_connection"] for r in idle_runs[t]]) for t in TARGETS}
+# A batch row counts only if the server took every batch.
+batch_eps = {n: median([events_per_s(r) for r in runs if r["non_2xx"] == 0])
+             for n, runs in batch_runs.items()}
+best_batch = max((n for n in batch_sizes if batch_eps[n]), key=lambda n: batch_eps[n], default=None)
+ws_sat = {key: [max(s["delivered_per_s"] for s in r["steps"]) for r in runs if r.get("steps")]
+          for key, runs in ws_runs.items()}
+h2_sat = {key: [max(s["delivered_per_s"] for s in r["steps"]) for r in runs if r.get("steps")]
+          for key, runs in h2_runs.items()}
+hs = {t: [r["connect_rate"] for r in tls_runs[t]] for t in PEERS}
+tls_conn_mem = {t: [r["rss_per_connection"] for r in idle_tls_runs[t]] for t in PEERS}
+h2_stream_mem = {t: idle_per_stream(idle_h2_one[t], idle_h2_many[t]) for t in PEERS}
 
 index = []
 for name in sorted(os.listdir(DIR)):
@@ -132,12 +279,21 @@ def verdict(ok):
     return "met" if ok else "**missed**"
 
 
+def rep_note(runs_by_target):
+    n = max((len(v) for v in runs_by_target.values()), default=0)
+    return " (median of %d runs)" % n if n > 1 else ""
+
+
 w("## Summary against the targets")
 w("")
+if (m.get("repeat") or 1) > 1:
+    w("A row that says \"median of N runs\" ran N times, each time against a freshly started")
+    w("server, the servers taking turns; the sections below give the range of the runs.")
+    w("")
 w("| target | rig | nchan | Pushpin | verdict |")
 w("|---|---|---|---|---|")
-w("| ≤ 4 KiB user-space RSS per idle SSE connection | %s B | %s B | %s B | %s |" % (
-    num(rss["rig"]), num(rss["nchan"]), num(rss["pushpin"]),
+w("| ≤ 4 KiB user-space RSS per idle SSE connection%s | %s B | %s B | %s B | %s |" % (
+    rep_note(idle_runs), num(rss["rig"]), num(rss["nchan"]), num(rss["pushpin"]),
     verdict(rss["rig"] is not None and rss["rig"] <= 4096)))
 n10k = next((fan[t]["ready"] for t in TARGETS if fan[t]), 10000)
 n2k = next((fan2k[t]["ready"] for t in TARGETS if fan2k[t]), 2000)
@@ -162,12 +318,54 @@ w("| p99 latency at 200 events/s: ≤ nchan's and ≤ 5 ms | %s ms | %s ms | %s 
     num(p99_200["rig"], "%.1f"), num(p99_200["nchan"], "%.1f"), num(p99_200["pushpin"], "%.1f"),
     verdict(ok_lat)))
 ok_ing = rps["rig"] and rps["rig"] >= 100000 and rps["nchan"] and rps["rig"] >= 1.5 * rps["nchan"]
-w("| ingest ≥ 100k req/s and ≥ 1.5× nchan | %s | %s (rig %s) | %s | %s |" % (
-    num(rps["rig"]), num(rps["nchan"]), ratio(rps["rig"], rps["nchan"]), num(rps["pushpin"]),
-    verdict(ok_ing)))
-cr = {t: (connect[t]["connect_rate"] if connect[t] else None) for t in TARGETS}
-w("| connect rate ≥ 20,000/s | %s | %s | %s | %s |" % (
-    num(cr["rig"]), num(cr["nchan"]), num(cr["pushpin"]), verdict(cr["rig"] and cr["rig"] >= 20000)))
+w("| ingest ≥ 100k events/s and ≥ 1.5× nchan's publish endpoint, one event per request%s | %s | %s (rig %s) | %s | %s |" % (
+    rep_note(ingest_runs), num(rps["rig"]), num(rps["nchan"]), ratio(rps["rig"], rps["nchan"]),
+    num(rps["pushpin"]), verdict(ok_ing)))
+if batch_runs:
+    if best_batch:
+        b_eps = batch_eps[best_batch]
+        ok_b = b_eps >= 100000 and rps["nchan"] and b_eps >= 1.5 * rps["nchan"]
+        w("| ... the same, rig publishing batches of %d events per request (batch mode counts)%s | %s | %s (rig %s) | — | %s |" % (
+            best_batch, rep_note(batch_runs), num(b_eps), num(rps["nchan"]),
+            ratio(b_eps, rps["nchan"]), verdict(ok_b)))
+    else:
+        w("| ... the same, rig publishing batches (batch mode counts) | refused | %s | — | **missed** (rig answered non-2xx to every batch) |" % (
+            num(rps["nchan"])))
+cr = {t: median([r["connect_rate"] for r in connect_runs[t]]) for t in TARGETS}
+ccpu = {t: median([connect_cpu_us(r) for r in connect_runs[t]]) for t in TARGETS}
+w("| connect rate ≥ 20,000/s (server CPU µs per connection)%s | %s (%s µs) | %s (%s µs; rig %s) | %s (%s µs) | %s |" % (
+    rep_note(connect_runs), num(cr["rig"]), num(ccpu["rig"], "%.0f"), num(cr["nchan"]),
+    num(ccpu["nchan"], "%.0f"), ratio(cr["rig"], cr["nchan"]), num(cr["pushpin"]),
+    num(ccpu["pushpin"], "%.0f"), verdict(cr["rig"] and cr["rig"] >= 20000)))
+if any(ws_runs.values()):
+    rig_ws, rig_sse = median(ws_sat[("rig", "ws")]), median(ws_sat[("rig", "sse")])
+    n_ws = next((r[0]["ready"] for r in ws_runs.values() if r), 0)
+    w("| WebSocket fan-out to %s subscribers within 20%% of SSE, delivered events/s at saturation%s | WS %s, SSE %s (WS/SSE %s) | WS %s, SSE %s | — | %s |" % (
+        "{:,}".format(n_ws), rep_note(ws_runs), num(rig_ws), num(rig_sse), ratio(rig_ws, rig_sse),
+        num(median(ws_sat[("nchan", "ws")])), num(median(ws_sat[("nchan", "sse")])),
+        verdict(rig_ws and rig_sse and rig_ws >= 0.8 * rig_sse) if (rig_ws and rig_sse) else "not run"))
+if any(h2_runs.values()):
+    rig_h2, rig_h1 = median(h2_sat[("rig", "h2")]), median(h2_sat[("rig", "h1")])
+    nch_h2, nch_h1 = median(h2_sat[("nchan", "h2")]), median(h2_sat[("nchan", "h1")])
+    first = next((r[0] for (t, v), r in h2_runs.items() if v == "h2" and r), None)
+    shape = ("%s SSE streams over %s HTTP/2 connections" % (
+        "{:,}".format(first["subscribers"]), "{:,}".format(first["connections"]))
+        if first else "SSE streams over HTTP/2")
+    w("| %s vs as many HTTP/1.1 connections, both TLS: delivered events/s at saturation%s | h2 %s, h1 %s (h2/h1 %s) | h2 %s, h1 %s (rig h2 %s) | — | %s |" % (
+        shape, rep_note(h2_runs), num(rig_h2), num(rig_h1), ratio(rig_h2, rig_h1), num(nch_h2),
+        num(nch_h1), ratio(rig_h2, nch_h2), "no target" if rig_h2 else "not run (rig has no HTTPS)"))
+if any(tls_runs.values()):
+    w("| TLS handshakes/s (full handshake + SSE request)%s | %s | %s (rig %s) | — | %s |" % (
+        rep_note(tls_runs), num(median(hs["rig"])), num(median(hs["nchan"])),
+        ratio(median(hs["rig"]), median(hs["nchan"])),
+        "no target" if hs["rig"] else "not run (rig has no HTTPS)"))
+if any(idle_tls_runs.values()) or any(h2_stream_mem.values()):
+    w("| user-space RSS per idle TLS connection (SSE over HTTP/1.1)%s | %s B | %s B | — | %s |" % (
+        rep_note(idle_tls_runs), num(median(tls_conn_mem["rig"])), num(median(tls_conn_mem["nchan"])),
+        "no target" if tls_conn_mem["rig"] else "not run (rig has no HTTPS)"))
+    w("| user-space RSS per idle HTTP/2 stream (SSE)%s | %s B | %s B | — | %s |" % (
+        rep_note(idle_h2_many), num(median(h2_stream_mem["rig"])), num(median(h2_stream_mem["nchan"])),
+        "no target" if h2_stream_mem["rig"] else "not run (rig has no HTTPS)"))
 if index:
     costs = [c for _, c, _, _, _ in index if c]
     flat = max(costs) / min(costs) - 1 if costs else None
@@ -184,11 +382,19 @@ if kafka:
         num(loaded), verdict(loaded is not None and loaded >= 500000)))
 w("")
 w("Verdicts are computed from this run's numbers; see the notes at the end for what limits")
-w("each one on this machine.")
+w("each one on this machine. \"no target\": the issue asks for the comparison, not a threshold.")
 w("")
 
 # --- scenarios -------------------------------------------------------------------------
-w("## 1. Idle connections")
+section = [0]
+
+
+def heading(title):
+    section[0] += 1
+    w("## %d. %s" % (section[0], title))
+
+
+heading("Idle connections")
 w("")
 w("As many SSE connections as one server process can hold here (the per-process limit is")
 w("20,000 file descriptors), each subscribed to one channel, held for 3 s. RSS per connection")
@@ -198,12 +404,14 @@ w("")
 w("| server | connections | RSS before | RSS holding | RSS per connection |")
 w("|---|---|---|---|---|")
 for t in TARGETS + ["multi"]:
-    r = multi if t == "multi" else idle[t]
-    if not r:
+    runs = [multi] if t == "multi" and multi else idle_runs.get(t, [])
+    if not runs:
         continue
-    w("| %s | %s | %.1f MiB | %.1f MiB | %.0f B |" % (
-        r["label"], "{:,}".format(r["ready"]), r["rss_before"] / 1048576, r["rss_held"] / 1048576,
-        r["rss_per_connection"]))
+    w("| %s | %s | %s MiB | %s MiB | %s B |" % (
+        runs[0]["label"], "{:,}".format(runs[0]["ready"]),
+        mr([r["rss_before"] / 1048576 for r in runs], "%.1f"),
+        mr([r["rss_held"] / 1048576 for r in runs], "%.1f"),
+        mr([r["rss_per_connection"] for r in runs])))
 w("")
 if multi:
     w("The last row is several rig processes (`RIG_SHARDS=1` each) sharing the public port with")
@@ -211,25 +419,29 @@ if multi:
         "{:,}".format(multi["ready"])))
     w("")
 
-w("## 2. Fan-out")
+heading("Fan-out")
 w("")
 n_fan = next((fan[t]["ready"] for t in TARGETS if fan[t]), 0)
-w("%s SSE subscribers of one channel; events of about 200 bytes. First 10 s at a fixed 200" %
+w("%s SSE subscribers of one channel; events of about 200 bytes (the same CloudEvent JSON for" %
   "{:,}".format(n_fan))
-w("events/s, then steps of rising rate until p99 exceeds 50 ms or an event is lost.")
+w("every server: what rig delivers as the SSE data, nchan and Pushpin are given to publish, so")
+w("delivered MB/s, the event JSON without framing, compares as well as events/s). First 10 s")
+w("at a fixed 200 events/s, then steps of rising rate until p99 exceeds 50 ms or an event is")
+w("lost.")
 w("")
 w("**At 200 events/s:**")
 w("")
-w("| server | published/s | delivered/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | server CPU % |")
-w("|---|---|---|---|---|---|---|---|---|")
+w("| server | published/s | delivered/s | delivered MB/s | p50 ms | p99 ms | p99.9 ms | max ms | lost | server CPU % | server CPU µs per delivery |")
+w("|---|---|---|---|---|---|---|---|---|---|---|")
 for t in TARGETS:
     r = fan200[t]
     if not r:
         continue
     s = r["steps"][0]
-    w("| %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %.0f |" % (
-        t, s["publish_rate"], s["delivered_per_s"], s["p50_ms"], s["p99_ms"], s["p999_ms"],
-        s["max_ms"], s["lost"], s["server_cpu_pct"]))
+    w("| %s | %.0f | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %d | %.0f | %s |" % (
+        t, s["publish_rate"], s["delivered_per_s"], num(mb(s.get("delivered_bytes_per_s")), "%.1f"),
+        s["p50_ms"], s["p99_ms"], s["p999_ms"], s["max_ms"], s["lost"], s["server_cpu_pct"],
+        num(s.get("server_cpu_us_per_delivered"), "%.2f")))
 w("")
 w("**Rising rate** (server CPU %% is of one core; the machine has %s):" % m.get("cores", "?"))
 w("")
@@ -247,39 +459,132 @@ w("Max sustainable delivered events/s (p99 < 50 ms, nothing lost): rig %s, nchan
 w("rig/nchan %s." % ratio(sus2k["rig"], sus2k["nchan"]))
 w("")
 
-w("## 3. Ingest")
+heading("Ingest")
 w("")
 w("`wrk -t1 -c32` POSTing an event nobody subscribes to, keep-alive, for the scenario's")
-w("duration: rig `POST /_rig/v1/events` (a CloudEvent), nchan `POST /pub/<channel>`, Pushpin")
-w("`POST /publish/` (its HTTP publish API).")
+w("duration: rig `POST /_rig/v1/events` (a CloudEvent), nchan `POST /pub/<channel>` (the same")
+w("CloudEvent as the message), Pushpin `POST /publish/` (its HTTP publish API, the same")
+w("CloudEvent as the SSE data). The batch rows post N CloudEvents per request to rig as")
+w("`application/cloudevents-batch+json`; events/s counts events, not requests.")
 w("")
-w("| server | requests/s | non-2xx | server CPU µs per request |")
-w("|---|---|---|---|")
-for t in TARGETS:
-    r = ingest[t]
-    if not r:
+w("| server | events per request | requests/s | events/s | non-2xx | server CPU µs per request | server CPU µs per event |")
+w("|---|---|---|---|---|---|---|")
+ingest_rows = [(t, ingest_runs[t]) for t in TARGETS] + \
+    [("rig, batches", batch_runs[n]) for n in batch_sizes]
+for label, runs in ingest_rows:
+    if not runs:
         continue
-    w("| %s | %.0f | %d | %.1f |" % (t, r["requests_per_s"], r["non_2xx"],
-                                     r["server_cpu_s"] / r["requests"] * 1e6 if r["requests"] else 0))
+    w("| %s | %d | %s | %s | %s | %s | %s |" % (
+        label, runs[0].get("events_per_request", 1), mr([r["requests_per_s"] for r in runs]),
+        mr([events_per_s(r) for r in runs]), mr([r["non_2xx"] for r in runs]),
+        mr([per_request_cpu_us(r) for r in runs], "%.1f"),
+        mr([per_event_cpu_us(r) for r in runs], "%.1f")))
 w("")
-w("rig/nchan: %s." % ratio(rps["rig"], rps["nchan"]))
+line = "rig/nchan, events/s: %s one event per request" % ratio(rps["rig"], rps["nchan"])
+if best_batch:
+    line += ", %s with batches of %d" % (ratio(batch_eps[best_batch], rps["nchan"]), best_batch)
+w(line + ".")
+if batch_runs and not best_batch:
+    w("rig answered the batches with errors (non-2xx above), so none of their events counts.")
 w("")
 
-w("## 4. Connect rate")
+heading("Connect rate")
 w("")
 w("New SSE connections as fast as 4 client processes can open them (1,000 in flight each),")
-w("until the count below; the rate is connections / time until the last one got its first bytes.")
+w("until the count below; the rate is connections / time until the last one got the first")
+w("bytes of its stream. Server CPU is the server's user + system time over the connects.")
 w("")
-w("| server | connections | connections/s |")
-w("|---|---|---|")
+w("| server | connections | connections/s | server CPU µs per connection |")
+w("|---|---|---|---|")
 for t in TARGETS:
-    r = connect[t]
-    if r:
-        w("| %s | %s | %.0f |" % (t, "{:,}".format(r["ready"]), r["connect_rate"]))
+    runs = connect_runs[t]
+    if runs:
+        w("| %s | %s | %s | %s |" % (t, "{:,}".format(runs[0]["ready"]),
+                                     mr([r["connect_rate"] for r in runs]),
+                                     mr([connect_cpu_us(r) for r in runs])))
 w("")
 
+if any(tls_runs.values()) or any(h2_runs.values()) or any(idle_tls_runs.values()):
+    heading("TLS and HTTP/2")
+    w("")
+    w("rig's HTTPS listener (`INBOUND_HTTPS_PORT`, HTTP/2 by ALPN \"h2\") against nginx+nchan's")
+    w("(`listen ... ssl http2`), both with the same self-signed certificate (%s, OpenSSL %s)." % (
+        m.get("tls_key", "?"), m.get("openssl", "?")))
+    w("rig-bench resumes no TLS sessions, so every connection is a full handshake; it speaks")
+    w("HTTP/2 through libnghttp2 with Chrome's flow-control windows. Events are published over")
+    w("plain HTTP as in the other scenarios.")
+    w("")
+    if not tls_runs["rig"] and (tls_runs["nchan"] or h2_runs[("nchan", "h2")]):
+        w("rig opened no HTTPS listener in this run, so only nchan's rows are here.")
+        w("")
+    if any(tls_runs.values()):
+        w("**Handshakes:** new TLS connections, each a full handshake and an SSE request, from 2")
+        w("client processes (100 in flight each); the rate counts until the first bytes of the")
+        w("stream.")
+        w("")
+        w("| server | connections | handshakes/s | server CPU µs per handshake |")
+        w("|---|---|---|---|")
+        for t in PEERS:
+            runs = tls_runs[t]
+            if runs:
+                w("| %s | %s | %s | %s |" % (t, "{:,}".format(runs[0]["ready"]),
+                                             mr([r["connect_rate"] for r in runs]),
+                                             mr([connect_cpu_us(r) for r in runs])))
+        w("")
+    if any(h2_runs.values()):
+        first = next((r[0] for (t, v), r in h2_runs.items() if v == "h2" and r), None)
+        if first:
+            w("**Fan-out over HTTP/2 and HTTP/1.1, both TLS:** %s SSE streams over %s HTTP/2" % (
+                "{:,}".format(first["subscribers"]), "{:,}".format(first["connections"])))
+            w("connections (%d streams each), against as many HTTP/1.1 connections; a fixed rate," %
+              first["streams_per_connection"])
+            w("then as fast as the server takes events.")
+            w("")
+        rows = []
+        for t in PEERS:
+            for v, name in H2_VARIANTS:
+                rows.append(("%s, %s" % (t, name), h2_runs[(t, v)]))
+        rep_step_table(rows)
+    if any(idle_tls_runs.values()) or any(idle_h2_one.values()):
+        w("**Idle memory:** RSS per idle connection or stream, held for 3 s, each case against a")
+        w("freshly started server. Per HTTP/2 stream: (RSS with S streams per connection − RSS")
+        w("with one) / (connections × (S − 1)). The plain-HTTP idle SSE connection is in section 1.")
+        w("")
+        w("| server | case | connections | streams | RSS per connection | RSS per stream |")
+        w("|---|---|---|---|---|---|")
+        for t in PEERS:
+            if idle_tls_runs[t]:
+                runs = idle_tls_runs[t]
+                w("| %s | SSE over HTTP/1.1 over TLS | %s | — | %s B | — |" % (
+                    t, "{:,}".format(runs[0]["ready"]), mr([r["rss_per_connection"] for r in runs])))
+            if idle_h2_one[t]:
+                runs = idle_h2_one[t]
+                w("| %s | HTTP/2, one SSE stream per connection | %s | %s | %s B | — |" % (
+                    t, "{:,}".format(runs[0]["connected"]), "{:,}".format(runs[0]["ready"]),
+                    mr([(r["rss_held"] - r["rss_before"]) / r["connected"] for r in runs
+                        if r["connected"]])))
+            if idle_h2_many[t]:
+                runs = idle_h2_many[t]
+                w("| %s | HTTP/2, %d SSE streams per connection | %s | %s | — | %s B |" % (
+                    t, runs[0]["streams_per_connection"], "{:,}".format(runs[0]["connected"]),
+                    "{:,}".format(runs[0]["ready"]), mr(h2_stream_mem[t])))
+        w("")
+
+if any(ws_runs.values()):
+    heading("WebSocket fan-out")
+    w("")
+    n_ws = next((r[0]["ready"] for r in ws_runs.values() if r), 0)
+    w("%s subscribers of one channel over WebSocket, next to the same over SSE (both plain" %
+      "{:,}".format(n_ws))
+    w("HTTP/1.1, the same events): a fixed rate, then as fast as the server takes events.")
+    w("")
+    rep_step_table([("%s %s" % (t, k.upper()), ws_runs[(t, k)]) for t in PEERS for k in ("sse", "ws")])
+    rig_ws, rig_sse = median(ws_sat[("rig", "ws")]), median(ws_sat[("rig", "sse")])
+    w("rig WebSocket/SSE at saturation: %s (target: ≥ 0.80×)." % ratio(rig_ws, rig_sse))
+    w("")
+
 if index:
-    w("## 5. Index growth (rig)")
+    heading("Index growth (rig)")
     w("")
     w("1,000 subscribers of the published type, plus idle connections holding N subscriptions")
     w("to other types (1,000 per connection, each a different type). Publishing at 200 events/s,")
@@ -294,7 +599,7 @@ if index:
     w("")
 
 if kafka:
-    w("## 6. Kafka consumption (rig)")
+    heading("Kafka consumption (rig)")
     w("")
     w("One node consuming a topic of 64 partitions that a librdkafka mock cluster")
     w("(`build/tests/kafka_mock`, real sockets, same machine) holds: the topic is filled, the")

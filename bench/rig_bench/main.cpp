@@ -1,12 +1,15 @@
 // rig-bench: a target-neutral load generator for event gateways (rig, nginx+nchan, Pushpin).
 //
-// Subscribers (SSE, or WebSocket with a ws:// URL) are spread over several processes, each
-// binding its own 127.0.0.x source address, because one process may hold at most ~20,000
-// file descriptors here. The parent publishes events over one keep-alive connection and
-// gathers what the subscribers saw. Modes:
+// Subscribers (SSE, or WebSocket with a ws:// URL; TLS with https:// and wss://; with --h2,
+// many SSE streams per HTTP/2 connection) are spread over several processes, each binding
+// its own 127.0.0.x source address, because one process may hold at most ~20,000 file
+// descriptors here. The parent publishes events (one per request, or --pub-batch N per
+// request) over one keep-alive connection and gathers what the subscribers saw. Modes:
 //   fanout   connect, then for each rate step publish and measure delivery and latency
-//   idle     connect, hold, and report the server's resident memory per connection
-//   connect  open connections as fast as possible and report the connect rate
+//   idle     connect, hold, and report the server's resident memory per subscriber
+//   connect  open connections as fast as possible and report the connect rate (over TLS:
+//            full handshakes per second)
+// Server CPU time (from /proc) is reported per unit of work: per connection, per event.
 // Run with --help for the options.
 
 #include <poll.h>
@@ -39,15 +42,26 @@ namespace {
 const char* usage = R"(usage: rig-bench [options]
   --mode fanout|idle|connect      what to measure (fanout)
   --label NAME                    name of the target in the report (target)
-  --sub-url URL                   subscriber URL: http://... for SSE, ws://... for WebSocket
+  --sub-url URL                   subscriber URL: http://... for SSE, ws://... for WebSocket,
+                                  https://... and wss://... over TLS
   --connections N                 subscriber connections (100)
+  --h2                            HTTP/2 SSE subscribers: ALPN h2 over https://, prior
+                                  knowledge (h2c) over http://
+  --streams-per-connection S      with --h2: SSE streams (subscribers) per connection (1)
+  --h2-window BYTES               with --h2: stream flow-control window (6291456)
+  --h2-connection-window BYTES    with --h2: connection flow-control window (15728640)
+  --insecure                      accept any server certificate (self-signed benchmarks)
+  --ca-file FILE                  trust the certificates in FILE (default: the system's)
   --processes P                   subscriber processes (N/15000 rounded up)
   --source-base A.B.C.D           first source address; process k uses base+k (127.0.0.2)
   --no-source-bind                let the kernel pick source addresses
-  --max-connecting N              connects in flight per process (256)
-  --pub-url URL                   publish URL (fanout)
-  --pub-body TEMPLATE             request body; {seq}, {ts} and {pad} are filled in
-  --pub-content-type TYPE         (application/json)
+  --max-connecting N              connects (TCP and TLS handshake) in flight per process (256)
+  --pub-url URL                   publish URL (fanout; http:// only)
+  --pub-body TEMPLATE             request body (one event); {seq}, {ts} and {pad} are filled in
+  --pub-content-type TYPE         (application/json; with --pub-batch:
+                                  application/cloudevents-batch+json)
+  --pub-batch N                   events per request, sent as a JSON array (1); rates and
+                                  counts are of events, not requests
   --payload BYTES                 size of {pad} (200)
   --pub-window N                  publish requests in flight (pipelined) on the connection (16)
   --rates R1,R2,...|max           events per second per step; max = as fast as possible (max)
@@ -63,11 +77,12 @@ const char* usage = R"(usage: rig-bench [options]
 )";
 
 struct options {
-    std::string mode = "fanout", label = "target", sub_url, pub_url, pub_body,
-                pub_content_type = "application/json", source_base = "127.0.0.2", server_match,
-                json_out;
+    std::string mode = "fanout", label = "target", sub_url, pub_url, pub_body, pub_content_type,
+                source_base = "127.0.0.2", server_match, json_out, ca_file;
     std::size_t connections = 100, processes = 0, payload = 200, max_connecting = 256,
-                pub_window = 16;
+                pub_window = 16, pub_batch = 1, streams_per_connection = 1;
+    bool h2 = false, insecure = false;
+    h2_windows windows;
     std::vector<std::string> rates{"max"};
     double step_seconds = 5, drain_seconds = 3, hold_seconds = 3, ready_timeout = 60,
            max_p99_ms = 0;
@@ -108,6 +123,20 @@ bool parse_options(int argc, char** argv, options& o) {
             o.sub_url = value();
         } else if (k == "--connections") {
             o.connections = std::stoul(value());
+        } else if (k == "--h2") {
+            o.h2 = true;
+        } else if (k == "--streams-per-connection") {
+            o.streams_per_connection = std::max<std::size_t>(1, std::stoul(value()));
+        } else if (k == "--h2-window") {
+            o.windows.stream = std::stoi(value());
+        } else if (k == "--h2-connection-window") {
+            o.windows.connection = std::stoi(value());
+        } else if (k == "--insecure") {
+            o.insecure = true;
+        } else if (k == "--ca-file") {
+            o.ca_file = value();
+        } else if (k == "--pub-batch") {
+            o.pub_batch = std::max<std::size_t>(1, std::stoul(value()));
         } else if (k == "--processes") {
             o.processes = std::stoul(value());
         } else if (k == "--source-base") {
@@ -156,6 +185,14 @@ bool parse_options(int argc, char** argv, options& o) {
     if (o.processes == 0) {
         o.processes = std::max<std::size_t>(1, (o.connections + 14999) / 15000);
     }
+    if (o.streams_per_connection > 1 && !o.h2) {
+        std::fprintf(stderr, "rig-bench: --streams-per-connection needs --h2\n");
+        return false;
+    }
+    if (o.pub_content_type.empty()) {
+        o.pub_content_type =
+            o.pub_batch > 1 ? "application/cloudevents-batch+json" : "application/json";
+    }
     return true;
 }
 
@@ -203,6 +240,11 @@ public:
                 cfg.id = static_cast<int>(k);
                 cfg.target = target;
                 cfg.connections = share;
+                cfg.h2 = o.h2;
+                cfg.streams_per_connection = o.h2 ? o.streams_per_connection : 1;
+                cfg.windows = o.windows;
+                cfg.tls.insecure = o.insecure;
+                cfg.tls.ca_file = o.ca_file;
                 cfg.source_address = o.source_bind ? nth_address(o.source_base, k) : "";
                 cfg.max_connecting = o.max_connecting;
                 cfg.report_fd = rep[1];
@@ -289,7 +331,7 @@ public:
 
     struct report {
         std::size_t ready = 0;
-        uint64_t delivered = 0, out_of_order = 0, first_ready_ns = 0, last_ready_ns = 0;
+        uint64_t delivered = 0, out_of_order = 0, first_ready_ns = 0, last_ready_ns = 0, bytes = 0;
         histogram hist;
     };
 
@@ -308,11 +350,12 @@ public:
         for (const auto& w : workers_) {
             std::istringstream in(w.report.substr(7));
             std::size_t ready = 0;
-            uint64_t delivered = 0, ooo = 0, first = 0, last = 0;
+            uint64_t delivered = 0, ooo = 0, first = 0, last = 0, bytes = 0;
             std::string hist;
-            in >> ready >> delivered >> ooo >> first >> last >> hist;
+            in >> ready >> delivered >> ooo >> first >> last >> bytes >> hist;
             r.ready += ready;
             r.delivered += delivered;
+            r.bytes += bytes;
             r.out_of_order += ooo;
             if (first != 0 && (r.first_ready_ns == 0 || first < r.first_ready_ns)) {
                 r.first_ready_ns = first;
@@ -351,11 +394,24 @@ std::string fmt_double(double v, int prec = 1) {
 
 struct step_result {
     std::string rate;
-    uint64_t published = 0, delivered = 0, expected = 0, lost = 0, out_of_order = 0;
-    double seconds = 0, publish_rate = 0, delivered_per_s = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0,
-           max_ms = 0, server_cpu_pct = 0;
+    uint64_t published = 0, delivered = 0, expected = 0, lost = 0, out_of_order = 0,
+             delivered_bytes = 0, publish_errors = 0;
+    double seconds = 0, publish_rate = 0, delivered_per_s = 0, delivered_bytes_per_s = 0,
+           p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, server_cpu_pct = 0,
+           server_cpu_us_per_delivered = 0, server_cpu_us_per_published = 0;
     uint64_t server_rss = 0;
 };
+
+std::string json_escape(const std::string& s) {
+    std::string out;
+    for (const char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out;
+}
 
 int run(const options& o) {
     const auto sub = parse_url(o.sub_url);
@@ -363,6 +419,13 @@ int run(const options& o) {
         std::fprintf(stderr, "rig-bench: bad --sub-url %s\n", o.sub_url.c_str());
         return 2;
     }
+    if (o.h2 && sub->websocket) {
+        std::fprintf(stderr, "rig-bench: --h2 is for SSE; WebSocket runs over HTTP/1.1\n");
+        return 2;
+    }
+    const std::size_t per_conn = o.h2 ? o.streams_per_connection : 1;
+    const std::size_t subscribers_total = o.connections * per_conn;
+    const std::string protocol = sub->websocket ? "ws" : o.h2 ? "h2" : "h1";
     server_watch server;
     server.pids = o.server_pids;
     if (!o.server_match.empty()) {
@@ -375,13 +438,13 @@ int run(const options& o) {
     const uint64_t t0_ns = monotonic_ns();
     fleet subscribers(o, *sub);
     auto last_print = std::chrono::steady_clock::now();
-    while (subscribers.ready() + subscribers.closed() < o.connections &&
+    while (subscribers.ready() + subscribers.closed() < subscribers_total &&
            seconds_since(t0) < o.ready_timeout) {
         subscribers.pump(100);
         if (seconds_since(last_print) > 1) {
             last_print = std::chrono::steady_clock::now();
             std::fprintf(stderr, "[%s] connecting: %zu ready, %zu failed of %zu\n", o.label.c_str(),
-                         subscribers.ready(), subscribers.closed(), o.connections);
+                         subscribers.ready(), subscribers.closed(), subscribers_total);
         }
     }
     const double connect_seconds = seconds_since(t0);
@@ -392,18 +455,27 @@ int run(const options& o) {
             ? static_cast<double>(ready) /
                   (static_cast<double>(connect_report.last_ready_ns - t0_ns) / 1e9)
             : 0;
-    std::fprintf(stderr, "[%s] %zu of %zu connections ready in %.2f s (%.0f/s), %zu failed\n",
-                 o.label.c_str(), ready, o.connections, connect_seconds, connect_rate,
-                 subscribers.closed());
     const proc_sample connected_sample = server.sample();
+    const double connect_cpu = connected_sample.cpu_seconds - baseline.cpu_seconds;
+    const double cpu_us_per_subscriber = ready ? connect_cpu * 1e6 / static_cast<double>(ready) : 0;
+    std::fprintf(stderr,
+                 "[%s] %zu of %zu subscribers ready in %.2f s (%.0f/s), %zu failed, server CPU "
+                 "%.1f µs per subscriber\n",
+                 o.label.c_str(), ready, subscribers_total, connect_seconds, connect_rate,
+                 subscribers.closed(), cpu_us_per_subscriber);
 
     std::ostringstream json;
-    json << "{\"label\":\"" << o.label << "\",\"mode\":\"" << o.mode
-         << "\",\"connections\":" << o.connections << ",\"ready\":" << ready
-         << ",\"failed\":" << subscribers.closed() << ",\"connect_seconds\":" << connect_seconds
-         << ",\"connect_rate\":" << connect_rate;
+    json << "{\"label\":\"" << json_escape(o.label) << "\",\"mode\":\"" << o.mode
+         << "\",\"protocol\":\"" << protocol << "\",\"tls\":" << (sub->tls ? "true" : "false")
+         << ",\"connections\":" << o.connections << ",\"streams_per_connection\":" << per_conn
+         << ",\"subscribers\":" << subscribers_total << ",\"connected\":" << subscribers.connected()
+         << ",\"ready\":" << ready << ",\"failed\":" << subscribers.closed()
+         << ",\"connect_seconds\":" << connect_seconds << ",\"connect_rate\":" << connect_rate
+         << ",\"connect_server_cpu_s\":" << connect_cpu
+         << ",\"server_cpu_us_per_connect\":" << cpu_us_per_subscriber
+         << ",\"server_pids\":" << server.pids.size();
     int exit_code = 0;
-    if (ready < o.connections && o.expect_no_loss) {
+    if (ready < subscribers_total && o.expect_no_loss) {
         exit_code = 1;
     }
 
@@ -413,28 +485,29 @@ int run(const options& o) {
             subscribers.pump(200);
         }
         const proc_sample held = server.sample();
-        const double per_conn =
+        const double per_subscriber =
             ready ? static_cast<double>(static_cast<int64_t>(held.rss_bytes) -
                                         static_cast<int64_t>(baseline.rss_bytes)) /
                         static_cast<double>(ready)
                   : 0;
         std::printf(
-            "| target | connections | connect rate /s | server RSS before | server RSS held | RSS "
-            "per connection |\n");
+            "| target | subscribers | connect rate /s | server RSS before | server RSS held | RSS "
+            "per subscriber |\n");
         std::printf("|---|---|---|---|---|---|\n");
         std::printf("| %s | %zu | %.0f | %.1f MiB | %.1f MiB | %.0f B |\n", o.label.c_str(), ready,
                     connect_rate, static_cast<double>(baseline.rss_bytes) / 1048576.0,
-                    static_cast<double>(held.rss_bytes) / 1048576.0, per_conn);
+                    static_cast<double>(held.rss_bytes) / 1048576.0, per_subscriber);
         json << ",\"rss_before\":" << baseline.rss_bytes << ",\"rss_held\":" << held.rss_bytes
-             << ",\"rss_per_connection\":" << per_conn
+             << ",\"rss_per_connection\":" << per_subscriber
              << ",\"still_open\":" << (ready - std::min(ready, subscribers.closed())) << "}";
     } else {
         const auto pub_url = parse_url(o.pub_url);
-        if (!pub_url) {
-            std::fprintf(stderr, "rig-bench: bad --pub-url %s\n", o.pub_url.c_str());
+        if (!pub_url || pub_url->tls || pub_url->websocket) {
+            std::fprintf(stderr, "rig-bench: bad --pub-url %s (http:// only)\n", o.pub_url.c_str());
             return 2;
         }
-        publisher pub(*pub_url, o.pub_content_type, o.pub_body, o.payload, o.pub_window);
+        publisher pub(*pub_url, o.pub_content_type, o.pub_body, o.payload, o.pub_window,
+                      o.pub_batch);
         if (!pub.start()) {
             std::fprintf(stderr, "rig-bench: cannot connect to %s\n", o.pub_url.c_str());
             return 1;
@@ -443,9 +516,10 @@ int run(const options& o) {
         std::vector<step_result> results;
         (void)connected_sample;
         std::printf(
-            "| target | rate target /s | published /s | delivered /s | p50 ms | p99 ms | p99.9 ms "
-            "| max ms | lost | out of order | server CPU %% |\n");
-        std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+            "| target | rate target /s | published /s | delivered /s | delivered MB/s | p50 ms | "
+            "p99 ms | p99.9 ms | max ms | lost | out of order | server CPU %% | CPU µs per "
+            "delivery |\n");
+        std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         std::fflush(stdout);
         for (const auto& rate : o.rates) {
             subscribers.send("reset");
@@ -459,7 +533,7 @@ int run(const options& o) {
             const proc_sample cpu_before = server.sample();
             std::atomic<bool> behind{false};
             std::thread producer([&] {
-                uint64_t i = 0;
+                uint64_t i = 0;  // events: a batch counts as pub.batch() events
                 while (seconds_since(step_start) < o.step_seconds) {
                     if (!max_rate) {
                         const auto due =
@@ -475,7 +549,7 @@ int run(const options& o) {
                     if (!pub.send(first_seq + i)) {
                         break;
                     }
-                    ++i;
+                    i += pub.batch();
                     published = i;
                 }
                 pub.wait_idle();
@@ -488,7 +562,9 @@ int run(const options& o) {
             (void)ok_before;
             seq += published;
             const double publish_seconds = seconds_since(step_start);
-            const uint64_t expected = published * ready;
+            // Events the server did not accept are not expected at the subscribers.
+            const uint64_t accepted = published > publish_errors ? published - publish_errors : 0;
+            const uint64_t expected = accepted * ready;
             const auto drain_start = std::chrono::steady_clock::now();
             while (subscribers.delivered() < expected &&
                    seconds_since(drain_start) < o.drain_seconds) {
@@ -502,28 +578,39 @@ int run(const options& o) {
             s.published = published;
             s.expected = expected;
             s.delivered = r.delivered;
+            s.delivered_bytes = r.bytes;
+            s.publish_errors = publish_errors;
             s.lost = expected > r.delivered ? expected - r.delivered : 0;
             s.out_of_order = r.out_of_order;
             s.seconds = step_seconds;
             s.publish_rate = static_cast<double>(published) / publish_seconds;
             s.delivered_per_s = static_cast<double>(r.delivered) / step_seconds;
+            s.delivered_bytes_per_s = static_cast<double>(r.bytes) / step_seconds;
             s.p50_ms = r.hist.quantile_us(0.50) / 1000;
             s.p99_ms = r.hist.quantile_us(0.99) / 1000;
             s.p999_ms = r.hist.quantile_us(0.999) / 1000;
             s.max_ms = r.hist.quantile_us(1.0) / 1000;
-            s.server_cpu_pct =
-                100.0 * (cpu_after.cpu_seconds - cpu_before.cpu_seconds) / step_seconds;
+            const double cpu = cpu_after.cpu_seconds - cpu_before.cpu_seconds;
+            s.server_cpu_pct = 100.0 * cpu / step_seconds;
+            s.server_cpu_us_per_delivered =
+                r.delivered ? cpu * 1e6 / static_cast<double>(r.delivered) : 0;
+            s.server_cpu_us_per_published =
+                published ? cpu * 1e6 / static_cast<double>(published.load()) : 0;
             s.server_rss = cpu_after.rss_bytes;
-            std::printf("| %s | %s | %.0f | %.0f | %s | %s | %s | %s | %llu | %llu | %.0f |\n",
-                        o.label.c_str(), rate.c_str(), s.publish_rate, s.delivered_per_s,
-                        fmt_double(s.p50_ms, 2).c_str(), fmt_double(s.p99_ms, 2).c_str(),
-                        fmt_double(s.p999_ms, 2).c_str(), fmt_double(s.max_ms, 2).c_str(),
-                        static_cast<unsigned long long>(s.lost),
-                        static_cast<unsigned long long>(s.out_of_order), s.server_cpu_pct);
+            std::printf(
+                "| %s | %s | %.0f | %.0f | %.1f | %s | %s | %s | %s | %llu | %llu | %.0f | %.2f "
+                "|\n",
+                o.label.c_str(), rate.c_str(), s.publish_rate, s.delivered_per_s,
+                s.delivered_bytes_per_s / 1e6, fmt_double(s.p50_ms, 2).c_str(),
+                fmt_double(s.p99_ms, 2).c_str(), fmt_double(s.p999_ms, 2).c_str(),
+                fmt_double(s.max_ms, 2).c_str(), static_cast<unsigned long long>(s.lost),
+                static_cast<unsigned long long>(s.out_of_order), s.server_cpu_pct,
+                s.server_cpu_us_per_delivered);
             std::fflush(stdout);
             if (publish_errors > 0) {
-                std::fprintf(stderr, "[%s] %llu publish errors\n", o.label.c_str(),
-                             static_cast<unsigned long long>(publish_errors));
+                std::fprintf(stderr, "[%s] %llu events not accepted; first answer: %s\n",
+                             o.label.c_str(), static_cast<unsigned long long>(publish_errors),
+                             pub.first_error().c_str());
             }
             if (behind) {
                 std::fprintf(stderr, "[%s] the publisher fell behind the target rate\n",
@@ -537,16 +624,22 @@ int run(const options& o) {
                 break;
             }
         }
-        json << ",\"steps\":[";
+        json << ",\"pub_batch\":" << o.pub_batch << ",\"steps\":[";
         for (std::size_t i = 0; i < results.size(); ++i) {
             const auto& s = results[i];
             json << (i ? "," : "") << "{\"rate\":\"" << s.rate << "\",\"published\":" << s.published
                  << ",\"delivered\":" << s.delivered << ",\"expected\":" << s.expected
-                 << ",\"lost\":" << s.lost << ",\"out_of_order\":" << s.out_of_order
-                 << ",\"seconds\":" << s.seconds << ",\"publish_rate\":" << s.publish_rate
-                 << ",\"delivered_per_s\":" << s.delivered_per_s << ",\"p50_ms\":" << s.p50_ms
-                 << ",\"p99_ms\":" << s.p99_ms << ",\"p999_ms\":" << s.p999_ms
-                 << ",\"max_ms\":" << s.max_ms << ",\"server_cpu_pct\":" << s.server_cpu_pct
+                 << ",\"delivered_bytes\":" << s.delivered_bytes
+                 << ",\"publish_errors\":" << s.publish_errors << ",\"lost\":" << s.lost
+                 << ",\"out_of_order\":" << s.out_of_order << ",\"seconds\":" << s.seconds
+                 << ",\"publish_rate\":" << s.publish_rate
+                 << ",\"delivered_per_s\":" << s.delivered_per_s
+                 << ",\"delivered_bytes_per_s\":" << s.delivered_bytes_per_s
+                 << ",\"p50_ms\":" << s.p50_ms << ",\"p99_ms\":" << s.p99_ms
+                 << ",\"p999_ms\":" << s.p999_ms << ",\"max_ms\":" << s.max_ms
+                 << ",\"server_cpu_pct\":" << s.server_cpu_pct
+                 << ",\"server_cpu_us_per_delivered\":" << s.server_cpu_us_per_delivered
+                 << ",\"server_cpu_us_per_published\":" << s.server_cpu_us_per_published
                  << ",\"server_rss\":" << s.server_rss << "}";
         }
         json << "]}";

@@ -20,12 +20,24 @@ uint64_t monotonic_ns() {
 }
 
 publisher::publisher(url target, std::string content_type, std::string body_template,
-                     std::size_t pad, std::size_t window)
+                     std::size_t pad, std::size_t window, std::size_t batch)
     : target_(std::move(target)),
       content_type_(std::move(content_type)),
       body_template_(std::move(body_template)),
       pad_(pad, 'x'),
-      window_(std::max<std::size_t>(1, window)) {}
+      window_(std::max<std::size_t>(1, window)),
+      batch_(std::max<std::size_t>(1, batch)) {}
+
+std::string publisher::event(uint64_t seq) const {
+    std::string body = fill(body_template_, "seq", std::to_string(seq));
+    body = fill(std::move(body), "pad", pad_);
+    return fill(std::move(body), "ts", std::to_string(monotonic_ns()));
+}
+
+std::string publisher::first_error() const {
+    std::lock_guard lock(mutex_);
+    return first_error_;
+}
 
 publisher::~publisher() {
     if (fd_ >= 0) {
@@ -85,9 +97,17 @@ bool publisher::send(uint64_t seq) {
         }
         ++outstanding_;
     }
-    std::string body = fill(body_template_, "seq", std::to_string(seq));
-    body = fill(std::move(body), "pad", pad_);
-    body = fill(std::move(body), "ts", std::to_string(monotonic_ns()));
+    std::string body;
+    if (batch_ == 1) {
+        body = event(seq);
+    } else {
+        body = "[";
+        for (std::size_t i = 0; i < batch_; ++i) {
+            body += i ? "," : "";
+            body += event(seq + i);
+        }
+        body += "]";
+    }
     std::string req = "POST " + target_.target + " HTTP/1.1\r\nHost: " + target_.host + ":" +
                       std::to_string(target_.port) + "\r\nContent-Type: " + content_type_ +
                       "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -114,10 +134,15 @@ void publisher::read_responses() {
     for (;;) {
         int status = -1;
         bool close_after = false;
-        const bool ok = read_response(status, close_after);
+        std::string body;
+        const bool ok = read_response(status, close_after, body);
         std::lock_guard lock(mutex_);
         if (!ok) {
             // Requests still outstanding on a dead connection are lost.
+            if (first_error_.empty() && outstanding_ > 0) {
+                first_error_ = "the connection closed with " + std::to_string(outstanding_) +
+                               " requests unanswered";
+            }
             failed_ += outstanding_;
             outstanding_ = 0;
             broken_ = true;
@@ -128,6 +153,9 @@ void publisher::read_responses() {
             ++ok_;
         } else {
             ++failed_;
+            if (first_error_.empty()) {
+                first_error_ = std::to_string(status) + " " + body.substr(0, 300);
+            }
         }
         if (outstanding_ > 0) {
             --outstanding_;
@@ -144,7 +172,7 @@ void publisher::read_responses() {
     }
 }
 
-bool publisher::read_response(int& status, bool& close_after) {
+bool publisher::read_response(int& status, bool& close_after, std::string& body) {
     char buf[65536];
     const auto fill_more = [&] {
         const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
@@ -184,6 +212,9 @@ bool publisher::read_response(int& status, bool& close_after) {
                     return false;
                 }
             }
+            if (status >= 300) {
+                body.append(in_, eol + 2, size);
+            }
             in_.erase(0, eol + 2 + size + 2);
             if (size == 0) {
                 return true;
@@ -202,6 +233,9 @@ bool publisher::read_response(int& status, bool& close_after) {
         if (!fill_more()) {
             return false;
         }
+    }
+    if (status >= 300) {
+        body.assign(in_, 0, length);
     }
     in_.erase(0, length);
     return true;

@@ -8,12 +8,20 @@ std::optional<url> parse_url(std::string_view text) {
     url u;
     if (text.starts_with("http://")) {
         text.remove_prefix(7);
+    } else if (text.starts_with("https://")) {
+        text.remove_prefix(8);
+        u.tls = true;
     } else if (text.starts_with("ws://")) {
         text.remove_prefix(5);
         u.websocket = true;
+    } else if (text.starts_with("wss://")) {
+        text.remove_prefix(6);
+        u.websocket = true;
+        u.tls = true;
     } else {
         return std::nullopt;
     }
+    u.port = u.tls ? 443 : 80;
     const auto slash = text.find('/');
     std::string_view authority = text.substr(0, slash);
     u.target = slash == std::string_view::npos ? "/" : std::string(text.substr(slash));

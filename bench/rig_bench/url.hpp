@@ -7,12 +7,16 @@
 
 namespace rig::bench {
 
-// http://host:port/path?query or ws://... — all a load generator needs of a URL.
+// http(s)://host:port/path?query or ws(s)://... — all a load generator needs of a URL.
 struct url {
     bool websocket = false;
+    bool tls = false;  // https:// or wss://
     std::string host;
     uint16_t port = 80;
     std::string target;  // path and query, as sent on the request line
+
+    // host:port, for the Host header and HTTP/2's :authority.
+    std::string authority() const { return host + ":" + std::to_string(port); }
 };
 
 std::optional<url> parse_url(std::string_view text);
