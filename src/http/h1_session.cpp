@@ -124,7 +124,7 @@ struct tracked_session final : session_tracker::member {
     bool idle = true;
 };
 
-constexpr std::string_view h2_preface_head = "PRI * HTTP/2.0\r\n\r\n";
+constexpr std::string_view h2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 }  // namespace
 
@@ -143,6 +143,7 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
     deadline timer(*stream);
 
     beast::flat_buffer buffer;
+    bool first = true;
     while (!tracker.draining()) {
         self.idle = true;
         bhttp::request_parser<bhttp::string_body> parser;
@@ -150,19 +151,35 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         parser.body_limit(options.max_body_bytes);
         timer.arm(options.idle_timeout);
 
+        if (first && options.h2c) {
+            // The first bytes tell HTTP/2 with prior knowledge (its preface) from HTTP/1.1;
+            // they are read into the parser's buffer either way.
+            first = false;
+            bool h2 = false;
+            for (;;) {
+                const auto data = buffer.cdata();
+                const std::string_view have(static_cast<const char*>(data.data()), data.size());
+                if (have.size() >= h2_preface.size() || !h2_preface.starts_with(have)) {
+                    h2 = have.starts_with(h2_preface);
+                    break;
+                }
+                auto [rec, rn] = co_await stream->async_read_some(buffer.prepare(1024), use_tuple);
+                if (rec) {
+                    break;  // the parser below sees the same end
+                }
+                buffer.commit(rn);
+            }
+            if (h2) {
+                timer.disarm();
+                const auto data = buffer.cdata();
+                start_h2_session(std::move(stream),
+                                 std::string(static_cast<const char*>(data.data()), data.size()),
+                                 options, route, tracker);
+                co_return;
+            }
+        }
         auto [ec, n] = co_await bhttp::async_read_header(*stream, buffer, parser, use_tuple);
         self.idle = false;
-        if (!ec && options.h2c && parser.get().method_string() == "PRI" &&
-            parser.get().target() == "*" && parser.get().version() == 20) {
-            // HTTP/2 with prior knowledge: the rest of the preface and the first frames are
-            // already in the buffer.
-            timer.disarm();
-            std::string initial(h2_preface_head);
-            const auto data = buffer.cdata();
-            initial.append(static_cast<const char*>(data.data()), data.size());
-            start_h2_session(std::move(stream), std::move(initial), options, route, tracker);
-            co_return;
-        }
         if (!ec && beast::iequals(parser.get()[field::expect], "100-continue") &&
             !parser.is_done()) {
             // A too-large declared body fails right here, before any of it is sent.
