@@ -68,6 +68,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, serving s) {
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
+    boost::system::error_code ignored;
+    acceptor.non_blocking(true, ignored);
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec) {
@@ -85,6 +87,18 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
         }
         asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), s),
                        log_exception);
+        // A burst of connects fills the listen queue faster than one accept per wake-up
+        // empties it (overflowing SYNs are dropped and retried a second later): take what is
+        // already waiting, up to a round's worth, before waiting again.
+        for (int i = 0; i < 64; ++i) {
+            boost::system::error_code aec;
+            tcp::socket more = acceptor.accept(aec);
+            if (aec) {
+                break;
+            }
+            asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(more), s),
+                           log_exception);
+        }
     }
 }
 

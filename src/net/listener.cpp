@@ -25,7 +25,9 @@ std::vector<tcp::acceptor> open_reuseport_acceptors(
             throw std::runtime_error("cannot listen on " + address + ":" +
                                      std::to_string(ep.port()) + ": " + ec.message());
         }
-        a.listen(4096);
+        // As deep as the kernel allows (net.core.somaxconn caps it): bursts of connects wait
+        // in the queue instead of having their SYNs dropped.
+        a.listen(65535);
         // Later acceptors join the port the first one got.
         ep = a.local_endpoint();
         out.push_back(std::move(a));
