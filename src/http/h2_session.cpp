@@ -395,6 +395,9 @@ private:
             return;
         }
         if (out_.empty()) {
+            if (out_.capacity() > 16 * 1024) {
+                std::string().swap(out_);  // a burst's buffer goes back when it is written
+            }
             if (nghttp2_session_want_read(session_) == 0 &&
                 nghttp2_session_want_write(session_) == 0) {
                 shut();  // GOAWAY exchanged and every stream done
