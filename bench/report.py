@@ -255,7 +255,9 @@ batch_eps = {n: median([events_per_s(r) for r in runs if r["non_2xx"] == 0])
 best_batch = max((n for n in batch_sizes if batch_eps[n]), key=lambda n: batch_eps[n], default=None)
 ws_sat = {key: [max(s["delivered_per_s"] for s in r["steps"]) for r in runs if r.get("steps")]
           for key, runs in ws_runs.items()}
-h2_sat = {key: [max(s["delivered_per_s"] for s in r["steps"]) for r in runs if r.get("steps")]
+# Saturation: the best step that lost nothing (a stream that falls too far behind is reset).
+h2_sat = {key: [max([s["delivered_per_s"] for s in r["steps"] if s.get("lost", 0) == 0] or [0])
+                for r in runs if r.get("steps")]
           for key, runs in h2_runs.items()}
 hs = {t: [r["connect_rate"] for r in tls_runs[t]] for t in PEERS}
 tls_conn_mem = {t: [r["rss_per_connection"] for r in idle_tls_runs[t]] for t in PEERS}
@@ -351,7 +353,7 @@ if any(h2_runs.values()):
     shape = ("%s SSE streams over %s HTTP/2 connections" % (
         "{:,}".format(first["subscribers"]), "{:,}".format(first["connections"]))
         if first else "SSE streams over HTTP/2")
-    w("| %s vs as many HTTP/1.1 connections, both TLS: delivered events/s at saturation%s | h2 %s, h1 %s (h2/h1 %s) | h2 %s, h1 %s (rig h2 %s) | — | %s |" % (
+    w("| %s vs as many HTTP/1.1 connections, both TLS: delivered events/s at the best step with nothing lost%s | h2 %s, h1 %s (h2/h1 %s) | h2 %s, h1 %s (rig h2 %s) | — | %s |" % (
         shape, rep_note(h2_runs), num(rig_h2), num(rig_h1), ratio(rig_h2, rig_h1), num(nch_h2),
         num(nch_h1), ratio(rig_h2, nch_h2), "no target" if rig_h2 else "not run (rig has no HTTPS)"))
 if any(tls_runs.values()):
