@@ -83,15 +83,23 @@ std::optional<bool> parse_bool(const std::string& raw) {
     return std::nullopt;
 }
 
+// Reads a boolean setting into `out` if the variable is set and non-empty.
+std::optional<core::error> read_bool(const env_lookup& env, const char* name, bool& out) {
+    if (auto v = env(name); v && !trim(*v).empty()) {
+        const auto on = parse_bool(*v);
+        if (!on) {
+            return bad(name, "expected true or false", *v);
+        }
+        out = *on;
+    }
+    return std::nullopt;
+}
+
 // RIG_HTTP2 and the HTTPS files. The certificate and key are loaded here, so that every
 // problem with them is a configuration error naming its variable.
 std::optional<core::error> read_https(const env_lookup& env, node_options& o) {
-    if (auto v = env("RIG_HTTP2"); v && !trim(*v).empty()) {
-        const auto on = parse_bool(*v);
-        if (!on) {
-            return bad("RIG_HTTP2", "expected true or false", *v);
-        }
-        o.http2 = *on;
+    if (auto e = read_bool(env, "RIG_HTTP2", o.http2)) {
+        return e;
     }
     const auto path = [&](const char* name) {
         const auto v = env(name);
@@ -190,6 +198,10 @@ core::result<node_options> load(const env_lookup& env) {
     RIG_TRY(read_ms(env, "RIG_LONGPOLL_HOLD_MS", o.transport.longpoll_hold, 0));
     RIG_TRY(read_ms(env, "RIG_LONGPOLL_SESSION_TTL_MS", o.transport.longpoll_session_ttl, 1000));
     RIG_TRY(read_ms(env, "RIG_HTTP_IDLE_TIMEOUT_MS", o.http.idle_timeout, 100));
+    RIG_TRY(read_ms(env, "RIG_TLS_HANDSHAKE_TIMEOUT_MS", o.http.handshake_timeout, 100));
+    RIG_TRY(read_uint(env, "RIG_H2_MAX_STREAMS", o.http.h2_max_streams, 1, 100'000,
+                      "expected a stream count (1-100000)"));
+    RIG_TRY(read_bool(env, "RIG_H2C", o.http.h2c));
     RIG_TRY(read_ms(env, "RIG_DRAIN_TIMEOUT_MS", o.drain_timeout, 0));
 #undef RIG_TRY
 

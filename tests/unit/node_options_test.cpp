@@ -542,6 +542,22 @@ TEST(NodeOptions, HttpsFileProblemsNameTheVariable) {
         "HTTPS_KEYFILE: the key in \"" + other + "\" does not match the certificate");
 }
 
+TEST(NodeOptions, Http2AndTlsLimits) {
+    const auto d = load_ok({});
+    EXPECT_EQ(d.http.h2_max_streams, 128U);
+    EXPECT_TRUE(d.http.h2c);
+    EXPECT_EQ(d.http.handshake_timeout, 10s);
+    const auto o = load_ok({{"RIG_H2_MAX_STREAMS", "250"},
+                            {"RIG_H2C", "false"},
+                            {"RIG_TLS_HANDSHAKE_TIMEOUT_MS", "2500"}});
+    EXPECT_EQ(o.http.h2_max_streams, 250U);
+    EXPECT_FALSE(o.http.h2c);
+    EXPECT_EQ(o.http.handshake_timeout, 2500ms);
+    EXPECT_EQ(load_error({{"RIG_H2_MAX_STREAMS", "0"}}),
+              "RIG_H2_MAX_STREAMS: expected a stream count (1-100000), got \"0\"");
+    EXPECT_EQ(load_error({{"RIG_H2C", "maybe"}}), "RIG_H2C: expected true or false, got \"maybe\"");
+}
+
 TEST(NodeOptions, CheckUrlsOverHttpAndHttps) {
     const auto o = load_ok({{"SUBSCRIPTION_CHECK", "https://checks.example.com:8443/subs"},
                             {"SUBMISSION_CHECK", " HTTP://127.0.0.1:9000/events "}});
