@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -90,20 +91,10 @@ std::optional<std::string> id_text(const json::value& v, bool scalar_allowed) {
 }
 
 // CloudEvents 1.0 HTTP binding: header values are percent-encoded outside printable ASCII.
+// A value that is not valid percent-encoding (a stray '%') is taken as it is.
 std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
+    auto pct = boost::urls::make_pct_string_view(s);
+    return pct ? pct->decode() : std::string(s);
 }
 
 // RIG's rule for 0.1/0.2 extension headers: a value that parses as JSON is used decoded.
