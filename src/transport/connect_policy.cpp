@@ -58,9 +58,11 @@ connect_result connect_policy::resolve(const connect_params& params, connect_fla
                 v = *inner;
             }
         }
-        json::object wrapped;
-        wrapped["subscriptions"] = v;
-        out.check_body = json::serialize(wrapped);
+        if (subscription_check_.enabled()) {
+            json::object wrapped;
+            wrapped["subscriptions"] = v;
+            out.check_body = json::serialize(wrapped);
+        }
         manual = std::move(v);
     }
 
