@@ -33,16 +33,6 @@ std::string token_key(const config::node_options& o) {
     return o.node_cookie.empty() ? core::secure_random_bytes(32) : o.node_cookie;
 }
 
-void log_exception(std::exception_ptr e) {
-    if (e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::error("accept loop ended by an exception: {}", ex.what());
-        }
-    }
-}
-
 }  // namespace
 
 // Everything one shard owns, built before its thread starts.
@@ -186,7 +176,7 @@ void node::start() {
                 asio::co_spawn(
                     s.io,
                     http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions}),
-                    log_exception);
+                    log::exception_logger{"accept loop"});
             }
         }
     }

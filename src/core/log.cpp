@@ -25,6 +25,19 @@ void init(level lvl) {
     spdlog::flush_on(spdlog::level::info);
 }
 
+void exception_logger::operator()(std::exception_ptr e) const {
+    if (!e) {
+        return;
+    }
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        error("{} ended by an exception: {}", what, ex.what());
+    } catch (...) {
+        error("{} ended by an exception", what);
+    }
+}
+
 long rate_limited::admit() {
     const long now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::steady_clock::now().time_since_epoch())

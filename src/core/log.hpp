@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <string_view>
 
 namespace rig::log {
@@ -30,6 +31,13 @@ template <class... Args>
 void error(spdlog::format_string_t<Args...> fmt, Args&&... args) {
     spdlog::error(fmt, std::forward<Args>(args)...);
 }
+
+// The completion handler of a co_spawn'd coroutine: logs the exception that ended it, if any
+// (the data path does not throw; one that does is a bug worth a line).
+struct exception_logger {
+    const char* what;  // what the coroutine was, for the log line
+    void operator()(std::exception_ptr e) const;
+};
 
 // Logs at most `per_second` lines per second for one kind of per-client noise (bad requests,
 // slow consumers), so that a misbehaving or hostile client cannot flood the log. Lines over the

@@ -590,15 +590,7 @@ void h2_connection::dispatch(int32_t id) {
             false);
         return;
     }
-    asio::co_spawn(executor(), run_stream(std::move(st)), [](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                log::error("h2: request ended by an exception: {}", ex.what());
-            }
-        }
-    });
+    asio::co_spawn(executor(), run_stream(std::move(st)), log::exception_logger{"h2 request"});
 }
 
 asio::awaitable<void> h2_connection::run_stream(std::shared_ptr<h2_stream> st) {

@@ -44,18 +44,18 @@ response make_response(status s, std::string body, std::string_view content_type
     return r;
 }
 
-std::string serialize(const response& res, bool keep_alive, unsigned request_version,
-                      bool head_request) {
-    const auto& body = res.body();
-    std::string out;
-    out.reserve(128 + body.size() + res.base().reason().size());
+namespace {
+
+// The status line and `res`'s headers, each line with its CRLF; Content-Length and Connection
+// are left out when `skip_framing` (serialize() writes its own).
+void append_head(std::string& out, const response& res, bool skip_framing) {
     out += "HTTP/1.1 ";
     out += std::to_string(res.result_int());
     out += ' ';
     out += bhttp::obsolete_reason(res.result());
     out += "\r\n";
     for (const auto& f : res) {
-        if (f.name() == field::content_length || f.name() == field::connection) {
+        if (skip_framing && (f.name() == field::content_length || f.name() == field::connection)) {
             continue;
         }
         out += f.name_string();
@@ -63,6 +63,16 @@ std::string serialize(const response& res, bool keep_alive, unsigned request_ver
         out += f.value();
         out += "\r\n";
     }
+}
+
+}  // namespace
+
+std::string serialize(const response& res, bool keep_alive, unsigned request_version,
+                      bool head_request) {
+    const auto& body = res.body();
+    std::string out;
+    out.reserve(128 + body.size() + res.base().reason().size());
+    append_head(out, res, true);
     out += "Content-Length: ";
     out += std::to_string(body.size());
     out += "\r\n";
@@ -111,17 +121,7 @@ core::error request_error(const boost::system::error_code& ec, const server_opti
 std::string serialize_head(const response& res) {
     std::string out;
     out.reserve(256);
-    out += "HTTP/1.1 ";
-    out += std::to_string(res.result_int());
-    out += ' ';
-    out += bhttp::obsolete_reason(res.result());
-    out += "\r\n";
-    for (const auto& f : res) {
-        out += f.name_string();
-        out += ": ";
-        out += f.value();
-        out += "\r\n";
-    }
+    append_head(out, res, false);
     out += "\r\n";
     return out;
 }

@@ -20,16 +20,6 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 log::rate_limited accept_log{1};
 log::rate_limited handshake_log{5};
 
-void log_exception(std::exception_ptr e) {
-    if (e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::error("connection ended by an exception: {}", ex.what());
-        }
-    }
-}
-
 }  // namespace
 
 asio::awaitable<void> serve_connection(tcp::socket socket, serving s) {
@@ -86,7 +76,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
             continue;
         }
         asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), s),
-                       log_exception);
+                       log::exception_logger{"connection"});
         // A burst of connects fills the listen queue faster than one accept per wake-up
         // empties it (overflowing SYNs are dropped and retried a second later): take what is
         // already waiting, up to a round's worth, before waiting again.
@@ -97,7 +87,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
                 break;
             }
             asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(more), s),
-                           log_exception);
+                           log::exception_logger{"connection"});
         }
     }
 }

@@ -12,32 +12,12 @@
 #include <string>
 
 #include "support/openssl_keys.hpp"
-
+#include "support/temp_file.hpp"
 namespace {
 
 using rig::http::make_client_tls;
 
-// A file under the temp directory, removed when the test ends.
-class temp_file {
-public:
-    explicit temp_file(const std::string& content) {
-        std::string pattern = (std::filesystem::temp_directory_path() / "rig_tls_XXXXXX").string();
-        const int fd = mkstemp(pattern.data());
-        EXPECT_GE(fd, 0);
-        if (fd >= 0) {
-            close(fd);
-        }
-        path_ = pattern;
-        std::ofstream(path_, std::ios::binary) << content;
-    }
-    ~temp_file() { std::remove(path_.c_str()); }
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using rig::test::temp_file;
 
 rig::test::pkey_ptr ec_key() {
     return rig::test::pkey_ptr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "support/openssl_keys.hpp"
-
+#include "support/temp_file.hpp"
 namespace {
 
 using namespace std::chrono_literals;
@@ -52,27 +52,7 @@ std::string load_error(const vars& env) {
     return r.error().message;
 }
 
-// A file that is removed when the test ends.
-class temp_file {
-public:
-    explicit temp_file(const std::string& content) {
-        std::string pattern = (std::filesystem::temp_directory_path() / "rig_unit_XXXXXX").string();
-        const int fd = mkstemp(pattern.data());
-        EXPECT_GE(fd, 0);
-        if (fd >= 0) {
-            close(fd);
-        }
-        path_ = pattern;
-        std::ofstream(path_, std::ios::binary) << content;
-    }
-    ~temp_file() { std::remove(path_.c_str()); }
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using rig::test::temp_file;
 
 const char* const greeting_extractor =
     R"({"greeting":{"name":{"stable_field_index":1,"event":{"json_pointer":"/data/name"},)"

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_file.hpp"
 namespace {
 
 using rig::net::tls_context;
@@ -67,27 +68,7 @@ std::string quoted(const std::string& path) {
     return "\"" + path + "\"";
 }
 
-// A file removed when the test ends.
-class temp_file {
-public:
-    explicit temp_file(const std::string& content) {
-        std::string pattern = (std::filesystem::temp_directory_path() / "rig_tls_XXXXXX").string();
-        const int fd = mkstemp(pattern.data());
-        EXPECT_GE(fd, 0);
-        if (fd >= 0) {
-            close(fd);
-        }
-        path_ = pattern;
-        std::ofstream(path_, std::ios::binary) << content;
-    }
-    ~temp_file() { std::remove(path_.c_str()); }
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using rig::test::temp_file;
 
 std::string read_text(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
