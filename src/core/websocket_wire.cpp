@@ -85,7 +85,7 @@ std::string encode_close(std::uint16_t code, std::string_view reason) {
     std::string body(2 + reason.size(), '\0');
     body[0] = static_cast<char>(code >> 8);
     body[1] = static_cast<char>(code & 0xff);
-    std::memcpy(body.data() + 2, reason.data(), reason.size());
+    reason.copy(body.data() + 2, reason.size());  // memcpy would get a null pointer for {}
     return encode_frame(opcode::close, body);
 }
 

@@ -1,10 +1,12 @@
 """Test harness for end-to-end tests: starts the real rig binary and talks to it over sockets.
 
-Only the Python standard library is used. Every wait is a blocking read with a timeout
+The Python standard library is used, plus Debian's python3-h2 for the HTTP/2 client (run with
+/usr/bin/python3). Plain and TLS clients alike: every wait is a blocking read with a timeout
 (select), never a sleep: a test waits for the byte it expects, or fails.
 """
 
 import base64
+import codecs
 import hashlib
 import hmac
 import http.client
@@ -14,6 +16,7 @@ import os
 import select
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -23,16 +26,37 @@ import time
 import unittest
 import urllib.parse
 
+import h2.config  # Debian's python3-h2
+import h2.connection
+import h2.events
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BINARY = os.environ.get("RIG_BINARY", os.path.join(HERE, "..", "..", "build", "rig"))
 TIMEOUT = float(os.environ.get("RIG_TEST_TIMEOUT", "10"))
+TLS_FIXTURES = os.path.normpath(os.path.join(HERE, "..", "fixtures", "tls"))
+TLS_CERT = os.path.join(TLS_FIXTURES, "rsa-cert.pem")  # self-signed, CN=localhost
+TLS_KEY = os.path.join(TLS_FIXTURES, "rsa-key.pem")
+
+
+def tls_context(alpn=("http/1.1",)):
+    """A client TLS context that verifies rig's certificate against the fixture (which is its
+    own CA) and its name (localhost or 127.0.0.1). `alpn`: the protocols offered by ALPN, None
+    for a ClientHello without the extension."""
+    ctx = ssl.create_default_context(cafile=TLS_CERT)
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    return ctx
 
 
 class Rig:
-    """A running rig process on free ports. Use as a context manager."""
+    """A running rig process on free ports. Use as a context manager. With `https`, it also
+    serves TLS (the fixture certificate) on https_port and api_https_port."""
 
-    def __init__(self, env=None, shards=2):
+    def __init__(self, env=None, shards=2, https=False):
         self.env = dict(os.environ)
+        if https:
+            self.env.update({"HTTPS_CERTFILE": TLS_CERT, "HTTPS_KEYFILE": TLS_KEY,
+                             "INBOUND_HTTPS_PORT": "0", "API_HTTPS_PORT": "0"})
         self.env.update({
             "INBOUND_PORT": "0",
             "API_HTTP_PORT": "0",
@@ -50,6 +74,9 @@ class Rig:
         self.proc = None
         self.port = None
         self.api_port = None
+        self.https_port = None
+        self.api_https_port = None
+        self.terminated = False
         self.log = tempfile.TemporaryFile()
 
     def start(self):
@@ -67,13 +94,37 @@ class Rig:
         info = json.loads(line)
         self.port = info["inbound_port"]
         self.api_port = info["api_port"]
+        self.https_port = info.get("inbound_https_port")
+        self.api_https_port = info.get("api_https_port")
         return self
 
-    def stop(self, expect_code=0):
-        """SIGTERM, then wait for a clean exit (the drain is part of every test)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
+    def port_for(self, api=False, tls=None):
+        """The port of the public or internal listener, the HTTPS one when `tls` is given."""
+        if tls is not None:
+            port = self.api_https_port if api else self.https_port
+            assert port, "rig was started without https=True"
+            return port
+        return self.api_port if api else self.port
+
+    def terminate(self):
+        """Sends SIGTERM and returns at once, so that a test can watch the drain; stop() then
+        waits for the exit and checks its code."""
+        self.terminated = True
         self.proc.send_signal(signal.SIGTERM)
+
+    def stop(self, expect_code=0):
+        """SIGTERM, then wait for a clean exit (the drain is part of every test). A rig that
+        exited by itself before (it crashed during the test) fails here too."""
+        if self.proc is None:
+            return None
+        if not self.terminated:
+            if self.proc.poll() is not None:
+                self.terminated = True
+                if expect_code is not None:
+                    raise AssertionError("rig exited by itself with %d during the test:\n%s"
+                                         % (self.proc.returncode, self.stderr()))
+            else:
+                self.terminate()
         try:
             code = self.proc.wait(timeout=TIMEOUT + 10)
         except subprocess.TimeoutExpired:
@@ -113,11 +164,15 @@ class Rig:
 
     # -- plain HTTP -----------------------------------------------------------------------
 
-    def request(self, method, path, body=None, headers=None, api=False):
-        """One request on a fresh connection. Returns (status, headers, body bytes); header
-        names are lowercased, and repeated headers are joined in a list under `all`."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.api_port if api else self.port,
-                                          timeout=TIMEOUT)
+    def request(self, method, path, body=None, headers=None, api=False, tls=None):
+        """One request on a fresh connection (over HTTPS with `tls`, a client SSLContext).
+        Returns (status, headers, body bytes); header names are lowercased, and repeated
+        headers are joined in a list under `all`."""
+        port = self.port_for(api, tls)
+        if tls is not None:
+            conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=TIMEOUT, context=tls)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
             if isinstance(headers, list):
@@ -145,26 +200,22 @@ class Rig:
         conn.close()
         return resp.status, hdrs, data
 
-    def publish(self, event, headers=None, api=False):
+    def publish(self, event, headers=None, api=False, tls=None):
         path = "/v3/messages" if api else "/_rig/v1/events"
         h = {"Content-Type": "application/json"}
         h.update(headers or {})
-        return self.request("POST", path, json.dumps(event), h, api=api)
+        return self.request("POST", path, json.dumps(event), h, api=api, tls=tls)
 
     def api_headers(self):
         """Headers every internal API request needs: the bearer key when RIG_API_KEY is set."""
         key = self.env.get("RIG_API_KEY", "").strip()
         return {"Authorization": "Bearer " + key} if key else {}
 
-    def metrics(self):
-        status, _, body = self.request("GET", "/metrics", headers=self.api_headers(), api=True)
+    def metrics(self, tls=None):
+        status, _, body = self.request("GET", "/metrics", headers=self.api_headers(), api=True,
+                                       tls=tls)
         assert status == 200, (status, body)
-        out = {}
-        for line in body.decode().splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                out[name] = float(value)
-        return out
+        return parse_metrics(body)
 
     def wait_metrics(self, predicate, timeout=TIMEOUT, what="metrics condition"):
         """Polls GET :api/metrics (each poll is a blocking HTTP request; no sleeps) until
@@ -183,6 +234,16 @@ class Rig:
         check = expected if callable(expected) else (lambda v: v == expected)
         return self.wait_metrics(lambda m: check(m.get(name, 0.0)), timeout,
                                  "%s == %r" % (name, expected))[name]
+
+
+def parse_metrics(body):
+    """{series: value} of a Prometheus text exposition."""
+    out = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
 
 
 class KeepAlivePublisher:
@@ -224,6 +285,11 @@ def make_event(event_type, event_id, version="0.2", **extra):
     return ev
 
 
+def subscriptions_query(*event_types):
+    """The query string that subscribes a new connection to these event types."""
+    return "subscriptions=" + quote([{"eventType": t} for t in event_types])
+
+
 def quote(obj):
     """URL-encode a value (JSON-encoded first unless it is a string) for a query string."""
     if not isinstance(obj, str):
@@ -253,25 +319,42 @@ def make_jwt(claims, secret="mysecret", alg="HS256", expires_in=3600, header=Non
 
 # -- raw socket helpers ---------------------------------------------------------------------
 
-class Conn:
-    """A TCP connection with buffered, timeout-bounded reads."""
+def connect_socket(port, host="127.0.0.1", rcvbuf=None, tls=None):
+    """A connected TCP socket with the harness timeout; with `tls` (a client SSLContext), the
+    TLS handshake is done too (SNI localhost)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(TIMEOUT)
+    sock.connect((host, port))
+    if tls is not None:
+        sock = tls.wrap_socket(sock, server_hostname="localhost")
+    return sock
 
-    def __init__(self, port, host="127.0.0.1", rcvbuf=None):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.sock.settimeout(TIMEOUT)
-        self.sock.connect((host, port))
+
+def recv_some(sock, timeout):
+    """Up to 64 KiB from a plain or TLS socket, waiting at most `timeout`; b"" at EOF."""
+    # Bytes TLS has decrypted already are not visible to select().
+    if not (isinstance(sock, ssl.SSLSocket) and sock.pending()):
+        ready, _, _ = select.select([sock], [], [], timeout)
+        if not ready:
+            raise TimeoutError("no data within %.1fs" % timeout)
+    return sock.recv(65536)
+
+
+class Conn:
+    """A TCP connection (over TLS with `tls`, a client SSLContext) with buffered,
+    timeout-bounded reads."""
+
+    def __init__(self, port, host="127.0.0.1", rcvbuf=None, tls=None):
+        self.sock = connect_socket(port, host, rcvbuf, tls)
         self.buf = b""
 
     def send(self, data):
         self.sock.sendall(data)
 
     def _fill(self, timeout):
-        ready, _, _ = select.select([self.sock], [], [], timeout)
-        if not ready:
-            raise TimeoutError("no data within %.1fs" % timeout)
-        chunk = self.sock.recv(65536)
+        chunk = recv_some(self.sock, timeout)
         if not chunk:
             raise EOFError("connection closed by rig")
         self.buf += chunk
@@ -291,16 +374,18 @@ class Conn:
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
 
-    def at_eof(self, timeout=TIMEOUT):
+    def at_eof(self, timeout=TIMEOUT, or_reset=False):
         """True when the peer closes the connection within `timeout` (data before EOF is
-        kept in the buffer)."""
+        kept in the buffer); with `or_reset`, an abortive close (RST) counts too."""
         deadline = time.monotonic() + timeout
         try:
             while True:
                 self._fill(max(0.0, deadline - time.monotonic()))
         except EOFError:
             return True
-        except (TimeoutError, ConnectionResetError):
+        except ConnectionResetError:
+            return or_reset
+        except TimeoutError:
             return False
 
     def close(self):
@@ -319,39 +404,19 @@ def read_response_head(conn):
     return status, headers
 
 
-class SseClient:
-    """An EventSource-like client over a raw socket: parses the chunked stream into SSE
-    messages ({"event", "id", "data"} with data JSON-decoded) and comments."""
+class SseReader:
+    """EventSource-style parsing of an SSE stream into messages ({"event", "id", "data"} with
+    data JSON-decoded) and comments. Subclasses supply _next_text(timeout): the next piece of
+    the stream's text, EOFError at its end."""
 
-    def __init__(self, rig, query="", path="/_rig/v1/connection/sse", headers=None, rcvbuf=None):
-        self.conn = Conn(rig.port, rcvbuf=rcvbuf)
-        extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
-        target = path + (("?" + query) if query else "")
-        self.conn.send(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                        "%s\r\n" % (target, extra)).encode())
-        self.status, self.headers = read_response_head(self.conn)
-        self.body = b""
-        self.text = ""
-        self.comments = []
-        self.raw_messages = []
-        if self.status != 200:
-            length = int(self.headers.get("content-length", "0"))
-            self.body = self.conn.read_exact(length)
-
-    def _next_chunk(self, timeout):
-        size_line = self.conn.read_until(b"\r\n", timeout)
-        size = int(size_line.strip(), 16)
-        data = self.conn.read_exact(size + 2, timeout)
-        if size == 0:
-            raise EOFError("end of chunked stream")
-        return data[:-2].decode()
+    text = ""
 
     def next_message(self, timeout=TIMEOUT):
         """The next SSE message (comments are collected in self.comments)."""
         deadline = time.monotonic() + timeout
         while True:
             while "\n\n" not in self.text:
-                self.text += self._next_chunk(max(0.0, deadline - time.monotonic()))
+                self.text += self._next_text(max(0.0, deadline - time.monotonic()))
             block, self.text = self.text.split("\n\n", 1)
             fields = {"data": []}
             comment_only = True
@@ -390,7 +455,7 @@ class SseClient:
         while len(self.comments) == seen:
             remaining = max(0.0, deadline - time.monotonic())
             if "\n\n" not in self.text:
-                self.text += self._next_chunk(remaining)
+                self.text += self._next_text(remaining)
                 continue
             block, rest = self.text.split("\n\n", 1)
             if all(line.startswith(":") for line in block.split("\n")):
@@ -411,16 +476,58 @@ class SseClient:
         self.token = token
         return token, subs["data"]
 
+    def ends_within(self, timeout=TIMEOUT):
+        """True when the stream ends within `timeout` after no more than heartbeats (a
+        message before the end fails the test); False when it is still open then."""
+        try:
+            self.next_message(timeout)
+        except EOFError:
+            return True
+        except TimeoutError:
+            return False
+        raise AssertionError("expected the end of the stream, got a message")
+
+
+class SseClient(SseReader):
+    """An EventSource-like client over a raw socket (TLS with `tls`, a client SSLContext): an
+    HTTP/1.1 request, then the chunked stream parsed by SseReader."""
+
+    def __init__(self, rig, query="", path="/_rig/v1/connection/sse", headers=None, rcvbuf=None,
+                 tls=None):
+        self.conn = Conn(rig.port_for(tls=tls), rcvbuf=rcvbuf, tls=tls)
+        extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+        target = path + (("?" + query) if query else "")
+        self.conn.send(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                        "%s\r\n" % (target, extra)).encode())
+        self.status, self.headers = read_response_head(self.conn)
+        self.body = b""
+        self.text = ""
+        self.comments = []
+        self.raw_messages = []
+        if self.status != 200:
+            length = int(self.headers.get("content-length", "0"))
+            self.body = self.conn.read_exact(length)
+
+    def _next_chunk(self, timeout):
+        size_line = self.conn.read_until(b"\r\n", timeout)
+        size = int(size_line.strip(), 16)
+        data = self.conn.read_exact(size + 2, timeout)
+        if size == 0:
+            raise EOFError("end of chunked stream")
+        return data[:-2].decode()
+
+    _next_text = _next_chunk
+
     def close(self):
         self.conn.close()
 
 
 class WsClient:
-    """A minimal RFC 6455 client over a raw socket."""
+    """A minimal RFC 6455 client over a raw socket (wss:// with `tls`, a client SSLContext)."""
 
     def __init__(self, rig, query="", path="/_rig/v1/connection/ws", protocols=None,
-                 rcvbuf=None):
-        self.conn = Conn(rig.port, rcvbuf=rcvbuf)
+                 rcvbuf=None, tls=None):
+        self.conn = Conn(rig.port_for(tls=tls), rcvbuf=rcvbuf, tls=tls)
         key = base64.b64encode(os.urandom(16)).decode()
         target = path + (("?" + query) if query else "")
         extra = ("Sec-WebSocket-Protocol: %s\r\n" % protocols) if protocols else ""
@@ -520,6 +627,205 @@ class WsClient:
         self.conn.close()
 
 
+class H2Stream(SseReader):
+    """One stream of an H2Client: the response (status, headers, data) as it arrives, and SSE
+    parsing of its data (SseReader). `reset` is the RST_STREAM error code once the stream was
+    reset (by either side), `ended` is set by END_STREAM."""
+
+    def __init__(self, client, stream_id):
+        self.client = client
+        self.id = stream_id
+        self.status = None
+        self.headers = {}
+        self.data = b""  # bytes not yet taken by the SSE reader
+        self.ended = False
+        self.reset = None
+        self.held = False
+        self.unacked = 0  # flow-controlled bytes not given back while held
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.text = ""
+        self.comments = []
+        self.raw_messages = []
+
+    def over(self):
+        return self.ended or self.reset is not None
+
+    def wait_head(self, timeout=TIMEOUT):
+        """Waits for the response head; returns the status."""
+        self.client.pump(lambda: self.status is not None or self.over(), timeout,
+                         "the response head of stream %d" % self.id)
+        assert self.status is not None, "stream %d reset (%s) before its head" % (self.id,
+                                                                                   self.reset)
+        return self.status
+
+    def _next_text(self, timeout):
+        self.client.pump(lambda: self.data or self.over(), timeout,
+                         "data on stream %d" % self.id)
+        if not self.data:
+            raise EOFError("stream %d %s" % (self.id, "ended" if self.ended
+                                             else "reset (error %s)" % self.reset))
+        data, self.data = self.data, b""
+        return self.decoder.decode(data)
+
+
+class _H2Connection(h2.connection.H2Connection):
+    """h2 4.1 takes a received GOAWAY for the end of the connection and refuses every frame
+    after it; RFC 9113 §6.8 lets the streams it spares (up to last_stream_id) run to their
+    end, which is what a graceful drain looks like. So the connection stays open for them."""
+
+    def _receive_goaway_frame(self, frame):
+        state = self.state_machine.state
+        frames, events = super()._receive_goaway_frame(frame)
+        self.state_machine.state = state
+        return frames, events
+
+
+class H2Client:
+    """An HTTP/2 client connection to rig on Debian's python3-h2: over TLS when `tls` is given
+    (a client SSLContext offering "h2"; ALPN must select it), else h2c with prior knowledge.
+    Single-threaded: every wait pumps the socket (pump()) until its condition holds, or fails
+    after the timeout; nothing sleeps. Data is given back to rig's flow-control windows as it
+    arrives, except on held streams (hold()): their stream window stays closed while the
+    connection window is reopened, as a client that does not read one stream would do."""
+
+    def __init__(self, port, tls=None, settings=None):
+        self.sock = connect_socket(port, tls=tls)
+        alpn = self.sock.selected_alpn_protocol() if tls is not None else "h2"
+        if alpn != "h2":
+            self.sock.close()
+            raise AssertionError("ALPN selected %r, not h2" % alpn)
+        self.h2 = _H2Connection(
+            h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        self.h2.initiate_connection()
+        if settings:
+            self.h2.update_settings(settings)
+        self.streams = {}
+        self.goaway = None  # the ConnectionTerminated event (GOAWAY) once received
+        self.eof = False
+        self.settings_received = False
+        self.flush()
+        self.pump(lambda: self.settings_received, what="rig's SETTINGS")
+
+    def flush(self):
+        data = self.h2.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def pump(self, done, timeout=TIMEOUT, what="a condition"):
+        """Reads and handles frames until done() is true; EOFError if the connection ends
+        first, TimeoutError after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            if self.eof:
+                raise EOFError("connection closed while waiting for %s" % what)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("timed out waiting for %s" % what)
+            try:
+                data = recv_some(self.sock, remaining)
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                self.eof = True
+                continue
+            for ev in self.h2.receive_data(data):
+                self._handle(ev)
+            self.flush()
+
+    def _handle(self, ev):
+        e = h2.events
+        st = self.streams.get(getattr(ev, "stream_id", None))
+        if isinstance(ev, e.ResponseReceived) and st:
+            st.headers = dict(ev.headers)
+            st.status = int(st.headers[":status"])
+        elif isinstance(ev, e.DataReceived):
+            n = ev.flow_controlled_length
+            if st:
+                st.data += ev.data
+            if st and st.held:
+                st.unacked += n
+                if n:
+                    self.h2.increment_flow_control_window(n)  # the connection's only
+            elif n:
+                self.h2.acknowledge_received_data(n, ev.stream_id)
+        elif isinstance(ev, e.StreamEnded) and st:
+            st.ended = True
+        elif isinstance(ev, e.StreamReset) and st:
+            st.reset = ev.error_code
+        elif isinstance(ev, e.ConnectionTerminated):
+            self.goaway = ev
+        elif isinstance(ev, e.RemoteSettingsChanged):
+            self.settings_received = True
+
+    def remote_setting(self, code):
+        """A setting rig sent, e.g. h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS."""
+        return self.h2.remote_settings[code]
+
+    def request(self, method, path, body=None, headers=None, authority="localhost"):
+        """Starts a request; returns its H2Stream. A dict or list body is sent as JSON."""
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            headers = dict({"content-type": "application/json"}, **(headers or {}))
+        if isinstance(body, str):
+            body = body.encode()
+        sid = self.h2.get_next_available_stream_id()
+        st = self.streams[sid] = H2Stream(self, sid)
+        scheme = "https" if isinstance(self.sock, ssl.SSLSocket) else "http"
+        head = [(":method", method), (":path", path), (":scheme", scheme),
+                (":authority", authority)]
+        head += [(k.lower(), str(v)) for k, v in (headers or {}).items()]
+        self.h2.send_headers(sid, head, end_stream=not body)
+        self.flush()
+        while body:
+            # As much as rig's windows allow; then wait for them to open.
+            self.pump(lambda: self.h2.local_flow_control_window(sid) > 0 or st.over(),
+                      what="rig's flow-control window on stream %d" % sid)
+            if st.over():
+                break
+            n = min(len(body), self.h2.local_flow_control_window(sid),
+                    self.h2.max_outbound_frame_size)
+            self.h2.send_data(sid, body[:n], end_stream=n == len(body))
+            body = body[n:]
+            self.flush()
+        return st
+
+    def response(self, st, timeout=TIMEOUT):
+        """(status, headers, body bytes) once the stream has ended; a reset fails."""
+        self.pump(st.over, timeout, "the end of stream %d" % st.id)
+        assert st.reset is None, "stream %d reset with error %s" % (st.id, st.reset)
+        return st.status, st.headers, st.data
+
+    def fetch(self, method, path, body=None, headers=None):
+        """One request and its complete response: (status, headers, body bytes)."""
+        return self.response(self.request(method, path, body, headers))
+
+    def sse(self, query="", path="/_rig/v1/connection/sse"):
+        """Opens an SSE stream; returns its H2Stream without waiting for the head."""
+        target = path + (("?" + query) if query else "")
+        return self.request("GET", target, headers={"accept": "text/event-stream"})
+
+    def reset(self, st, error_code=0x8):
+        """Sends RST_STREAM (CANCEL by default), as a browser does when an EventSource is
+        closed."""
+        self.h2.reset_stream(st.id, error_code)
+        self.flush()
+
+    def hold(self, st):
+        """Stops giving back the stream's flow-control window."""
+        st.held = True
+
+    def release(self, st):
+        """Gives back what a held stream received, and acknowledges as usual from then on."""
+        st.held = False
+        if st.unacked:
+            self.h2.increment_flow_control_window(st.unacked, stream_id=st.id)
+            st.unacked = 0
+            self.flush()
+
+    def close(self):
+        self.sock.close()
+
+
 def parse_close(payload):
     if len(payload) < 2:
         return None, ""
@@ -527,10 +833,12 @@ def parse_close(payload):
 
 
 class LongPollClient:
-    """A long-polling client that keeps rig's cookies like a browser would."""
+    """A long-polling client that keeps rig's cookies like a browser would (over HTTPS with
+    `tls`, a client SSLContext)."""
 
-    def __init__(self, rig):
+    def __init__(self, rig, tls=None):
         self.rig = rig
+        self.tls = tls
         self.cookies = {}
 
     def get(self, query=""):
@@ -538,7 +846,7 @@ class LongPollClient:
         headers = {}
         if self.cookies:
             headers["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
-        status, hdrs, body = self.rig.request("GET", path, headers=headers)
+        status, hdrs, body = self.rig.request("GET", path, headers=headers, tls=self.tls)
         for name, value in hdrs["all"]:
             if name == "set-cookie":
                 k, _, rest = value.partition("=")
@@ -574,12 +882,14 @@ def run_rig_expecting_failure(env, timeout=TIMEOUT):
 
 
 class SharedRigTestCase(unittest.TestCase):
-    """One rig, started with the class's `env`, for all the tests of a class."""
+    """One rig, started with the class's `env` (and HTTPS when `https`), for all the tests of
+    a class."""
     env = {}
+    https = False
 
     @classmethod
     def setUpClass(cls):
-        cls.rig = Rig(env=cls.env)
+        cls.rig = Rig(env=cls.env, https=cls.https)
         cls.rig.start()
 
     @classmethod
