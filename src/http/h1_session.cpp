@@ -134,12 +134,7 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
     beast::error_code ignored;
     stream->socket().set_option(tcp::no_delay(true), ignored);
     tracked_session self(stream.get());
-    const auto handle = tracker.add(&self);
-    struct untrack {
-        session_tracker& t;
-        session_tracker::handle h;
-        ~untrack() { t.remove(h); }
-    } untrack_on_exit{tracker, handle};
+    const session_tracker::scoped tracked(tracker, &self);
     deadline timer(*stream);
 
     beast::flat_buffer buffer;

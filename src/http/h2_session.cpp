@@ -96,14 +96,13 @@ public:
           options_(options),
           route_(route),
           tracker_(tracker),
-          handle_(tracker.add(this)),
+          tracked_(tracker, this),
           idle_timer_(stream_->get_executor()) {}
 
     ~h2_connection() {
         if (session_ != nullptr) {
             nghttp2_session_del(session_);
         }
-        tracker_.remove(handle_);
     }
 
     h2_connection(const h2_connection&) = delete;
@@ -498,7 +497,7 @@ private:
     const server_options& options_;
     const handler& route_;
     session_tracker& tracker_;
-    session_tracker::handle handle_;
+    session_tracker::scoped tracked_;
     asio::steady_timer idle_timer_;
     nghttp2_session* session_ = nullptr;
     std::unordered_map<int32_t, std::shared_ptr<h2_stream>> streams_;

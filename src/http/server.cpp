@@ -30,6 +30,16 @@ asio::awaitable<void> serve_connection(tcp::socket socket, serving s) {
     }
     auto stream = std::make_unique<net::byte_stream>(std::move(socket), s.tls);
     {
+        // A drain must not wait for clients that are still shaking hands.
+        struct handshaking final : session_tracker::member {
+            explicit handshaking(net::byte_stream& st) : stream(st) {}
+            void drain() override { stream.cancel(); }
+            net::byte_stream& stream;
+        } member(*stream);
+        const session_tracker::scoped tracked(*s.tracker, &member);
+        if (s.tracker->draining()) {
+            co_return;
+        }
         asio::steady_timer deadline(stream->get_executor());
         deadline.expires_after(s.options->handshake_timeout);
         deadline.async_wait([raw = stream.get()](const boost::system::error_code& ec) {

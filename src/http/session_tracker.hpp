@@ -25,6 +25,19 @@ public:
     handle add(member* m) { return members_.insert(members_.end(), m); }
     void remove(handle h) { members_.erase(h); }
 
+    // Membership for the life of a scope or an object: added now, removed when it goes.
+    class scoped {
+    public:
+        scoped(session_tracker& t, member* m) : tracker_(t), handle_(t.add(m)) {}
+        ~scoped() { tracker_.remove(handle_); }
+        scoped(const scoped&) = delete;
+        scoped& operator=(const scoped&) = delete;
+
+    private:
+        session_tracker& tracker_;
+        handle handle_;
+    };
+
     bool draining() const { return draining_; }
     void drain() {
         draining_ = true;
