@@ -79,7 +79,8 @@ public:
     // TLS server handshake; completes at once for a plain stream.
     template <class Token>
     auto async_handshake(Token&& token) {
-        return asio::async_compose<Token, void(error_code)>(handshake_op{this}, token, socket_);
+        return asio::async_compose<Token, void(error_code)>(
+            retrying_op<handshake_attempt, false>{this, {this}}, token, socket_);
     }
 
     // AsyncReadStream: reads into the first non-empty buffer of `buffers`.
@@ -93,22 +94,23 @@ public:
                 break;
             }
         }
-        return asio::async_compose<Token, void(error_code, std::size_t)>(read_op{this, first},
-                                                                         token, socket_);
+        return asio::async_compose<Token, void(error_code, std::size_t)>(
+            retrying_op<read_attempt, true>{this, {this, first}}, token, socket_);
     }
 
     // AsyncWriteStream: writes a prefix of `buffers` (at most 64 of them per call).
     template <class ConstBufferSequence, class Token>
     auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
-        write_op op{this};
+        write_attempt w{this};
         for (auto it = asio::buffer_sequence_begin(buffers);
-             it != asio::buffer_sequence_end(buffers) && op.count < op.bufs.size(); ++it) {
+             it != asio::buffer_sequence_end(buffers) && w.count < w.bufs.size(); ++it) {
             const asio::const_buffer b(*it);
             if (b.size() != 0) {
-                op.bufs[op.count++] = b;
+                w.bufs[w.count++] = b;
             }
         }
-        return asio::async_compose<Token, void(error_code, std::size_t)>(op, token, socket_);
+        return asio::async_compose<Token, void(error_code, std::size_t)>(
+            retrying_op<write_attempt, true>{this, w}, token, socket_);
     }
 
     // Ends the sending direction: TLS close_notify (best effort), then TCP FIN.
@@ -125,110 +127,72 @@ private:
     }
     bool tls_has_buffered() const;
 
-    // Each operation tries at once; when it would block it waits for readiness and tries
-    // again. A result available at the first try is delivered through a post, never from
-    // inside the initiating call.
-    struct read_op {
+    // The operations share one shape: try at once; when the attempt would block, wait for the
+    // readiness it names and try again. A result available at the first try is delivered
+    // through a post, never from inside the initiating call. `Attempt` is called as
+    // `want(error_code& ec, std::size_t& n)`; `Sized` says whether the completion carries n.
+    template <class Attempt, bool Sized>
+    struct retrying_op {
         byte_stream* s;
-        asio::mutable_buffer buf;
+        Attempt attempt;
         template <class Self>
         void operator()(Self& self) {
-            attempt(self, true);
+            step(self, true);
         }
         template <class Self>
         void operator()(Self& self, error_code ec) {
             if (ec) {
-                self.complete(ec, 0);
+                done(self, ec, 0);
                 return;
             }
-            attempt(self, false);
+            step(self, false);
         }
         template <class Self>
         void operator()(Self& self, error_code ec, std::size_t n) {
-            self.complete(ec, n);
+            done(self, ec, n);
         }
         template <class Self>
-        void attempt(Self& self, bool first) {
+        void step(Self& self, bool first) {
             std::size_t n = 0;
             error_code ec;
-            const want w = buf.size() == 0 ? want::nothing : s->read_now(buf, n, ec);
+            const want w = attempt(ec, n);
             if (w != want::nothing) {
                 s->wait_for(w, std::move(self));
             } else if (first) {
                 asio::post(s->get_executor(), asio::append(std::move(self), ec, n));
             } else {
+                done(self, ec, n);
+            }
+        }
+        template <class Self>
+        static void done(Self& self, error_code ec, std::size_t n) {
+            if constexpr (Sized) {
                 self.complete(ec, n);
+            } else {
+                self.complete(ec);
             }
         }
     };
 
-    struct write_op {
+    struct read_attempt {
+        byte_stream* s;
+        asio::mutable_buffer buf;
+        want operator()(error_code& ec, std::size_t& n) const {
+            return buf.size() == 0 ? want::nothing : s->read_now(buf, n, ec);
+        }
+    };
+    struct write_attempt {
         byte_stream* s;
         std::array<asio::const_buffer, 64> bufs{};
         std::size_t count = 0;
         std::size_t retry = 0;
-        template <class Self>
-        void operator()(Self& self) {
-            attempt(self, true);
-        }
-        template <class Self>
-        void operator()(Self& self, error_code ec) {
-            if (ec) {
-                self.complete(ec, 0);
-                return;
-            }
-            attempt(self, false);
-        }
-        template <class Self>
-        void operator()(Self& self, error_code ec, std::size_t n) {
-            self.complete(ec, n);
-        }
-        template <class Self>
-        void attempt(Self& self, bool first) {
-            std::size_t n = 0;
-            error_code ec;
-            const want w =
-                count == 0 ? want::nothing : s->write_now(bufs.data(), count, n, retry, ec);
-            if (w != want::nothing) {
-                s->wait_for(w, std::move(self));
-            } else if (first) {
-                asio::post(s->get_executor(), asio::append(std::move(self), ec, n));
-            } else {
-                self.complete(ec, n);
-            }
+        want operator()(error_code& ec, std::size_t& n) {
+            return count == 0 ? want::nothing : s->write_now(bufs.data(), count, n, retry, ec);
         }
     };
-
-    struct handshake_op {
+    struct handshake_attempt {
         byte_stream* s;
-        template <class Self>
-        void operator()(Self& self) {
-            attempt(self, true);
-        }
-        template <class Self>
-        void operator()(Self& self, error_code ec) {
-            if (ec) {
-                self.complete(ec);
-                return;
-            }
-            attempt(self, false);
-        }
-        template <class Self>
-        void operator()(Self& self, error_code ec, bool) {
-            self.complete(ec);
-        }
-        template <class Self>
-        void attempt(Self& self, bool first) {
-            error_code ec;
-            const want w = s->handshake_now(ec);
-            if (w != want::nothing) {
-                s->wait_for(w, std::move(self));
-            } else if (first) {
-                asio::post(s->get_executor(), asio::append(std::move(self), ec, true));
-            } else {
-                self.complete(ec);
-            }
-        }
+        want operator()(error_code& ec, std::size_t&) const { return s->handshake_now(ec); }
     };
 
     struct wait_readable_op {
