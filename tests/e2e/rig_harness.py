@@ -582,7 +582,8 @@ class WsClient:
             if fin:
                 return first_opcode, b"".join(parts), frames
 
-    def next_event(self, timeout=TIMEOUT, answer_pings=True):
+    def next_text(self, timeout=TIMEOUT, answer_pings=True):
+        """The payload of the next text frame (pings answered; a close frame fails)."""
         while True:
             opcode, payload = self.recv_frame(timeout)
             if opcode == 0x9 and answer_pings:
@@ -591,7 +592,10 @@ class WsClient:
             if opcode == 0x8:
                 raise AssertionError("closed: %r" % (parse_close(payload),))
             assert opcode == 0x1, opcode
-            return json.loads(payload)
+            return payload
+
+    def next_event(self, timeout=TIMEOUT, answer_pings=True):
+        return json.loads(self.next_text(timeout, answer_pings))
 
     def connect_events(self):
         create = self.next_event()
@@ -929,6 +933,32 @@ def wait_until(attempt, timeout=TIMEOUT, what="condition"):
             return last
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for %s (last attempt: %r)" % (what, last))
+
+
+class StubServiceMixin:
+    """A test-case mixin: one StubServer for the whole class, whose URL `stub_env(url)` turns
+    into the rig's environment (list it before the rig test-case base); each test starts with
+    the stub answering 200 and `self.first` at its request count."""
+
+    @classmethod
+    def stub_env(cls, url):
+        raise NotImplementedError
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stub = StubServer()
+        cls.env = cls.stub_env(cls.stub.url)
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.stub.close()
+
+    def setUp(self):
+        super().setUp()
+        self.stub.respond = lambda req: (200, {})
+        self.first = self.stub.count()
 
 
 class StubServer:

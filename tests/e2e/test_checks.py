@@ -22,7 +22,7 @@ import unittest
 
 from rig_harness import (check_json_error, LongPollClient, make_event, make_jwt, parse_close,
                          quote, Rig, run_rig_expecting_failure, SharedRigTestCase, SseClient,
-                         StubServer, WsClient)
+                         StubServiceMixin, WsClient)
 
 SECRET = "check-secret"
 EXTRACTORS = json.dumps({"greeting": {"name": {
@@ -339,26 +339,15 @@ class JwtValidation(CheckTestCase):
         self.assertEqual(sub.next_event()["id"], eid)
 
 
-class UrlCheck(CheckTestCase):
+class UrlCheck(StubServiceMixin, CheckTestCase):
     """An external service that answers per test (allow everything unless a test says
     otherwise). Subscriptions are checked at <stub>/subscriptions, submissions at
     <stub>/submissions."""
 
     @classmethod
-    def setUpClass(cls):
-        cls.stub = StubServer()
-        cls.env = dict(BASE_ENV, SUBSCRIPTION_CHECK=cls.stub.url + "/subscriptions",
-                       SUBMISSION_CHECK=cls.stub.url + "/submissions", RIG_CHECK_TIMEOUT_MS="300")
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.stub.close()
-
-    def setUp(self):
-        self.stub.respond = lambda req: (200, {})
-        self.first = self.stub.count()
+    def stub_env(cls, url):
+        return dict(BASE_ENV, SUBSCRIPTION_CHECK=url + "/subscriptions",
+                    SUBMISSION_CHECK=url + "/submissions", RIG_CHECK_TIMEOUT_MS="300")
 
     def calls(self, path=None):
         """The service's requests since this test began (optionally only to `path`)."""

@@ -33,19 +33,6 @@ EVENTS = "/_rig/v1/events"
 API_PATHS = ("/v3/messages", "/v2/messages")
 
 
-def ws_next_text(ws):
-    """The payload of the next text frame (pings answered, a close frame fails the test)."""
-    while True:
-        opcode, payload = ws.recv_frame()
-        if opcode == 0x9:
-            ws.send_frame(0xA, payload)
-            continue
-        if opcode == 0x8:
-            raise AssertionError("WebSocket closed: %r" % (payload,))
-        if opcode == 0x1:
-            return payload
-
-
 class Subscribers:
     """One SSE and one WS client subscribed to the same list at connect time."""
 
@@ -63,7 +50,7 @@ class Subscribers:
         """Both clients receive the event whose 202 body is `body`, byte for byte."""
         msg = self.sse.next_message()
         testcase.assertEqual(msg["data_text"].encode(), body)
-        frame = ws_next_text(self.ws)
+        frame = self.ws.next_text()
         testcase.assertEqual(frame, body)
         return msg["data"]
 
@@ -216,7 +203,7 @@ class StructuredMode(PublishTestCase):
                                  "\n".join("data: " + line for line in lines))
                 self.assertEqual(msg["data_text"], text)
                 # WS: one text frame, unsplit.
-                self.assertEqual(ws_next_text(subs.ws), body)
+                self.assertEqual(subs.ws.next_text(), body)
 
     def test_structured_ignores_ce_headers(self):
         # §13.13 83: with application/cloudevents+json the ce-* headers are ignored.

@@ -22,7 +22,7 @@ import re
 import unittest
 
 from rig_harness import (check_json_error, KeepAlivePublisher, quote, Rig, SseClient,
-                         StubServer, WsClient)
+                         StubServiceMixin, WsClient)
 
 BATCH = "application/cloudevents-batch+json"
 EVENTS = "/_rig/v1/events"
@@ -50,19 +50,6 @@ def stamped(member_text, version, time):
     """The text subscribers get for a member sent without a time attribute."""
     key = "eventTime" if version == "0.1" else "time"
     return '{"%s":"%s",%s' % (key, time, member_text.strip()[1:])
-
-
-def ws_next_text(ws):
-    """The payload of the next text frame (pings answered; a close frame fails the test)."""
-    while True:
-        opcode, payload = ws.recv_frame()
-        if opcode == 0x9:
-            ws.send_frame(0xA, payload)
-            continue
-        if opcode == 0x8:
-            raise AssertionError("WebSocket closed: %r" % (payload,))
-        if opcode == 0x1:
-            return payload
 
 
 class BatchTestCase(unittest.TestCase):
@@ -152,7 +139,7 @@ class Delivery(BatchTestCase):
                 self.assertEqual(resp.decode(), "[" + ",".join(expected) + "]")
                 for text in expected:
                     self.assertEqual(sse.next_message()["data_text"], text)
-                    self.assertEqual(ws_next_text(ws).decode(), text)
+                    self.assertEqual(ws.next_text().decode(), text)
                 sse.close()
                 ws.close()
 
@@ -171,7 +158,7 @@ class Delivery(BatchTestCase):
         for sse in subscribers:
             self.assertEqual([sse.next_event()["id"] for _ in range(2 * MAX_BATCH)],
                              [str(i) for i in range(2 * MAX_BATCH)])
-        self.assertEqual([json.loads(ws_next_text(ws))["id"] for _ in range(2 * MAX_BATCH)],
+        self.assertEqual([json.loads(ws.next_text())["id"] for _ in range(2 * MAX_BATCH)],
                          [str(i) for i in range(2 * MAX_BATCH)])
 
     def test_events_nobody_subscribes_to_are_accepted(self):
@@ -358,23 +345,12 @@ class Cors(BatchTestCase):
                 self.assertEqual(hdrs.get("access-control-allow-headers"), allowed)
 
 
-class SubmissionCheck(BatchTestCase):
+class SubmissionCheck(StubServiceMixin, BatchTestCase):
     """SUBMISSION_CHECK pointing at a StubServer in this process."""
 
     @classmethod
-    def setUpClass(cls):
-        cls.stub = StubServer()
-        cls.env = dict(BatchTestCase.env, SUBMISSION_CHECK=cls.stub.url + "/submissions")
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.stub.close()
-
-    def setUp(self):
-        self.stub.respond = lambda req: (200, {})
-        self.first = self.stub.count()
+    def stub_env(cls, url):
+        return dict(BatchTestCase.env, SUBMISSION_CHECK=url + "/submissions")
 
     def calls(self):
         with self.stub.cond:
