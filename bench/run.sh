@@ -51,11 +51,17 @@ PAD=50
 
 PIDS=()
 REP=1  # the repetition being run (see out_json)
+# The ephemeral port range is widened for the run and put back after it: left wide, client
+# sockets take ports like 4000 that servers started later on this machine want to bind.
+PORT_RANGE_BEFORE=$(sysctl -n net.ipv4.ip_local_port_range 2>/dev/null | tr '\t' ' ' || true)
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   pkill -f "$SCRATCH" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$SCRATCH"
+  if [ -n "$PORT_RANGE_BEFORE" ]; then
+    sysctl -qw net.ipv4.ip_local_port_range="$PORT_RANGE_BEFORE" 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
 
