@@ -285,17 +285,9 @@ private:
     asio::awaitable<void> run_stream(std::shared_ptr<h2_stream> st);
 
     void submit(h2_stream& st, const response& res, bool head_only) {
-        std::vector<std::string> names;
-        names.reserve(16);
-        std::vector<nghttp2_nv> nva;
-        nva.reserve(16);
-        const std::string status = std::to_string(res.result_int());
-        const auto add = [&](std::string_view n, std::string_view v) {
-            nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(n.data())),
-                           reinterpret_cast<uint8_t*>(const_cast<char*>(v.data())), n.size(),
-                           v.size(), NGHTTP2_NV_FLAG_NONE});
-        };
-        add(":status", status);
+        // Header names go lowercase on HTTP/2; the strings live until nghttp2 has copied them.
+        std::vector<std::pair<std::string, std::string_view>> fields;
+        fields.reserve(16);
         for (const auto& f : res) {
             const auto name = f.name();
             if (name == field::connection || name == field::transfer_encoding ||
@@ -307,17 +299,19 @@ private:
             for (auto& ch : lower) {
                 ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
             }
-            names.push_back(std::move(lower));
+            fields.emplace_back(std::move(lower), f.value());
         }
-        std::size_t k = 0;
-        for (const auto& f : res) {
-            const auto name = f.name();
-            if (name == field::connection || name == field::transfer_encoding ||
-                name == field::keep_alive || name == field::upgrade ||
-                name == field::content_length) {
-                continue;
-            }
-            add(names[k++], f.value());
+        std::vector<nghttp2_nv> nva;
+        nva.reserve(fields.size() + 2);
+        const auto add = [&](std::string_view n, std::string_view v) {
+            nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(n.data())),
+                           reinterpret_cast<uint8_t*>(const_cast<char*>(v.data())), n.size(),
+                           v.size(), NGHTTP2_NV_FLAG_NONE});
+        };
+        const std::string status = std::to_string(res.result_int());
+        add(":status", status);
+        for (const auto& [n, v] : fields) {
+            add(n, v);
         }
         std::string length;
         if (!st.long_lived) {
