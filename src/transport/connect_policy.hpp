@@ -33,8 +33,9 @@ enum class connect_flavor { sse_or_ws, longpoll };
 // What a connect asks for, once validated: the combined subscriptions (JWT-inferred first,
 // then manual, without duplicates), the session the JWT names, and the request as
 // SUBSCRIPTION_CHECK sees it ({"subscriptions": <param>}, only when the parameter was given:
-// RIG checks only then; and only built when a check is configured). Or why it is refused; `subscriptions_not_json` marks the one
-// failure WebSocket reports with its own close reason instead of "Bad request.".
+// RIG checks only then; and only built when a check is configured). Or why it is refused;
+// `subscriptions_not_json` marks the one failure WebSocket reports with its own close reason
+// instead of "Bad request.".
 struct connect_result {
     std::vector<subscription::subscription> subscriptions;
     std::optional<std::string> session;

@@ -26,8 +26,7 @@ using rig::net::byte_stream;
 using tcp = asio::ip::tcp;
 
 std::string fixture(const char* name) {
-    return (std::filesystem::path(__FILE__).parent_path().parent_path() / "fixtures" / "tls" /
-            name)
+    return (std::filesystem::path(__FILE__).parent_path().parent_path() / "fixtures" / "tls" / name)
         .string();
 }
 
@@ -69,8 +68,9 @@ struct client {
         std::string out(n, '\0');
         std::size_t got = 0;
         while (got < n) {
-            const int r = ssl != nullptr ? SSL_read(ssl, out.data() + got, static_cast<int>(n - got))
-                                         : static_cast<int>(::read(fd, out.data() + got, n - got));
+            const int r = ssl != nullptr
+                              ? SSL_read(ssl, out.data() + got, static_cast<int>(n - got))
+                              : static_cast<int>(::read(fd, out.data() + got, n - got));
             if (r <= 0) {
                 break;
             }
