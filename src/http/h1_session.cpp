@@ -1,5 +1,6 @@
 #include "http/h1_session.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,7 +12,6 @@
 #include <boost/beast/http/read.hpp>
 
 #include "core/log.hpp"
-#include "http/frame_buffers.hpp"
 #include "http/h2_session.hpp"
 #include "http/responses.hpp"
 
@@ -32,6 +32,11 @@ bool is_normal_end(const beast::error_code& ec) {
 
 // The connection after a handler took it over: the response head goes out with the first
 // write, then the handler's connection owns the stream.
+//
+// Writes are the hot path of fan-out (one per connection per round): they are tried at once
+// with non-blocking gathered writes and only wait for the socket when it is full, without a
+// composed asynchronous operation per write. The completion is posted (never called from
+// inside write()).
 class h1_channel final : public response_channel {
 public:
     h1_channel(std::unique_ptr<net::byte_stream> stream, std::string head)
@@ -40,13 +45,11 @@ public:
     bool chunked() const override { return true; }
 
     void write(std::span<const core::frame> frames, std::shared_ptr<channel_user> user) override {
-        asio::async_write(*stream_, frame_buffers(frames, asio::buffer(head_)),
-                          [this, user = std::move(user)](const error_code& ec, std::size_t) {
-                              if (!head_.empty()) {
-                                  std::string().swap(head_);
-                              }
-                              user->on_written(ec);
-                          });
+        frames_ = frames;
+        index_ = 0;
+        offset_ = 0;
+        writer_ = std::move(user);
+        continue_write(true);
     }
 
     void wait_readable(std::shared_ptr<channel_user> user) override {
@@ -70,8 +73,83 @@ public:
     void close() override { stream_->close(); }
 
 private:
+    // Writes what the socket takes now; waits for it when it is full.
+    void continue_write(bool first) {
+        for (;;) {
+            std::array<asio::const_buffer, 64> bufs;
+            std::size_t count = 0;
+            if (head_offset_ < head_.size()) {
+                bufs[count++] = asio::buffer(head_) + head_offset_;
+            }
+            for (std::size_t i = index_; i < frames_.size() && count < bufs.size(); ++i) {
+                const auto& f = frames_[i];
+                bufs[count++] =
+                    asio::buffer(f.bytes.data(), f.size()) + (i == index_ ? offset_ : 0);
+            }
+            if (count == 0) {
+                complete(first, {});
+                return;
+            }
+            std::size_t n = 0;
+            error_code ec;
+            const auto w = stream_->write_now(bufs.data(), count, n, retry_, ec);
+            if (w != net::byte_stream::want::nothing) {
+                stream_->wait_for(w, [this, keep = writer_](const error_code& wec) {
+                    if (wec) {
+                        complete(false, wec);
+                    } else {
+                        continue_write(false);
+                    }
+                });
+                return;
+            }
+            if (ec) {
+                complete(first, ec);
+                return;
+            }
+            advance(n);
+        }
+    }
+
+    void advance(std::size_t n) {
+        const std::size_t from_head = std::min(n, head_.size() - head_offset_);
+        head_offset_ += from_head;
+        n -= from_head;
+        while (n > 0 && index_ < frames_.size()) {
+            const std::size_t left = frames_[index_].size() - offset_;
+            if (n < left) {
+                offset_ += n;
+                return;
+            }
+            n -= left;
+            ++index_;
+            offset_ = 0;
+        }
+    }
+
+    void complete(bool first, error_code ec) {
+        if (head_offset_ > 0 && head_offset_ == head_.size()) {
+            std::string().swap(head_);
+            head_offset_ = 0;
+        }
+        frames_ = {};
+        auto user = std::move(writer_);
+        if (first) {
+            asio::post(stream_->get_executor(),
+                       [user = std::move(user), ec] { user->on_written(ec); });
+        } else {
+            user->on_written(ec);
+        }
+    }
+
     std::unique_ptr<net::byte_stream> stream_;
     std::string head_;  // sent with the first write
+    std::size_t head_offset_ = 0;
+    std::span<const core::frame> frames_;  // the write in progress
+    std::size_t index_ = 0;
+    std::size_t offset_ = 0;
+    std::size_t retry_ = 0;  // a TLS write's length to offer again
+    std::shared_ptr<channel_user> writer_;
 };
 
 class h1_exchange final : public exchange {

@@ -120,11 +120,15 @@ public:
     // Closes the socket; pending operations complete with operation_aborted.
     void close();
 
-private:
-    void wait_for(want w, auto&& self) {
+    // Waits for the readiness a non-blocking attempt asked for (want::read or want::write):
+    // the building block of a caller's own retry loop (e.g. a channel's gathered writes).
+    template <class Handler>
+    void wait_for(want w, Handler&& handler) {
         socket_.async_wait(w == want::write ? tcp::socket::wait_write : tcp::socket::wait_read,
-                           std::forward<decltype(self)>(self));
+                           std::forward<Handler>(handler));
     }
+
+private:
     bool tls_has_buffered() const;
 
     // The operations share one shape: try at once; when the attempt would block, wait for the
