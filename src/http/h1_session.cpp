@@ -210,7 +210,6 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
                                      const server_options& options, const handler& route,
                                      session_tracker& tracker) {
     beast::error_code ignored;
-    stream->socket().set_option(tcp::no_delay(true), ignored);
     tracked_session self(stream.get());
     const session_tracker::scoped tracked(tracker, &self);
     deadline timer(*stream);

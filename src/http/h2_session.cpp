@@ -549,8 +549,6 @@ void h2_connection::start(std::string initial) {
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
 
-    error_code ignored;
-    stream_->socket().set_option(tcp::no_delay(true), ignored);
     if (tracker_.draining()) {
         drain();
     }

@@ -1,10 +1,14 @@
 #include "http/server.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include "core/log.hpp"
@@ -22,13 +26,13 @@ log::rate_limited handshake_log{5};
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(tcp::socket socket, serving s) {
+asio::awaitable<void> serve_connection(tcp::socket socket, serving s, bool non_blocking) {
     if (s.tls == nullptr) {
-        co_await run_h1_session(std::make_unique<net::byte_stream>(std::move(socket)), *s.options,
-                                *s.route, *s.tracker);
+        co_await run_h1_session(std::make_unique<net::byte_stream>(std::move(socket), non_blocking),
+                                *s.options, *s.route, *s.tracker);
         co_return;
     }
-    auto stream = std::make_unique<net::byte_stream>(std::move(socket), s.tls);
+    auto stream = std::make_unique<net::byte_stream>(std::move(socket), s.tls, non_blocking);
     {
         // A drain must not wait for clients that are still shaking hands.
         struct handshaking final : session_tracker::member {
@@ -68,35 +72,44 @@ asio::awaitable<void> serve_connection(tcp::socket socket, serving s) {
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
-    boost::system::error_code ignored;
-    acceptor.non_blocking(true, ignored);
+    const int listener = acceptor.native_handle();
+    const auto protocol = acceptor.local_endpoint().protocol();
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
-        if (ec) {
-            if (ec == asio::error::operation_aborted || !acceptor.is_open() ||
-                s.tracker->draining()) {
-                co_return;
-            }
-            accept_log.info("accept failed: {}", ec.message());
-            if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-                ec == asio::error::no_memory || ec.value() == ENFILE) {
-                asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
-                co_await pause.async_wait(use_tuple);
-            }
-            continue;
+        auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, use_tuple);
+        if (ec || !acceptor.is_open() || s.tracker->draining()) {
+            co_return;
         }
-        asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), s),
-                       log::exception_logger{"connection"});
         // A burst of connects fills the listen queue faster than one accept per wake-up
         // empties it (overflowing SYNs are dropped and retried a second later): take what is
-        // already waiting, up to a round's worth, before waiting again.
+        // waiting, up to a round's worth. accept4 makes them non-blocking at once (inherited
+        // TCP_NODELAY does the rest), so a connection costs no extra system call to set up.
         for (int i = 0; i < 64; ++i) {
-            boost::system::error_code aec;
-            tcp::socket more = acceptor.accept(aec);
-            if (aec) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) {
+                const int err = errno;
+                if (err == EAGAIN || err == EWOULDBLOCK) {
+                    break;
+                }
+                if (err == EINTR || err == ECONNABORTED || err == EPROTO) {
+                    continue;
+                }
+                accept_log.info("accept failed: {}", std::strerror(err));
+                if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+                    // Out of file descriptors or memory: back off instead of spinning.
+                    asio::steady_timer pause(acceptor.get_executor(),
+                                             std::chrono::milliseconds(50));
+                    co_await pause.async_wait(use_tuple);
+                }
                 break;
             }
-            asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(more), s),
+            tcp::socket socket(acceptor.get_executor());
+            boost::system::error_code aec;
+            socket.assign(protocol, fd, aec);
+            if (aec) {
+                ::close(fd);
+                continue;
+            }
+            asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), s, true),
                            log::exception_logger{"connection"});
         }
     }

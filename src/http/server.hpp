@@ -18,12 +18,14 @@ struct serving {
     session_tracker* tracker = nullptr;
 };
 
-// Accepts connections until the acceptor is closed, and serves each on the acceptor's shard.
-// Out of file descriptors or memory, it backs off briefly instead of spinning.
+// Accepts connections until the acceptor is closed (or the shard drains), and serves each on
+// the acceptor's shard. Out of file descriptors or memory, it backs off briefly instead of
+// spinning.
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s);
 
 // Serves one accepted connection: the TLS handshake first when `s.tls` is set (within
 // options.handshake_timeout), then HTTP/2 when ALPN chose "h2", else HTTP/1.1.
-asio::awaitable<void> serve_connection(tcp::socket socket, serving s);
+// `non_blocking`: the socket already is (accept4).
+asio::awaitable<void> serve_connection(tcp::socket socket, serving s, bool non_blocking = false);
 
 }  // namespace rig::http

@@ -1,14 +1,17 @@
 #include "net/byte_stream.hpp"
 
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <cerrno>
 #include <cstring>
-#include <span>
 
 namespace rig::net {
 namespace {
@@ -45,12 +48,17 @@ byte_stream::want tls_failure(ssl_st* ssl, int rc, error_code& ec) {
 
 }  // namespace
 
-byte_stream::byte_stream(tcp::socket socket) : socket_(std::move(socket)) {
-    error_code ignored;
-    socket_.non_blocking(true, ignored);
+byte_stream::byte_stream(tcp::socket socket, bool non_blocking) : socket_(std::move(socket)) {
+    // Reads and writes are the system calls themselves (recv, sendmsg), never Asio's
+    // synchronous operations, so only the descriptor's own flag matters.
+    if (!non_blocking) {
+        const int fd = socket_.native_handle();
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
 }
 
-byte_stream::byte_stream(tcp::socket socket, ssl_ctx_st* tls) : byte_stream(std::move(socket)) {
+byte_stream::byte_stream(tcp::socket socket, ssl_ctx_st* tls, bool non_blocking)
+    : byte_stream(std::move(socket), non_blocking) {
     ssl_ = SSL_new(tls);
     if (ssl_ != nullptr) {
         SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
@@ -83,11 +91,19 @@ bool byte_stream::tls_has_buffered() const {
 byte_stream::want byte_stream::read_now(asio::mutable_buffer b, std::size_t& n, error_code& ec) {
     n = 0;
     if (ssl_ == nullptr) {
-        n = socket_.read_some(b, ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            ec = {};
+        const ssize_t r = ::recv(socket_.native_handle(), b.data(), b.size(), 0);
+        if (r > 0) {
+            n = static_cast<std::size_t>(r);
+            return want::nothing;
+        }
+        if (r == 0) {
+            ec = asio::error::eof;
+            return want::nothing;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
             return want::read;
         }
+        ec = error_code(errno, boost::system::system_category());
         return want::nothing;
     }
     if (!socket_.is_open()) {
@@ -108,11 +124,23 @@ byte_stream::want byte_stream::write_now(const asio::const_buffer* bufs, std::si
                                          std::size_t& n, std::size_t& retry, error_code& ec) {
     n = 0;
     if (ssl_ == nullptr) {
-        n = socket_.write_some(std::span<const asio::const_buffer>(bufs, count), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            ec = {};
+        std::array<iovec, 64> iov;
+        const std::size_t k = std::min(count, iov.size());
+        for (std::size_t i = 0; i < k; ++i) {
+            iov[i] = {const_cast<void*>(bufs[i].data()), bufs[i].size()};
+        }
+        msghdr msg{};
+        msg.msg_iov = iov.data();
+        msg.msg_iovlen = k;
+        const ssize_t r = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
+        if (r >= 0) {
+            n = static_cast<std::size_t>(r);
+            return want::nothing;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
             return want::write;
         }
+        ec = error_code(errno, boost::system::system_category());
         return want::nothing;
     }
     if (!socket_.is_open()) {

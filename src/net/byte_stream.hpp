@@ -41,10 +41,11 @@ class byte_stream {
 public:
     using executor_type = tcp::socket::executor_type;
 
-    // A plain TCP connection.
-    explicit byte_stream(tcp::socket socket);
+    // A plain TCP connection. `non_blocking`: the socket already is (accept4 with
+    // SOCK_NONBLOCK), which saves a system call per connection.
+    explicit byte_stream(tcp::socket socket, bool non_blocking = false);
     // The server side of TLS over `socket` with the given context; async_handshake() first.
-    byte_stream(tcp::socket socket, ssl_ctx_st* tls);
+    byte_stream(tcp::socket socket, ssl_ctx_st* tls, bool non_blocking = false);
     ~byte_stream();
     byte_stream(const byte_stream&) = delete;
     byte_stream& operator=(const byte_stream&) = delete;

@@ -167,10 +167,12 @@ asio::awaitable<endpoints::admission> endpoints::admit(const http::request& req,
         a.subscriptions_not_json = resolved.subscriptions_not_json;
         co_return a;
     }
-    if (auto v = co_await policy_.check_connect(clients_, params, resolved); !v.allowed) {
-        refused_log.info("{}: subscription denied: {}", transport, v.reason);
-        a.refusal = core::bad_request("Subscription denied (not authorized).");
-        co_return a;
+    if (resolved.check_body) {  // only built when SUBSCRIPTION_CHECK must see the request
+        if (auto v = co_await policy_.check_connect(clients_, params, resolved); !v.allowed) {
+            refused_log.info("{}: subscription denied: {}", transport, v.reason);
+            a.refusal = core::bad_request("Subscription denied (not authorized).");
+            co_return a;
+        }
     }
     if (!rate_first && !policy_.admit_rate()) {
         refused_log.info("{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);

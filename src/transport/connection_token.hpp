@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,7 +38,11 @@ public:
     uint32_t instance() const { return instance_; }
 
 private:
-    std::string key_;
+    // HMAC-SHA256 of `data` under the codec's key.
+    std::array<unsigned char, 32> mac(std::string_view data) const;
+
+    std::array<unsigned char, 64> inner_pad_{};  // key XOR 0x36, the SHA-256 block size
+    std::array<unsigned char, 64> outer_pad_{};  // key XOR 0x5c
     uint32_t instance_;
 };
 

@@ -1,11 +1,16 @@
 #include "transport/connection_token.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
+
+#include "core/base64url.hpp"
 
 namespace {
 
@@ -21,6 +26,23 @@ void expect_same(const connection_address& a, const connection_address& b) {
     EXPECT_EQ(a.shard, b.shard);
     EXPECT_EQ(a.slot, b.slot);
     EXPECT_EQ(a.generation, b.generation);
+}
+
+// The tag is standard HMAC-SHA256 (truncated to 128 bits) under SHA-256 of the salted key
+// material: checked against OpenSSL's one-shot HMAC().
+TEST(ConnectionToken, TagIsHmacSha256) {
+    const token_codec codec("magiccookie", 7);
+    const auto raw = rig::core::base64url_decode(codec.encode({7, 3, 12345, 99}));
+    ASSERT_TRUE(raw);
+    ASSERT_EQ(raw->size(), 15U + 16U);
+    const std::string salted = "rig connection token v1:magiccookie";
+    unsigned char key[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(salted.data()), salted.size(), key);
+    unsigned char tag[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key, sizeof key, reinterpret_cast<const unsigned char*>(raw->data()), 15,
+         tag, &len);
+    EXPECT_EQ(raw->substr(15), std::string(reinterpret_cast<const char*>(tag), 16));
 }
 
 TEST(ConnectionToken, RoundTrip) {
