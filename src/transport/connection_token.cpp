@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <memory>
 
 #include "core/base64url.hpp"
 
@@ -53,7 +54,10 @@ token_codec::token_codec(std::string_view key_material, uint32_t instance) : ins
 }
 
 std::array<unsigned char, 32> token_codec::mac(std::string_view data) const {
-    thread_local EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    // One digest context per thread, freed when the thread ends.
+    thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> owned(
+        EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    EVP_MD_CTX* ctx = owned.get();
     std::array<unsigned char, 32> inner{};
     std::array<unsigned char, 32> out{};
     EVP_DigestInit_ex2(ctx, sha256(), nullptr);
