@@ -129,8 +129,9 @@ std::string decode_last_event_id(std::string_view cookie) {
 }  // namespace
 
 endpoints::endpoints(const connect_policy& policy, connection_registry& registry,
-                     const std::vector<connection_registry*>& shards, http::client_pool& clients)
-    : policy_(policy), registry_(registry), shards_(shards), clients_(clients) {}
+                     const std::vector<connection_registry*>& shards, http::client_pool& clients,
+                     remote_nodes* remote)
+    : policy_(policy), registry_(registry), shards_(shards), clients_(clients), remote_(remote) {}
 
 http::response endpoints::with_cors(http::response res) const {
     res.set(http::field::access_control_allow_origin, policy_.options().cors_origin);
@@ -244,6 +245,22 @@ handler_result endpoints::ws(http::exchange& ex) {
 
 namespace {
 
+// `res` without the Set-Cookie headers that set cookie `name`.
+http::response without_cookie(http::response res, std::string_view name) {
+    std::vector<std::string> kept;
+    for (auto [it, end] = res.equal_range(http::field::set_cookie); it != end; ++it) {
+        const std::string_view v = it->value();
+        if (!(v.starts_with(name) && v.size() > name.size() && v[name.size()] == '=')) {
+            kept.emplace_back(v);
+        }
+    }
+    res.erase(http::field::set_cookie);
+    for (auto& v : kept) {
+        res.insert(http::field::set_cookie, v);
+    }
+    return res;
+}
+
 http::response longpoll_response(const transport_options& options, std::string body,
                                  const std::string& token, std::string_view last_event_id) {
     auto res = http::make_response(http::status::ok, std::move(body), http::json_type);
@@ -258,34 +275,51 @@ http::response longpoll_response(const transport_options& options, std::string b
 
 }  // namespace
 
+handler_result endpoints::poll_existing(const http::request& req, std::string_view token,
+                                        const connection_address& addr) {
+    connection_registry* owner = owner_of(addr);
+    if (owner == nullptr) {
+        co_return std::nullopt;
+    }
+    const auto last = http::cookie(req, "last_event_id");
+    std::string last_id = last ? decode_last_event_id(*last) : std::string(first_event);
+    // Named, not a temporary in the co_await expression (GCC 12 coroutine bug).
+    auto poll = [owner, addr, last_id = std::move(last_id)](auto done) mutable {
+        auto conn = owner->find(addr);
+        if (!conn || conn->type() != connection::kind::longpoll) {
+            done(std::nullopt);
+            return;
+        }
+        static_cast<longpoll_session&>(*conn).poll(
+            std::move(last_id), [done](poll_result r) mutable { done(std::move(r)); });
+    };
+    auto result = co_await net::run_on<std::optional<poll_result>>(owner->io().get_executor(),
+                                                                   std::move(poll));
+    if (!result) {
+        co_return std::nullopt;
+    }
+    co_return longpoll_response(policy_.options(), std::move(result->body), std::string(token),
+                                result->last_event_id);
+}
+
 handler_result endpoints::longpoll(http::exchange& ex) {
     const auto& req = ex.req();
     const auto& options = policy_.options();
 
-    // A poll of a live session. A missing, garbled or stale cookie starts a new session
-    // (RIG answers 500 to a garbled one).
+    // A poll of a live session, here or (in a cluster) on the node its cookie names. A
+    // missing, garbled or stale cookie starts a new session (RIG answers 500 to a garbled one).
     if (auto token = http::cookie(req, "connection_token"); token && !token->empty()) {
         connection_address addr;
-        connection_registry* owner = nullptr;
-        if (policy_.tokens().decode(*token, addr) == token_codec::verdict::ok &&
-            (owner = owner_of(addr)) != nullptr) {
-            const auto last = http::cookie(req, "last_event_id");
-            std::string last_id = last ? decode_last_event_id(*last) : std::string(first_event);
-            // Named, not a temporary in the co_await expression (GCC 12 coroutine bug).
-            auto poll = [owner, addr, last_id = std::move(last_id)](auto done) mutable {
-                auto conn = owner->find(addr);
-                if (!conn || conn->type() != connection::kind::longpoll) {
-                    done(std::nullopt);
-                    return;
-                }
-                static_cast<longpoll_session&>(*conn).poll(
-                    std::move(last_id), [done](poll_result r) mutable { done(std::move(r)); });
-            };
-            auto result = co_await net::run_on<std::optional<poll_result>>(
-                owner->io().get_executor(), std::move(poll));
-            if (result) {
-                co_return longpoll_response(options, std::move(result->body), *token,
-                                            result->last_event_id);
+        const auto verdict = policy_.tokens().decode(*token, addr);
+        if (verdict == token_codec::verdict::ok) {
+            if (auto res = co_await poll_existing(req, *token, addr)) {
+                co_return res;
+            }
+        } else if (verdict == token_codec::verdict::stale && remote_ != nullptr) {
+            auto res = co_await forward(forwarded_op::poll, *token, addr, req);
+            if (res && res->result() == http::status::ok) {
+                // The session stays the owner's: this node never replaces its cookie.
+                co_return without_cookie(std::move(*res), "connection_token");
             }
         }
     }

@@ -84,6 +84,17 @@ std::string token_codec::encode(const connection_address& a) const {
     return core::base64url_encode(raw);
 }
 
+std::string token_codec::fingerprint() const {
+    const auto tag = mac("rig cluster cookie fingerprint");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < 8; ++i) {
+        out += hex[tag[i] >> 4];
+        out += hex[tag[i] & 0xf];
+    }
+    return out;
+}
+
 token_codec::verdict token_codec::decode(std::string_view token, connection_address& out) const {
     if (token.size() > 64) {
         return verdict::malformed;

@@ -36,6 +36,9 @@ public:
     verdict decode(std::string_view token, connection_address& out) const;
 
     uint32_t instance() const { return instance_; }
+    // A short digest of the key that reveals nothing of it: nodes compare theirs to know
+    // whether they can read each other's tokens.
+    std::string fingerprint() const;
 
 private:
     // HMAC-SHA256 of `data` under the codec's key.

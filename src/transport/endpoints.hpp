@@ -11,6 +11,8 @@
 #include "net/asio.hpp"
 #include "transport/connect_policy.hpp"
 #include "transport/connection_registry.hpp"
+#include "transport/forwarded_request.hpp"
+#include "transport/remote_nodes.hpp"
 
 namespace rig::transport {
 
@@ -30,12 +32,17 @@ using handler_result = asio::awaitable<std::optional<http::response>>;
 // → subscribe (rig.subscriptions_set). The transports differ only in how they refuse (an
 // HTTP error, or a WebSocket close frame after the upgrade) and in what they create.
 //
+// In a cluster (`remote` set), a token that names another node is that node's connection:
+// subscription updates and polls for it are asked of the owner (serve_forwarded there), and
+// its answer is the client's.
+//
 // @par Thread safety
 // One per shard, used on that shard's thread. `shards` is fixed before the shards start.
 class endpoints {
 public:
     endpoints(const connect_policy& policy, connection_registry& registry,
-              const std::vector<connection_registry*>& shards, http::client_pool& clients);
+              const std::vector<connection_registry*>& shards, http::client_pool& clients,
+              remote_nodes* remote = nullptr);
 
     // GET /_rig/v1/connection/sse (spec §2.4).
     handler_result sse(http::exchange& ex);
@@ -46,7 +53,13 @@ public:
     handler_result longpoll(http::exchange& ex);
     // PUT (replace, 204) or POST (add, 201) /_rig/v1/connection/{sse|ws|longpolling}/:token/
     // subscriptions (spec §2.10), for a connection on any shard.
-    handler_result update_subscriptions(http::exchange& ex, std::string_view token);
+    handler_result update_subscriptions(http::exchange& ex, std::string_view token) {
+        return update_subscriptions(ex, token, true);
+    }
+
+    // Answers a request another node forwarded here (transport/forwarded_request.hpp): the
+    // encoded response.
+    asio::awaitable<std::string> serve_forwarded(std::string request);
 
     // CORS preflights (spec §2.2).
     http::response preflight_subscriptions() const;
@@ -63,6 +76,16 @@ private:
     asio::awaitable<admission> admit(const http::request& req, connect_flavor flavor,
                                      std::string_view transport);
     void establish(const std::shared_ptr<connection>& c, admission& a);
+    // `may_forward` is false for a request another node forwarded: it is never sent on.
+    handler_result update_subscriptions(http::exchange& ex, std::string_view token,
+                                        bool may_forward);
+    // A poll of a session this node owns; nothing when there is no such session.
+    handler_result poll_existing(const http::request& req, std::string_view token,
+                                 const connection_address& addr);
+    // The owner's answer to a forwarded request; nothing when it did not answer in time.
+    asio::awaitable<std::optional<http::response>> forward(forwarded_op op, std::string_view token,
+                                                           const connection_address& addr,
+                                                           const http::request& req);
     connection_registry* owner_of(const connection_address& a) const;
     http::response with_cors(http::response res) const;
 
@@ -70,6 +93,7 @@ private:
     connection_registry& registry_;
     const std::vector<connection_registry*>& shards_;
     http::client_pool& clients_;
+    remote_nodes* remote_;
 };
 
 }  // namespace rig::transport

@@ -45,8 +45,15 @@ const core::error gone{core::condition::gone, "Connection no longer exists."};
 
 }  // namespace
 
-handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_view token) {
+handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_view token,
+                                               bool may_forward) {
     const auto& req = ex.req();
+    // Another node's connection: its owner answers (and checks the request in RIG's order).
+    if (connection_address at; may_forward && remote_ != nullptr &&
+                               policy_.tokens().decode(token, at) == token_codec::verdict::stale) {
+        auto res = co_await forward(forwarded_op::subscriptions, token, at, req);
+        co_return res ? std::move(*res) : with_cors(http::make_error(gone));
+    }
     const bool replace = req.method() == http::verb::put;
     const auto refuse = [&](core::error e) {
         refused_log.info("subscriptions: {} {}", static_cast<unsigned>(http::to_status(e.cond)),
