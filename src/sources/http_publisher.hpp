@@ -12,6 +12,7 @@
 #include "http/message.hpp"
 #include "hub/hub.hpp"
 #include "net/asio.hpp"
+#include "sources/event_relay.hpp"
 #include "subscription/extractors.hpp"
 
 namespace rig::sources {
@@ -24,6 +25,10 @@ namespace rig::sources {
 // or for a batch a JSON array of them. Failures are core::errors; http::make_error picks the
 // status.
 //
+// In a cluster (`relay` set) the events go to the backplane, and 202 means the backplane has
+// acknowledged them: every node delivers them, after whatever was acknowledged before. When
+// it cannot be reached in time the answer is 503 and the client may retry.
+//
 // Owned by app::node, which outlives every shard's routes.
 //
 // @par Thread safety
@@ -32,12 +37,13 @@ class http_publisher {
 public:
     http_publisher(const hub::hub& hub, const subscription::extractors& extractors,
                    std::string cors_origin, const checks::access_check& submission_check,
-                   std::size_t max_batch_events)
+                   std::size_t max_batch_events, event_relay* relay = nullptr)
         : hub_(hub),
           extractors_(extractors),
           cors_origin_(std::move(cors_origin)),
           submission_check_(submission_check),
-          max_batch_events_(max_batch_events) {}
+          max_batch_events_(max_batch_events),
+          relay_(relay) {}
 
     // With `checked` (the public endpoint), SUBMISSION_CHECK runs once per request, after the
     // body parsed and before anything is published (403 "Submission denied." when it refuses);
@@ -68,6 +74,7 @@ private:
     std::string cors_origin_;
     const checks::access_check& submission_check_;
     std::size_t max_batch_events_;
+    event_relay* relay_;
 };
 
 }  // namespace rig::sources

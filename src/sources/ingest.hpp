@@ -2,24 +2,31 @@
 
 #include "cloudevents/cloud_event.hpp"
 #include "hub/hub.hpp"
+#include "sources/event_relay.hpp"
 #include "subscription/extractors.hpp"
 
 namespace rig::sources {
 
 // Where broker consumers hand their events: builds the shared event (only if some shard may
-// want it) and publishes it to the shards.
+// want it) and publishes it to the shards. In a cluster (`relay` set) the events go to the
+// backplane instead, which brings them back to every node's own ingest (one without a relay).
 //
 // @par Thread safety
 // Immutable; publish() may be called from any thread (broker client threads).
 class ingest {
 public:
-    ingest(const hub::hub& hub, const subscription::extractors& extractors)
-        : hub_(hub), extractors_(extractors) {}
+    ingest(const hub::hub& hub, const subscription::extractors& extractors,
+           event_relay* relay = nullptr)
+        : hub_(hub), extractors_(extractors), relay_(relay) {}
 
     // One event (NATS delivers them one by one). Like a batch, it waits while a shard has
     // its window of posts queued (hub::publish_batch), so a fast subject cannot grow the
     // shards' queues without bound.
     void publish(cloudevents::cloud_event&& ev) const {
+        if (relay_ != nullptr) {
+            relay_->relay("[" + ev.json + "]", nullptr);
+            return;
+        }
         if (!hub_.may_match(ev.type)) {
             hub_.count_unmatched();
             return;
@@ -32,6 +39,15 @@ public:
     public:
         explicit batch(const ingest& sink) : sink_(sink) {}
         void add(cloudevents::cloud_event&& ev) {
+            if (sink_.relay_ != nullptr) {
+                if (!relayed_.empty() &&
+                    relayed_.size() + ev.json.size() + 2 > event_relay::message_limit) {
+                    flush();
+                }
+                relayed_ += relayed_.empty() ? '[' : ',';
+                relayed_ += ev.json;
+                return;
+            }
             if (!sink_.hub_.may_match(ev.type)) {
                 sink_.hub_.count_unmatched();
                 return;
@@ -39,6 +55,11 @@ public:
             events_.push_back(hub::make_published_event(std::move(ev), sink_.extractors_));
         }
         void flush() {
+            if (!relayed_.empty()) {
+                relayed_ += ']';
+                sink_.relay_->relay(std::move(relayed_), nullptr);
+                relayed_.clear();
+            }
             if (!events_.empty()) {
                 sink_.hub_.publish_batch(events_);
                 events_.clear();
@@ -48,11 +69,13 @@ public:
     private:
         const ingest& sink_;
         std::vector<hub::event_ptr> events_;
+        std::string relayed_;  // with a relay: the JSON array so far
     };
 
 private:
     const hub::hub& hub_;
     const subscription::extractors& extractors_;
+    event_relay* relay_;
 };
 
 }  // namespace rig::sources
