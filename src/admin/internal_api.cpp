@@ -1,5 +1,6 @@
 #include "admin/internal_api.hpp"
 
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 
 #include <boost/url/pct_string_view.hpp>
@@ -23,13 +24,14 @@ std::string decode_path_segment(std::string_view s) {
 internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_key,
                            const hub::hub& events, const sources::http_publisher& publisher,
                            const std::vector<const sources::source_status*>& sources,
-                           session_killer kill_session)
+                           blacklist_hook blacklisted, cluster_view cluster)
     : blacklist_(blacklist),
       api_key_(std::move(api_key)),
       events_(events),
       publisher_(publisher),
       sources_(sources),
-      kill_session_(std::move(kill_session)) {}
+      blacklisted_(std::move(blacklisted)),
+      cluster_(std::move(cluster)) {}
 
 bool internal_api::key_accepted(const http::request& req) const {
     if (api_key_.empty()) {
@@ -48,9 +50,10 @@ http::response internal_api::blacklist(const http::request& req, std::string_vie
     if (!parsed) {
         return http::make_error(parsed.error());
     }
-    blacklist_.add(parsed->session_id, std::chrono::system_clock::now() +
-                                           std::chrono::seconds(parsed->validity_seconds));
-    kill_session_(parsed->session_id);
+    const auto expires =
+        std::chrono::system_clock::now() + std::chrono::seconds(parsed->validity_seconds);
+    blacklist_.add(parsed->session_id, expires);
+    blacklisted_(parsed->session_id, expires);
     log::info("session blacklisted for {} s: {}", parsed->validity_seconds, parsed->session_id);
     auto res = http::make_response(http::status::created, "{}", http::json_type);
     res.set(http::field::location, std::string(path) + "/" + parsed->session_id);
@@ -63,10 +66,21 @@ http::response internal_api::metrics() const {
     for (std::size_t i = 0; i < events_.shard_count(); ++i) {
         stats.push_back(&events_.shard(i).stats());
     }
-    return http::make_response(
-        http::status::ok,
-        render_metrics(events_.published(), events_.batch_waits(), stats, sources_),
-        "text/plain; version=0.0.4; charset=utf-8");
+    std::string text = render_metrics(events_.published(), events_.batch_waits(), stats, sources_);
+    // RIG's names for its replicated blacklist (spec §11.1).
+    text += fmt::format(
+        "# HELP rig_distributed_set_items_total Blacklist entries added or extended, on this "
+        "node or another.\n# TYPE rig_distributed_set_items_total gauge\n"
+        "rig_distributed_set_items_total{{name=\"Elixir.SessionBlacklist\"}} {}\n"
+        "# HELP rig_distributed_set_items_current Blacklist entries not yet expired.\n"
+        "# TYPE rig_distributed_set_items_current gauge\n"
+        "rig_distributed_set_items_current{{name=\"Elixir.SessionBlacklist\"}} {}\n",
+        blacklist_.adds(), blacklist_.purge());
+    if (cluster_.metrics) {
+        text += cluster_.metrics();
+    }
+    return http::make_response(http::status::ok, std::move(text),
+                               "text/plain; version=0.0.4; charset=utf-8");
 }
 
 asio::awaitable<std::optional<http::response>> internal_api::handle(
@@ -87,6 +101,17 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
         bool all = true;
         std::string body = render_source_health(sources_, all);
         if (!all) {
+            co_return http::make_error_body(core::condition::unavailable, std::move(body));
+        }
+        co_return http::make_response(http::status::ok, std::move(body), http::json_type);
+    }
+    if (path == "/health/cluster") {
+        if (!cluster_.health) {
+            co_return http::make_error({core::condition::not_found, "Not a cluster node."});
+        }
+        bool connected = false;
+        std::string body = cluster_.health(connected);
+        if (!connected) {
             co_return http::make_error_body(core::condition::unavailable, std::move(body));
         }
         co_return http::make_response(http::status::ok, std::move(body), http::json_type);

@@ -20,18 +20,29 @@ namespace rig::admin {
 // /health needs `Authorization: Bearer <key>`.
 //
 // Blacklisting a session records it (auth::session_blacklist, refused from then on) and
-// calls `kill_session`, which app wires to end the session's connections on every shard.
+// calls `blacklisted`, which app wires to end the session's connections on every shard (and,
+// in a cluster, to share the entry with every node).
+//
+// In a cluster, GET /health/cluster reports the backplane link (503 while it is down; /health
+// stays 200 for the node itself) and /metrics adds the cluster's counters.
 //
 // @par Thread safety
 // Immutable after construction; handle() may run on any shard (it runs on shard 0).
 class internal_api {
 public:
-    using session_killer = std::function<void(const std::string& session)>;
+    using blacklist_hook = std::function<void(const std::string& session,
+                                              auth::session_blacklist::clock::time_point expires)>;
+
+    // What the internal API shows of the cluster; both empty without one.
+    struct cluster_view {
+        std::function<std::string(bool& connected)> health;  // JSON
+        std::function<std::string()> metrics;                // Prometheus lines
+    };
 
     internal_api(auth::session_blacklist& blacklist, std::string api_key, const hub::hub& events,
                  const sources::http_publisher& publisher,
                  const std::vector<const sources::source_status*>& sources,
-                 session_killer kill_session);
+                 blacklist_hook blacklisted, cluster_view cluster = {});
 
     // `clients` is the calling shard's outbound pool.
     asio::awaitable<std::optional<http::response>> handle(http::exchange& ex,
@@ -47,7 +58,8 @@ private:
     const hub::hub& events_;
     const sources::http_publisher& publisher_;
     const std::vector<const sources::source_status*>& sources_;
-    session_killer kill_session_;
+    blacklist_hook blacklisted_;
+    cluster_view cluster_;
 };
 
 }  // namespace rig::admin

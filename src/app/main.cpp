@@ -31,6 +31,9 @@ int main() {
         int sig = 0;
         sigwait(&stop_signals, &sig);
         node.stop();
+    } catch (const rig::app::start_refused& e) {
+        rig::log::error("rig: refusing to start: {}", e.what());
+        return 2;
     } catch (const std::exception& e) {
         rig::log::error("rig: cannot start: {}", e.what());
         return 1;

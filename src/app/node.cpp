@@ -27,6 +27,13 @@ uint32_t random_instance() {
     return static_cast<uint32_t>(core::random_u64());
 }
 
+// Answers one request another node forwarded, on the shard whose endpoints get it.
+asio::awaitable<void> serve_forwarded(transport::endpoints& endpoints, std::string request,
+                                      std::function<void(std::string)> reply) {
+    std::string answer = co_await endpoints.serve_forwarded(std::move(request));
+    reply(std::move(answer));
+}
+
 std::string token_key(const config::node_options& o) {
     // NODE_COOKIE gives every node of a deployment the same key; otherwise a random one per
     // run (tokens do not survive a restart anyway: their connections do not).
@@ -40,12 +47,12 @@ struct node::shard {
     shard(unsigned index, asio::io_context& context, const config::node_options& options,
           const http::client_tls& outbound_tls, const transport::connect_policy& policy,
           const std::vector<transport::connection_registry*>& all,
-          const sources::http_publisher& publisher)
+          const sources::http_publisher& publisher, transport::remote_nodes* remote)
         : io(context),
           hub(&options.extractors),
           clients(context, outbound_tls),
           registry(index, context, hub, policy.tokens(), policy.options()),
-          endpoints(policy, registry, all, clients),
+          endpoints(policy, registry, all, clients, remote),
           inbound_routes(make_inbound_routes(endpoints, publisher, clients)) {}
 
     asio::io_context& io;
@@ -87,20 +94,38 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
         options_.transport, options_.extractors, jwt_,
         checks::access_check(options_.subscription_check, &jwt_),
         transport::token_codec(token_key(options_), random_instance()));
+    const auto kill_everywhere_here = [this](const std::string& session) {
+        for (auto* r : registries_) {
+            asio::post(r->io(), [r, session] { r->kill_session(session); });
+        }
+    };
+    if (options_.cluster) {
+        local_ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors);
+        cluster_ = std::make_unique<cluster::cluster_member>(
+            *options_.cluster, policy_->tokens().instance(), policy_->tokens().fingerprint(),
+            *local_ingest_,
+            [this, kill_everywhere_here](const std::string& session,
+                                         cluster::replicated_blacklist::clock::time_point expires) {
+                blacklist_.add(session, expires);
+                kill_everywhere_here(session);
+            });
+    }
+    sources::event_relay* relay = cluster_ ? &cluster_->events() : nullptr;
+    transport::remote_nodes* remote = cluster_ ? &cluster_->nodes() : nullptr;
     publisher_ = std::make_unique<sources::http_publisher>(
         events_, options_.extractors, options_.transport.cors_origin, submission_check_,
-        options_.max_batch_events);
+        options_.max_batch_events, relay);
 
     events_.set_batch_window(options_.source_batch_window);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, outbound_tls_,
-                                                  *policy_, registries_, *publisher_));
+                                                  *policy_, registries_, *publisher_, remote));
         registries_.push_back(&shards_.back()->registry);
         events_.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
         pool_.set_idle_hook(i, [s = shards_.back().get()] { return s->registry.run_flushes(); });
     }
 
-    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors);
+    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay);
     for (const char* name : {"kafka", "nats", "kinesis"}) {
         const bool configured = (name == std::string_view("kafka") && options_.kafka) ||
                                 (name == std::string_view("nats") && options_.nats) ||
@@ -110,13 +135,24 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
             status_views_.push_back(statuses_.back().get());
         }
     }
+    admin::internal_api::cluster_view cluster_view;
+    if (cluster_) {
+        cluster_view.health = [this](bool& connected) {
+            connected = cluster_->connected();
+            return cluster_->health_json();
+        };
+        cluster_view.metrics = [this] { return cluster_->metrics_text(); };
+    }
     admin_ = std::make_unique<admin::internal_api>(
         blacklist_, options_.api_key, events_, *publisher_, status_views_,
-        [this](const std::string& session) {
-            for (auto* r : registries_) {
-                asio::post(r->io(), [r, session] { r->kill_session(session); });
+        [this, kill_everywhere_here](const std::string& session,
+                                     auth::session_blacklist::clock::time_point expires) {
+            kill_everywhere_here(session);
+            if (cluster_) {
+                cluster_->share_blacklisted(session, expires);
             }
-        });
+        },
+        std::move(cluster_view));
     admin_routes_ = [this](http::exchange& ex) {
         return admin_->handle(ex, shards_.front()->clients);
     };
@@ -130,6 +166,9 @@ void node::stop_sources() {
 
 node::~node() {
     stop_sources();
+    if (cluster_) {
+        cluster_->leave();
+    }
     // Order matters: the shard threads stop; then every I/O object the node owns goes while
     // the io_contexts still exist; then the io_contexts go (destroying pending handlers and
     // coroutine frames, which refer to shard state) while the shard objects still exist.
@@ -140,6 +179,44 @@ node::~node() {
         s->clients.close_idle();
     }
     pool_.destroy_contexts();
+    cluster_.reset();  // after the shards: their forwarded requests may still use it
+}
+
+void node::start_cluster() {
+    if (!cluster_) {
+        warn_about_unclustered_sources();
+        return;
+    }
+    try {
+        cluster_->join([this](std::string request, std::function<void(std::string)> reply) {
+            // Any shard can answer: the endpoints run the update on the connection's shard.
+            static std::atomic<unsigned> turn{0};
+            auto& s = *shards_[turn.fetch_add(1, std::memory_order_relaxed) % shards_.size()];
+            asio::co_spawn(s.io, serve_forwarded(s.endpoints, std::move(request), std::move(reply)),
+                           log::exception_logger{"forwarded request"});
+        });
+    } catch (const cluster::cookie_mismatch& e) {
+        throw start_refused(std::string("cluster: ") + e.what());
+    }
+}
+
+void node::warn_about_unclustered_sources() const {
+    // Several nodes on one consumer group (Kafka) or queue group (NATS) split the events:
+    // without the backplane, each client misses what the other nodes consumed.
+    if (options_.kafka) {
+        log::warn(
+            "kafka: consuming as group {} without cluster mode: other rig nodes on this group "
+            "get the events this node does not, and their clients miss them (set "
+            "RIG_CLUSTER_NATS to run nodes as one gateway)",
+            options_.kafka->group_id);
+    }
+    if (options_.nats) {
+        log::warn(
+            "nats: consuming in queue group {} without cluster mode: other rig nodes in this "
+            "group get the events this node does not, and their clients miss them (set "
+            "RIG_CLUSTER_NATS to run nodes as one gateway)",
+            options_.nats->queue_group);
+    }
 }
 
 void node::open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards) {
@@ -152,6 +229,7 @@ void node::open_listener(listener& l, const std::string& address, uint16_t port,
 }
 
 void node::start() {
+    start_cluster();
     ssl_ctx_st* tls = options_.tls ? options_.tls->native() : nullptr;
     const auto add = [&](const char* name, bool api, ssl_ctx_st* ctx, const http::server_options& o,
                          const std::string& address, uint16_t port) {
@@ -197,8 +275,11 @@ void node::start() {
         nats_ = std::make_unique<sources::nats_source>(*options_.nats, *ingest_, status_of("nats"));
     }
     if (options_.kinesis) {
-        kinesis_ = std::make_unique<sources::kinesis_source>(*options_.kinesis, *ingest_,
-                                                             status_of("kinesis"));
+        // Every node reads every shard of the stream (no leases yet), so in a cluster each
+        // delivers what it reads to its own clients only: relayed, each event would arrive
+        // once per node.
+        kinesis_ = std::make_unique<sources::kinesis_source>(
+            *options_.kinesis, local_ingest_ ? *local_ingest_ : *ingest_, status_of("kinesis"));
     }
     std::string ports;
     for (const auto& l : listeners_) {
@@ -244,6 +325,9 @@ void node::write_ready_file() const {
 void node::stop() {
     log::info("draining: stopping event sources, closing listeners and connections");
     stop_sources();
+    if (cluster_) {
+        cluster_->leave();
+    }
     std::vector<std::future<void>> drained;
     for (unsigned i = 0; i < pool_.size(); ++i) {
         auto done = std::make_shared<std::promise<void>>();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "admin/internal_api.hpp"
@@ -8,6 +9,7 @@
 #include "auth/session_blacklist.hpp"
 #include "auth/token_validator.hpp"
 #include "checks/access_check.hpp"
+#include "cluster/cluster_member.hpp"
 #include "config/node_options.hpp"
 #include "http/client_tls.hpp"
 #include "hub/hub.hpp"
@@ -22,6 +24,12 @@
 #include "transport/connection_registry.hpp"
 
 namespace rig::app {
+
+// Thrown by node::start() when the node must not run as configured (exit status 2).
+class start_refused : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 // The composition root: builds every module from the options, starts them in order and
 // stops them in reverse.
@@ -46,6 +54,8 @@ private:
     void open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards);
     void write_ready_file() const;
     void stop_sources();
+    void start_cluster();
+    void warn_about_unclustered_sources() const;
 
     config::node_options options_;
     auth::session_blacklist blacklist_;
@@ -56,6 +66,10 @@ private:
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
     net::shard_pool pool_;
     hub::hub events_;
+    // Cluster mode: events from the backplane go to `local_ingest_`; everything that accepts
+    // events (HTTP, sources) hands them to the backplane instead of the hub.
+    std::unique_ptr<sources::ingest> local_ingest_;
+    std::unique_ptr<cluster::cluster_member> cluster_;
     std::unique_ptr<transport::connect_policy> policy_;
     std::unique_ptr<sources::http_publisher> publisher_;
     std::vector<const sources::source_status*> status_views_;

@@ -15,9 +15,17 @@ void session_blacklist::add(std::string_view session, clock::time_point expires)
         swept_size_ = entries_.size();
     }
     auto [it, inserted] = entries_.try_emplace(std::string(session), expires);
-    if (!inserted && it->second < expires) {
+    if (inserted) {
+        ++adds_;
+    } else if (it->second < expires) {
         it->second = expires;
+        ++adds_;
     }
+}
+
+uint64_t session_blacklist::adds() const {
+    std::shared_lock lock(mutex_);
+    return adds_;
 }
 
 bool session_blacklist::contains(std::string_view session, clock::time_point now) const {

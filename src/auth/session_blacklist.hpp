@@ -25,6 +25,9 @@ public:
     // Drops expired entries; returns how many remain.
     std::size_t purge(clock::time_point now = clock::now());
     std::size_t size() const;
+    // Entries added or extended since start, from this node or (in a cluster) another;
+    // adding an entry again with the same expiry does not count.
+    uint64_t adds() const;
 
 private:
     struct hash {
@@ -35,6 +38,7 @@ private:
     };
     mutable std::shared_mutex mutex_;
     std::size_t swept_size_ = 0;
+    uint64_t adds_ = 0;
     std::unordered_map<std::string, clock::time_point, hash, std::equal_to<>> entries_;
 };
 

@@ -1,5 +1,8 @@
 #include "config/node_options.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -9,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/random.hpp"
 #include "core/text.hpp"
 #include "http/client_tls.hpp"
 #include "http/outbound_url.hpp"
@@ -233,6 +237,43 @@ core::result<node_options> load(const env_lookup& env) {
     }
     if (auto v = env("NODE_COOKIE"); v && !v->empty()) {
         o.node_cookie = *v;
+    }
+    if (auto v = env("RIG_CLUSTER_NATS"); v && !trim(*v).empty()) {
+        if (o.node_cookie.empty()) {
+            return bad("RIG_CLUSTER_NATS",
+                       "a cluster needs NODE_COOKIE, the same on every node (it keys the "
+                       "connection tokens every node must read)",
+                       *v);
+        }
+        cluster::cluster_options c;
+        for (auto server : split_list(*v)) {
+            c.servers.push_back(server.find("://") == std::string::npos ? "nats://" + server
+                                                                        : server);
+        }
+        if (auto id = env("RIG_NODE_ID"); id && !trim(*id).empty()) {
+            c.node_id = trim(*id);
+        } else {
+            char host[256] = {0};
+            ::gethostname(host, sizeof host - 1);
+            c.node_id = fmt::format("{}-{}-{:06x}", host, static_cast<long>(::getpid()),
+                                    core::random_u64() & 0xffffff);
+        }
+        RIG_TRY2(read_ms(env, "RIG_CLUSTER_TIMEOUT_MS", c.timeout, 1));
+        if (auto prefix = env("RIG_CLUSTER_PREFIX"); prefix && !trim(*prefix).empty()) {
+            c.prefix = trim(*prefix);
+        }
+        const bool prefix_ok = !c.prefix.empty() && c.prefix.front() != '.' &&
+                               c.prefix.back() != '.' && c.prefix.find("..") == std::string::npos &&
+                               std::all_of(c.prefix.begin(), c.prefix.end(), [](char ch) {
+                                   return std::isalnum(static_cast<unsigned char>(ch)) ||
+                                          ch == '.' || ch == '-' || ch == '_';
+                               });
+        if (!prefix_ok) {
+            return bad("RIG_CLUSTER_PREFIX",
+                       "expected NATS subject tokens (letters, digits, - and _) joined by dots",
+                       c.prefix);
+        }
+        o.cluster = std::move(c);
     }
     if (auto v = env("RIG_READY_FILE"); v && !v->empty()) {
         o.ready_file = *v;

@@ -9,6 +9,7 @@
 
 #include "auth/jwt_verifier.hpp"
 #include "checks/access_check.hpp"
+#include "cluster/cluster_options.hpp"
 #include "core/log.hpp"
 #include "http/server_options.hpp"
 #include "net/tls_context.hpp"
@@ -35,6 +36,7 @@ struct node_options {
     log::level log_level = log::level::info;          // LOG_LEVEL
     std::chrono::milliseconds drain_timeout{10'000};  // RIG_DRAIN_TIMEOUT_MS
     std::string node_cookie;                          // NODE_COOKIE: connection-token key material
+    std::optional<cluster::cluster_options> cluster;  // RIG_CLUSTER_NATS: cluster mode on
     std::string ready_file;                           // RIG_READY_FILE: ports written here when up
     std::optional<auth::jwt_options> jwt;             // JWT_SECRET_KEY + JWT_ALG, when a key is set
     std::string jwks_url;                         // RIG_JWKS_URL (keys by kid, instead of a key)

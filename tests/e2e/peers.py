@@ -187,10 +187,18 @@ class NatsServer(Closing):
     """A real nats-server on 127.0.0.1. start() waits for "Server is ready" in its log;
     stop() sends SIGTERM and waits. It can be started again on the same port."""
 
-    def __init__(self, port=None, start=True):
+    def __init__(self, port=None, start=True, jetstream=False, name=None, cluster_port=None,
+                 routes=()):
+        """With `jetstream`, JetStream is on with a store directory that survives restarts of
+        this server. `name`, `cluster_port` and `routes` (ports of other servers' cluster
+        listeners) make it a member of a NATS cluster."""
         self.port = port or free_port()
         self.proc = None
         self.logs = []
+        self.store = tempfile.mkdtemp(prefix="rig-nats-") if jetstream else None
+        self.name = name
+        self.cluster_port = cluster_port
+        self.routes = routes
         if start:
             self.start()
 
@@ -200,8 +208,17 @@ class NatsServer(Closing):
 
     def start(self):
         assert self.proc is None or self.proc.poll() is not None, "already running"
-        self.proc = subprocess.Popen([NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        args = [NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.port)]
+        if self.store:
+            args += ["-js", "-sd", self.store]
+        if self.name:
+            args += ["-n", self.name]
+        if self.cluster_port:
+            args += ["--cluster_name", "rig-e2e",
+                     "--cluster", "nats://127.0.0.1:%d" % self.cluster_port]
+            if self.routes:
+                args += ["--routes", ",".join("nats://127.0.0.1:%d" % p for p in self.routes)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         ready = threading.Event()
         proc = self.proc
 
@@ -227,7 +244,10 @@ class NatsServer(Closing):
         if self.proc is not None:
             _terminate(self.proc)
 
-    close = stop
+    def close(self):
+        self.stop()
+        if self.store:
+            shutil.rmtree(self.store, ignore_errors=True)
 
 
 class NatsPublisher(Closing):

@@ -159,3 +159,13 @@ TEST(ConnectionToken, TooLongIsMalformed) {
 }
 
 }  // namespace
+
+TEST(ConnectionToken, FingerprintDependsOnTheKeyOnly) {
+    const rig::transport::token_codec a("cookie", 1);
+    const rig::transport::token_codec b("cookie", 2);
+    const rig::transport::token_codec c("other", 1);
+    EXPECT_EQ(a.fingerprint(), b.fingerprint());
+    EXPECT_NE(a.fingerprint(), c.fingerprint());
+    EXPECT_EQ(a.fingerprint().size(), 16U);
+    EXPECT_EQ(a.fingerprint().find("cookie"), std::string::npos);
+}

@@ -578,3 +578,46 @@ TEST(NodeOptions, TlsCaFileThatCannotBeUsedIsNamed) {
 }
 
 }  // namespace
+
+TEST(NodeOptions, ClusterModeIsOffByDefault) {
+    EXPECT_FALSE(load_ok({}).cluster.has_value());
+}
+
+TEST(NodeOptions, ClusterSettings) {
+    const auto o = load_ok({{"RIG_CLUSTER_NATS", "127.0.0.1:4222, nats://10.0.0.2:4222"},
+                            {"NODE_COOKIE", "c"},
+                            {"RIG_NODE_ID", "node-a"},
+                            {"RIG_CLUSTER_TIMEOUT_MS", "500"},
+                            {"RIG_CLUSTER_PREFIX", "prod.rig"}});
+    ASSERT_TRUE(o.cluster.has_value());
+    EXPECT_EQ(o.cluster->servers,
+              (std::vector<std::string>{"nats://127.0.0.1:4222", "nats://10.0.0.2:4222"}));
+    EXPECT_EQ(o.cluster->node_id, "node-a");
+    EXPECT_EQ(o.cluster->timeout, 500ms);
+    EXPECT_EQ(o.cluster->prefix, "prod.rig");
+}
+
+TEST(NodeOptions, ClusterDefaultsAndGeneratedNodeIds) {
+    const vars env{{"RIG_CLUSTER_NATS", "nats://127.0.0.1:4222"}, {"NODE_COOKIE", "c"}};
+    const auto one = load_ok(env);
+    const auto two = load_ok(env);
+    EXPECT_EQ(one.cluster->timeout, 2000ms);
+    EXPECT_EQ(one.cluster->prefix, "rig");
+    EXPECT_FALSE(one.cluster->node_id.empty());
+    EXPECT_NE(one.cluster->node_id, two.cluster->node_id);
+}
+
+TEST(NodeOptions, ClusterNeedsACookie) {
+    const auto r = load_with({{"RIG_CLUSTER_NATS", "nats://127.0.0.1:4222"}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("NODE_COOKIE"), std::string::npos) << r.error().message;
+}
+
+TEST(NodeOptions, ClusterPrefixMustBeSubjectTokens) {
+    for (const char* bad : {"a..b", ".rig", "rig.", "r*g", "r>g", "r g"}) {
+        const auto r = load_with({{"RIG_CLUSTER_NATS", "nats://127.0.0.1:4222"},
+                                  {"NODE_COOKIE", "c"},
+                                  {"RIG_CLUSTER_PREFIX", bad}});
+        EXPECT_FALSE(r.has_value()) << bad;
+    }
+}
