@@ -620,6 +620,70 @@ if kafka:
                                               r["events_per_s"]))
     w("")
 
+cluster_blacklist = load("cluster-blacklist.json")
+cluster_publish = load("cluster-publish.json")
+cluster_fanout = load("cluster-fanout.json")
+if cluster_blacklist or cluster_publish or cluster_fanout:
+    heading("Cluster on NATS (rig)")
+    w("")
+    w("`bench/cluster.py` (`make bench` scenario `cluster`, or `/usr/bin/python3 bench/cluster.py")
+    w("blacklist publish fanout`): a real nats-server with JetStream on loopback, rig nodes as")
+    w("separate processes on the same two cores. CPU from `/proc/<pid>/stat` around each run.")
+    w("")
+if cluster_fanout:
+    w("**Fan-out across the cluster.** SSE subscribers spread evenly over the nodes (one shard")
+    w("each; rig-bench subscriber process k connects to node k mod n from its own 127.0.0.x),")
+    w("events published to the first node at a fixed rate: every event crosses the backplane to")
+    w("every node. Baseline: one node without cluster mode holding one node's share of the")
+    w("subscribers, at the same rate. The p99 difference is what the backplane adds (publish →")
+    w("NATS → node), on a box where the nodes, nats-server and the load tool share two cores.")
+    w("Every subscriber takes every event, so a case costs subscribers × rate deliveries per")
+    w("second; this box writes about 1M/s, so 100,000 subscribers are driven at a few events/s.")
+    w("")
+    w("| setup | subscribers | rate /s | delivered /s | p50 ms | p99 ms | p99.9 ms | lost | out of order | rig CPU µs per delivery (all nodes) |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for case in cluster_fanout:
+        for r in (case["cluster"], case["baseline"]):
+            for st in r.get("steps", []):
+                w("| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %d | %.2f |" % (
+                    r["label"], "{:,}".format(r["ready"]), st["rate"], st["delivered_per_s"],
+                    st["p50_ms"], st["p99_ms"], st["p999_ms"], st["lost"], st["out_of_order"],
+                    st["server_cpu_us_per_delivered"]))
+    w("")
+    for case in cluster_fanout:
+        c, b = case["cluster"].get("steps"), case["baseline"].get("steps")
+        if c and b:
+            w("- %s subscribers at %s events/s: the backplane adds %.2f ms to p99 (%.2f vs %.2f)." % (
+                "{:,}".format(case["cluster"]["ready"]), c[0]["rate"],
+                c[0]["p99_ms"] - b[0]["p99_ms"], c[0]["p99_ms"], b[0]["p99_ms"]))
+    w("")
+if cluster_publish:
+    w("**What the order guarantee costs.** A 202 in cluster mode means the NATS server has the")
+    w("event (a flush, shared by concurrent publishers). One publisher posting events one after")
+    w("the other on a keep-alive connection, each waiting for its 202; median (range) of the runs:")
+    w("")
+    w("| sequential publishing | runs | events/s | p50 ms | p99 ms | rig CPU µs per event (all nodes) | nats-server CPU µs per event |")
+    w("|---|---|---|---|---|---|---|")
+    for row in cluster_publish:
+        runs = row["runs"]
+        w("| %s | %d | %s | %s | %s | %s | %s |" % (
+            row["label"], len(runs), mr([r["rate"] for r in runs]),
+            mr([r["p50_ms"] for r in runs], "%.3f"), mr([r["p99_ms"] for r in runs], "%.3f"),
+            mr([r["rig_cpu_us_per_event"] for r in runs], "%.1f"),
+            mr([r["nats_cpu_us_per_event"] for r in runs], "%.1f")))
+    w("")
+if cluster_blacklist:
+    w("**Blacklist propagation.** %d sessions, each with an SSE connection on node a and one on" %
+      cluster_blacklist["entries"])
+    w("node c, blacklisted on node b: time from the POST until both connections have received")
+    w("`rig.session_killed` (the request's round trip included).")
+    w("")
+    w("| entries | p50 ms | p99 ms | max ms |")
+    w("|---|---|---|---|")
+    w("| %d | %.2f | %.2f | %.2f |" % (cluster_blacklist["entries"], cluster_blacklist["p50_ms"],
+                                      cluster_blacklist["p99_ms"], cluster_blacklist["max_ms"]))
+    w("")
+
 notes = os.path.join(HERE, "notes.md")
 if os.path.exists(notes):
     with open(notes) as f:

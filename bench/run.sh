@@ -471,8 +471,8 @@ machine() {
 }
 
 # Scenarios to run: all by default, or those named on the command line (idle connect fanout
-# fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka).
-ONLY=" ${*:-idle connect fanout fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka} "
+# fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster).
+ONLY=" ${*:-idle connect fanout fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster} "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 
 machine
@@ -515,5 +515,12 @@ if want kafka; then
   /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-users.json" "10,000 subscribers, one value each" 10000 | tee -a "$OUT/log.txt"
 fi
 if want index; then log "index growth: rig"; index_growth; fi
+if want cluster; then
+  log "cluster on NATS: rig"
+  if [ -n "${BENCH_QUICK:-}" ]; then
+    export FANOUT_CASES=${FANOUT_CASES:-12000:20,600:500} PUBLISH_EVENTS=${PUBLISH_EVENTS:-500} BENCH_REPEAT=${BENCH_REPEAT:-1}
+  fi
+  /usr/bin/python3 bench/cluster.py blacklist publish fanout 2>&1 | tee -a "$OUT/log.txt"
+fi
 /usr/bin/python3 bench/report.py "$OUT" > docs/benchmarks.md
 log "wrote docs/benchmarks.md"

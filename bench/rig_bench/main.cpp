@@ -42,8 +42,9 @@ namespace {
 const char* usage = R"(usage: rig-bench [options]
   --mode fanout|idle|connect      what to measure (fanout)
   --label NAME                    name of the target in the report (target)
-  --sub-url URL                   subscriber URL: http://... for SSE, ws://... for WebSocket,
-                                  https://... and wss://... over TLS
+  --sub-url URL[,URL...]          subscriber URL: http://... for SSE, ws://... for WebSocket,
+                                  https://... and wss://... over TLS; several (the nodes of a
+                                  cluster): subscriber process k uses the (k mod n)-th
   --connections N                 subscriber connections (100)
   --h2                            HTTP/2 SSE subscribers: ALPN h2 over https://, prior
                                   knowledge (h2c) over http://
@@ -183,7 +184,11 @@ bool parse_options(int argc, char** argv, options& o) {
         }
     }
     if (o.processes == 0) {
+        // At least one process per subscriber URL, and the same number for each.
+        const std::size_t urls =
+            1 + static_cast<std::size_t>(std::count(o.sub_url.begin(), o.sub_url.end(), ','));
         o.processes = std::max<std::size_t>(1, (o.connections + 14999) / 15000);
+        o.processes = (o.processes + urls - 1) / urls * urls;
     }
     if (o.streams_per_connection > 1 && !o.h2) {
         std::fprintf(stderr, "rig-bench: --streams-per-connection needs --h2\n");
@@ -218,7 +223,8 @@ struct worker_handle {
 
 class fleet {
 public:
-    fleet(const options& o, const url& target) {
+    // Process k subscribes to targets[k % targets.size()] (several nodes of one cluster).
+    fleet(const options& o, const std::vector<url>& targets) {
         std::size_t remaining = o.connections;
         for (std::size_t k = 0; k < o.processes; ++k) {
             const std::size_t share = remaining / (o.processes - k);
@@ -238,7 +244,7 @@ public:
                 }
                 worker_config cfg;
                 cfg.id = static_cast<int>(k);
-                cfg.target = target;
+                cfg.target = targets[k % targets.size()];
                 cfg.connections = share;
                 cfg.h2 = o.h2;
                 cfg.streams_per_connection = o.h2 ? o.streams_per_connection : 1;
@@ -414,11 +420,18 @@ std::string json_escape(const std::string& s) {
 }
 
 int run(const options& o) {
-    const auto sub = parse_url(o.sub_url);
-    if (!sub) {
-        std::fprintf(stderr, "rig-bench: bad --sub-url %s\n", o.sub_url.c_str());
-        return 2;
+    std::vector<url> targets;
+    for (std::size_t at = 0; at <= o.sub_url.size();) {
+        const std::size_t comma = std::min(o.sub_url.find(',', at), o.sub_url.size());
+        const auto one = parse_url(o.sub_url.substr(at, comma - at));
+        if (!one) {
+            std::fprintf(stderr, "rig-bench: bad --sub-url %s\n", o.sub_url.c_str());
+            return 2;
+        }
+        targets.push_back(*one);
+        at = comma + 1;
     }
+    const auto* sub = &targets.front();
     if (o.h2 && sub->websocket) {
         std::fprintf(stderr, "rig-bench: --h2 is for SSE; WebSocket runs over HTTP/1.1\n");
         return 2;
@@ -436,7 +449,7 @@ int run(const options& o) {
 
     const auto t0 = std::chrono::steady_clock::now();
     const uint64_t t0_ns = monotonic_ns();
-    fleet subscribers(o, *sub);
+    fleet subscribers(o, targets);
     auto last_print = std::chrono::steady_clock::now();
     while (subscribers.ready() + subscribers.closed() < subscribers_total &&
            seconds_since(t0) < o.ready_timeout) {
