@@ -24,9 +24,9 @@ cluster_member::~cluster_member() {
 void cluster_member::join(node_requests::server serve) {
     link_.connect();
     if (requests_.cookie_differs()) {
-        throw cookie_mismatch(
-            "the running nodes of this cluster (RIG_CLUSTER_NATS, prefix " + options_.prefix +
-            ") use another NODE_COOKIE; every node must share it");
+        throw cookie_mismatch("the running nodes of this cluster (RIG_CLUSTER_NATS, prefix " +
+                              options_.prefix +
+                              ") use another NODE_COOKIE; every node must share it");
     }
     requests_.start(std::move(serve));
     backplane_.start();
@@ -69,7 +69,8 @@ std::string cluster_member::metrics_text() const {
     line("rig_cluster_requests_sent_total", "counter",
          "Requests forwarded to the node that owns a connection.", requests_.asked());
     line("rig_cluster_requests_unanswered_total", "counter",
-         "Forwarded requests not answered within the cluster timeout (answered 410).", requests_.unanswered());
+         "Forwarded requests not answered within the cluster timeout (answered 410).",
+         requests_.unanswered());
     line("rig_cluster_requests_served_total", "counter",
          "Requests other nodes forwarded to this node.", requests_.served());
     return out;

@@ -14,8 +14,8 @@ namespace {
 log::rate_limited bad_message_log{5};
 
 void message_cb(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-    static_cast<event_backplane*>(closure)->on_message(
-        std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    static_cast<event_backplane*>(closure)->on_message(std::string_view(
+        natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
     natsMsg_Destroy(msg);
 }
 
@@ -68,8 +68,8 @@ void event_backplane::relay(std::string events, std::function<void(bool)> commit
         committed(false);
         return;
     }
-    const natsStatus s = natsConnection_Publish(link_.connection(), subject_.c_str(),
-                                                events.data(), static_cast<int>(events.size()));
+    const natsStatus s = natsConnection_Publish(link_.connection(), subject_.c_str(), events.data(),
+                                                static_cast<int>(events.size()));
     if (s != NATS_OK) {
         unacknowledged_.fetch_add(1, std::memory_order_relaxed);
         bad_message_log.info("cluster: cannot publish events: {}", natsStatus_GetText(s));
@@ -103,7 +103,8 @@ void event_backplane::acknowledge_loop() {
             batch.swap(waiting_);
         }
         // Everything in `batch` was published before this PING: its PONG acknowledges all.
-        const natsStatus s = natsConnection_FlushTimeout(link_.connection(), options_.timeout.count());
+        const natsStatus s =
+            natsConnection_FlushTimeout(link_.connection(), options_.timeout.count());
         if (s != NATS_OK) {
             unacknowledged_.fetch_add(batch.size(), std::memory_order_relaxed);
             bad_message_log.info("cluster: the NATS server did not acknowledge {} relay(s): {}",

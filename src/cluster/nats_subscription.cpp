@@ -20,7 +20,8 @@ nats_subscription::~nats_subscription() {
 
 std::string nats_subscription::open(natsConnection* conn, const std::string& subject,
                                     handler on_message, void* closure) {
-    const natsStatus s = natsConnection_Subscribe(&sub_, conn, subject.c_str(), on_message, closure);
+    const natsStatus s =
+        natsConnection_Subscribe(&sub_, conn, subject.c_str(), on_message, closure);
     if (s != NATS_OK) {
         sub_ = nullptr;
         return natsStatus_GetText(s);

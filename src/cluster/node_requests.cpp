@@ -21,7 +21,8 @@ log::rate_limited request_log{5};
 void request_cb(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     static_cast<node_requests*>(closure)->on_request(
         natsMsg_GetReply(msg),
-        std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+        std::string_view(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
     natsMsg_Destroy(msg);
 }
 

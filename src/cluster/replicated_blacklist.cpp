@@ -18,7 +18,9 @@ std::string bucket_name(const std::string& prefix) {
     std::string name = prefix + "_blacklist";
     std::replace_if(
         name.begin(), name.end(),
-        [](char c) { return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'); },
+        [](char c) {
+            return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+        },
         '_');
     return name;
 }
@@ -27,7 +29,10 @@ std::string bucket_name(const std::string& prefix) {
 
 replicated_blacklist::replicated_blacklist(nats_link& link, const cluster_options& options,
                                            apply on_entry)
-    : link_(link), options_(options), apply_(std::move(on_entry)), bucket_(bucket_name(options.prefix)) {}
+    : link_(link),
+      options_(options),
+      apply_(std::move(on_entry)),
+      bucket_(bucket_name(options.prefix)) {}
 
 replicated_blacklist::~replicated_blacklist() {
     stop();
@@ -83,9 +88,10 @@ bool replicated_blacklist::bind() {
         s = js_CreateKeyValue(&kv, link_.jetstream(), &cfg);
     }
     if (s != NATS_OK) {
-        kv_log.info("cluster: cannot use the key-value bucket {} (is JetStream on, nats-server "
-                    "-js?): {}",
-                    bucket_, natsStatus_GetText(s));
+        kv_log.info(
+            "cluster: cannot use the key-value bucket {} (is JetStream on, nats-server "
+            "-js?): {}",
+            bucket_, natsStatus_GetText(s));
         return false;
     }
     std::lock_guard lock(mutex_);
@@ -116,7 +122,8 @@ void replicated_blacklist::watch_loop() {
             continue;
         }
         if (s != NATS_OK) {
-            kv_log.info("cluster: blacklist watch ended ({}); watching again", natsStatus_GetText(s));
+            kv_log.info("cluster: blacklist watch ended ({}); watching again",
+                        natsStatus_GetText(s));
             kvWatcher_Destroy(watcher);
             watcher = nullptr;
             continue;
@@ -132,8 +139,8 @@ void replicated_blacklist::watch_loop() {
             const std::string_view value(static_cast<const char*>(kvEntry_Value(e)),
                                          static_cast<std::size_t>(kvEntry_ValueLen(e)));
             int64_t ms = 0;
-            if (session && std::from_chars(value.data(), value.data() + value.size(), ms).ec ==
-                               std::errc{}) {
+            if (session &&
+                std::from_chars(value.data(), value.data() + value.size(), ms).ec == std::errc{}) {
                 const clock::time_point expires{std::chrono::milliseconds(ms)};
                 if (expires > clock::now()) {
                     apply_(*session, expires);
@@ -154,7 +161,8 @@ void replicated_blacklist::write_loop() {
         kvStore* kv = nullptr;
         {
             std::unique_lock lock(mutex_);
-            changed_.wait(lock, [&] { return stopping_ || (!to_write_.empty() && kv_ != nullptr); });
+            changed_.wait(lock,
+                          [&] { return stopping_ || (!to_write_.empty() && kv_ != nullptr); });
             if (stopping_) {
                 return;
             }

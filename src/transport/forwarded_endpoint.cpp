@@ -15,12 +15,8 @@ class forwarded_exchange final : public http::exchange {
 public:
     explicit forwarded_exchange(http::request& req)
         : http::exchange(req, http::protocol::http1, false) {}
-    std::unique_ptr<http::response_channel> take(const http::response&) override {
-        return nullptr;
-    }
-    std::unique_ptr<http::response_channel> take_upgraded(std::string) override {
-        return nullptr;
-    }
+    std::unique_ptr<http::response_channel> take(const http::response&) override { return nullptr; }
+    std::unique_ptr<http::response_channel> take_upgraded(std::string) override { return nullptr; }
 };
 
 }  // namespace
@@ -30,8 +26,8 @@ asio::awaitable<std::optional<http::response>> endpoints::forward(forwarded_op o
                                                                   const connection_address& addr,
                                                                   const http::request& req) {
     // A poll may be held by its owner until events come (RIG_LONGPOLL_HOLD_MS).
-    const auto hold = op == forwarded_op::poll ? policy_.options().longpoll_hold
-                                               : std::chrono::milliseconds(0);
+    const auto hold =
+        op == forwarded_op::poll ? policy_.options().longpoll_hold : std::chrono::milliseconds(0);
     auto answer = co_await remote_->ask(addr.instance, encode_forwarded(op, token, req), hold);
     if (!answer) {
         co_return std::nullopt;

@@ -100,8 +100,8 @@ std::optional<http::response> decode_forwarded_response(std::string_view text) {
     }
     const auto* status = o->if_contains("status");
     const auto* body = string_at(*o, "body");
-    if (status == nullptr || !status->is_int64() || body == nullptr ||
-        status->get_int64() < 100 || status->get_int64() > 599) {
+    if (status == nullptr || !status->is_int64() || body == nullptr || status->get_int64() < 100 ||
+        status->get_int64() > 599) {
         return std::nullopt;
     }
     http::response res;

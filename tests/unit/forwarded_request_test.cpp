@@ -44,7 +44,8 @@ TEST(ForwardedRequest, PollOp) {
 
 TEST(ForwardedRequest, UnreadableRequestsAreRefused) {
     for (const char* bad :
-         {"", "[]", "{}", "not json", R"({"op":"other","token":"t","method":"GET","target":"/","body":""})",
+         {"", "[]", "{}", "not json",
+          R"({"op":"other","token":"t","method":"GET","target":"/","body":""})",
           R"({"op":"poll","token":"t","method":"GET","target":"/","body":"","headers":[["a"]]})",
           R"({"op":"poll","token":1,"method":"GET","target":"/","body":"","headers":[]})"}) {
         EXPECT_FALSE(decode_forwarded(bad).has_value()) << bad;
