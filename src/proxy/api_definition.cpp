@@ -1,0 +1,324 @@
+#include "proxy/api_definition.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+
+namespace rig::proxy {
+namespace json = boost::json;
+namespace {
+
+constexpr const char* targets_message = R"(must be one of ["http", "kafka", "kinesis", "nats"])";
+constexpr const char* responses_message =
+    R"(must be one of ["http", "kafka", "http_async", "nats", "kinesis"])";
+constexpr const char* jwt_only = R"(must be one of ["jwt"])";
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+const json::string* string_at(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr ? v->if_string() : nullptr;
+}
+
+bool true_at(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_bool() && v->get_bool();
+}
+
+bool non_empty_string_at(const json::object& o, std::string_view key) {
+    const auto* s = string_at(o, key);
+    return s != nullptr && !s->empty();
+}
+
+// `must be string` and `must have a length of at least 1`, as RIG reports them: a value that
+// is not a string fails both.
+void check_string(validation_errors& e, const std::string& key, const json::object& o,
+                  const char* field) {
+    const auto* s = string_at(o, field);
+    if (s == nullptr) {
+        e.add(key, field, "must be string");
+    }
+    if (s == nullptr || s->empty()) {
+        e.add(key, field, "must have a length of at least 1");
+    }
+}
+
+std::optional<target_kind> target_of(std::string_view name) {
+    const std::string n = lower(name);
+    if (n == "http") {
+        return target_kind::http;
+    }
+    if (n == "kafka") {
+        return target_kind::kafka;
+    }
+    if (n == "kinesis") {
+        return target_kind::kinesis;
+    }
+    if (n == "nats") {
+        return target_kind::nats;
+    }
+    return std::nullopt;
+}
+
+std::optional<response_source> response_of(std::string_view name) {
+    const std::string n = lower(name);
+    if (n == "http") {
+        return response_source::http;
+    }
+    if (n == "kafka") {
+        return response_source::kafka;
+    }
+    if (n == "http_async") {
+        return response_source::http_async;
+    }
+    if (n == "nats") {
+        return response_source::nats;
+    }
+    if (n == "kinesis") {
+        return response_source::kinesis;
+    }
+    return std::nullopt;
+}
+
+bool is_jwt(const json::object& api) {
+    const auto* t = string_at(api, "auth_type");
+    return t != nullptr && *t == "jwt";
+}
+
+void check_endpoint(validation_errors& e, const std::string& api_id, const json::object& api,
+                    const json::value& value) {
+    static const json::object empty;
+    const json::object& ep = value.is_object() ? value.get_object() : empty;
+    const auto* id = string_at(ep, "id");
+    const std::string key = api_id + "/" + (id != nullptr ? std::string(*id) : std::string());
+    check_string(e, key, ep, "id");
+    check_string(e, key, ep, "path_regex");
+    check_string(e, key, ep, "method");
+    if (const auto* r = ep.if_contains("path_replacement"); r != nullptr && !r->is_string()) {
+        e.add(key, "path_replacement", "must be string");
+    }
+    std::optional<target_kind> target;
+    if (const auto* t = ep.if_contains("target"); t != nullptr) {
+        target = t->is_string() ? target_of(t->get_string()) : std::nullopt;
+        if (!target) {
+            e.add(key, "target", targets_message);
+        }
+    }
+    if ((target == target_kind::kafka || target == target_kind::kinesis) &&
+        !non_empty_string_at(ep, "topic")) {
+        e.add(key, "topic", "must be present");
+    }
+    if (ep.contains("schema") && !ep.contains("target")) {
+        e.add(key, "target", "must be present");
+    }
+    if (const auto* r = ep.if_contains("response_from");
+        r != nullptr && !(r->is_string() && response_of(r->get_string()))) {
+        e.add(key, "response_from", responses_message);
+    }
+    if (true_at(ep, "secured") && !is_jwt(api)) {
+        e.add(key, "auth_type", jwt_only);
+    }
+}
+
+}  // namespace
+
+void validation_errors::add(const std::string& key, std::string field, std::string message) {
+    for (auto& [k, list] : keys) {
+        if (k == key) {
+            list.emplace_back(std::move(field), std::move(message));
+            return;
+        }
+    }
+    keys.push_back({key, {{std::move(field), std::move(message)}}});
+}
+
+std::string validation_errors::to_json() const {
+    json::object out;
+    for (const auto& [key, list] : keys) {
+        json::array messages;
+        for (const auto& [field, message] : list) {
+            messages.push_back(json::object{{field, message}});
+        }
+        out[key] = std::move(messages);
+    }
+    return json::serialize(out);
+}
+
+validation_errors validate_api(const json::object& api,
+                               std::optional<std::string_view> id_override) {
+    validation_errors e;
+    const std::string top = "api";
+    if (!id_override) {
+        check_string(e, top, api, "id");
+    }
+    check_string(e, top, api, "name");
+
+    const auto* proxy = api.if_contains("proxy");
+    if (proxy == nullptr || !proxy->is_object()) {
+        e.add(top, "proxy", "must be present");
+    } else {
+        const auto& p = proxy->get_object();
+        if (p.empty()) {
+            e.add(top, "proxy", "must be present");
+        }
+        check_string(e, top, p, "target_url");
+        const auto* port = p.if_contains("port");
+        if (port == nullptr || !(port->is_int64() || port->is_uint64())) {
+            e.add(top, "port", "must be integer");
+        }
+    }
+
+    const auto* versions = api.if_contains("version_data");
+    if (versions == nullptr || !versions->is_object()) {
+        e.add(top, "version_data", "must be present");
+    } else if (versions->get_object().empty()) {
+        e.add(top, "version_data", "must be present");
+        e.add(top, "version_data", "must have at least one version, e.g. default");
+    } else {
+        for (const auto& [name, version] : versions->get_object()) {
+            const auto* endpoints =
+                version.is_object() ? version.get_object().if_contains("endpoints") : nullptr;
+            if (endpoints == nullptr || !endpoints->is_array()) {
+                e.add(top, "endpoints", "must be list");
+            }
+        }
+    }
+    if (!e.empty()) {
+        return e;
+    }
+
+    const std::string api_id =
+        id_override ? std::string(*id_override) : std::string(*string_at(api, "id"));
+    if (const auto* auth = api.if_contains("auth"); auth != nullptr && auth->is_object()) {
+        const auto& a = auth->get_object();
+        const bool header = true_at(a, "use_header");
+        const bool query = true_at(a, "use_query");
+        if (header && !non_empty_string_at(a, "header_name")) {
+            e.add(api_id, "header_name", "must be present");
+        }
+        if (query && !non_empty_string_at(a, "query_name")) {
+            e.add(api_id, "query_name", "must be present");
+        }
+        if ((header || query) && !is_jwt(api)) {
+            e.add(api_id, "auth_type", jwt_only);
+        }
+    }
+    for (const auto& [name, version] : api.at("version_data").get_object()) {
+        for (const auto& ep : version.get_object().at("endpoints").get_array()) {
+            check_endpoint(e, api_id, api, ep);
+        }
+    }
+    return e;
+}
+
+api_definition make_api(const json::object& api) {
+    api_definition d;
+    d.source = api;
+    d.id = std::string(*string_at(api, "id"));
+    d.name = std::string(*string_at(api, "name"));
+    d.jwt = is_jwt(api);
+    if (const auto* auth = api.if_contains("auth"); auth != nullptr && auth->is_object()) {
+        const auto& a = auth->get_object();
+        d.auth.use_header = true_at(a, "use_header");
+        d.auth.use_query = true_at(a, "use_query");
+        if (const auto* s = string_at(a, "header_name")) {
+            d.auth.header_name = std::string(*s);
+        }
+        if (const auto* s = string_at(a, "query_name")) {
+            d.auth.query_name = std::string(*s);
+        }
+    }
+    if (d.jwt) {  // RIG forces the header whatever was given (spec §8.2)
+        d.auth.use_header = true;
+        d.auth.header_name = "Authorization";
+    }
+    d.versioned = true_at(api, "versioned");
+    if (const auto* a = api.if_contains("active"); a != nullptr && a->is_bool()) {
+        d.active = a->get_bool();
+    }
+    if (const auto* r = api.if_contains("ref_number");
+        r != nullptr && r->is_int64() && r->get_int64() >= 0) {
+        d.ref_number = static_cast<uint64_t>(r->get_int64());
+    }
+    const auto& p = api.at("proxy").get_object();
+    d.proxy.target_url = std::string(*string_at(p, "target_url"));
+    d.proxy.port = p.at("port").is_int64() ? p.at("port").get_int64()
+                                           : static_cast<int64_t>(p.at("port").get_uint64());
+    d.proxy.use_env = true_at(p, "use_env");
+
+    const auto& versions = api.at("version_data").get_object();
+    const auto* chosen = versions.if_contains("default");
+    if (chosen == nullptr) {
+        return d;  // only "default" is routed
+    }
+    const auto& version = chosen->get_object();
+    if (const auto* t = version.if_contains("transform_request_headers");
+        t != nullptr && t->is_object()) {
+        if (const auto* add = t->get_object().if_contains("add_headers");
+            add != nullptr && add->is_object()) {
+            for (const auto& [name, value] : add->get_object()) {
+                if (value.is_string()) {
+                    d.add_headers.emplace_back(std::string(name), std::string(value.get_string()));
+                }
+            }
+        }
+    }
+    for (const auto& v : version.at("endpoints").get_array()) {
+        const auto& o = v.get_object();
+        endpoint ep;
+        ep.id = std::string(*string_at(o, "id"));
+        ep.method = std::string(*string_at(o, "method"));
+        ep.path_regex = std::string(*string_at(o, "path_regex"));
+        if (const auto* r = string_at(o, "path_replacement")) {
+            ep.path_replacement = std::string(*r);
+        }
+        ep.secured = true_at(o, "secured");
+        ep.transform_request_headers = true_at(o, "transform_request_headers");
+        if (const auto* t = string_at(o, "target")) {
+            ep.target = target_of(*t).value_or(target_kind::http);
+        }
+        if (const auto* t = string_at(o, "topic")) {
+            ep.topic = std::string(*t);
+        }
+        if (const auto* s = string_at(o, "schema")) {
+            ep.schema = std::string(*s);
+        }
+        if (const auto* r = string_at(o, "response_from")) {
+            ep.response_from = response_of(*r).value_or(response_source::http);
+        }
+        d.endpoints.push_back(std::move(ep));
+    }
+    return d;
+}
+
+void normalise_methods(json::object& api) {
+    auto* versions = api.if_contains("version_data");
+    if (versions == nullptr || !versions->is_object()) {
+        return;
+    }
+    for (auto& [name, version] : versions->get_object()) {
+        auto* endpoints =
+            version.is_object() ? version.get_object().if_contains("endpoints") : nullptr;
+        if (endpoints == nullptr || !endpoints->is_array()) {
+            continue;
+        }
+        for (auto& ep : endpoints->get_array()) {
+            auto* method = ep.is_object() ? ep.get_object().if_contains("method") : nullptr;
+            if (method != nullptr && method->is_string()) {
+                std::string upper(method->get_string());
+                for (auto& c : upper) {
+                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                }
+                *method = upper;
+            }
+        }
+    }
+}
+
+}  // namespace rig::proxy
