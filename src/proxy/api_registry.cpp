@@ -1,0 +1,183 @@
+#include "proxy/api_registry.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace rig::proxy {
+namespace json = boost::json;
+namespace {
+
+std::string message(std::string_view text) {
+    return json::serialize(json::object{{"message", text}});
+}
+
+std::string not_found(const std::string& id) {
+    return message("API with id=" + id + " doesn't exists.");
+}
+
+}  // namespace
+
+api_registry::api_registry(std::string node_name, std::function<clock::time_point()> now)
+    : node_name_(std::move(node_name)), now_(now ? std::move(now) : [] { return clock::now(); }) {}
+
+std::string api_registry::timestamp() const {
+    const auto t = std::chrono::time_point_cast<std::chrono::microseconds>(now_());
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", t);
+}
+
+void api_registry::load(std::vector<api_definition> apis) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& api : apis) {
+            apis_.push_back({std::move(api), timestamp()});
+        }
+        publish_locked();
+    }
+    if (listener_) {
+        listener_();
+    }
+}
+
+void api_registry::publish_locked() {
+    auto next = std::make_shared<std::vector<api_definition>>();
+    for (const auto& s : apis_) {
+        if (s.api.active && !s.api.versioned) {
+            next->push_back(s.api);
+        }
+    }
+    std::atomic_store(&routable_, snapshot(std::move(next)));
+}
+
+json::object api_registry::shown(const stored& s) const {
+    json::object o = s.api.source;
+    o["id"] = s.api.id;
+    o["active"] = s.api.active;
+    o["ref_number"] = s.api.ref_number;
+    o["timestamp"] = s.timestamp;
+    o["node_name"] = node_name_;
+    o["versioned"] = s.api.versioned;
+    o["auth_type"] = s.api.jwt ? "jwt" : "none";
+    o["auth"] = json::object{{"use_header", s.api.auth.use_header},
+                             {"header_name", s.api.auth.header_name},
+                             {"use_query", s.api.auth.use_query},
+                             {"query_name", s.api.auth.query_name}};
+    return o;
+}
+
+api_registry::outcome api_registry::list() const {
+    std::lock_guard lock(mutex_);
+    json::array out;
+    for (const auto& s : apis_) {
+        if (s.api.active) {
+            out.push_back(shown(s));
+        }
+    }
+    return {200, json::serialize(out)};
+}
+
+api_registry::outcome api_registry::get(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& s : apis_) {
+        if (s.api.id == id && s.api.active) {
+            return {200, json::serialize(shown(s))};
+        }
+    }
+    return {404, not_found(id)};
+}
+
+api_registry::outcome api_registry::create(json::object body) {
+    normalise_methods(body);  // RIG left them as given (spec §15 #18)
+    if (auto errors = validate_api(body); !errors.empty()) {
+        return {400, errors.to_json()};
+    }
+    auto api = make_api(body);
+    {
+        std::lock_guard lock(mutex_);
+        stored* existing = nullptr;
+        for (auto& s : apis_) {
+            if (s.api.id == api.id) {
+                existing = &s;
+            }
+        }
+        if (existing != nullptr && existing->api.active) {
+            return {409, message("API with id=" + api.id + " already exists.")};
+        }
+        if (existing != nullptr) {  // an inactive one is replaced
+            api.ref_number = existing->api.ref_number + 1;
+            existing->api = std::move(api);
+            existing->timestamp = timestamp();
+        } else {
+            api.ref_number = 0;
+            apis_.push_back({std::move(api), timestamp()});
+        }
+        publish_locked();
+    }
+    if (listener_) {
+        listener_();
+    }
+    return {201, message("ok")};
+}
+
+api_registry::outcome api_registry::update(const std::string& id, json::object body) {
+    normalise_methods(body);
+    if (auto errors = validate_api(body, id); !errors.empty()) {
+        return {400, errors.to_json()};
+    }
+    {
+        std::lock_guard lock(mutex_);
+        stored* existing = nullptr;
+        for (auto& s : apis_) {
+            if (s.api.id == id && s.api.active) {
+                existing = &s;
+            }
+        }
+        if (existing == nullptr) {
+            return {404, not_found(id)};
+        }
+        // Shallow merge: the body's top-level members replace the stored ones wholesale.
+        json::object merged = existing->api.source;
+        for (auto& [key, value] : body) {
+            merged[key] = std::move(value);
+        }
+        merged["id"] = id;
+        merged.erase("ref_number");
+        auto api = make_api(merged);
+        api.ref_number = existing->api.ref_number + 1;
+        existing->api = std::move(api);
+        existing->timestamp = timestamp();
+        publish_locked();
+    }
+    if (listener_) {
+        listener_();
+    }
+    return {200, message("ok")};
+}
+
+api_registry::outcome api_registry::remove(const std::string& id) {
+    {
+        std::lock_guard lock(mutex_);
+        stored* existing = nullptr;
+        for (auto& s : apis_) {
+            if (s.api.id == id && s.api.active) {
+                existing = &s;
+            }
+        }
+        if (existing == nullptr) {
+            return {404, not_found(id)};
+        }
+        existing->api.active = false;
+        existing->api.source["active"] = false;
+        existing->api.ref_number += 1;
+        existing->timestamp = timestamp();
+        publish_locked();
+    }
+    if (listener_) {
+        listener_();
+    }
+    return {204, ""};
+}
+
+}  // namespace rig::proxy

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "proxy/api_definition.hpp"
+
+namespace rig::proxy {
+
+// The node's API definitions and the internal API's operations on them (spec §7.2): list,
+// get, create, update (shallow merge), delete (deactivate). Every change bumps the API's
+// ref_number and timestamp and publishes a new immutable snapshot of the routable APIs
+// (active, not versioned), which the router of every shard picks up for its next request.
+//
+// @par Thread safety
+// All members may be called from any thread; changes are serialised by a mutex, snapshots
+// are read without one (an atomic shared_ptr swap).
+class api_registry {
+public:
+    using clock = std::chrono::system_clock;
+    using snapshot = std::shared_ptr<const std::vector<api_definition>>;
+
+    // `node_name` is shown as the APIs' node_name (RIG: rig@<host>).
+    explicit api_registry(std::string node_name, std::function<clock::time_point()> now = {});
+
+    // The configuration file's APIs, at start-up (already validated).
+    void load(std::vector<api_definition> apis);
+
+    // An answer as RIG gives it: HTTP status and JSON body (empty for 204).
+    struct outcome {
+        unsigned status;
+        std::string body;
+    };
+    outcome list() const;
+    outcome get(const std::string& id) const;
+    outcome create(boost::json::object body);
+    outcome update(const std::string& id, boost::json::object body);
+    outcome remove(const std::string& id);
+
+    // The APIs a router uses, in definition order.
+    snapshot routable() const { return std::atomic_load(&routable_); }
+    // Called (on the changing thread, without the lock) after each change.
+    void on_change(std::function<void()> listener) { listener_ = std::move(listener); }
+
+private:
+    struct stored {
+        api_definition api;
+        std::string timestamp;  // ISO 8601, UTC
+    };
+    boost::json::object shown(const stored& s) const;
+    void publish_locked();
+    std::string timestamp() const;
+
+    std::string node_name_;
+    std::function<clock::time_point()> now_;
+    mutable std::mutex mutex_;
+    std::vector<stored> apis_;  // definition order; deleted ones stay, inactive
+    snapshot routable_ = std::make_shared<const std::vector<api_definition>>();
+    std::function<void()> listener_;
+};
+
+}  // namespace rig::proxy
