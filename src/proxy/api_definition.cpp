@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <cctype>
 
+#include "proxy/route_table.hpp"
+
 namespace rig::proxy {
 namespace json = boost::json;
 namespace {
@@ -98,8 +100,21 @@ void check_endpoint(validation_errors& e, const std::string& api_id, const json:
     const auto* id = string_at(ep, "id");
     const std::string key = api_id + "/" + (id != nullptr ? std::string(*id) : std::string());
     check_string(e, key, ep, "id");
-    check_string(e, key, ep, "path_regex");
+    if (!ep.contains("path_regex") && non_empty_string_at(ep, "path")) {
+        // RIG 2.x's form ({name} for one segment) stands in for path_regex.
+    } else {
+        check_string(e, key, ep, "path_regex");
+    }
     check_string(e, key, ep, "method");
+    for (const char* field : {"path_regex", "path"}) {
+        if (const auto* p = string_at(ep, field); p != nullptr && !p->empty()) {
+            endpoint probe;
+            (std::string_view(field) == "path" ? probe.path : probe.path_regex) = std::string(*p);
+            if (auto error = path_regex_error(endpoint_pattern(probe))) {
+                e.add(key, field, "must be a valid regular expression (" + *error + ")");
+            }
+        }
+    }
     if (const auto* r = ep.if_contains("path_replacement"); r != nullptr && !r->is_string()) {
         e.add(key, "path_replacement", "must be string");
     }
@@ -274,7 +289,12 @@ api_definition make_api(const json::object& api) {
         endpoint ep;
         ep.id = std::string(*string_at(o, "id"));
         ep.method = std::string(*string_at(o, "method"));
-        ep.path_regex = std::string(*string_at(o, "path_regex"));
+        if (const auto* r = string_at(o, "path_regex")) {
+            ep.path_regex = std::string(*r);
+        }
+        if (const auto* two_x = string_at(o, "path")) {
+            ep.path = std::string(*two_x);
+        }
         if (const auto* r = string_at(o, "path_replacement")) {
             ep.path_replacement = std::string(*r);
         }

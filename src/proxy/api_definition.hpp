@@ -21,6 +21,7 @@ struct endpoint {
     std::string id;
     std::string method;      // compared exactly with the request method
     std::string path_regex;  // as configured; anchoring and flags are the router's business
+    std::string path;        // RIG 2.x form with {placeholders}, used when path_regex is absent
     std::optional<std::string> path_replacement;
     bool secured = false;
     bool transform_request_headers = false;
