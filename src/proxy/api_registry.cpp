@@ -67,6 +67,15 @@ json::object api_registry::shown(const stored& s) const {
     return o;
 }
 
+api_registry::stored* api_registry::find_locked(const std::string& id) {
+    for (auto& s : apis_) {
+        if (s.api.id == id) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
 api_registry::outcome api_registry::list() const {
     std::lock_guard lock(mutex_);
     json::array out;
@@ -96,12 +105,7 @@ api_registry::outcome api_registry::create(json::object body) {
     auto api = make_api(body);
     {
         std::lock_guard lock(mutex_);
-        stored* existing = nullptr;
-        for (auto& s : apis_) {
-            if (s.api.id == api.id) {
-                existing = &s;
-            }
-        }
+        stored* existing = find_locked(api.id);
         if (existing != nullptr && existing->api.active) {
             return {409, message("API with id=" + api.id + " already exists.")};
         }
@@ -128,13 +132,8 @@ api_registry::outcome api_registry::update(const std::string& id, json::object b
     }
     {
         std::lock_guard lock(mutex_);
-        stored* existing = nullptr;
-        for (auto& s : apis_) {
-            if (s.api.id == id && s.api.active) {
-                existing = &s;
-            }
-        }
-        if (existing == nullptr) {
+        stored* existing = find_locked(id);
+        if (existing == nullptr || !existing->api.active) {
             return {404, not_found(id)};
         }
         // Shallow merge: the body's top-level members replace the stored ones wholesale.
@@ -159,13 +158,8 @@ api_registry::outcome api_registry::update(const std::string& id, json::object b
 api_registry::outcome api_registry::remove(const std::string& id) {
     {
         std::lock_guard lock(mutex_);
-        stored* existing = nullptr;
-        for (auto& s : apis_) {
-            if (s.api.id == id && s.api.active) {
-                existing = &s;
-            }
-        }
-        if (existing == nullptr) {
+        stored* existing = find_locked(id);
+        if (existing == nullptr || !existing->api.active) {
             return {404, not_found(id)};
         }
         existing->api.active = false;

@@ -53,6 +53,7 @@ private:
         std::string timestamp;  // ISO 8601, UTC
     };
     boost::json::object shown(const stored& s) const;
+    stored* find_locked(const std::string& id);  // ids are unique in apis_
     void publish_locked();
     std::string timestamp() const;
 

@@ -62,25 +62,22 @@ class ClusterCase(SourceTestCase):
     def node(self, *servers, node_id=None, **extra):
         return self.start_rig(cluster_env(*servers, node_id=node_id, **extra))
 
-    def sse_on(self, rig, subscriptions, jwt=None):
+    def client_on(self, kind, rig, subscriptions, jwt=None):
+        """A connected SseClient or WsClient (`kind`) that has seen rig.subscriptions_set."""
         query = "subscriptions=" + quote(subscriptions)
         if jwt:
             query += "&jwt=" + quote(jwt)
-        client = SseClient(rig, query)
+        client = kind(rig, query)
         self.addCleanup(client.close)
-        self.assertEqual(client.status, 200, client.body)
+        self.assertEqual(client.status, 101 if kind is WsClient else 200)
         client.connect_events()
         return client
 
+    def sse_on(self, rig, subscriptions, jwt=None):
+        return self.client_on(SseClient, rig, subscriptions, jwt)
+
     def ws_on(self, rig, subscriptions, jwt=None):
-        query = "subscriptions=" + quote(subscriptions)
-        if jwt:
-            query += "&jwt=" + quote(jwt)
-        client = WsClient(rig, query)
-        self.addCleanup(client.close)
-        self.assertEqual(client.status, 101)
-        client.connect_events()
-        return client
+        return self.client_on(WsClient, rig, subscriptions, jwt)
 
     def publish(self, rig, etype, eid):
         status, _, body = rig.publish(make_event(etype, eid))
