@@ -60,7 +60,7 @@ void event_backplane::stop() {
     waiting_.clear();
 }
 
-void event_backplane::relay(std::string events, std::function<void(bool)> committed) {
+void event_backplane::relay(std::string_view events, std::function<void(bool)> committed) {
     // A publisher waiting for its answer is told at once that the backplane is away, rather
     // than having its events parked in the reconnect buffer and sent later, after its 503.
     if (committed && !link_.connected()) {

@@ -42,7 +42,7 @@ public:
     // Unsubscribes and stops acknowledging (pending relays are answered false).
     void stop();
 
-    void relay(std::string events, std::function<void(bool)> committed) override;
+    void relay(std::string_view events, std::function<void(bool)> committed) override;
 
     // Called by cnats for a received message.
     void on_message(std::string_view payload);

@@ -3,15 +3,13 @@
 #include <fmt/format.h>
 #include <nats/nats.h>
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <charconv>
 #include <stdexcept>
 
 #include "core/log.hpp"
+#include "net/cross_shard.hpp"
 
 namespace rig::cluster {
 namespace {
@@ -184,34 +182,29 @@ asio::awaitable<std::optional<std::string>> node_requests::ask(uint32_t instance
         state_->unanswered.fetch_add(1, std::memory_order_relaxed);
         co_return std::nullopt;
     }
-    auto initiate = [this, instance, hold](auto handler, std::string req) {
-        auto home = asio::get_associated_executor(handler);
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto timer = std::make_shared<asio::steady_timer>(home, options_.timeout + hold);
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                      options_.timeout + hold);
+    // The answer (a cnats thread) and the timeout race for the waiter; the first takes it.
+    auto start = [this, instance, timer, &request](auto done) {
         uint64_t id = 0;
         {
             std::lock_guard lock(state_->mutex);
             id = state_->next_id++;
-            // Runs once, on whichever comes first: the answer (a cnats thread) or the timeout.
-            state_->waiting.emplace(id, [shared, home, timer](answer a) {
-                asio::post(home, [shared, timer, a = std::move(a)]() mutable {
-                    timer->cancel();
-                    std::move (*shared)(std::move(a));
-                });
-            });
+            state_->waiting.emplace(id, std::move(done));
         }
         timer->async_wait([state = state_, id](boost::system::error_code ec) {
             if (!ec) {
-                if (auto done = state->take(id)) {
+                if (auto late = state->take(id)) {
                     state->unanswered.fetch_add(1, std::memory_order_relaxed);
-                    done(std::nullopt);
+                    late(std::nullopt);
                 }
             }
         });
-        send_request(instance, id, req);
+        send_request(instance, id, request);
     };
-    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(answer)>(
-        initiate, asio::use_awaitable, std::move(request));
+    answer result = co_await net::await_callback<answer>(std::move(start));
+    timer->cancel();
+    co_return result;
 }
 
 }  // namespace rig::cluster

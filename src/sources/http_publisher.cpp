@@ -1,16 +1,12 @@
 #include "sources/http_publisher.hpp"
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cctype>
-#include <memory>
 
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "http/responses.hpp"
+#include "net/cross_shard.hpp"
 
 namespace rig::sources {
 namespace {
@@ -40,19 +36,6 @@ std::vector<cloudevents::attribute_header> ce_headers(const http::request& req,
         h.name = lowered.back();
     }
     return out;
-}
-
-// Relays `events` and resumes the caller on its own shard once the backplane has answered.
-asio::awaitable<bool> relay_committed(event_relay& relay, std::string events) {
-    return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
-        [&relay](auto handler, std::string payload) {
-            auto home = asio::get_associated_executor(handler);
-            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            relay.relay(std::move(payload), [shared, home](bool ok) {
-                asio::post(home, [shared, ok]() mutable { std::move (*shared)(ok); });
-            });
-        },
-        asio::use_awaitable, std::move(events));
 }
 
 }  // namespace
@@ -130,26 +113,18 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
             co_return finish(http::make_error(*denied));
         }
     }
-    if (relay_ != nullptr && !parsed->empty()) {
-        // In messages of at most about event_relay::message_limit, in order on one NATS
-        // connection: the acknowledgement of the last covers the ones before it.
+    if (relay_ != nullptr) {
         std::string body = batch ? "[" : "";
-        std::string message;
+        relay_batch messages(*relay_);
         for (std::size_t i = 0; i < parsed->size(); ++i) {
-            const std::string& json = (*parsed)[i].json;
             body += i > 0 ? "," : "";
-            body += json;
-            if (!message.empty() && message.size() + json.size() + 2 > event_relay::message_limit) {
-                message += ']';
-                relay_->relay(std::move(message), nullptr);
-                message.clear();
-            }
-            message += message.empty() ? '[' : ',';
-            message += json;
+            body += (*parsed)[i].json;
+            messages.add((*parsed)[i].json);
         }
         body += batch ? "]" : "";
-        message += ']';
-        const bool committed = co_await relay_committed(*relay_, std::move(message));
+        // Named, not a temporary in the co_await expression (GCC 12 coroutine bug).
+        auto flush = [&messages](auto done) { messages.flush(std::move(done)); };
+        const bool committed = co_await net::await_callback<bool>(std::move(flush));
         if (!committed) {
             co_return refuse(
                 {core::condition::unavailable, "The cluster backplane did not acknowledge."});

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "cloudevents/cloud_event.hpp"
 #include "hub/hub.hpp"
 #include "sources/event_relay.hpp"
@@ -24,7 +26,9 @@ public:
     // shards' queues without bound.
     void publish(cloudevents::cloud_event&& ev) const {
         if (relay_ != nullptr) {
-            relay_->relay("[" + ev.json + "]", nullptr);
+            relay_batch one(*relay_);
+            one.add(ev.json);
+            one.flush();
             return;
         }
         if (!hub_.may_match(ev.type)) {
@@ -37,15 +41,14 @@ public:
     // Collects events and publishes them together (one post per shard per batch).
     class batch {
     public:
-        explicit batch(const ingest& sink) : sink_(sink) {}
-        void add(cloudevents::cloud_event&& ev) {
+        explicit batch(const ingest& sink) : sink_(sink) {
             if (sink_.relay_ != nullptr) {
-                if (!relayed_.empty() &&
-                    relayed_.size() + ev.json.size() + 2 > event_relay::message_limit) {
-                    flush();
-                }
-                relayed_ += relayed_.empty() ? '[' : ',';
-                relayed_ += ev.json;
+                relayed_.emplace(*sink_.relay_);
+            }
+        }
+        void add(cloudevents::cloud_event&& ev) {
+            if (relayed_) {
+                relayed_->add(ev.json);
                 return;
             }
             if (!sink_.hub_.may_match(ev.type)) {
@@ -55,10 +58,8 @@ public:
             events_.push_back(hub::make_published_event(std::move(ev), sink_.extractors_));
         }
         void flush() {
-            if (!relayed_.empty()) {
-                relayed_ += ']';
-                sink_.relay_->relay(std::move(relayed_), nullptr);
-                relayed_.clear();
+            if (relayed_) {
+                relayed_->flush();
             }
             if (!events_.empty()) {
                 sink_.hub_.publish_batch(events_);
@@ -69,7 +70,7 @@ public:
     private:
         const ingest& sink_;
         std::vector<hub::event_ptr> events_;
-        std::string relayed_;  // with a relay: the JSON array so far
+        std::optional<relay_batch> relayed_;  // with a relay
     };
 
 private:
