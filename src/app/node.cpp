@@ -106,8 +106,10 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
             *local_ingest_,
             [this, kill_everywhere_here](const std::string& session,
                                          cluster::replicated_blacklist::clock::time_point expires) {
-                blacklist_.add(session, expires);
-                kill_everywhere_here(session);
+                // Entries this node made come back from the bucket too: already applied.
+                if (blacklist_.add(session, expires)) {
+                    kill_everywhere_here(session);
+                }
             });
     }
     sources::event_relay* relay = cluster_ ? &cluster_->events() : nullptr;
@@ -203,19 +205,18 @@ void node::start_cluster() {
 void node::warn_about_unclustered_sources() const {
     // Several nodes on one consumer group (Kafka) or queue group (NATS) split the events:
     // without the backplane, each client misses what the other nodes consumed.
-    if (options_.kafka) {
+    const auto warn = [](const char* source, const char* group_kind, const std::string& group) {
         log::warn(
-            "kafka: consuming as group {} without cluster mode: other rig nodes on this group "
-            "get the events this node does not, and their clients miss them (set "
-            "RIG_CLUSTER_NATS to run nodes as one gateway)",
-            options_.kafka->group_id);
+            "{}: consuming in {} {} without cluster mode: other rig nodes in this group get the "
+            "events this node does not, and their clients miss them (set RIG_CLUSTER_NATS to "
+            "run nodes as one gateway)",
+            source, group_kind, group);
+    };
+    if (options_.kafka) {
+        warn("kafka", "consumer group", options_.kafka->group_id);
     }
     if (options_.nats) {
-        log::warn(
-            "nats: consuming in queue group {} without cluster mode: other rig nodes in this "
-            "group get the events this node does not, and their clients miss them (set "
-            "RIG_CLUSTER_NATS to run nodes as one gateway)",
-            options_.nats->queue_group);
+        warn("nats", "queue group", options_.nats->queue_group);
     }
 }
 

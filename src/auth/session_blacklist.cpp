@@ -5,7 +5,7 @@
 
 namespace rig::auth {
 
-void session_blacklist::add(std::string_view session, clock::time_point expires) {
+bool session_blacklist::add(std::string_view session, clock::time_point expires) {
     std::unique_lock lock(mutex_);
     // Expired entries go when the map has doubled since the last sweep: lookups ignore them
     // anyway, and the sweep's cost is spread over the adds that grew the map.
@@ -15,12 +15,12 @@ void session_blacklist::add(std::string_view session, clock::time_point expires)
         swept_size_ = entries_.size();
     }
     auto [it, inserted] = entries_.try_emplace(std::string(session), expires);
-    if (inserted) {
-        ++adds_;
-    } else if (it->second < expires) {
-        it->second = expires;
-        ++adds_;
+    if (!inserted && it->second >= expires) {
+        return false;
     }
+    it->second = expires;
+    ++adds_;
+    return true;
 }
 
 uint64_t session_blacklist::adds() const {

@@ -20,7 +20,8 @@ class session_blacklist {
 public:
     using clock = std::chrono::system_clock;
 
-    void add(std::string_view session, clock::time_point expires);
+    // True when the entry is new or its expiry moved later (not for a repeat of what is known).
+    bool add(std::string_view session, clock::time_point expires);
     bool contains(std::string_view session, clock::time_point now = clock::now()) const;
     // Drops expired entries; returns how many remain.
     std::size_t purge(clock::time_point now = clock::now());

@@ -27,6 +27,15 @@ TEST(SessionBlacklist, AddingAgainExtendsButNeverShortens) {
     EXPECT_TRUE(b.contains("s1", t0 + 50s));
 }
 
+TEST(SessionBlacklist, AddSaysWhetherAnythingChangedAndCountsThat) {
+    session_blacklist b;
+    EXPECT_TRUE(b.add("s1", t0 + 10s));
+    EXPECT_FALSE(b.add("s1", t0 + 10s));  // a repeat (a node's own entry coming back)
+    EXPECT_FALSE(b.add("s1", t0 + 5s));
+    EXPECT_TRUE(b.add("s1", t0 + 20s));
+    EXPECT_EQ(b.adds(), 2U);
+}
+
 TEST(SessionBlacklist, PurgeDropsOnlyExpiredEntries) {
     session_blacklist b;
     b.add("old", t0 + 1s);
