@@ -245,29 +245,18 @@ handler_result endpoints::ws(http::exchange& ex) {
 
 namespace {
 
-// `res` without the Set-Cookie headers that set cookie `name`.
-http::response without_cookie(http::response res, std::string_view name) {
-    std::vector<std::string> kept;
-    for (auto [it, end] = res.equal_range(http::field::set_cookie); it != end; ++it) {
-        const std::string_view v = it->value();
-        if (!(v.starts_with(name) && v.size() > name.size() && v[name.size()] == '=')) {
-            kept.emplace_back(v);
-        }
-    }
-    res.erase(http::field::set_cookie);
-    for (auto& v : kept) {
-        res.insert(http::field::set_cookie, v);
-    }
-    return res;
-}
-
+// `token` empty: the connection_token cookie is left as the client has it (a poll answered
+// for another node never replaces it).
 http::response longpoll_response(const transport_options& options, std::string body,
-                                 const std::string& token, std::string_view last_event_id) {
+                                 std::string_view token, std::string_view last_event_id) {
     auto res = http::make_response(http::status::ok, std::move(body), http::json_type);
     res.set(http::field::cache_control, "no-cache");
     res.set(http::field::access_control_allow_origin, options.cors_origin);
     res.set(http::field::access_control_allow_credentials, "true");
-    res.insert(http::field::set_cookie, "connection_token=" + token + "; path=/; HttpOnly");
+    if (!token.empty()) {
+        res.insert(http::field::set_cookie,
+                   "connection_token=" + std::string(token) + "; path=/; HttpOnly");
+    }
     res.insert(http::field::set_cookie,
                "last_event_id=" + encode_last_event_id(last_event_id) + "; path=/; HttpOnly");
     return res;
@@ -276,7 +265,7 @@ http::response longpoll_response(const transport_options& options, std::string b
 }  // namespace
 
 handler_result endpoints::poll_existing(const http::request& req, std::string_view token,
-                                        const connection_address& addr) {
+                                        const connection_address& addr, bool forwarded) {
     connection_registry* owner = owner_of(addr);
     if (owner == nullptr) {
         co_return std::nullopt;
@@ -298,8 +287,8 @@ handler_result endpoints::poll_existing(const http::request& req, std::string_vi
     if (!result) {
         co_return std::nullopt;
     }
-    co_return longpoll_response(policy_.options(), std::move(result->body), std::string(token),
-                                result->last_event_id);
+    co_return longpoll_response(policy_.options(), std::move(result->body),
+                                forwarded ? std::string_view() : token, result->last_event_id);
 }
 
 handler_result endpoints::longpoll(http::exchange& ex) {
@@ -312,14 +301,14 @@ handler_result endpoints::longpoll(http::exchange& ex) {
         connection_address addr;
         const auto verdict = policy_.tokens().decode(*token, addr);
         if (verdict == token_codec::verdict::ok) {
-            if (auto res = co_await poll_existing(req, *token, addr)) {
+            if (auto res = co_await poll_existing(req, *token, addr, false)) {
                 co_return res;
             }
         } else if (verdict == token_codec::verdict::stale && remote_ != nullptr) {
             auto res = co_await forward(forwarded_op::poll, *token, addr, req);
             if (res && res->result() == http::status::ok) {
-                // The session stays the owner's: this node never replaces its cookie.
-                co_return without_cookie(std::move(*res), "connection_token");
+                // The owner answered without a token cookie: the session stays its own.
+                co_return std::move(*res);
             }
         }
     }

@@ -20,6 +20,9 @@ class connection;
 
 using handler_result = asio::awaitable<std::optional<http::response>>;
 
+// 410 for a token whose connection is gone: closed, on a node that is gone, or never ours.
+inline const core::error connection_gone{core::condition::gone, "Connection no longer exists."};
+
 // The client-facing routes of one shard: connect (SSE, WebSocket, long polling) and
 // subscription updates, with their CORS preflights. A connection lives on the shard that
 // accepted it; updates and polls for a connection on another shard run there (net::run_on)
@@ -80,8 +83,9 @@ private:
     handler_result update_subscriptions(http::exchange& ex, std::string_view token,
                                         bool may_forward);
     // A poll of a session this node owns; nothing when there is no such session.
+    // `forwarded`: asked by another node, whose answer must not set the token cookie.
     handler_result poll_existing(const http::request& req, std::string_view token,
-                                 const connection_address& addr);
+                                 const connection_address& addr, bool forwarded);
     // The owner's answer to a forwarded request; nothing when it did not answer in time.
     asio::awaitable<std::optional<http::response>> forward(forwarded_op op, std::string_view token,
                                                            const connection_address& addr,

@@ -46,20 +46,21 @@ asio::awaitable<std::string> endpoints::serve_forwarded(std::string request) {
         co_return encode_forwarded_response(
             with_cors(http::make_error(core::bad_request("Unreadable forwarded request."))));
     }
-    const core::error gone{core::condition::gone, "Connection no longer exists."};
     connection_address addr;
     const auto verdict = policy_.tokens().decode(f->token, addr);
     if (f->op == forwarded_op::poll) {
         if (verdict == token_codec::verdict::ok) {
-            if (auto res = co_await poll_existing(f->req, f->token, addr)) {
+            // Answered through the node the client asked: its cookie stays as it is.
+            if (auto res = co_await poll_existing(f->req, f->token, addr, true)) {
                 co_return encode_forwarded_response(*res);
             }
         }
-        co_return encode_forwarded_response(with_cors(http::make_error(gone)));
+        co_return encode_forwarded_response(with_cors(http::make_error(connection_gone)));
     }
     forwarded_exchange ex(f->req);
     auto res = co_await update_subscriptions(ex, f->token, false);
-    co_return encode_forwarded_response(res ? std::move(*res) : with_cors(http::make_error(gone)));
+    co_return encode_forwarded_response(res ? std::move(*res)
+                                            : with_cors(http::make_error(connection_gone)));
 }
 
 }  // namespace rig::transport

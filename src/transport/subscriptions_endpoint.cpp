@@ -41,8 +41,6 @@ struct update_outcome {
     json::array subscriptions;  // the full set after the update
 };
 
-const core::error gone{core::condition::gone, "Connection no longer exists."};
-
 }  // namespace
 
 handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_view token,
@@ -52,7 +50,7 @@ handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_v
     if (connection_address at; may_forward && remote_ != nullptr &&
                                policy_.tokens().decode(token, at) == token_codec::verdict::stale) {
         auto res = co_await forward(forwarded_op::subscriptions, token, at, req);
-        co_return res ? std::move(*res) : with_cors(http::make_error(gone));
+        co_return res ? std::move(*res) : with_cors(http::make_error(connection_gone));
     }
     const bool replace = req.method() == http::verb::put;
     const auto refuse = [&](core::error e) {
@@ -98,13 +96,13 @@ handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_v
         case token_codec::verdict::malformed:
             co_return refuse(core::bad_request("Invalid connection token."));
         case token_codec::verdict::stale:
-            co_return refuse(gone);
+            co_return refuse(connection_gone);
         case token_codec::verdict::ok:
             break;
     }
     connection_registry* owner = owner_of(addr);
     if (owner == nullptr) {
-        co_return refuse(gone);
+        co_return refuse(connection_gone);
     }
 
     // Subscriptions inferred from every valid Bearer token (spec §2.10 step 7), then the
@@ -149,7 +147,7 @@ handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_v
         update_outcome out;
         auto conn = owner->find(addr);
         if (!conn || !conn->is_open()) {
-            out.error = gone;
+            out.error = connection_gone;
         } else if (update.index() == 0) {
             out.error = std::move(std::get<0>(update));
         } else {
