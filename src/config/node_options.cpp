@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
+#include "core/json_setting.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "http/client_tls.hpp"
@@ -280,17 +280,11 @@ core::result<node_options> load(const env_lookup& env) {
     }
 
     if (auto v = env("EXTRACTORS"); v && !trim(*v).empty()) {
-        std::string text = trim(*v);
-        if (text.front() != '{') {
-            std::ifstream f(text);
-            if (!f) {
-                return bad("EXTRACTORS", "expected JSON or the path of a readable JSON file", *v);
-            }
-            std::stringstream ss;
-            ss << f.rdbuf();
-            text = ss.str();
+        const auto text = core::json_setting_text(trim(*v));
+        if (!text) {
+            return bad("EXTRACTORS", "expected JSON or the path of a readable JSON file", *v);
         }
-        auto ex = subscription::extractors::parse(text);
+        auto ex = subscription::extractors::parse(*text);
         if (!ex) {
             return core::bad_request("EXTRACTORS: " + ex.error().message);
         }

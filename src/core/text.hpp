@@ -27,6 +27,14 @@ inline std::string lower(std::string_view s) {
     return out;
 }
 
+// `s` in ASCII uppercase.
+inline std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
 // The media type of a Content-Type value: lowercased, parameters and whitespace removed.
 inline std::string media_type(std::string_view content_type) {
     return lower(trim(content_type.substr(0, content_type.find(';'))));

@@ -1,9 +1,10 @@
 #include "proxy/api_definition.hpp"
 
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <cctype>
 
+#include "core/text.hpp"
 #include "proxy/route_table.hpp"
 
 namespace rig::proxy {
@@ -14,14 +15,6 @@ constexpr const char* targets_message = R"(must be one of ["http", "kafka", "kin
 constexpr const char* responses_message =
     R"(must be one of ["http", "kafka", "http_async", "nats", "kinesis"])";
 constexpr const char* jwt_only = R"(must be one of ["jwt"])";
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 const json::string* string_at(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
@@ -51,41 +44,40 @@ void check_string(validation_errors& e, const std::string& key, const json::obje
     }
 }
 
-std::optional<target_kind> target_of(std::string_view name) {
-    const std::string n = lower(name);
-    if (n == "http") {
-        return target_kind::http;
-    }
-    if (n == "kafka") {
-        return target_kind::kafka;
-    }
-    if (n == "kinesis") {
-        return target_kind::kinesis;
-    }
-    if (n == "nats") {
-        return target_kind::nats;
+// The value `name` (case-insensitive) stands for in `table`, if any.
+template <class T, std::size_t N>
+std::optional<T> named(std::string_view name,
+                       const std::array<std::pair<std::string_view, T>, N>& table) {
+    const std::string n = core::lower(name);
+    for (const auto& [text, value] : table) {
+        if (text == n) {
+            return value;
+        }
     }
     return std::nullopt;
 }
 
+constexpr std::array<std::pair<std::string_view, target_kind>, 4> targets{{
+    {"http", target_kind::http},
+    {"kafka", target_kind::kafka},
+    {"kinesis", target_kind::kinesis},
+    {"nats", target_kind::nats},
+}};
+
+constexpr std::array<std::pair<std::string_view, response_source>, 5> responses{{
+    {"http", response_source::http},
+    {"kafka", response_source::kafka},
+    {"http_async", response_source::http_async},
+    {"nats", response_source::nats},
+    {"kinesis", response_source::kinesis},
+}};
+
+std::optional<target_kind> target_of(std::string_view name) {
+    return named(name, targets);
+}
+
 std::optional<response_source> response_of(std::string_view name) {
-    const std::string n = lower(name);
-    if (n == "http") {
-        return response_source::http;
-    }
-    if (n == "kafka") {
-        return response_source::kafka;
-    }
-    if (n == "http_async") {
-        return response_source::http_async;
-    }
-    if (n == "nats") {
-        return response_source::nats;
-    }
-    if (n == "kinesis") {
-        return response_source::kinesis;
-    }
-    return std::nullopt;
+    return named(name, responses);
 }
 
 bool is_jwt(const json::object& api) {
@@ -331,11 +323,7 @@ void normalise_methods(json::object& api) {
         for (auto& ep : endpoints->get_array()) {
             auto* method = ep.is_object() ? ep.get_object().if_contains("method") : nullptr;
             if (method != nullptr && method->is_string()) {
-                std::string upper(method->get_string());
-                for (auto& c : upper) {
-                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-                }
-                *method = upper;
+                *method = core::upper(method->get_string());
             }
         }
     }

@@ -1,30 +1,20 @@
 #include "proxy/proxy_config.hpp"
 
 #include <boost/json/parse.hpp>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "core/json_setting.hpp"
 
 namespace rig::proxy {
 namespace json = boost::json;
 
 core::result<std::vector<api_definition>> load_proxy_config(std::string_view value) {
-    const auto start = value.find_first_not_of(" \t\r\n");
-    std::string text;
-    if (start != std::string_view::npos && value[start] == '[') {
-        text = std::string(value);
-    } else {
-        const std::string path(value);
-        std::ifstream f(path);
-        if (!f) {
-            return core::bad_request("cannot read the file " + path);
-        }
-        std::ostringstream s;
-        s << f.rdbuf();
-        text = s.str();
+    const auto text = core::json_setting_text(value);
+    if (!text) {
+        return core::bad_request("cannot read the file " + std::string(value));
     }
     json::error_code ec;
-    json::value parsed = json::parse(text, ec);
+    json::value parsed = json::parse(*text, ec);
     if (ec) {
         return core::bad_request("not JSON: " + ec.message());
     }

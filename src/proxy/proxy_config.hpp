@@ -8,8 +8,8 @@
 
 namespace rig::proxy {
 
-// PROXY_CONFIG_FILE (spec §8.1): a JSON array of API definitions, given inline (the value
-// starts with '[') or as the path of a file holding it. Methods are upper-cased, every API is
+// PROXY_CONFIG_FILE (spec §8.1): a JSON array of API definitions, given inline or as the
+// path of a file holding it (core::json_setting_text). Methods are upper-cased, every API is
 // validated (§8.3), and any failure — unreadable file, JSON that is not an array, an invalid
 // definition, an id given twice — is an error naming it, e.g.
 // `API 2 ("billing"): {"billing/pay":[{"topic":"must be present"}]}`.
