@@ -15,8 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/frame.hpp"
-#include "http/frame_buffers.hpp"
 #include "net/tls_context.hpp"
 
 namespace {
@@ -94,7 +92,7 @@ struct client {
     }
 };
 
-// 300 frames of 1 KiB (many TLS records, many iovecs), each a different byte.
+// 300 buffers of 1 KiB (many TLS records, many iovecs), each a different byte.
 std::vector<std::string> make_payloads() {
     std::vector<std::string> p;
     for (int i = 0; i < 300; ++i) {
@@ -103,13 +101,13 @@ std::vector<std::string> make_payloads() {
     return p;
 }
 
-// Runs the server side: optional handshake, one gathered write of every frame, then reads what
+// Runs the server side: optional handshake, one gathered write of every buffer, then reads what
 // the client says until the end of the stream. Returns what was read; `alpn` gets the protocol.
 std::string serve(asio::io_context& io, byte_stream& s, const std::vector<std::string>& payloads,
                   std::string& alpn) {
-    std::vector<rig::core::frame> frames;
+    std::vector<asio::const_buffer> buffers;
     for (const auto& p : payloads) {
-        frames.push_back(rig::core::static_frame(p));
+        buffers.push_back(asio::buffer(p));
     }
     std::string received;
     bool done = false;
@@ -141,12 +139,11 @@ std::string serve(asio::io_context& io, byte_stream& s, const std::vector<std::s
     s.async_handshake([&](const rig::net::error_code& ec) {
         ASSERT_FALSE(ec) << ec.message();
         alpn = std::string(s.alpn());
-        asio::async_write(s, rig::http::frame_buffers(frames),
-                          [&](const rig::net::error_code& wec, std::size_t n) {
-                              EXPECT_FALSE(wec) << wec.message();
-                              EXPECT_EQ(n, payloads.size() * 1024);
-                              wait();
-                          });
+        asio::async_write(s, buffers, [&](const rig::net::error_code& wec, std::size_t n) {
+            EXPECT_FALSE(wec) << wec.message();
+            EXPECT_EQ(n, payloads.size() * 1024);
+            wait();
+        });
     });
     io.run_for(std::chrono::seconds(20));
     EXPECT_TRUE(done);
