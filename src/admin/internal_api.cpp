@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 
 #include "admin/blacklist_request.hpp"
@@ -24,14 +25,15 @@ std::string decode_path_segment(std::string_view s) {
 internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_key,
                            const hub::hub& events, const sources::http_publisher& publisher,
                            const std::vector<const sources::source_status*>& sources,
-                           blacklist_hook blacklisted, cluster_view cluster)
+                           blacklist_hook blacklisted, cluster_view cluster, proxy_view proxy)
     : blacklist_(blacklist),
       api_key_(std::move(api_key)),
       events_(events),
       publisher_(publisher),
       sources_(sources),
       blacklisted_(std::move(blacklisted)),
-      cluster_(std::move(cluster)) {}
+      cluster_(std::move(cluster)),
+      proxy_(std::move(proxy)) {}
 
 bool internal_api::key_accepted(const http::request& req) const {
     if (api_key_.empty()) {
@@ -79,8 +81,72 @@ http::response internal_api::metrics() const {
     if (cluster_.metrics) {
         text += cluster_.metrics();
     }
+    if (proxy_.metrics) {
+        text += proxy_.metrics();
+    }
     return http::make_response(http::status::ok, std::move(text),
                                "text/plain; version=0.0.4; charset=utf-8");
+}
+
+std::optional<http::response> internal_api::apis(const http::request& req,
+                                                 std::string_view path) const {
+    constexpr std::string_view v3 = "/v3/apis", v2 = "/v2/apis";  // the same API (§7.2)
+    if (!path.starts_with(v3) && !path.starts_with(v2)) {
+        return std::nullopt;
+    }
+    const std::string_view rest = path.substr(v3.size());
+    if (!rest.empty() &&
+        (rest.front() != '/' || rest.size() == 1 || rest.find('/', 1) != std::string_view::npos)) {
+        return std::nullopt;
+    }
+    const auto method = req.method();
+    const auto answer = [](const proxy::api_registry::outcome& o) {
+        if (o.body.empty()) {
+            return http::make_empty(static_cast<http::status>(o.status));
+        }
+        return http::make_response(static_cast<http::status>(o.status), o.body, http::json_type);
+    };
+    // A body that is not a JSON object is refused before the registry sees it.
+    const auto body_object = [&req]() -> std::optional<boost::json::object> {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(req.body(), ec);
+        if (ec || !v.is_object()) {
+            return std::nullopt;
+        }
+        return std::move(v.as_object());
+    };
+    const auto bad_body = [] {
+        return http::make_error(core::bad_request("The body must be a JSON object."));
+    };
+    auto& registry = *proxy_.apis;
+    if (rest.empty()) {
+        if (method == http::verb::get || method == http::verb::head) {
+            return answer(registry.list());
+        }
+        if (method == http::verb::post) {
+            auto body = body_object();
+            if (!body) {
+                return bad_body();
+            }
+            return answer(registry.create(std::move(*body)));
+        }
+        return http::method_not_allowed("GET, POST");
+    }
+    const std::string id = decode_path_segment(rest.substr(1));
+    if (method == http::verb::get || method == http::verb::head) {
+        return answer(registry.get(id));
+    }
+    if (method == http::verb::put) {
+        auto body = body_object();
+        if (!body) {
+            return bad_body();
+        }
+        return answer(registry.update(id, std::move(*body)));
+    }
+    if (method == http::verb::delete_) {
+        return answer(registry.remove(id));
+    }
+    return http::method_not_allowed("GET, PUT, DELETE");
 }
 
 asio::awaitable<std::optional<http::response>> internal_api::handle(
@@ -131,6 +197,11 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
     }
     if (path == "/metrics" && (method == http::verb::get || method == http::verb::head)) {
         co_return metrics();
+    }
+    if (proxy_.apis != nullptr) {
+        if (auto res = apis(req, path)) {
+            co_return std::move(*res);
+        }
     }
     if (path == "/v3/messages" || path == "/v2/messages") {
         if (method == http::verb::post) {

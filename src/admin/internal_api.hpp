@@ -9,6 +9,7 @@
 #include "http/client_pool.hpp"
 #include "http/exchange.hpp"
 #include "hub/hub.hpp"
+#include "proxy/api_registry.hpp"
 #include "sources/http_publisher.hpp"
 #include "sources/source_status.hpp"
 
@@ -22,6 +23,8 @@ namespace rig::admin {
 // Blacklisting a session records it (auth::session_blacklist, refused from then on) and
 // calls `blacklisted`, which app wires to end the session's connections on every shard (and,
 // in a cluster, to share the entry with every node).
+//
+// The API gateway's definitions are managed under /v2|v3/apis (spec §7.2).
 //
 // In a cluster, GET /health/cluster reports the backplane link (503 while it is down; /health
 // stays 200 for the node itself) and /metrics adds the cluster's counters.
@@ -39,10 +42,16 @@ public:
         std::function<std::string()> metrics;                // Prometheus lines
     };
 
+    // What the internal API manages and shows of the API gateway.
+    struct proxy_view {
+        proxy::api_registry* apis;             // /v2|v3/apis (null: none)
+        std::function<std::string()> metrics;  // Prometheus lines
+    };
+
     internal_api(auth::session_blacklist& blacklist, std::string api_key, const hub::hub& events,
                  const sources::http_publisher& publisher,
                  const std::vector<const sources::source_status*>& sources,
-                 blacklist_hook blacklisted, cluster_view cluster = {});
+                 blacklist_hook blacklisted, cluster_view cluster = {}, proxy_view proxy = {});
 
     // `clients` is the calling shard's outbound pool.
     asio::awaitable<std::optional<http::response>> handle(http::exchange& ex,
@@ -52,6 +61,7 @@ private:
     bool key_accepted(const http::request& req) const;
     http::response blacklist(const http::request& req, std::string_view path) const;
     http::response metrics() const;
+    std::optional<http::response> apis(const http::request& req, std::string_view path) const;
 
     auth::session_blacklist& blacklist_;
     std::string api_key_;
@@ -60,6 +70,7 @@ private:
     const std::vector<const sources::source_status*>& sources_;
     blacklist_hook blacklisted_;
     cluster_view cluster_;
+    proxy_view proxy_;
 };
 
 }  // namespace rig::admin

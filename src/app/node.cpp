@@ -40,6 +40,12 @@ std::string token_key(const config::node_options& o) {
     return o.node_cookie.empty() ? core::secure_random_bytes(32) : o.node_cookie;
 }
 
+std::string host_name() {
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    return host;
+}
+
 }  // namespace
 
 // Everything one shard owns, built before its thread starts.
@@ -47,13 +53,15 @@ struct node::shard {
     shard(unsigned index, asio::io_context& context, const config::node_options& options,
           const http::client_tls& outbound_tls, const transport::connect_policy& policy,
           const std::vector<transport::connection_registry*>& all,
-          const sources::http_publisher& publisher, transport::remote_nodes* remote)
+          const sources::http_publisher& publisher, transport::remote_nodes* remote,
+          const proxy::gateway_context& gateway_context)
         : io(context),
           hub(&options.extractors),
           clients(context, outbound_tls),
           registry(index, context, hub, policy.tokens(), policy.options()),
           endpoints(policy, registry, all, clients, remote),
-          inbound_routes(make_inbound_routes(endpoints, publisher, clients)) {}
+          gateway(gateway_context, context, outbound_tls),
+          inbound_routes(make_inbound_routes(endpoints, publisher, clients, gateway)) {}
 
     asio::io_context& io;
     hub::shard_hub hub;
@@ -61,6 +69,7 @@ struct node::shard {
     http::session_tracker sessions;
     transport::connection_registry registry;
     transport::endpoints endpoints;
+    proxy::api_gateway gateway;  // everything on the public port that is not rig's own
     http::handler inbound_routes;
 };
 
@@ -118,10 +127,17 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
         events_, options_.extractors, options_.transport.cors_origin, submission_check_,
         options_.max_batch_events, relay);
 
+    apis_ = std::make_unique<proxy::api_registry>(options_.cluster ? options_.cluster->node_id
+                                                                   : "rig@" + host_name());
+    apis_->load(options_.proxy.apis);
+    gateway_context_ = std::make_unique<proxy::gateway_context>(
+        proxy::gateway_context{*apis_, options_.proxy, jwt_, options_.transport.cors_origin});
+
     events_.set_batch_window(options_.source_batch_window);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, outbound_tls_,
-                                                  *policy_, registries_, *publisher_, remote));
+                                                  *policy_, registries_, *publisher_, remote,
+                                                  *gateway_context_));
         registries_.push_back(&shards_.back()->registry);
         events_.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
         pool_.set_idle_hook(i, [s = shards_.back().get()] { return s->registry.run_flushes(); });
@@ -154,7 +170,14 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
                 cluster_->share_blacklisted(session, expires);
             }
         },
-        std::move(cluster_view));
+        std::move(cluster_view),
+        admin::internal_api::proxy_view{apis_.get(), [this] {
+                                            std::vector<const proxy::request_metrics*> all;
+                                            for (const auto& sh : shards_) {
+                                                all.push_back(&sh->gateway.metrics());
+                                            }
+                                            return proxy::render_request_metrics(all);
+                                        }});
     admin_routes_ = [this](http::exchange& ex) {
         return admin_->handle(ex, shards_.front()->clients);
     };
@@ -179,6 +202,7 @@ node::~node() {
     for (auto& s : shards_) {
         s->registry.release_io();
         s->clients.close_idle();
+        s->gateway.close_idle();
     }
     pool_.destroy_contexts();
     cluster_.reset();  // after the shards: their forwarded requests may still use it

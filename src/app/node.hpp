@@ -14,6 +14,8 @@
 #include "http/client_tls.hpp"
 #include "hub/hub.hpp"
 #include "net/shard_pool.hpp"
+#include "proxy/api_gateway.hpp"
+#include "proxy/api_registry.hpp"
 #include "sources/http_publisher.hpp"
 #include "sources/ingest.hpp"
 #include "sources/kafka_source.hpp"
@@ -73,6 +75,8 @@ private:
     std::unique_ptr<transport::connect_policy> policy_;
     std::unique_ptr<sources::http_publisher> publisher_;
     std::vector<const sources::source_status*> status_views_;
+    std::unique_ptr<proxy::api_registry> apis_;
+    std::unique_ptr<proxy::gateway_context> gateway_context_;
     std::unique_ptr<admin::internal_api> admin_;
     http::handler admin_routes_;
     std::vector<std::unique_ptr<shard>> shards_;

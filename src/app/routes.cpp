@@ -2,6 +2,7 @@
 
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
+#include "proxy/api_gateway.hpp"
 #include "sources/http_publisher.hpp"
 #include "transport/endpoints.hpp"
 
@@ -35,8 +36,8 @@ std::optional<std::string_view> subscriptions_token(std::string_view path) {
 
 http::handler make_inbound_routes(transport::endpoints& endpoints,
                                   const sources::http_publisher& publisher,
-                                  http::client_pool& clients) {
-    return [&endpoints, &publisher, &clients](http::exchange& ex) -> result {
+                                  http::client_pool& clients, proxy::api_gateway& gateway) {
+    return [&endpoints, &publisher, &clients, &gateway](http::exchange& ex) -> result {
         const auto& req = ex.req();
         const std::string_view path = http::target_path(req.target());
         const auto method = req.method();
@@ -82,7 +83,7 @@ http::handler make_inbound_routes(transport::endpoints& endpoints,
             co_return http::method_not_allowed("GET, HEAD");
         }
         // RIG hands everything else to its API proxy, which answers 404 when no API matches.
-        co_return http::make_error_body(core::condition::not_found, R"({"message":"Not Found"})");
+        co_return co_await gateway.handle(ex);
     };
 }
 

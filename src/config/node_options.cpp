@@ -16,6 +16,7 @@
 #include "core/text.hpp"
 #include "http/client_tls.hpp"
 #include "http/outbound_url.hpp"
+#include "proxy/proxy_config.hpp"
 
 namespace rig::config {
 namespace {
@@ -157,6 +158,76 @@ std::map<std::string, std::string> aws_credentials(const std::string& path,
 }
 
 }  // namespace
+
+// The API gateway's settings (spec §12.3). PROXY_CONFIG_FILE is validated whole: any invalid
+// API stops start-up with its validation messages (§8.3).
+std::optional<core::error> read_proxy(const env_lookup& env, node_options& o) {
+    proxy::proxy_options& p = o.proxy;
+    if (auto v = env("PROXY_CONFIG_FILE"); v && !trim(*v).empty()) {
+        auto apis = proxy::load_proxy_config(trim(*v));
+        if (!apis) {
+            return core::bad_request("PROXY_CONFIG_FILE: " + apis.error().message);
+        }
+        p.apis = std::move(*apis);
+    }
+    for (auto [name, out] : {std::pair{"PROXY_RECV_TIMEOUT", &p.recv_timeout},
+                             {"RIG_PROXY_CONNECT_TIMEOUT_MS", &p.connect_timeout},
+                             {"PROXY_KAFKA_RESPONSE_TIMEOUT", &p.kafka_response_timeout},
+                             {"PROXY_HTTP_ASYNC_RESPONSE_TIMEOUT", &p.http_async_response_timeout},
+                             {"PROXY_KINESIS_RESPONSE_TIMEOUT", &p.kinesis_response_timeout},
+                             {"PROXY_NATS_RESPONSE_TIMEOUT", &p.nats_response_timeout}}) {
+        if (auto e = read_ms(env, name, *out, 1)) {
+            return e;
+        }
+    }
+    if (auto e = read_uint(env, "PROXY_MAX_BODY_BYTES", p.max_body_bytes, 0, UINT64_MAX,
+                           "expected a size in bytes (0: unlimited)")) {
+        return e;
+    }
+    if (auto e = read_uint(env, "RIG_PROXY_BUFFER_RESPONSE_BYTES", p.buffer_response_bytes, 0,
+                           1ULL << 30, "expected a size in bytes")) {
+        return e;
+    }
+    if (auto e = read_uint(env, "RIG_PROXY_MAX_IDLE_PER_BACKEND", p.max_idle_per_backend, 0,
+                           100'000, "expected a connection count")) {
+        return e;
+    }
+    if (auto e = read_uint(env, "RIG_PROXY_METRICS_MAX_PATHS", p.max_metric_paths, 1, 1'000'000,
+                           "expected a count of paths (1-1000000)")) {
+        return e;
+    }
+    if (auto v = env("PROXY_KAFKA_RESPONSE_TOPICS"); v && !trim(*v).empty()) {
+        p.kafka_response_topics = split_list(*v);
+    }
+    if (auto v = env("PROXY_KAFKA_RESPONSE_KAFKA_GROUP_ID"); v && !trim(*v).empty()) {
+        p.kafka_response_group = trim(*v);
+    }
+    if (auto v = env("PROXY_KINESIS_REQUEST_REGION"); v && !trim(*v).empty()) {
+        p.kinesis_request_region = trim(*v);
+    }
+    if (auto v = env("KAFKA_LOG_TOPIC"); v && !trim(*v).empty()) {
+        p.kafka_log_topic = trim(*v);
+    }
+    if (auto v = env("KAFKA_LOG_SCHEMA"); v && !trim(*v).empty()) {
+        p.kafka_log_schema = trim(*v);
+    }
+    if (auto v = env("REQUEST_LOG"); v && !trim(*v).empty()) {
+        for (const auto& item : split_list(*v)) {
+            const std::string sink = lower(item);
+            if (sink == "console") {
+                p.log_console = true;
+            } else if (sink == "kafka") {
+                p.log_kafka = true;
+            } else {
+                return bad("REQUEST_LOG", "expected a list of console and kafka", *v);
+            }
+        }
+        if (p.log_kafka && !o.kafka) {
+            return bad("REQUEST_LOG", "kafka needs KAFKA_BROKERS", *v);
+        }
+    }
+    return std::nullopt;
+}
 
 #define RIG_TRY2(expr)              \
     if (auto err_ = (expr); err_) { \
@@ -491,6 +562,7 @@ core::result<node_options> load(const env_lookup& env) {
         RIG_TRY2(read_ms(env, "RIG_KINESIS_POLL_MS", k.poll_interval, 200));
         o.kinesis = std::move(k);
     }
+    RIG_TRY2(read_proxy(env, o));
     return o;
 }
 

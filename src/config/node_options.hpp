@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "http/server_options.hpp"
 #include "net/tls_context.hpp"
+#include "proxy/proxy_options.hpp"
 #include "sources/kafka_source.hpp"
 #include "sources/kinesis_source.hpp"
 #include "sources/nats_source.hpp"
@@ -56,6 +57,7 @@ struct node_options {
     std::size_t max_batch_events = 1000;  // RIG_MAX_BATCH_EVENTS: events per batched submission
     http::server_options http;
     transport::transport_options transport;
+    proxy::proxy_options proxy;
 };
 
 using env_lookup = std::function<std::optional<std::string>(const char* name)>;

@@ -23,6 +23,8 @@ enum class condition {
     headers_too_large,
     too_many_requests,
     unavailable,
+    bad_gateway,      // a proxied backend could not be reached or did not answer
+    gateway_timeout,  // an asynchronous answer did not come in time
 };
 
 // A failure with the user-facing message (the text of the contract where RIG defines one).

@@ -1,8 +1,5 @@
 #include "http/client_pool.hpp"
 
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -55,32 +52,6 @@ asio::awaitable<exchange_result> round_trip(Stream& stream, const request& req) 
     out.status = static_cast<int>(parser.get().result_int());
     out.keep_alive = parser.get().keep_alive();
     co_return out;
-}
-
-// SNI and the name the certificate must carry. SNI takes host names only (RFC 6066 §3); an
-// IP address is checked against the certificate's IP address entries (OpenSSL 3's
-// SSL_set1_host tells the two apart).
-std::optional<std::string> expect_host(tls_stream& stream, const std::string& host) {
-    SSL* ssl = stream.native_handle();
-    beast::error_code not_ip;
-    asio::ip::make_address(host, not_ip);
-    if (not_ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) {
-        return "cannot send " + host + " as the TLS server name";
-    }
-    if (SSL_set1_host(ssl, host.c_str()) != 1) {
-        return "cannot check certificates for " + host;
-    }
-    return std::nullopt;
-}
-
-std::string handshake_error(tls_stream& stream, const beast::error_code& ec,
-                            const std::string& where) {
-    std::string out = "TLS handshake with " + where + " failed: " + ec.message();
-    // The handshake error says only "certificate verify failed"; the verify result says why.
-    if (const long v = SSL_get_verify_result(stream.native_handle()); v != X509_V_OK) {
-        out += std::string(" (server certificate: ") + X509_verify_cert_error_string(v) + ")";
-    }
-    return out;
 }
 
 std::string timed_out(std::chrono::milliseconds timeout) {
@@ -158,7 +129,7 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
                 co_return client_result{0, "cannot connect to " + where + ": " + cec.message()};
             }
             if (auto* tls = std::get_if<tls_stream>(&conn->stream)) {
-                if (auto err = expect_host(*tls, u.host)) {
+                if (auto err = expect_server_name(tls->native_handle(), u.host)) {
                     co_return client_result{0, std::move(*err)};
                 }
                 auto [hec] =
@@ -167,7 +138,7 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
                     co_return client_result{
                         0, hec == beast::error::timeout
                                ? "TLS handshake with " + where + " " + timed_out(timeout)
-                               : handshake_error(*tls, hec, where)};
+                               : handshake_failure(tls->native_handle(), hec, where)};
                 }
             }
         }

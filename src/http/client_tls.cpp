@@ -2,7 +2,9 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -54,6 +56,32 @@ core::result<client_tls> make_client_tls(const std::string& ca_file) {
         return fail(openssl_reason());
     }
     return ctx;
+}
+
+}  // namespace rig::http
+
+namespace rig::http {
+
+std::optional<std::string> expect_server_name(SSL* ssl, const std::string& host) {
+    // OpenSSL 3's SSL_set1_host tells host names from IP addresses; SNI must not carry an IP.
+    boost::system::error_code not_ip;
+    boost::asio::ip::make_address(host, not_ip);
+    if (not_ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) {
+        return "cannot send " + host + " as the TLS server name";
+    }
+    if (SSL_set1_host(ssl, host.c_str()) != 1) {
+        return "cannot check certificates for " + host;
+    }
+    return std::nullopt;
+}
+
+std::string handshake_failure(SSL* ssl, const boost::system::error_code& ec,
+                              const std::string& where) {
+    std::string out = "TLS handshake with " + where + " failed: " + ec.message();
+    if (const long v = SSL_get_verify_result(ssl); v != X509_V_OK) {
+        out += std::string(" (server certificate: ") + X509_verify_cert_error_string(v) + ")";
+    }
+    return out;
 }
 
 }  // namespace rig::http

@@ -26,6 +26,9 @@ public:
     request& req() { return req_; }
     protocol proto() const { return proto_; }
     bool secure() const { return secure_; }
+    // The client's address and the address and port it connected to.
+    const tcp::endpoint& remote() const { return remote_; }
+    const tcp::endpoint& local() const { return local_; }
     bool taken() const { return taken_; }
 
     // Takes the response over: the head of `head` (status and headers; its body is ignored)
@@ -39,13 +42,16 @@ public:
     virtual std::unique_ptr<response_channel> take_upgraded(std::string raw_head) = 0;
 
 protected:
-    exchange(request& req, protocol p, bool secure) : req_(req), proto_(p), secure_(secure) {}
+    exchange(request& req, protocol p, bool secure, tcp::endpoint remote, tcp::endpoint local)
+        : req_(req), proto_(p), secure_(secure), remote_(remote), local_(local) {}
     bool taken_ = false;
 
 private:
     request& req_;
     protocol proto_;
     bool secure_;
+    tcp::endpoint remote_;
+    tcp::endpoint local_;
 };
 
 using handler = std::function<asio::awaitable<std::optional<response>>(exchange&)>;

@@ -155,7 +155,9 @@ private:
 class h1_exchange final : public exchange {
 public:
     h1_exchange(request& req, std::unique_ptr<net::byte_stream>& stream)
-        : exchange(req, protocol::http1, stream->secure()), stream_(stream) {}
+        : exchange(req, protocol::http1, stream->secure(), endpoint(stream, true),
+                   endpoint(stream, false)),
+          stream_(stream) {}
 
     std::unique_ptr<response_channel> take(const response& head) override {
         taken_ = true;
@@ -168,6 +170,11 @@ public:
     }
 
 private:
+    static tcp::endpoint endpoint(const std::unique_ptr<net::byte_stream>& s, bool remote) {
+        error_code ignored;
+        return remote ? s->socket().remote_endpoint(ignored) : s->socket().local_endpoint(ignored);
+    }
+
     std::unique_ptr<net::byte_stream>& stream_;
 };
 

@@ -137,6 +137,14 @@ public:
     }
     asio::any_io_executor executor() { return stream_->get_executor(); }
     bool secure() const { return stream_->secure(); }
+    tcp::endpoint remote() const {
+        error_code ignored;
+        return stream_->socket().remote_endpoint(ignored);
+    }
+    tcp::endpoint local() const {
+        error_code ignored;
+        return stream_->socket().local_endpoint(ignored);
+    }
 
     // Submits the head of a taken-over response; its DATA comes from the stream's writes.
     void submit_stream_head(const std::shared_ptr<h2_stream>& st, const response& head) {
@@ -506,7 +514,7 @@ private:
 class h2_exchange final : public exchange {
 public:
     h2_exchange(std::shared_ptr<h2_connection> conn, std::shared_ptr<h2_stream> st)
-        : exchange(st->req, protocol::http2, conn->secure()),
+        : exchange(st->req, protocol::http2, conn->secure(), conn->remote(), conn->local()),
           conn_(std::move(conn)),
           st_(std::move(st)) {}
 

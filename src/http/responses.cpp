@@ -33,6 +33,10 @@ status to_status(core::condition c) {
             return status::too_many_requests;
         case core::condition::unavailable:
             return status::service_unavailable;
+        case core::condition::bad_gateway:
+            return status::bad_gateway;
+        case core::condition::gateway_timeout:
+            return status::gateway_timeout;
     }
     return status::internal_server_error;
 }

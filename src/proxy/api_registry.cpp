@@ -49,6 +49,7 @@ void api_registry::publish_locked() {
         }
     }
     std::atomic_store(&routable_, snapshot(std::move(next)));
+    version_.fetch_add(1, std::memory_order_release);
 }
 
 json::object api_registry::shown(const stored& s) const {

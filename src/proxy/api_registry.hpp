@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -44,6 +46,9 @@ public:
 
     // The APIs a router uses, in definition order.
     snapshot routable() const { return std::atomic_load(&routable_); }
+    // Bumped by every change, after its snapshot is published: a router compares it with the
+    // version it built from (one atomic load per request, no shared_ptr copy).
+    uint64_t version() const { return version_.load(std::memory_order_acquire); }
     // Called (on the changing thread, without the lock) after each change.
     void on_change(std::function<void()> listener) { listener_ = std::move(listener); }
 
@@ -62,6 +67,7 @@ private:
     mutable std::mutex mutex_;
     std::vector<stored> apis_;  // definition order; deleted ones stay, inactive
     snapshot routable_ = std::make_shared<const std::vector<api_definition>>();
+    std::atomic<uint64_t> version_{0};
     std::function<void()> listener_;
 };
 

@@ -14,7 +14,7 @@ log::rate_limited forward_log{10};
 class forwarded_exchange final : public http::exchange {
 public:
     explicit forwarded_exchange(http::request& req)
-        : http::exchange(req, http::protocol::http1, false) {}
+        : http::exchange(req, http::protocol::http1, false, {}, {}) {}
     std::unique_ptr<http::response_channel> take(const http::response&) override { return nullptr; }
     std::unique_ptr<http::response_channel> take_upgraded(std::string) override { return nullptr; }
 };

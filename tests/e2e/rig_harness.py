@@ -1020,7 +1020,8 @@ class StubServer:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client gave up (e.g. rig's timeout)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = handle_any
+            do_BADMETHOD = handle_any
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -1,0 +1,244 @@
+#include "proxy/api_gateway.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/request_parts.hpp"
+#include "http/responses.hpp"
+#include "proxy/endpoint_auth.hpp"
+
+namespace rig::proxy {
+namespace {
+
+log::rate_limited ambiguity_log{10};
+
+std::string_view target_label(target_kind t) {
+    switch (t) {
+        case target_kind::http:
+            return "http";
+        case target_kind::kafka:
+            return "kafka";
+        case target_kind::kinesis:
+            return "kinesis";
+        case target_kind::nats:
+            return "nats";
+    }
+    return "http";
+}
+
+std::string_view response_label(response_source r) {
+    switch (r) {
+        case response_source::http:
+            return "http";
+        case response_source::kafka:
+            return "kafka";
+        case response_source::http_async:
+            return "http_async";
+        case response_source::nats:
+            return "nats";
+        case response_source::kinesis:
+            return "kinesis";
+    }
+    return "http";
+}
+
+// The methods RIG forwards (spec §8.6); anything else configured is answered 405.
+bool forwardable(http::verb m) {
+    switch (m) {
+        case http::verb::get:
+        case http::verb::post:
+        case http::verb::put:
+        case http::verb::patch:
+        case http::verb::delete_:
+        case http::verb::head:
+        case http::verb::options:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// RIG's 401 for a secured endpoint (spec §8.5).
+http::response authentication_failed(const std::string& cors_origin) {
+    auto res = http::make_error({core::condition::unauthorized, "Authentication failed."});
+    res.set(http::field::access_control_allow_origin, cors_origin);
+    res.set(http::field::access_control_allow_methods, "*");
+    res.set(http::field::access_control_allow_headers, "content-type");
+    return res;
+}
+
+// An address as the Forwarded header writes it (RFC 7239 §6: IPv6 quoted and bracketed).
+std::string forwarded_node(const tcp::endpoint& e) {
+    const auto a = e.address();
+    return a.is_v6() ? "\"[" + a.to_string() + "]\"" : a.to_string();
+}
+
+}  // namespace
+
+backend_address backend_of(const proxy_target& target) {
+    std::string url = target.target_url;
+    if (target.use_env) {
+        const char* v = std::getenv(target.target_url.c_str());
+        url = v != nullptr && *v != '\0' ? v : "localhost";
+    }
+    backend_address out;
+    std::string_view rest = url;
+    if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
+        out.tls = core::lower(rest.substr(0, scheme_end)) == "https";
+        rest.remove_prefix(scheme_end + 3);
+    }
+    if (rest.starts_with('[')) {
+        const auto close = rest.find(']');
+        out.host = std::string(rest.substr(1, close == std::string_view::npos ? close : close - 1));
+    } else {
+        out.host = std::string(rest.substr(0, rest.find_first_of(":/?#")));
+    }
+    out.port = std::to_string(target.port);
+    return out;
+}
+
+api_gateway::api_gateway(const gateway_context& context, asio::io_context& io, http::client_tls tls)
+    : context_(context),
+      backends_(io, std::move(tls),
+                backend_limits{context.options.connect_timeout, context.options.recv_timeout,
+                               context.options.buffer_response_bytes,
+                               context.options.max_idle_per_backend}),
+      metrics_(context.options.max_metric_paths) {}
+
+api_gateway::~api_gateway() = default;
+
+const route_table& api_gateway::routes() {
+    // The version is read before the snapshot: a change in between only costs one more build.
+    const uint64_t version = context_.registry.version();
+    if (!routes_ || version != routes_version_) {
+        routes_ = std::make_unique<route_table>(context_.registry.routable());
+        routes_version_ = version;
+    }
+    return *routes_;
+}
+
+asio::awaitable<std::optional<http::response>> api_gateway::handle(http::exchange& ex) {
+    const auto& req = ex.req();
+    const std::string_view path = http::target_path(req.target());
+    const std::string_view method = req.method_string();
+    auto match = routes().find(method, path);
+    if (!match) {
+        metrics_.count(method, path, "N/A", "N/A", request_status::not_found);
+        co_return http::make_error_body(core::condition::not_found, R"({"message":"Not Found"})");
+    }
+    const api_definition& api = *match->api;
+    const endpoint& ep = *match->ep;
+    if (match->ambiguous) {
+        ambiguity_log.info("proxy: {} {} matches several endpoints; [{}] of API {} wins", method,
+                           path, ep.id, api.id);
+    }
+    const auto count = [&](request_status s) {
+        metrics_.count(method, path, target_label(ep.target), response_label(ep.response_from), s);
+    };
+    if (ep.secured && api.jwt && !request_authorized(req, api, context_.jwt)) {
+        count(request_status::unauthorized);
+        co_return authentication_failed(context_.cors_origin);
+    }
+    if (context_.options.log_console) {
+        // RIG's request log line (spec §8.9), on standard output.
+        std::string line = fmt::format("CALL: [{}] {} {} => {}\n", ep.id, method, ep.path_regex,
+                                       api.proxy.target_url);
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fflush(stdout);
+    }
+    if (context_.options.max_body_bytes != 0 &&
+        req.body().size() > context_.options.max_body_bytes) {
+        count(request_status::bad_request);
+        co_return http::make_error(
+            {core::condition::payload_too_large,
+             fmt::format("The body is larger than PROXY_MAX_BODY_BYTES ({} bytes).",
+                         context_.options.max_body_bytes)});
+    }
+    if (ep.target != target_kind::http) {
+        count(request_status::bad_request);
+        co_return http::make_error(
+            {core::condition::unavailable,
+             fmt::format("The {} target is not available on this node.", target_label(ep.target))});
+    }
+    request_status status = request_status::ok;
+    auto res = co_await forward_http(ex, *match, status);
+    count(status);
+    co_return res;
+}
+
+asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::exchange& ex,
+                                                                         const route_match& match,
+                                                                         request_status& status) {
+    const auto& req = ex.req();
+    const api_definition& api = *match.api;
+    const endpoint& ep = *match.ep;
+    if (!forwardable(req.method())) {
+        status = request_status::bad_request;
+        co_return http::make_error({core::condition::method_not_allowed, "Method not allowed."});
+    }
+    const backend_address to = backend_of(api.proxy);
+
+    backend_request out;
+    // HEAD is forwarded as GET (RIG's Plug.Head); the client gets the head only.
+    const bool head_only = req.method() == http::verb::head;
+    out.method = head_only ? http::verb::get : req.method();
+    out.target = match.forwarded_path;
+    if (const auto q = req.target().find('?'); q != std::string_view::npos) {
+        out.target += req.target().substr(q);
+    }
+
+    // The client's headers (names in lower case), with add_headers merged over them when the
+    // endpoint asks for it, then Host and Forwarded set and hop-by-hop headers dropped (§8.6).
+    const auto replaced = [&](std::string_view name) {
+        if (name == "host" || name == "forwarded" || name == "content-length" || name == "expect" ||
+            hop_by_hop(name)) {
+            return true;
+        }
+        if (ep.transform_request_headers) {
+            for (const auto& [added, value] : api.add_headers) {
+                if (core::lower(added) == name) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    for (const auto& f : req) {
+        std::string name = core::lower(f.name_string());
+        if (!replaced(name)) {
+            out.headers.emplace_back(std::move(name), std::string(f.value()));
+        }
+    }
+    if (ep.transform_request_headers) {
+        for (const auto& [name, value] : api.add_headers) {
+            const std::string lower_name = core::lower(name);
+            if (lower_name != "host") {  // Host is always the backend's (RIG's code, §8.6)
+                out.headers.emplace_back(lower_name, value);
+            }
+        }
+    }
+    const bool v6 = to.host.find(':') != std::string::npos;
+    out.headers.emplace_back("host", (v6 ? "[" + to.host + "]" : to.host) + ":" + to.port);
+    out.headers.emplace_back(
+        "forwarded", "for=" + forwarded_node(ex.remote()) + ";by=" + forwarded_node(ex.local()));
+
+    auto result = co_await backends_.forward(ex, to, out, req.body(), head_only);
+    switch (result.outcome) {
+        case forward_outcome::answered:
+            status = request_status::ok;
+            co_return std::move(result.response);
+        case forward_outcome::timed_out:
+            status = request_status::request_timeout;
+            break;
+        case forward_outcome::unreachable:
+            status = request_status::unreachable;
+            break;
+    }
+    co_return http::make_error({core::condition::bad_gateway, "Bad gateway."});
+}
+
+}  // namespace rig::proxy

@@ -1,0 +1,313 @@
+#include "proxy/backend_client.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <functional>
+#include <variant>
+
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "net/cross_shard.hpp"
+
+namespace rig::proxy {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+constexpr std::size_t stream_chunk_bytes = 64 * 1024;
+
+log::rate_limited backend_log{10};
+
+std::string pool_key(const backend_address& a) {
+    return fmt::format("{}://{}:{}", a.tls ? "https" : "http", a.host, a.port);
+}
+
+// Completes one write on a response channel into the awaiting coroutine. (The outcome is
+// wrapped: Asio takes a bare error_code argument as the operation's failure.)
+struct write_outcome {
+    http::error_code ec;
+};
+
+struct write_waiter final : http::channel_user {
+    std::function<void(write_outcome)> done;
+    void on_written(const http::error_code& ec) override { std::exchange(done, nullptr)({ec}); }
+    void on_readable(const http::error_code&) override {}
+};
+
+// True when the frames were written; false when the client went away.
+asio::awaitable<bool> write_frames(http::response_channel& channel,
+                                   std::span<const core::frame> frames) {
+    const auto outcome = co_await net::await_callback<write_outcome>([&channel, frames](auto done) {
+        auto waiter = std::make_shared<write_waiter>();
+        waiter->done = std::move(done);
+        channel.write(frames, std::move(waiter));
+    });
+    co_return !outcome.ec;
+}
+
+// The backend's headers as the client gets them: names in lower case (RIG's), without
+// hop-by-hop headers and without the framing the answer gets anew.
+template <class Fields>
+void copy_answer_headers(const Fields& from, http::response& to) {
+    for (const auto& f : from) {
+        const std::string name = core::lower(f.name_string());
+        if (hop_by_hop(name) || name == "content-length") {
+            continue;
+        }
+        to.insert(name, f.value());
+    }
+}
+
+bool has_body(http::verb method) {
+    return method == http::verb::post || method == http::verb::put || method == http::verb::patch;
+}
+
+}  // namespace
+
+bool hop_by_hop(std::string_view name) {
+    static constexpr std::array<std::string_view, 8> names = {
+        "connection",     "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+        "http2-settings", "te",         "trailer"};
+    for (auto n : names) {
+        if (n == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct backend_client::connection {
+    explicit connection(asio::io_context& io) : stream(std::in_place_type<beast::tcp_stream>, io) {}
+    connection(asio::io_context& io, asio::ssl::context& tls)
+        : stream(std::in_place_type<tls_stream>, io, tls) {}
+
+    beast::tcp_stream& tcp() {
+        return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                          stream);
+    }
+
+    // Runs `op(stream)` on whichever stream this is.
+    template <class Op>
+    auto visit(Op&& op) {
+        return std::visit(std::forward<Op>(op), stream);
+    }
+
+    std::variant<beast::tcp_stream, tls_stream> stream;
+    beast::flat_buffer buffer;
+};
+
+backend_client::backend_client(asio::io_context& io, http::client_tls tls, backend_limits limits)
+    : io_(io), tls_(std::move(tls)), limits_(limits) {}
+
+backend_client::~backend_client() = default;
+
+void backend_client::close_idle() {
+    idle_.clear();
+}
+
+asio::awaitable<std::unique_ptr<backend_client::connection>> backend_client::connect(
+    const backend_address& to, std::string& error) {
+    const std::string where = to.host + ":" + to.port;
+    if (to.tls && !tls_) {
+        error = "https:// is not set up for outbound calls";
+        co_return nullptr;
+    }
+    tcp::resolver resolver(io_);
+    auto [rec, endpoints] = co_await resolver.async_resolve(to.host, to.port, use_tuple);
+    if (rec) {
+        error = "cannot resolve " + to.host + ": " + rec.message();
+        co_return nullptr;
+    }
+    auto conn =
+        to.tls ? std::make_unique<connection>(io_, *tls_) : std::make_unique<connection>(io_);
+    conn->tcp().expires_after(limits_.connect_timeout);
+    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, use_tuple);
+    if (cec) {
+        error = "cannot connect to " + where + ": " + cec.message();
+        co_return nullptr;
+    }
+    conn->tcp().socket().set_option(tcp::no_delay(true));
+    if (auto* tls = std::get_if<tls_stream>(&conn->stream)) {
+        if (auto err = http::expect_server_name(tls->native_handle(), to.host)) {
+            error = std::move(*err);
+            co_return nullptr;
+        }
+        auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
+        if (hec) {
+            error = http::handshake_failure(tls->native_handle(), hec, where);
+            co_return nullptr;
+        }
+    }
+    co_return conn;
+}
+
+asio::awaitable<forward_result> backend_client::forward(http::exchange& ex,
+                                                        const backend_address& to,
+                                                        const backend_request& req,
+                                                        std::string_view body, bool head_only) {
+    bhttp::request<bhttp::string_body> out{req.method, req.target, 11};
+    for (const auto& [name, value] : req.headers) {
+        out.insert(name, value);
+    }
+    if (has_body(req.method)) {
+        out.body() = std::string(body);
+        out.prepare_payload();
+    }
+    out.keep_alive(true);
+
+    const std::string key = pool_key(to);
+    forward_result result;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::unique_ptr<connection> conn;
+        bool reused = false;
+        if (auto it = idle_.find(key); it != idle_.end() && !it->second.empty()) {
+            conn = std::move(it->second.back());
+            it->second.pop_back();
+            reused = true;
+        } else {
+            std::string error;
+            conn = co_await connect(to, error);
+            if (!conn) {
+                backend_log.info("proxy: {}", error);
+                result.outcome = forward_outcome::unreachable;
+                co_return result;
+            }
+        }
+
+        conn->tcp().expires_after(limits_.recv_timeout);
+        auto [wec, wn] =
+            co_await conn->visit([&](auto& s) { return bhttp::async_write(s, out, use_tuple); });
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(limits_.buffer_response_bytes);
+        beast::error_code ec = wec;
+        if (!ec) {
+            std::tie(ec, wn) = co_await conn->visit([&](auto& s) {
+                return bhttp::async_read_header(s, conn->buffer, parser, use_tuple);
+            });
+        }
+        if (ec) {
+            // The backend closed the idle connection meanwhile: sent again on a new one, unless
+            // the request may have reached it and must not be repeated (POST, PATCH).
+            if (reused && ec != beast::error::timeout &&
+                (wec || (req.method != http::verb::post && req.method != http::verb::patch))) {
+                continue;
+            }
+            backend_log.info("proxy: {} {}: {}", pool_key(to), req.target,
+                             ec == beast::error::timeout ? "no answer in time" : ec.message());
+            result.outcome = ec == beast::error::timeout ? forward_outcome::timed_out
+                                                         : forward_outcome::unreachable;
+            co_return result;
+        }
+        result.status = parser.get().result_int();
+
+        const auto length = parser.content_length();
+        if (parser.is_done() || (length && *length <= limits_.buffer_response_bytes)) {
+            // Small: read whole, answer as one response, client connection kept alive.
+            if (!parser.is_done()) {
+                conn->tcp().expires_after(limits_.recv_timeout);
+                std::tie(ec, wn) = co_await conn->visit(
+                    [&](auto& s) { return bhttp::async_read(s, conn->buffer, parser, use_tuple); });
+                if (ec) {
+                    result.outcome = ec == beast::error::timeout ? forward_outcome::timed_out
+                                                                 : forward_outcome::unreachable;
+                    co_return result;
+                }
+            }
+            auto& answer = parser.get();
+            http::response res;
+            res.result(answer.result_int());
+            copy_answer_headers(answer, res);
+            res.body() = std::move(answer.body());
+            if (answer.keep_alive() && idle_[key].size() < limits_.max_idle_per_backend) {
+                conn->tcp().expires_never();
+                idle_[key].push_back(std::move(conn));
+            }
+            result.response = std::move(res);
+            co_return result;
+        }
+
+        // Large or of unknown length: streamed through, one buffer at a time.
+        bhttp::response_parser<bhttp::buffer_body> streamed{std::move(parser)};
+        streamed.body_limit(boost::none);
+        http::response head;
+        head.result(result.status);
+        copy_answer_headers(streamed.get(), head);
+        const bool chunked = !length && ex.proto() == http::protocol::http1;
+        if (length) {
+            head.set(http::field::content_length, std::to_string(*length));
+        } else if (chunked) {
+            head.set(http::field::transfer_encoding, "chunked");
+        }
+        auto channel = ex.take(head);
+        auto buf = std::make_unique<char[]>(stream_chunk_bytes);
+        bool sent_whole = true;
+        while (!streamed.is_done()) {
+            streamed.get().body().data = buf.get();
+            streamed.get().body().size = stream_chunk_bytes;
+            conn->tcp().expires_after(limits_.recv_timeout);
+            std::tie(ec, wn) = co_await conn->visit(
+                [&](auto& s) { return bhttp::async_read(s, conn->buffer, streamed, use_tuple); });
+            if (ec == bhttp::error::need_buffer) {
+                ec = {};
+            }
+            if (ec) {
+                backend_log.info("proxy: {} {}: the answer broke off: {}", pool_key(to), req.target,
+                                 ec.message());
+                sent_whole = false;
+                break;
+            }
+            const std::size_t got = stream_chunk_bytes - streamed.get().body().size;
+            if (got == 0 || head_only) {
+                continue;
+            }
+            std::string size_line;
+            std::array<core::frame, 3> frames;
+            std::size_t count = 0;
+            if (chunked) {
+                size_line = fmt::format("{:x}\r\n", got);
+                frames[count++] = core::static_frame(size_line);
+            }
+            frames[count++] = core::static_frame(std::string_view(buf.get(), got));
+            if (chunked) {
+                frames[count++] = core::static_frame("\r\n");
+            }
+            if (!co_await write_frames(*channel, std::span(frames.data(), count))) {
+                sent_whole = false;  // the client went away
+                break;
+            }
+        }
+        if (sent_whole && chunked && !head_only) {
+            const core::frame last = core::static_frame("0\r\n\r\n");
+            sent_whole = co_await write_frames(*channel, std::span(&last, 1));
+        }
+        if (sent_whole) {
+            channel->end();
+        } else {
+            channel->close();
+        }
+        if (sent_whole && streamed.get().keep_alive() &&
+            idle_[key].size() < limits_.max_idle_per_backend) {
+            conn->tcp().expires_never();
+            idle_[key].push_back(std::move(conn));
+        }
+        co_return result;
+    }
+    result.outcome = forward_outcome::unreachable;
+    co_return result;
+}
+
+}  // namespace rig::proxy

@@ -1,0 +1,414 @@
+"""The API gateway (spec §8, §7.2, §13.12, §13.14, §13.15): routing to a real HTTP backend
+(a StubServer in this process), JWT-secured endpoints, header and path rewriting, the
+/v3/apis management API with changes taking effect without a restart, start-up validation,
+backend failures, and rig_proxy_requests_total.
+
+Our decisions (issue 11): error answers are {"error": "<RIG's text>"}; HEAD is matched as GET and
+forwarded as GET, the client gets the head only; methods given through /v3/apis are upper-cased;
+Forwarded is for=<client ip>;by=<rig's ip>.
+"""
+
+import json
+import os
+import tempfile
+import threading
+import unittest
+import uuid
+
+from rig_harness import (check_json_error, make_jwt, Rig, run_rig_expecting_failure,
+                         StubServer)
+
+SECRET = "proxy-secret"
+
+
+def endpoint(eid, method, path_regex, **extra):
+    ep = {"id": eid, "method": method, "path_regex": path_regex}
+    ep.update(extra)
+    return ep
+
+
+def api(api_id, port, endpoints, **extra):
+    a = {"id": api_id, "name": api_id, "version_data": {"default": {"endpoints": endpoints}},
+         "proxy": {"target_url": "127.0.0.1", "port": port, "use_env": False}}
+    a.update(extra)
+    return a
+
+
+class ProxyCase(unittest.TestCase):
+    """A backend and a rig whose PROXY_CONFIG_FILE routes RIG's test endpoints to it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.backend = StubServer()
+        port = cls.backend.port
+        books = [endpoint("books-" + m.lower(), m, "/myapi/books", secured=True)
+                 for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")]
+        config = [
+            api("secured-api", port, books + [
+                endpoint("bad-method", "BADMETHOD", "/myapi/books"),
+            ], auth_type="jwt"),
+            api("query-auth", port, [
+                endpoint("by-query", "GET", "/myapi/by-query", secured=True),
+            ], auth_type="jwt", auth={"use_query": True, "query_name": "token"}),
+            api("open-api", port, [
+                endpoint("free", "GET", "/myapi/free"),
+                endpoint("upload", "POST", "/myapi/upload"),
+                endpoint("detail", "get", "/myapi/detail/(.+)"),
+                endpoint("tables", "GET", "/docs/([^/]+)/tables/([^/]+)",
+                         path_replacement="/mytables/\\1/\\2"),
+                endpoint("legacy", "GET", "", path="/legacy/{id}/items"),
+                endpoint("transformed", "GET", "/myapi/transformed",
+                         transform_request_headers=True),
+                endpoint("plain-headers", "GET", "/myapi/plain-headers"),
+            ], version_data={"default": {
+                "transform_request_headers": {"add_headers": {"host": "different",
+                                                              "john": "doe"}},
+                "endpoints": []}}),
+        ]
+        # version_data of open-api holds the endpoints too (the dict above only set headers).
+        config[2]["version_data"]["default"]["endpoints"] = [
+            endpoint("free", "GET", "/myapi/free"),
+            endpoint("upload", "POST", "/myapi/upload"),
+            endpoint("detail", "get", "/myapi/detail/(.+)"),
+            endpoint("tables", "GET", "/docs/([^/]+)/tables/([^/]+)",
+                     path_replacement="/mytables/\\1/\\2"),
+            endpoint("legacy", "GET", "", path="/legacy/{id}/items"),
+            endpoint("transformed", "GET", "/myapi/transformed", transform_request_headers=True),
+            endpoint("plain-headers", "GET", "/myapi/plain-headers"),
+        ]
+        config[2]["version_data"]["default"]["endpoints"][4].pop("path_regex")
+        cls.env = {"JWT_SECRET_KEY": SECRET, "PROXY_CONFIG_FILE": json.dumps(config),
+                   "PROXY_RECV_TIMEOUT": "500"}
+        cls.rig = Rig(env=cls.env)
+        cls.rig.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.stop()
+        cls.backend.close()
+
+    def setUp(self):
+        self.backend.respond = lambda req: (200, {"status": "ok"})
+        self.first = self.backend.count()
+
+    def last_request(self):
+        return self.backend.wait_requests(self.first + 1)[-1]
+
+    def bearer(self, **claims):
+        claims.setdefault("jti", str(uuid.uuid4()))
+        return {"Authorization": "Bearer " + make_jwt(claims, secret=SECRET)}
+
+
+class Routing(ProxyCase):
+    def test_no_endpoint_matches(self):  # 88
+        status, _, body = self.rig.request("GET", "/random/route")
+        self.assertEqual(status, 404)
+        self.assertEqual(json.loads(body), {"message": "Not Found"})
+        status, _, body = self.rig.request("GET", "/_rig/v1/unknown")
+        self.assertEqual((status, json.loads(body)), (404, {"message": "Not Found"}))
+
+    def test_secured_without_token(self):  # 89
+        status, hdrs, body = self.rig.request("GET", "/myapi/books")
+        check_json_error(self, status, hdrs, body, 401, equals="Authentication failed.")
+        self.assertEqual(hdrs["access-control-allow-origin"], "*")
+        self.assertEqual(hdrs["access-control-allow-methods"], "*")
+        self.assertEqual(hdrs["access-control-allow-headers"], "content-type")
+        self.assertEqual(self.backend.count(), self.first)
+
+    def test_secured_with_token(self):  # 90
+        status, _, body = self.rig.request("GET", "/myapi/books", headers=self.bearer())
+        self.assertEqual((status, json.loads(body)), (200, {"status": "ok"}))
+
+    def test_secured_with_a_bad_token(self):
+        for headers in ({"Authorization": "Bearer not-a-jwt"},
+                        {"Authorization": "Bearer " + make_jwt({"jti": "x"}, secret="other")},
+                        {"Authorization": self.bearer()["Authorization"].replace("Bearer",
+                                                                                  "Basic")}):
+            status, hdrs, body = self.rig.request("GET", "/myapi/books", headers=headers)
+            check_json_error(self, status, hdrs, body, 401, equals="Authentication failed.")
+
+    def test_token_in_the_query(self):
+        token = make_jwt({"jti": str(uuid.uuid4())}, secret=SECRET)
+        status, _, _ = self.rig.request("GET", "/myapi/by-query?token=" + token)
+        self.assertEqual(status, 200)
+        self.assertIn("token=" + token, self.last_request()["path"])
+        status, _, _ = self.rig.request("GET", "/myapi/by-query?token=nope")
+        self.assertEqual(status, 401)
+
+    def test_a_blacklisted_token_is_refused(self):
+        jti = str(uuid.uuid4())
+        headers = self.bearer(jti=jti)
+        self.assertEqual(self.rig.request("GET", "/myapi/books", headers=headers)[0], 200)
+        status, _, _ = self.rig.request(
+            "POST", "/v3/session-blacklist", {"sessionId": jti, "validityInSeconds": 60},
+            api=True)
+        self.assertEqual(status, 201)
+        self.assertEqual(self.rig.request("GET", "/myapi/books", headers=headers)[0], 401)
+
+    def test_unsecured(self):  # 91
+        status, _, body = self.rig.request("GET", "/myapi/free")
+        self.assertEqual((status, json.loads(body)), (200, {"status": "ok"}))
+        self.assertEqual(self.last_request()["path"], "/myapi/free")
+
+    def test_every_method_reaches_the_backend(self):  # 92
+        for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+            first = self.backend.count()
+            status, _, body = self.rig.request(method, "/myapi/books", body="{}",
+                                               headers=self.bearer())
+            self.assertEqual(status, 200, (method, body))
+            seen = self.backend.wait_requests(first + 1)[-1]
+            self.assertEqual(seen["method"], method)
+            if method in ("POST", "PUT", "PATCH"):
+                self.assertEqual(seen["body"], b"{}")
+
+    def test_head_is_forwarded_as_get(self):  # 92, our decision
+        status, hdrs, body = self.rig.request("HEAD", "/myapi/books", headers=self.bearer())
+        self.assertEqual((status, body), (200, b""))
+        self.assertEqual(hdrs["content-length"], str(len(json.dumps({"status": "ok"}))))
+        self.assertEqual(self.last_request()["method"], "GET")
+
+    def test_an_unknown_method(self):  # 93
+        status, hdrs, body = self.rig.request("BADMETHOD", "/myapi/books", headers=self.bearer())
+        check_json_error(self, status, hdrs, body, 405, equals="Method not allowed.")
+
+    def test_regex_paths(self):  # 94
+        for p in ("/myapi/detail/first.user", "/myapi/detail/" + str(uuid.uuid4()),
+                  "/MYAPI/Detail/x"):
+            self.assertEqual(self.rig.request("GET", p)[0], 200, p)
+            self.assertEqual(self.last_request()["path"], p)
+            self.first = self.backend.count()
+
+    def test_query_passes_through(self):  # 95
+        self.rig.request("GET", "/myapi/free?page[offset]=0&page[limit]=10")
+        self.assertEqual(self.last_request()["path"], "/myapi/free?page[offset]=0&page[limit]=10")
+
+    def test_multipart_upload(self):  # 96
+        self.backend.respond = lambda req: (201, {"got": len(req["body"])})
+        boundary = "rig-boundary"
+        body = ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+                "Content-Type: text/plain\r\n\r\nhello file\r\n--%s--\r\n" % (boundary, boundary))
+        status, _, answer = self.rig.request(
+            "POST", "/myapi/upload", body=body,
+            headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+        self.assertEqual(status, 201, answer)
+        seen = self.last_request()
+        self.assertEqual(seen["body"], body.encode())
+        self.assertEqual(seen["headers"]["content-type"], "multipart/form-data; boundary=" +
+                         boundary)
+
+    def test_forwarded_and_host(self):  # 97, 98
+        self.rig.request("GET", "/myapi/free", headers={"Forwarded": "for=1.2.3.4",
+                                                         "Host": "rig.local"})
+        seen = self.last_request()["headers"]
+        self.assertEqual(seen["forwarded"], "for=127.0.0.1;by=127.0.0.1")
+        self.assertEqual(seen["host"], "127.0.0.1:%d" % self.backend.port)
+
+    def test_transform_request_headers(self):  # 99
+        self.rig.request("GET", "/myapi/transformed", headers={"John": "smith", "X-Other": "1"})
+        seen = self.last_request()["header_list"]
+        self.assertIn(("john", "doe"), seen)
+        self.assertNotIn(("john", "smith"), seen)
+        self.assertIn(("x-other", "1"), seen)
+        self.assertEqual(dict(seen)["host"], "127.0.0.1:%d" % self.backend.port)
+        self.first = self.backend.count()
+        self.rig.request("GET", "/myapi/plain-headers", headers={"John": "smith"})
+        self.assertIn(("john", "smith"), self.last_request()["header_list"])
+
+    def test_path_replacement(self):  # 100
+        self.rig.request("GET", "/docs/123/tables/456")
+        self.assertEqual(self.last_request()["path"], "/mytables/123/456")
+        self.assertEqual(self.rig.request("GET", "/docs/123/tables")[0], 404)
+
+    def test_the_2x_path_form(self):
+        self.assertEqual(self.rig.request("GET", "/legacy/42/items")[0], 200)
+        self.assertEqual(self.last_request()["path"], "/legacy/42/items")
+        self.assertEqual(self.rig.request("GET", "/legacy/4/2/items")[0], 404)
+
+    def test_backend_status_headers_and_body_pass_through(self):  # 108
+        self.backend.respond = lambda req: (418, "teapot", {"X-Backend": "yes",
+                                                            "Content-Type": "text/plain"})
+        status, hdrs, body = self.rig.request("GET", "/myapi/free")
+        self.assertEqual((status, body), (418, b"teapot"))
+        self.assertEqual(hdrs["x-backend"], "yes")
+        self.assertEqual(hdrs["content-type"], "text/plain")
+
+    def test_metrics(self):  # 102
+        before = self.rig.metrics()
+        key_404 = ('rig_proxy_requests_total{method="GET",path="/endpoint/undefined",'
+                   'target="N/A",response_from="N/A",status="not_found"}')
+        key_ok = ('rig_proxy_requests_total{method="GET",path="/myapi/free",target="http",'
+                  'response_from="http",status="ok"}')
+        key_post = ('rig_proxy_requests_total{method="POST",path="/myapi/books",target="http",'
+                    'response_from="http",status="ok"}')
+        self.rig.request("GET", "/endpoint/undefined")
+        self.rig.request("GET", "/myapi/free")
+        self.rig.request("POST", "/myapi/books", body="{}", headers=self.bearer())
+        after = self.rig.metrics()
+        for key in (key_404, key_ok, key_post):
+            self.assertEqual(after.get(key, 0) - before.get(key, 0), 1, key)
+
+
+class BackendFailures(unittest.TestCase):
+    def test_backend_down_slow_and_resetting(self):
+        slow = threading.Event()
+        backend = StubServer()
+        self.addCleanup(backend.close)
+
+        def respond(req):
+            if req["path"] == "/slow":
+                slow.wait(10)
+            return 200, {}
+        backend.respond = respond
+        # A port nobody listens on: bound and closed again.
+        dead = StubServer()
+        dead_port = dead.port
+        dead.close()
+        config = [api("live", backend.port, [endpoint("slow", "GET", "/slow")]),
+                  api("dead", dead_port, [endpoint("dead", "GET", "/dead")])]
+        rig = Rig(env={"PROXY_CONFIG_FILE": json.dumps(config), "PROXY_RECV_TIMEOUT": "300"})
+        rig.start()
+        self.addCleanup(rig.stop)
+        status, hdrs, body = rig.request("GET", "/dead")
+        check_json_error(self, status, hdrs, body, 502, equals="Bad gateway.")
+        self.assertNotIn("access-control-allow-origin", hdrs)
+        status, hdrs, body = rig.request("GET", "/slow")
+        slow.set()
+        check_json_error(self, status, hdrs, body, 502, equals="Bad gateway.")
+        m = rig.metrics()
+        self.assertEqual(m.get('rig_proxy_requests_total{method="GET",path="/dead",'
+                               'target="http",response_from="http",status="unreachable"}'), 1)
+        self.assertEqual(m.get('rig_proxy_requests_total{method="GET",path="/slow",'
+                               'target="http",response_from="http",status="request_timeout"}'),
+                         1)
+
+    def test_use_env_target(self):  # 101
+        backend = StubServer()
+        self.addCleanup(backend.close)
+        config = [api("env", backend.port, [endpoint("e", "GET", "/e")])]
+        config[0]["proxy"] = {"target_url": "RIG_TEST_BACKEND_HOST", "port": backend.port,
+                              "use_env": True}
+        rig = Rig(env={"PROXY_CONFIG_FILE": json.dumps(config),
+                       "RIG_TEST_BACKEND_HOST": "http://127.0.0.1:1/ignored"})
+        rig.start()
+        self.addCleanup(rig.stop)
+        self.assertEqual(rig.request("GET", "/e")[0], 200)
+        self.assertEqual(backend.wait_requests(1)[0]["headers"]["host"],
+                         "127.0.0.1:%d" % backend.port)
+
+
+class ApisCrud(unittest.TestCase):  # 71-81, and live changes
+    @classmethod
+    def setUpClass(cls):
+        cls.backend = StubServer()
+        cls.rig = Rig(env={"JWT_SECRET_KEY": SECRET})
+        cls.rig.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.stop()
+        cls.backend.close()
+
+    def call(self, method, path, body=None):
+        status, _, data = self.rig.request(method, path, body=body, api=True)
+        return status, (json.loads(data) if data else None)
+
+    def test_crud_on_v3_and_v2(self):
+        for version in ("v3", "v2"):
+            base = "/%s/apis" % version
+            new_id, other_id = "new-service-" + version, "another-service-" + version
+            self.assertEqual(self.call("POST", base, api(new_id, self.backend.port, [
+                endpoint("e1", "get", "/%s/live" % version)])), (201, {"message": "ok"}))
+            self.assertEqual(self.call("POST", base, api(other_id, self.backend.port, [])),
+                             (201, {"message": "ok"}))
+            self.assertEqual(self.call("DELETE", base + "/" + other_id), (204, None))
+            listed = self.call("GET", base)[1]
+            ids = [a["id"] for a in listed]
+            self.assertIn(new_id, ids)
+            self.assertNotIn(other_id, ids)
+            status, got = self.call("GET", base + "/" + new_id)
+            self.assertEqual((status, got["id"], got["ref_number"]), (200, new_id, 0))
+            self.assertEqual(got["version_data"]["default"]["endpoints"][0]["method"], "GET")
+            for missing in ("fake-service", other_id):
+                self.assertEqual(self.call("GET", base + "/" + missing),
+                                 (404, {"message": "API with id=%s doesn't exists." % missing}))
+                self.assertEqual(self.call("PUT", base + "/" + missing,
+                                           api(missing, 1, []))[0], 404)
+                self.assertEqual(self.call("DELETE", base + "/" + missing)[0], 404)
+            self.assertEqual(self.call("POST", base, api(new_id, 1, [])),
+                             (409, {"message": "API with id=%s already exists." % new_id}))
+            # The inactive one is replaced, with the next ref_number.
+            self.assertEqual(self.call("POST", base, api(other_id, 1, []))[0], 201)
+            self.assertEqual(self.call("GET", base + "/" + other_id)[1]["ref_number"], 2)
+            self.assertEqual(self.call("PUT", base + "/invalid-config", {}), (400, {"api": [
+                {"name": "must be string"}, {"name": "must have a length of at least 1"},
+                {"proxy": "must be present"}, {"version_data": "must be present"}]}))
+            bad = api("invalid-config", 1, [endpoint("invalid-config1", "GET", "/x",
+                                                     target="kafka")])
+            self.assertEqual(self.call("POST", base, bad), (400, {
+                "invalid-config/invalid-config1": [{"topic": "must be present"}]}))
+            auth_bad = api("invalid-config", 1, [], auth_type="jwt", auth={"use_header": True})
+            self.assertEqual(self.call("POST", base, auth_bad),
+                             (400, {"invalid-config": [{"header_name": "must be present"}]}))
+
+    def test_a_change_applies_to_the_next_request(self):
+        path = "/live/" + uuid.uuid4().hex
+        self.assertEqual(self.rig.request("GET", path)[0], 404)
+        self.assertEqual(self.call("POST", "/v3/apis", api("live-api", self.backend.port, [
+            endpoint("live", "GET", path)]))[0], 201)
+        # Both shards see it: several requests on fresh connections land on either.
+        for _ in range(6):
+            self.assertEqual(self.rig.request("GET", path)[0], 200)
+        changed = api("live-api", self.backend.port, [endpoint("live", "GET", path + "/v2")])
+        self.assertEqual(self.call("PUT", "/v3/apis/live-api", changed)[0], 200)
+        for _ in range(6):
+            self.assertEqual(self.rig.request("GET", path)[0], 404)
+            self.assertEqual(self.rig.request("GET", path + "/v2")[0], 200)
+        self.assertEqual(self.call("DELETE", "/v3/apis/live-api")[0], 204)
+        for _ in range(6):
+            self.assertEqual(self.rig.request("GET", path + "/v2")[0], 404)
+
+    def test_a_body_that_is_not_an_object(self):
+        status, _, body = self.rig.request("POST", "/v3/apis", body="[1", api=True)
+        self.assertEqual(status, 400, body)
+
+
+class ConfigLifecycle(unittest.TestCase):  # 103, 104
+    def test_invalid_definitions_stop_start_up(self):
+        cases = [
+            ([{}], "must be string"),
+            ([api("a", 1, [endpoint("e", "GET", "")])],
+             '"a/e":[{"path_regex":"must have a length of at least 1"}]'),
+            ([api("a", 1, [endpoint("e", "GET", "/x", target="kinesis")])],
+             '{"topic":"must be present"}'),
+            ([api("a", 1, [endpoint("e", "GET", "/x", secured=True)])],
+             '{"auth_type":"must be one of [\\"jwt\\"]"}'),
+            ({"not": "an array"}, "PROXY_CONFIG_FILE"),
+            ("/no/such/file.json", "PROXY_CONFIG_FILE"),
+        ]
+        for config, expected in cases:
+            value = config if isinstance(config, str) else json.dumps(config)
+            code, _, err = run_rig_expecting_failure({"PROXY_CONFIG_FILE": value})
+            self.assertEqual(code, 2, (config, err))
+            self.assertIn(expected, err, config)
+
+    def test_a_file_and_inline_json_give_the_same_routes(self):
+        backend = StubServer()
+        self.addCleanup(backend.close)
+        config = [api("file-api", backend.port, [endpoint("e", "get", "/from-file")])]
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(config, f)
+        self.addCleanup(os.unlink, f.name)
+        for value in (f.name, json.dumps(config)):
+            rig = Rig(env={"PROXY_CONFIG_FILE": value})
+            rig.start()
+            try:
+                self.assertEqual(rig.request("GET", "/from-file")[0], 200)
+                status, _, body = rig.request("GET", "/v3/apis/file-api", api=True)
+                self.assertEqual(json.loads(body)["version_data"]["default"]["endpoints"][0]
+                                 ["method"], "GET")
+            finally:
+                rig.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
