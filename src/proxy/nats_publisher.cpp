@@ -172,8 +172,14 @@ void nats_publisher::on_reply(natsMsg* msg) {
     const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), id);
     if (ec == std::errc() && end == token.data() + token.size()) {
         if (auto handler = take(id)) {
-            handler(std::string(natsMsg_GetData(msg),
-                                static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+            // The server's "no responders" status: nobody listens on the subject, so no
+            // reply will come (the client gets its timeout answer at once).
+            if (natsMsg_IsNoResponders(msg)) {
+                handler(std::nullopt);
+            } else {
+                handler(std::string(natsMsg_GetData(msg),
+                                    static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+            }
         }
     }
     natsMsg_Destroy(msg);

@@ -56,7 +56,8 @@ public:
     bool publish(std::string_view subject, std::string_view payload);
 
     // Publishes `payload` to `subject` with a reply subject; `on_reply` gets the first reply's
-    // payload, or nullopt when none came within `timeout` or the publish failed.
+    // payload, or nullopt when none came within `timeout`, the server said nobody listens on
+    // `subject` (no responders), or the publish failed.
     void request(std::string_view subject, std::string_view payload,
                  std::chrono::milliseconds timeout, reply_handler on_reply);
 
