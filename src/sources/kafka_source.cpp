@@ -28,12 +28,7 @@ struct message_deleter {
 using message_ptr = std::unique_ptr<rd_kafka_message_t, message_deleter>;
 
 bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::string& err) {
-    char buf[512];
-    if (rd_kafka_conf_set(conf, key, value.c_str(), buf, sizeof buf) != RD_KAFKA_CONF_OK) {
-        err = std::string(key) + ": " + buf;
-        return false;
-    }
-    return true;
+    return brokers::set_kafka_property(conf, key, value, err);
 }
 
 void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -69,37 +64,23 @@ void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 
 consumer_ptr create_consumer(const kafka_options& o, source_status& status, std::string& err) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    bool ok =
-        set(conf, "bootstrap.servers", o.brokers, err) && set(conf, "group.id", o.group_id, err) &&
-        set(conf, "auto.offset.reset", o.from_earliest ? "earliest" : "latest", err) &&
-        set(conf, "enable.auto.commit", "true", err) &&
-        set(conf, "enable.partition.eof", "false", err) && set(conf, "client.id", "rig", err) &&
-        set(conf, "reconnect.backoff.max.ms", "2000", err) &&
-        set(conf, "fetch.wait.max.ms", "100", err) &&
-        // librdkafka 2.0 stops fetching once its queue is over either limit and looks again
-        // only about a second later. With its defaults (100,000 messages, 64 MB) a consumer
-        // catching up on a backlog drained the queue in a fraction of that second and then
-        // idled: 150k events/s instead of 650k (docs/benchmarks.md). The buffer must hold
-        // more than a second of consumption; it fills only while rig lags behind the brokers.
-        set(conf, "queued.min.messages", "1000000", err) &&
-        set(conf, "queued.max.messages.kbytes", std::to_string(o.prefetch_mb * 1024), err);
-    if (ok && !o.sasl_mechanism.empty()) {
-        const std::string mech = o.sasl_mechanism == "plain"           ? "PLAIN"
-                                 : o.sasl_mechanism == "scram-sha-256" ? "SCRAM-SHA-256"
-                                                                       : "SCRAM-SHA-512";
-        ok = set(conf, "security.protocol", o.ssl ? "sasl_ssl" : "sasl_plaintext", err) &&
-             set(conf, "sasl.mechanism", mech, err) &&
-             set(conf, "sasl.username", o.sasl_user, err) &&
-             set(conf, "sasl.password", o.sasl_password, err);
-    } else if (ok && o.ssl) {
-        ok = set(conf, "security.protocol", "ssl", err);
-    }
-    if (ok && o.ssl) {
-        ok = (o.ssl_ca_file.empty() || set(conf, "ssl.ca.location", o.ssl_ca_file, err)) &&
-             (o.ssl_cert_file.empty() ||
-              set(conf, "ssl.certificate.location", o.ssl_cert_file, err)) &&
-             (o.ssl_key_file.empty() || set(conf, "ssl.key.location", o.ssl_key_file, err)) &&
-             (o.ssl_key_password.empty() || set(conf, "ssl.key.password", o.ssl_key_password, err));
+    bool ok = set(conf, "group.id", o.group_id, err) &&
+              set(conf, "auto.offset.reset", o.from_earliest ? "earliest" : "latest", err) &&
+              set(conf, "enable.auto.commit", "true", err) &&
+              set(conf, "enable.partition.eof", "false", err) &&
+              set(conf, "client.id", "rig", err) &&
+              set(conf, "reconnect.backoff.max.ms", "2000", err) &&
+              set(conf, "fetch.wait.max.ms", "100", err) &&
+              // librdkafka 2.0 stops fetching once its queue is over either limit and looks again
+              // only about a second later. With its defaults (100,000 messages, 64 MB) a consumer
+              // catching up on a backlog drained the queue in a fraction of that second and then
+              // idled: 150k events/s instead of 650k (docs/benchmarks.md). The buffer must hold
+              // more than a second of consumption; it fills only while rig lags behind the brokers.
+              set(conf, "queued.min.messages", "1000000", err) &&
+              set(conf, "queued.max.messages.kbytes", std::to_string(o.prefetch_mb * 1024), err);
+    if (ok) {
+        err = brokers::configure_kafka_connection(conf, o.connection());
+        ok = err.empty();
     }
     if (!ok) {
         rd_kafka_conf_destroy(conf);

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "brokers/kafka_connection.hpp"
 #include "sources/ingest.hpp"
 #include "sources/source_status.hpp"
 
@@ -27,6 +28,12 @@ struct kafka_options {
     std::chrono::milliseconds restart_delay{20'000};  // KAFKA_RESTART_DELAY_MS
     bool from_earliest = false;  // RIG_KAFKA_OFFSET_RESET=earliest (new groups; default latest)
     unsigned prefetch_mb = 256;  // RIG_KAFKA_PREFETCH_MB: most pre-fetched bytes held in memory
+
+    // The broker and security settings, which the node's other Kafka clients share.
+    rig::brokers::kafka_connection connection() const {
+        return {brokers,     sasl_mechanism, sasl_user,    sasl_password,   ssl,
+                ssl_ca_file, ssl_cert_file,  ssl_key_file, ssl_key_password};
+    }
 };
 
 // Consumes CloudEvents from Kafka topics (librdkafka) on a thread of its own and hands them

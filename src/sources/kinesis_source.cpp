@@ -1,14 +1,11 @@
 #include "sources/kinesis_source.hpp"
 
-#include <curl/curl.h>
-
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <map>
 #include <optional>
 #include <set>
 
+#include "brokers/kinesis_client.hpp"
 #include "cloudevents/parse.hpp"
 #include "core/base64url.hpp"
 #include "core/clock.hpp"
@@ -21,11 +18,6 @@ namespace {
 
 log::rate_limited source_log{5};
 
-std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
-
 std::optional<std::string> base64_decode(std::string_view s) {
     std::string urlsafe(s);
     for (auto& c : urlsafe) {
@@ -33,76 +25,6 @@ std::optional<std::string> base64_decode(std::string_view s) {
     }
     return core::base64url_decode(urlsafe);
 }
-
-// One call of the Kinesis JSON API.
-struct api_result {
-    long status = 0;
-    json::value body;
-    std::string error;  // transport error, or the AWS error type
-};
-
-class kinesis_client {
-public:
-    explicit kinesis_client(const kinesis_options& o) : o_(o) {
-        endpoint_ =
-            o.endpoint.empty() ? "https://kinesis." + o.region + ".amazonaws.com/" : o.endpoint;
-        sigv4_ = "aws:amz:" + o.region + ":kinesis";
-        userpwd_ = o.access_key + ":" + o.secret_key;
-        curl_ = curl_easy_init();
-    }
-    ~kinesis_client() { curl_easy_cleanup(curl_); }
-    kinesis_client(const kinesis_client&) = delete;
-    kinesis_client& operator=(const kinesis_client&) = delete;
-
-    api_result call(const char* action, const json::object& request) {
-        api_result out;
-        std::string response;
-        const std::string payload = json::serialize(request);
-        const std::string target = std::string("X-Amz-Target: Kinesis_20131202.") + action;
-        curl_slist* headers = nullptr;
-        headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.1");
-        headers = curl_slist_append(headers, target.c_str());
-        std::string token_header;
-        if (!o_.session_token.empty()) {
-            token_header = "X-Amz-Security-Token: " + o_.session_token;
-            headers = curl_slist_append(headers, token_header.c_str());
-        }
-        curl_easy_reset(curl_);
-        curl_easy_setopt(curl_, CURLOPT_URL, endpoint_.c_str());
-        curl_easy_setopt(curl_, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-        curl_easy_setopt(curl_, CURLOPT_USERPWD, userpwd_.c_str());
-        curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, payload.c_str());
-        curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
-        curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, append);
-        curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &response);
-        curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 10'000L);
-        curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-        const CURLcode rc = curl_easy_perform(curl_);
-        curl_slist_free_all(headers);
-        if (rc != CURLE_OK) {
-            out.error = curl_easy_strerror(rc);
-            return out;
-        }
-        curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &out.status);
-        json::error_code ec;
-        out.body = json::parse(response, ec);
-        if (out.status != 200) {
-            const auto* type =
-                out.body.is_object() ? out.body.get_object().if_contains("__type") : nullptr;
-            out.error = type && type->is_string() ? std::string(type->get_string())
-                                                  : "HTTP " + std::to_string(out.status);
-        }
-        return out;
-    }
-
-private:
-    const kinesis_options& o_;
-    std::string endpoint_;
-    std::string sigv4_;
-    std::string userpwd_;
-    CURL* curl_ = nullptr;
-};
 
 std::string string_at(const json::value& v, std::string_view key) {
     if (!v.is_object()) {
@@ -126,7 +48,7 @@ kinesis_source::~kinesis_source() {
 
 void kinesis_source::run() {
     using clock = std::chrono::steady_clock;
-    kinesis_client client(options_);
+    brokers::kinesis_client client(options_.account());
     struct shard_state {
         std::string iterator;
         clock::time_point next_read{};

@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "brokers/kinesis_client.hpp"
 #include "sources/ingest.hpp"
 #include "sources/source_status.hpp"
 
@@ -19,6 +20,11 @@ struct kinesis_options {
     std::string session_token;            // AWS_SESSION_TOKEN
     bool from_start = false;              // RIG_KINESIS_ITERATOR=TRIM_HORIZON (default LATEST)
     std::chrono::milliseconds poll_interval{1000};  // RIG_KINESIS_POLL_MS
+
+    // Where Kinesis is and the credentials, which the proxy's Kinesis producer shares.
+    brokers::kinesis_account account() const {
+        return {region, endpoint, access_key, secret_key, session_token};
+    }
 };
 
 // Consumes CloudEvents from a Kinesis stream natively (RIG needed a JVM sidecar): Kinesis'
