@@ -8,32 +8,20 @@
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "kafka/client_setup.hpp"
 
 namespace rig::sources {
 namespace {
 
 log::rate_limited bad_message_log{5};
 
-struct consumer_deleter {
-    void operator()(rd_kafka_t* rk) const {
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
-    }
-};
-using consumer_ptr = std::unique_ptr<rd_kafka_t, consumer_deleter>;
+using kafka::consumer_ptr;
+using kafka::message_ptr;
+using kafka::set;
 
-struct message_deleter {
-    void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
-};
-using message_ptr = std::unique_ptr<rd_kafka_message_t, message_deleter>;
-
-bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::string& err) {
-    char buf[512];
-    if (rd_kafka_conf_set(conf, key, value.c_str(), buf, sizeof buf) != RD_KAFKA_CONF_OK) {
-        err = std::string(key) + ": " + buf;
-        return false;
-    }
-    return true;
+kafka::client_settings client_settings_of(const kafka_options& o) {
+    return {o.brokers,     o.sasl_mechanism, o.sasl_user,    o.sasl_password,   o.ssl,
+            o.ssl_ca_file, o.ssl_cert_file,  o.ssl_key_file, o.ssl_key_password};
 }
 
 void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -69,8 +57,9 @@ void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 
 consumer_ptr create_consumer(const kafka_options& o, source_status& status, std::string& err) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    bool ok =
-        set(conf, "bootstrap.servers", o.brokers, err) && set(conf, "group.id", o.group_id, err) &&
+    const bool ok =
+        kafka::set_client(conf, client_settings_of(o), err) &&
+        set(conf, "group.id", o.group_id, err) &&
         set(conf, "auto.offset.reset", o.from_earliest ? "earliest" : "latest", err) &&
         set(conf, "enable.auto.commit", "true", err) &&
         set(conf, "enable.partition.eof", "false", err) && set(conf, "client.id", "rig", err) &&
@@ -83,24 +72,6 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
         // more than a second of consumption; it fills only while rig lags behind the brokers.
         set(conf, "queued.min.messages", "1000000", err) &&
         set(conf, "queued.max.messages.kbytes", std::to_string(o.prefetch_mb * 1024), err);
-    if (ok && !o.sasl_mechanism.empty()) {
-        const std::string mech = o.sasl_mechanism == "plain"           ? "PLAIN"
-                                 : o.sasl_mechanism == "scram-sha-256" ? "SCRAM-SHA-256"
-                                                                       : "SCRAM-SHA-512";
-        ok = set(conf, "security.protocol", o.ssl ? "sasl_ssl" : "sasl_plaintext", err) &&
-             set(conf, "sasl.mechanism", mech, err) &&
-             set(conf, "sasl.username", o.sasl_user, err) &&
-             set(conf, "sasl.password", o.sasl_password, err);
-    } else if (ok && o.ssl) {
-        ok = set(conf, "security.protocol", "ssl", err);
-    }
-    if (ok && o.ssl) {
-        ok = (o.ssl_ca_file.empty() || set(conf, "ssl.ca.location", o.ssl_ca_file, err)) &&
-             (o.ssl_cert_file.empty() ||
-              set(conf, "ssl.certificate.location", o.ssl_cert_file, err)) &&
-             (o.ssl_key_file.empty() || set(conf, "ssl.key.location", o.ssl_key_file, err)) &&
-             (o.ssl_key_password.empty() || set(conf, "ssl.key.password", o.ssl_key_password, err));
-    }
     if (!ok) {
         rd_kafka_conf_destroy(conf);
         return nullptr;
@@ -109,26 +80,7 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
     rd_kafka_conf_set_error_cb(conf, on_error);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_log_cb(conf, on_log);
-    char buf[512];
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, buf, sizeof buf);
-    if (rk == nullptr) {
-        err = buf;
-        return nullptr;  // conf is freed by rd_kafka_new on failure
-    }
-    consumer_ptr consumer(rk);
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t* topics =
-        rd_kafka_topic_partition_list_new(static_cast<int>(o.topics.size()));
-    for (const auto& t : o.topics) {
-        rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
-    }
-    const rd_kafka_resp_err_t sub = rd_kafka_subscribe(rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        err = std::string("subscribe: ") + rd_kafka_err2str(sub);
-        return nullptr;
-    }
-    return consumer;
+    return kafka::start_consumer(conf, o.topics, err);
 }
 
 void handle(const rd_kafka_message_t& m, ingest::batch& batch,
