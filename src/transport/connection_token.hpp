@@ -1,9 +1,10 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "core/signed_token.hpp"
 
 namespace rig::transport {
 
@@ -41,11 +42,7 @@ public:
     std::string fingerprint() const;
 
 private:
-    // HMAC-SHA256 of `data` under the codec's key.
-    std::array<unsigned char, 32> mac(std::string_view data) const;
-
-    std::array<unsigned char, 64> inner_pad_{};  // key XOR 0x36, the SHA-256 block size
-    std::array<unsigned char, 64> outer_pad_{};  // key XOR 0x5c
+    core::signed_token_codec signer_;
     uint32_t instance_;
 };
 
