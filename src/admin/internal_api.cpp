@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
+#include "proxy/response_messages.hpp"
 
 namespace rig::admin {
 namespace {
@@ -149,6 +150,22 @@ std::optional<http::response> internal_api::apis(const http::request& req,
     return http::method_not_allowed("GET, PUT, DELETE");
 }
 
+http::response internal_api::responses(const http::request& req, bool v3) const {
+    std::vector<proxy::message_header> headers;
+    for (const auto& f : req) {
+        headers.push_back({f.name_string(), f.value()});
+    }
+    auto parsed =
+        v3 ? proxy::parse_v3_response(headers, req.body()) : proxy::parse_v2_response(req.body());
+    if (!parsed) {
+        return http::make_error(core::bad_request(std::move(parsed.error)));
+    }
+    // Answered 202 whether or not a request still waits for it (RIG, spec §7.3).
+    proxy_.responses->deliver(std::move(*parsed.message));
+    return http::make_response(http::status::accepted,
+                               "message sent to correlated reverse proxy request", http::text_type);
+}
+
 asio::awaitable<std::optional<http::response>> internal_api::handle(
     http::exchange& ex, http::client_pool& clients) const {
     const auto& req = ex.req();
@@ -202,6 +219,12 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
         if (auto res = apis(req, path)) {
             co_return std::move(*res);
         }
+    }
+    if (proxy_.responses != nullptr && (path == "/v3/responses" || path == "/v2/responses")) {
+        if (method == http::verb::post) {
+            co_return responses(req, path == "/v3/responses");
+        }
+        co_return http::method_not_allowed("POST");
     }
     if (path == "/v3/messages" || path == "/v2/messages") {
         if (method == http::verb::post) {

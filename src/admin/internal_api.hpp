@@ -10,6 +10,7 @@
 #include "http/exchange.hpp"
 #include "hub/hub.hpp"
 #include "proxy/api_registry.hpp"
+#include "proxy/response_router.hpp"
 #include "sources/http_publisher.hpp"
 #include "sources/source_status.hpp"
 
@@ -45,6 +46,7 @@ public:
     // What the internal API manages and shows of the API gateway.
     struct proxy_view {
         proxy::api_registry* apis;             // /v2|v3/apis (null: none)
+        proxy::response_router* responses;     // /v2|v3/responses (null: none)
         std::function<std::string()> metrics;  // Prometheus lines
     };
 
@@ -62,6 +64,7 @@ private:
     http::response blacklist(const http::request& req, std::string_view path) const;
     http::response metrics() const;
     std::optional<http::response> apis(const http::request& req, std::string_view path) const;
+    http::response responses(const http::request& req, bool v3) const;
 
     auth::session_blacklist& blacklist_;
     std::string api_key_;

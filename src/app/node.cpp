@@ -60,7 +60,7 @@ struct node::shard {
           clients(context, outbound_tls),
           registry(index, context, hub, policy.tokens(), policy.options()),
           endpoints(policy, registry, all, clients, remote),
-          gateway(gateway_context, context, outbound_tls),
+          gateway(gateway_context, context, outbound_tls, static_cast<uint16_t>(index)),
           inbound_routes(make_inbound_routes(endpoints, publisher, clients, gateway)) {}
 
     asio::io_context& io;
@@ -97,12 +97,13 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
                                                      verifier, options_.tls_ca_file);
     }
     jwt_ = auth::token_validator(verifier, &blacklist_, options_.session_field);
+    const std::string cookie = token_key(options_);
     outbound_tls_ = http::make_client_tls(options_.tls_ca_file).value();
     submission_check_ = checks::access_check(options_.submission_check, &jwt_);
     policy_ = std::make_unique<transport::connect_policy>(
         options_.transport, options_.extractors, jwt_,
         checks::access_check(options_.subscription_check, &jwt_),
-        transport::token_codec(token_key(options_), random_instance()));
+        transport::token_codec(cookie, random_instance()));
     const auto kill_everywhere_here = [this](const std::string& session) {
         for (auto* r : registries_) {
             asio::post(r->io(), [r, session] { r->kill_session(session); });
@@ -132,6 +133,23 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
     apis_->load(options_.proxy.apis);
     gateway_context_ = std::make_unique<proxy::gateway_context>(
         proxy::gateway_context{*apis_, options_.proxy, jwt_, options_.transport.cors_origin});
+    if (options_.kafka) {
+        kafka_producer_ = std::make_unique<proxy::kafka_producer>(
+            proxy::kafka_producer_options{options_.kafka->connection()}, kafka_produced_);
+        gateway_context_->kafka = kafka_producer_.get();
+    }
+    if (options_.nats) {
+        nats_publisher_ = std::make_unique<proxy::nats_publisher>(
+            proxy::nats_publisher_options{options_.nats->servers}, nats_produced_);
+        gateway_context_->nats = nats_publisher_.get();
+    }
+    if (options_.kinesis) {
+        auto account = options_.kinesis->account();
+        account.region = options_.proxy.kinesis_request_region;
+        kinesis_putter_ = std::make_unique<proxy::kinesis_putter>(
+            proxy::kinesis_putter_options{account}, kinesis_produced_);
+        gateway_context_->kinesis = kinesis_putter_.get();
+    }
 
     events_.set_batch_window(options_.source_batch_window);
     for (unsigned i = 0; i < pool_.size(); ++i) {
@@ -142,6 +160,15 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
         events_.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
         pool_.set_idle_hook(i, [s = shards_.back().get()] { return s->registry.run_flushes(); });
     }
+
+    std::vector<proxy::response_router::shard> response_shards;
+    for (unsigned i = 0; i < pool_.size(); ++i) {
+        response_shards.push_back(
+            {pool_.context(i).get_executor(), &shards_[i]->gateway.waiters()});
+    }
+    responses_ = std::make_unique<proxy::response_router>(
+        proxy::correlation_codec(cookie), policy_->tokens().instance(), std::move(response_shards));
+    gateway_context_->responses = responses_.get();
 
     ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay);
     for (const char* name : {"kafka", "nats", "kinesis"}) {
@@ -171,12 +198,16 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
             }
         },
         std::move(cluster_view),
-        admin::internal_api::proxy_view{apis_.get(), [this] {
+        admin::internal_api::proxy_view{apis_.get(), responses_.get(), [this] {
                                             std::vector<const proxy::request_metrics*> all;
                                             for (const auto& sh : shards_) {
                                                 all.push_back(&sh->gateway.metrics());
                                             }
-                                            return proxy::render_request_metrics(all);
+                                            return proxy::render_request_metrics(all) +
+                                                   proxy::render_produce_metrics(
+                                                       {{"kafka", &kafka_produced_},
+                                                        {"nats", &nats_produced_},
+                                                        {"kinesis", &kinesis_produced_}});
                                         }});
     admin_routes_ = [this](http::exchange& ex) {
         return admin_->handle(ex, shards_.front()->clients);
@@ -184,6 +215,7 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
 }
 
 void node::stop_sources() {
+    kafka_responses_.reset();
     kafka_.reset();
     nats_.reset();
     kinesis_.reset();
@@ -298,6 +330,16 @@ void node::start() {
     }
     if (options_.nats) {
         nats_ = std::make_unique<sources::nats_source>(*options_.nats, *ingest_, status_of("nats"));
+    }
+    if (options_.kafka) {
+        // Answers for `response_from: kafka` (spec §8.7), on a consumer group of their own.
+        proxy::kafka_response_options responses;
+        responses.client = options_.kafka->connection();
+        responses.topics = options_.proxy.kafka_response_topics;
+        responses.group_id = options_.proxy.kafka_response_group;
+        responses.restart_delay = options_.kafka->restart_delay;
+        responses.from_earliest = options_.kafka->from_earliest;
+        kafka_responses_ = std::make_unique<proxy::kafka_response_consumer>(responses, *responses_);
     }
     if (options_.kinesis) {
         // Every node reads every shard of the stream (no leases yet), so in a cluster each

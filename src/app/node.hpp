@@ -16,6 +16,12 @@
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
+#include "proxy/kafka_producer.hpp"
+#include "proxy/kafka_response_consumer.hpp"
+#include "proxy/kinesis_putter.hpp"
+#include "proxy/nats_publisher.hpp"
+#include "proxy/produce_counters.hpp"
+#include "proxy/response_router.hpp"
 #include "sources/http_publisher.hpp"
 #include "sources/ingest.hpp"
 #include "sources/kafka_source.hpp"
@@ -77,6 +83,12 @@ private:
     std::vector<const sources::source_status*> status_views_;
     std::unique_ptr<proxy::api_registry> apis_;
     std::unique_ptr<proxy::gateway_context> gateway_context_;
+    // The API gateway's event targets and asynchronous answers.
+    proxy::produce_counters kafka_produced_, nats_produced_, kinesis_produced_;
+    std::unique_ptr<proxy::kafka_producer> kafka_producer_;
+    std::unique_ptr<proxy::nats_publisher> nats_publisher_;
+    std::unique_ptr<proxy::kinesis_putter> kinesis_putter_;
+    std::unique_ptr<proxy::response_router> responses_;
     std::unique_ptr<admin::internal_api> admin_;
     http::handler admin_routes_;
     std::vector<std::unique_ptr<shard>> shards_;
@@ -89,6 +101,7 @@ private:
     std::unique_ptr<sources::kafka_source> kafka_;
     std::unique_ptr<sources::nats_source> nats_;
     std::unique_ptr<sources::kinesis_source> kinesis_;
+    std::unique_ptr<proxy::kafka_response_consumer> kafka_responses_;
 };
 
 }  // namespace rig::app

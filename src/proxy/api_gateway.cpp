@@ -9,7 +9,9 @@
 #include "core/text.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
+#include "net/cross_shard.hpp"
 #include "proxy/endpoint_auth.hpp"
+#include "proxy/proxied_event.hpp"
 
 namespace rig::proxy {
 namespace {
@@ -77,6 +79,24 @@ std::string forwarded_node(const tcp::endpoint& e) {
     return a.is_v6() ? "\"[" + a.to_string() + "]\"" : a.to_string();
 }
 
+// The CORS headers of answers RIG gives itself for an endpoint (spec §2.2, §8.7, §8.8).
+void add_cors(http::response& res, const std::string& origin, std::string_view allow_headers) {
+    res.set(http::field::access_control_allow_origin, origin);
+    res.set(http::field::access_control_allow_methods, "*");
+    res.set(http::field::access_control_allow_headers, allow_headers);
+}
+
+constexpr std::string_view event_target_headers = "content-type,authorization";
+
+// The request's Host without its port.
+std::string_view host_without_port(std::string_view host) {
+    if (host.starts_with('[')) {
+        return host.substr(
+            1, host.find(']') == std::string_view::npos ? host.size() - 1 : host.find(']') - 1);
+    }
+    return host.substr(0, host.find(':'));
+}
+
 }  // namespace
 
 backend_address backend_of(const proxy_target& target) {
@@ -101,13 +121,42 @@ backend_address backend_of(const proxy_target& target) {
     return out;
 }
 
-api_gateway::api_gateway(const gateway_context& context, asio::io_context& io, http::client_tls tls)
+api_gateway::api_gateway(const gateway_context& context, asio::io_context& io, http::client_tls tls,
+                         uint16_t shard)
     : context_(context),
       backends_(io, std::move(tls),
                 backend_limits{context.options.connect_timeout, context.options.recv_timeout,
                                context.options.buffer_response_bytes,
                                context.options.max_idle_per_backend}),
-      metrics_(context.options.max_metric_paths) {}
+      metrics_(context.options.max_metric_paths),
+      shard_(shard) {}
+
+std::string api_gateway::correlation_of(const waiter_ticket& ticket) const {
+    return context_.responses->codec().encode(
+        {context_.responses->instance(), shard_, ticket.id()});
+}
+
+asio::awaitable<http::response> api_gateway::await_answer(waiter_ticket ticket,
+                                                          std::chrono::milliseconds timeout,
+                                                          std::string_view allow_headers,
+                                                          request_status& status) {
+    auto answer = co_await waiters_.wait(std::move(ticket), timeout);
+    http::response res;
+    if (!answer) {
+        status = request_status::response_timeout;
+        res = http::make_error(
+            {core::condition::gateway_timeout, "Timed out while waiting for the response."});
+    } else {
+        status = request_status::ok;
+        res.result(answer->status);
+        for (auto& [name, value] : answer->headers) {
+            res.insert(name, value);
+        }
+        res.body() = std::move(answer->body);
+    }
+    add_cors(res, context_.cors_origin, allow_headers);
+    co_return res;
+}
 
 api_gateway::~api_gateway() = default;
 
@@ -159,10 +208,10 @@ asio::awaitable<std::optional<http::response>> api_gateway::handle(http::exchang
                          context_.options.max_body_bytes)});
     }
     if (ep.target != target_kind::http) {
-        count(request_status::bad_request);
-        co_return http::make_error(
-            {core::condition::unavailable,
-             fmt::format("The {} target is not available on this node.", target_label(ep.target))});
+        request_status status = request_status::ok;
+        auto res = co_await publish_event(ex, *match, status);
+        count(status);
+        co_return res;
     }
     request_status status = request_status::ok;
     auto res = co_await forward_http(ex, *match, status);
@@ -189,6 +238,17 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
     out.target = match.forwarded_path;
     if (const auto q = req.target().find('?'); q != std::string_view::npos) {
         out.target += req.target().substr(q);
+    }
+    // An asynchronous answer is awaited after a 202: the backend gets the correlation id to
+    // send it with (spec §8.7).
+    const bool waits = ep.response_from == response_source::kafka ||
+                       ep.response_from == response_source::http_async ||
+                       ep.response_from == response_source::kinesis;
+    waiter_ticket ticket;
+    if (waits) {
+        ticket = waiters_.add();
+        out.target += out.target.find('?') == std::string::npos ? "?" : "&";
+        out.target += "correlation=" + correlation_of(ticket);
     }
 
     // The client's headers (names in lower case), with add_headers merged over them when the
@@ -230,6 +290,14 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
     switch (result.outcome) {
         case forward_outcome::answered:
             status = request_status::ok;
+            if (waits && result.status == 202 && result.response) {
+                const auto timeout = ep.response_from == response_source::kafka
+                                         ? context_.options.kafka_response_timeout
+                                     : ep.response_from == response_source::http_async
+                                         ? context_.options.http_async_response_timeout
+                                         : context_.options.kinesis_response_timeout;
+                co_return co_await await_answer(std::move(ticket), timeout, "content-type", status);
+            }
             co_return std::move(result.response);
         case forward_outcome::timed_out:
             status = request_status::request_timeout;
@@ -239,6 +307,100 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
             break;
     }
     co_return http::make_error({core::condition::bad_gateway, "Bad gateway."});
+}
+
+asio::awaitable<http::response> api_gateway::publish_event(http::exchange& ex,
+                                                           const route_match& match,
+                                                           request_status& status) {
+    const auto& req = ex.req();
+    const endpoint& ep = *match.ep;
+    const auto accepted = [this](http::status s, std::string body) {
+        auto res = body.empty() ? http::make_empty(s)
+                                : http::make_response(s, std::move(body), http::text_type);
+        add_cors(res, context_.cors_origin, event_target_headers);
+        return res;
+    };
+    if (req.method() == http::verb::options) {
+        co_return accepted(http::status::no_content, "");  // preflight, answered here (§8.8)
+    }
+    const bool kafka = ep.target == target_kind::kafka;
+    const bool nats = ep.target == target_kind::nats;
+    if ((kafka && context_.kafka == nullptr) || (nats && context_.nats == nullptr) ||
+        (ep.target == target_kind::kinesis && context_.kinesis == nullptr)) {
+        status = request_status::unreachable;
+        co_return http::make_error(
+            {core::condition::unavailable,
+             kafka  ? "The kafka target needs KAFKA_BROKERS."
+             : nats ? "The nats target needs NATS_SERVERS."
+                    : "The kinesis target needs KINESIS_ENABLED and its settings."});
+    }
+
+    waiter_ticket ticket = waiters_.add();
+    const std::string correlation = correlation_of(ticket);
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+    proxied_request facts;
+    for (const auto& f : req) {
+        names.push_back(core::lower(f.name_string()));
+    }
+    std::size_t i = 0;
+    for (const auto& f : req) {
+        facts.headers.emplace_back(names[i++], f.value());
+    }
+    const std::string remote_ip = ex.remote().address().to_string();
+    facts.correlation = correlation;
+    facts.remote_ip = remote_ip;
+    facts.host = host_without_port(req[http::field::host]);
+    facts.port = ex.local().port();
+    facts.scheme = ex.secure() ? "https" : "http";
+    facts.method = req.method_string();
+    facts.path = match.forwarded_path;
+    if (const auto q = req.target().find('?'); q != std::string_view::npos) {
+        facts.query = req.target().substr(q + 1);
+    }
+    auto event = make_proxied_event(ep.target, req.body(), facts);
+    if (!event) {
+        status = request_status::bad_request;
+        co_return http::make_error(event.error());
+    }
+
+    if (kafka) {
+        std::vector<kafka_producer::header> headers;
+        if (event->kafka_content_type_header) {
+            headers.emplace_back(event->kafka_content_type_header->first,
+                                 event->kafka_content_type_header->second);
+        }
+        // A failed produce is counted; the client is answered as if it went (RIG, §8.8).
+        context_.kafka->produce(ep.topic, event->partition_key, event->json, headers);
+        if (ep.response_from == response_source::kafka) {
+            co_return co_await await_answer(std::move(ticket),
+                                            context_.options.kafka_response_timeout,
+                                            event_target_headers, status);
+        }
+    } else if (nats) {
+        if (ep.response_from == response_source::nats) {
+            auto* publisher = context_.nats;
+            const auto timeout = context_.options.nats_response_timeout;
+            auto reply = co_await net::await_callback<std::optional<std::string>>(
+                [publisher, &ep, &event, timeout](auto done) {
+                    publisher->request(ep.topic, event->json, timeout, std::move(done));
+                });
+            if (!reply) {
+                status = request_status::response_timeout;
+                auto res = http::make_error({core::condition::gateway_timeout,
+                                             "Timed out while waiting for the response."});
+                add_cors(res, context_.cors_origin, event_target_headers);
+                co_return res;
+            }
+            auto res = http::make_response(http::status::ok, std::move(*reply), http::json_type);
+            add_cors(res, context_.cors_origin, event_target_headers);
+            co_return res;
+        }
+        context_.nats->publish(ep.topic, event->json);
+    } else {
+        context_.kinesis->put(ep.topic, event->partition_key, event->json);
+    }
+    co_return accepted(http::status::accepted, "Accepted.");
 }
 
 }  // namespace rig::proxy

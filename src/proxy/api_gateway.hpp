@@ -10,8 +10,13 @@
 #include "http/exchange.hpp"
 #include "proxy/api_registry.hpp"
 #include "proxy/backend_client.hpp"
+#include "proxy/kafka_producer.hpp"
+#include "proxy/kinesis_putter.hpp"
+#include "proxy/nats_publisher.hpp"
 #include "proxy/proxy_options.hpp"
 #include "proxy/request_metrics.hpp"
+#include "proxy/response_router.hpp"
+#include "proxy/response_waiters.hpp"
 #include "proxy/route_table.hpp"
 
 namespace rig::proxy {
@@ -23,19 +28,28 @@ struct gateway_context {
     const proxy_options& options;
     const auth::token_validator& jwt;
     std::string cors_origin;  // CORS
+    // Correlation ids (the node's instance and key); set before the first request.
+    const response_router* responses = nullptr;
+    // The event targets' producers, null when their broker is not configured.
+    kafka_producer* kafka = nullptr;
+    nats_publisher* nats = nullptr;
+    kinesis_putter* kinesis = nullptr;
 };
 
 // One shard's API gateway (spec §8): every request on the public port that is not one of
 // rig's own goes here. It finds the endpoint (§8.4; the route table is rebuilt on this shard
 // by the first request after the definitions changed), checks the JWT of a secured endpoint
-// (§8.5), and forwards to the HTTP backend (§8.6) through the shard's backend_client.
+// (§8.5), and forwards to the HTTP backend (§8.6) through the shard's backend_client, or
+// publishes the request as an event to Kafka, NATS or Kinesis (§8.8). With `response_from`
+// the client waits, on this shard, for the correlated answer (§8.7).
 // Nothing matches → 404 {"message":"Not Found"}.
 //
 // @par Thread safety
 // One per shard; used only on that shard's thread (metrics() is read from any).
 class api_gateway {
 public:
-    api_gateway(const gateway_context& context, asio::io_context& io, http::client_tls tls);
+    api_gateway(const gateway_context& context, asio::io_context& io, http::client_tls tls,
+                uint16_t shard);
     ~api_gateway();
     api_gateway(const api_gateway&) = delete;
     api_gateway& operator=(const api_gateway&) = delete;
@@ -43,6 +57,7 @@ public:
     asio::awaitable<std::optional<http::response>> handle(http::exchange& ex);
 
     const request_metrics& metrics() const { return metrics_; }
+    response_waiters& waiters() { return waiters_; }
     void close_idle() { backends_.close_idle(); }
 
 private:
@@ -50,10 +65,20 @@ private:
     asio::awaitable<std::optional<http::response>> forward_http(http::exchange& ex,
                                                                 const route_match& match,
                                                                 request_status& status);
+    asio::awaitable<http::response> publish_event(http::exchange& ex, const route_match& match,
+                                                  request_status& status);
+    // Waits for the correlated answer of `ticket` and turns it into the client's response.
+    asio::awaitable<http::response> await_answer(waiter_ticket ticket,
+                                                 std::chrono::milliseconds timeout,
+                                                 std::string_view allow_headers,
+                                                 request_status& status);
+    std::string correlation_of(const waiter_ticket& ticket) const;
 
     const gateway_context& context_;
     backend_client backends_;
     request_metrics metrics_;
+    response_waiters waiters_;
+    uint16_t shard_;
     std::unique_ptr<route_table> routes_;
     uint64_t routes_version_ = 0;
 };

@@ -44,4 +44,9 @@ private:
     std::map<std::string, topic_counter, std::less<>> counters_;
 };
 
+// rig_produced_events_total and rig_produced_events_failed_total{target,topic} (spec §11.1)
+// over the producers of each target, HELP and TYPE lines included.
+std::string render_produce_metrics(
+    const std::vector<std::pair<std::string_view, const produce_counters*>>& targets);
+
 }  // namespace rig::proxy
