@@ -63,18 +63,9 @@ kafka::consumer_ptr create_consumer(const kafka_response_options& o,
 // The record as a response message, or nothing if it is malformed.
 std::optional<correlated_response> parse(const rd_kafka_message_t& m) {
     std::vector<message_header> headers;
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        std::size_t size = 0;
-        for (std::size_t i = 0;
-             rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            headers.push_back({name, value ? std::string_view(static_cast<const char*>(value), size)
-                                           : std::string_view()});
-        }
-    }
+    kafka::for_each_header(m, [&headers](std::string_view name, std::string_view value) {
+        headers.push_back({name, value});
+    });
     const std::string_view payload(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
     return parse_kafka_response(headers, payload);
 }

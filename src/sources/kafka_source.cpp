@@ -8,28 +8,16 @@
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "kafka/client_setup.hpp"
 
 namespace rig::sources {
 namespace {
 
 log::rate_limited bad_message_log{5};
 
-struct consumer_deleter {
-    void operator()(rd_kafka_t* rk) const {
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
-    }
-};
-using consumer_ptr = std::unique_ptr<rd_kafka_t, consumer_deleter>;
-
-struct message_deleter {
-    void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
-};
-using message_ptr = std::unique_ptr<rd_kafka_message_t, message_deleter>;
-
-bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::string& err) {
-    return brokers::set_kafka_property(conf, key, value, err);
-}
+using kafka::consumer_ptr;
+using kafka::message_ptr;
+using kafka::set;
 
 void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
     auto* status = static_cast<source_status*>(opaque);
@@ -78,10 +66,7 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
               // more than a second of consumption; it fills only while rig lags behind the brokers.
               set(conf, "queued.min.messages", "1000000", err) &&
               set(conf, "queued.max.messages.kbytes", std::to_string(o.prefetch_mb * 1024), err);
-    if (ok) {
-        err = brokers::configure_kafka_connection(conf, o.connection());
-        ok = err.empty();
-    }
+    ok = ok && kafka::set_client(conf, o.connection(), err);
     if (!ok) {
         rd_kafka_conf_destroy(conf);
         return nullptr;
@@ -90,43 +75,15 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
     rd_kafka_conf_set_error_cb(conf, on_error);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_log_cb(conf, on_log);
-    char buf[512];
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, buf, sizeof buf);
-    if (rk == nullptr) {
-        err = buf;
-        return nullptr;  // conf is freed by rd_kafka_new on failure
-    }
-    consumer_ptr consumer(rk);
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t* topics =
-        rd_kafka_topic_partition_list_new(static_cast<int>(o.topics.size()));
-    for (const auto& t : o.topics) {
-        rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
-    }
-    const rd_kafka_resp_err_t sub = rd_kafka_subscribe(rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        err = std::string("subscribe: ") + rd_kafka_err2str(sub);
-        return nullptr;
-    }
-    return consumer;
+    return kafka::start_consumer(conf, o.topics, err);
 }
 
 void handle(const rd_kafka_message_t& m, ingest::batch& batch,
             source_status::topic_counter& counter) {
     std::vector<cloudevents::message_header> headers;
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        std::size_t size = 0;
-        for (std::size_t i = 0;
-             rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            headers.push_back({name, value ? std::string_view(static_cast<const char*>(value), size)
-                                           : std::string_view()});
-        }
-    }
+    kafka::for_each_header(m, [&headers](std::string_view name, std::string_view value) {
+        headers.push_back({name, value});
+    });
     const std::string_view body(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
     auto parsed =
         cloudevents::parse_message(headers, cloudevents::binding::kafka, body, core::rfc3339_now());
