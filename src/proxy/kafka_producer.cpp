@@ -76,7 +76,8 @@ kafka_producer::kafka_producer(kafka_producer_options options, produce_counters&
     char buf[512];
     producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, buf, sizeof buf);
     if (producer_ == nullptr) {
-        throw std::runtime_error(std::string("kafka producer: ") + buf);  // conf was freed
+        rd_kafka_conf_destroy(conf);  // rd_kafka_new frees conf only on success
+        throw std::runtime_error(std::string("kafka producer: ") + buf);
     }
     poll_thread_ = std::thread([this] { poll_until_stopped(); });
 }
