@@ -86,6 +86,8 @@ struct node::listener {
 node::node(config::node_options options) : options_(std::move(options)), pool_(options_.shards) {
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
+    // Every path outside /_rig/ belongs to the API gateway, whose bodies stream through.
+    inbound_http_.streams_body = [](std::string_view path) { return !path.starts_with("/_rig/"); };
     std::shared_ptr<auth::jwt_verifier> verifier;
     if (options_.jwt) {
         verifier = auth::jwt_verifier::create(*options_.jwt).value();

@@ -163,6 +163,7 @@ std::map<std::string, std::string> aws_credentials(const std::string& path,
 // API stops start-up with its validation messages (§8.3).
 std::optional<core::error> read_proxy(const env_lookup& env, node_options& o) {
     proxy::proxy_options& p = o.proxy;
+    p.max_event_body_bytes = o.http.max_body_bytes;  // read before: rig's own body limit
     if (auto v = env("PROXY_CONFIG_FILE"); v && !trim(*v).empty()) {
         auto apis = proxy::load_proxy_config(trim(*v));
         if (!apis) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "http/message.hpp"
+#include "http/request_body.hpp"
 #include "http/response_channel.hpp"
 #include "net/asio.hpp"
 
@@ -30,6 +31,10 @@ public:
     const tcp::endpoint& remote() const { return remote_; }
     const tcp::endpoint& local() const { return local_; }
     bool taken() const { return taken_; }
+
+    // The body still to be read, when the session left it to the handler (a route that
+    // streams bodies: server_options::streams_body); null when req().body() holds it whole.
+    virtual request_body* body_stream() { return nullptr; }
 
     // Takes the response over: the head of `head` (status and headers; its body is ignored)
     // goes out first, and the returned channel carries the body for as long as its user

@@ -7,12 +7,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include "core/log.hpp"
 #include "http/h2_session.hpp"
+#include "http/request_parts.hpp"
 #include "http/responses.hpp"
 
 namespace rig::http {
@@ -154,10 +156,13 @@ private:
 
 class h1_exchange final : public exchange {
 public:
-    h1_exchange(request& req, std::unique_ptr<net::byte_stream>& stream)
+    h1_exchange(request& req, std::unique_ptr<net::byte_stream>& stream, request_body* body)
         : exchange(req, protocol::http1, stream->secure(), endpoint(stream, true),
                    endpoint(stream, false)),
-          stream_(stream) {}
+          stream_(stream),
+          body_(body) {}
+
+    request_body* body_stream() override { return body_; }
 
     std::unique_ptr<response_channel> take(const response& head) override {
         taken_ = true;
@@ -176,6 +181,7 @@ private:
     }
 
     std::unique_ptr<net::byte_stream>& stream_;
+    request_body* body_;
 };
 
 // Cuts the connection when a request takes longer than allowed to arrive or be answered.
@@ -195,6 +201,59 @@ public:
 private:
     asio::steady_timer timer_;
     net::byte_stream* stream_;
+};
+
+// A body left to the handler: parsed from the session's buffer and stream as the handler
+// reads, one read at a time under the idle timeout.
+class h1_request_body final : public request_body {
+public:
+    h1_request_body(bhttp::request_parser<bhttp::string_body>&& header_read,
+                    std::unique_ptr<net::byte_stream>& stream, beast::flat_buffer& buffer,
+                    deadline& timer, std::chrono::milliseconds timeout)
+        : parser_(std::move(header_read)),
+          stream_(stream),
+          buffer_(buffer),
+          timer_(timer),
+          timeout_(timeout) {
+        parser_.body_limit(boost::none);  // the handler bounds what it keeps
+    }
+
+    const bhttp::request_header<>& header() const { return parser_.get().base(); }
+
+    std::optional<std::uint64_t> length() const override {
+        const auto n = parser_.content_length();
+        return n ? std::optional<std::uint64_t>(*n) : std::nullopt;
+    }
+
+    bool done() const override { return parser_.is_done(); }
+
+    asio::awaitable<std::pair<error_code, std::size_t>> read_some(
+        asio::mutable_buffer into) override {
+        if (!stream_) {
+            co_return std::pair{error_code(asio::error::not_connected), std::size_t{0}};
+        }
+        std::size_t got = 0;
+        while (got == 0 && !parser_.is_done()) {
+            auto& body = parser_.get().body();
+            body.data = into.data();
+            body.size = into.size();
+            timer_.arm(timeout_);
+            auto [ec, n] = co_await bhttp::async_read_some(*stream_, buffer_, parser_, use_tuple);
+            timer_.disarm();
+            got = into.size() - body.size;
+            if (ec && ec != bhttp::error::need_buffer) {
+                co_return std::pair{error_code(ec), got};
+            }
+        }
+        co_return std::pair{error_code{}, got};
+    }
+
+private:
+    bhttp::request_parser<bhttp::buffer_body> parser_;
+    std::unique_ptr<net::byte_stream>& stream_;
+    beast::flat_buffer& buffer_;
+    deadline& timer_;
+    std::chrono::milliseconds timeout_;
 };
 
 // The session as the shard's tracker sees it: a drain ends it while it waits for a request.
@@ -227,7 +286,8 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         self.idle = true;
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-        parser.body_limit(options.max_body_bytes);
+        // The limit is set once the head tells whether the body is the handler's to read.
+        parser.body_limit(boost::none);
         timer.arm(options.idle_timeout);
 
         if (first && options.h2c) {
@@ -259,19 +319,24 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         }
         auto [ec, n] = co_await bhttp::async_read_header(*stream, buffer, parser, use_tuple);
         self.idle = false;
-        if (!ec && beast::iequals(parser.get()[field::expect], "100-continue") &&
-            !parser.is_done()) {
-            // A too-large declared body fails right here, before any of it is sent.
+        const bool streamed = !ec && !parser.is_done() && options.streams_body != nullptr &&
+                              options.streams_body(target_path(parser.get().target()));
+        if (!ec && !streamed) {
+            parser.body_limit(options.max_body_bytes);
+            // A too-large declared body fails right here, before any of it is read (or, with
+            // Expect: 100-continue, sent).
             if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
                 ec = bhttp::error::body_limit;
-            } else {
-                static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-                auto [wec, wn] = co_await asio::async_write(
-                    *stream, asio::buffer(cont.data(), cont.size()), use_tuple);
-                ec = wec;
             }
         }
-        if (!ec && !parser.is_done()) {
+        if (!ec && beast::iequals(parser.get()[field::expect], "100-continue") &&
+            !parser.is_done()) {
+            static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+            auto [wec, wn] = co_await asio::async_write(
+                *stream, asio::buffer(cont.data(), cont.size()), use_tuple);
+            ec = wec;
+        }
+        if (!ec && !parser.is_done() && !streamed) {
             std::tie(ec, n) = co_await bhttp::async_read(*stream, buffer, parser, use_tuple);
         }
         if (ec) {
@@ -291,10 +356,17 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
             break;
         }
 
-        request req = parser.release();
         // A handler may wait on other services, or take the connection over: no deadline.
         timer.disarm();
-        h1_exchange ex(req, stream);
+        std::optional<h1_request_body> body;
+        request req;
+        if (streamed) {
+            body.emplace(std::move(parser), stream, buffer, timer, options.idle_timeout);
+            req = request(body->header());
+        } else {
+            req = parser.release();
+        }
+        h1_exchange ex(req, stream, body ? &*body : nullptr);
         std::optional<response> res = co_await route(ex);
         if (ex.taken()) {
             co_return;
@@ -302,7 +374,9 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         if (!res) {
             break;
         }
-        const bool keep_alive = req.keep_alive() && !tracker.draining();
+        // A body the handler left unread is still on the connection: it cannot carry another
+        // request.
+        const bool keep_alive = req.keep_alive() && !tracker.draining() && (!body || body->done());
         const std::string wire =
             serialize(*res, keep_alive, req.version(), req.method() == verb::head);
         timer.arm(options.idle_timeout);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace rig::http {
 
@@ -23,6 +24,10 @@ struct server_options {
     // Access-Control-Allow-Origin for the errors the session answers itself (400, 413, 431),
     // so that browsers can read them; empty for none (internal API).
     std::string error_cors_origin;
+    // Which request paths have their bodies streamed to the handler (http::request_body)
+    // rather than read whole and bounded by max_body_bytes: the API gateway's. Null: none.
+    // HTTP/1.1 only; HTTP/2 bodies are read whole.
+    bool (*streams_body)(std::string_view path) = nullptr;
 };
 
 }  // namespace rig::http

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/beast/http/error.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -199,13 +201,9 @@ asio::awaitable<std::optional<http::response>> api_gateway::handle(http::exchang
         std::fwrite(line.data(), 1, line.size(), stdout);
         std::fflush(stdout);
     }
-    if (context_.options.max_body_bytes != 0 &&
-        req.body().size() > context_.options.max_body_bytes) {
+    if (auto refused = co_await take_body(ex, ep.target != target_kind::http)) {
         count(request_status::bad_request);
-        co_return http::make_error(
-            {core::condition::payload_too_large,
-             fmt::format("The body is larger than PROXY_MAX_BODY_BYTES ({} bytes).",
-                         context_.options.max_body_bytes)});
+        co_return std::move(*refused);
     }
     if (ep.target != target_kind::http) {
         request_status status = request_status::ok;
@@ -217,6 +215,44 @@ asio::awaitable<std::optional<http::response>> api_gateway::handle(http::exchang
     auto res = co_await forward_http(ex, *match, status);
     count(status);
     co_return res;
+}
+
+asio::awaitable<std::optional<std::optional<http::response>>> api_gateway::take_body(
+    http::exchange& ex, bool to_event) {
+    const auto too_large = [](std::string_view setting, uint64_t limit) {
+        return http::make_error(
+            {core::condition::payload_too_large,
+             fmt::format("The body is larger than {} ({} bytes).", setting, limit)});
+    };
+    const uint64_t proxy_limit = context_.options.max_body_bytes;
+    const uint64_t limit = to_event ? context_.options.max_event_body_bytes : proxy_limit;
+    const std::string_view setting = to_event ? "RIG_MAX_BODY_BYTES" : "PROXY_MAX_BODY_BYTES";
+    http::request_body* streamed = ex.body_stream();
+    if (streamed == nullptr || streamed->done()) {
+        if (limit != 0 && ex.req().body().size() > limit) {
+            co_return too_large(setting, limit);
+        }
+        co_return std::nullopt;
+    }
+    const auto length = streamed->length();
+    if (limit != 0 && length && *length > limit) {
+        co_return too_large(setting, limit);  // refused before any of it is read
+    }
+    // Read whole: bodies that become events; small ones (their request can go over a kept
+    // connection, and be sent again if that one turns out closed); chunked ones under a limit
+    // (their size is known only at the end). Any other body streams to the backend.
+    if (!to_event && !(length && *length <= whole_body_bytes) && !(!length && limit != 0)) {
+        co_return std::nullopt;
+    }
+    const auto ec =
+        co_await http::read_whole(*streamed, ex.req().body(), limit != 0 ? limit : SIZE_MAX);
+    if (ec == boost::beast::http::error::body_limit) {
+        co_return too_large(setting, limit);
+    }
+    if (ec) {
+        co_return std::optional<http::response>();  // the client went away: nothing to answer
+    }
+    co_return std::nullopt;
 }
 
 asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::exchange& ex,
@@ -286,7 +322,7 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
     out.headers.emplace_back(
         "forwarded", "for=" + forwarded_node(ex.remote()) + ";by=" + forwarded_node(ex.local()));
 
-    auto result = co_await backends_.forward(ex, to, out, req.body(), head_only);
+    auto result = co_await backends_.forward(ex, to, out, req.body(), ex.body_stream(), head_only);
     switch (result.outcome) {
         case forward_outcome::answered:
             status = request_status::ok;
@@ -305,6 +341,10 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
         case forward_outcome::unreachable:
             status = request_status::unreachable;
             break;
+        case forward_outcome::body_broke:
+            status = request_status::bad_request;
+            co_return http::make_error(
+                {core::condition::bad_request, "The request body broke off before its end."});
     }
     co_return http::make_error({core::condition::bad_gateway, "Bad gateway."});
 }

@@ -61,7 +61,16 @@ public:
     void close_idle() { backends_.close_idle(); }
 
 private:
+    // Bodies of up to this size (declared) are read whole before forwarding, larger ones
+    // stream through.
+    static constexpr uint64_t whole_body_bytes = 64 * 1024;
+
     const route_table& routes();
+    // Applies the body limits, and reads the body whole where it must be (see the .cpp).
+    // Nothing: go on with the request. Otherwise the answer to give instead (413), or none
+    // when the client went away while sending.
+    asio::awaitable<std::optional<std::optional<http::response>>> take_body(http::exchange& ex,
+                                                                            bool to_event);
     asio::awaitable<std::optional<http::response>> forward_http(http::exchange& ex,
                                                                 const route_match& match,
                                                                 request_status& status);

@@ -155,26 +155,68 @@ asio::awaitable<std::unique_ptr<backend_client::connection>> backend_client::con
     co_return conn;
 }
 
-asio::awaitable<forward_result> backend_client::forward(http::exchange& ex,
-                                                        const backend_address& to,
-                                                        const backend_request& req,
-                                                        std::string_view body, bool head_only) {
-    bhttp::request<bhttp::string_body> out{req.method, req.target, 11};
+asio::awaitable<beast::error_code> backend_client::send_streamed(connection& conn,
+                                                                 const backend_request& req,
+                                                                 http::request_body& body,
+                                                                 bool& body_broke) {
+    bhttp::request<bhttp::buffer_body> out{req.method, req.target, 11};
     for (const auto& [name, value] : req.headers) {
         out.insert(name, value);
     }
-    if (has_body(req.method)) {
-        out.body() = std::string(body);
-        out.prepare_payload();
+    if (const auto length = body.length()) {
+        out.content_length(*length);
+    } else {
+        out.chunked(true);
     }
     out.keep_alive(true);
+    out.body().data = nullptr;
+    out.body().more = true;
+    bhttp::request_serializer<bhttp::buffer_body> serializer{out};
+    conn.tcp().expires_after(limits_.recv_timeout);
+    auto [ec, n] = co_await conn.visit(
+        [&](auto& s) { return bhttp::async_write_header(s, serializer, use_tuple); });
+    auto buf = std::make_unique<char[]>(stream_chunk_bytes);
+    while (!ec && !serializer.is_done()) {
+        auto [rec, got] = co_await body.read_some(asio::buffer(buf.get(), stream_chunk_bytes));
+        if (rec) {
+            body_broke = true;
+            co_return rec;
+        }
+        out.body().data = got > 0 ? buf.get() : nullptr;
+        out.body().size = got;
+        out.body().more = !body.done();
+        conn.tcp().expires_after(limits_.recv_timeout);
+        std::tie(ec, n) = co_await conn.visit(
+            [&](auto& s) { return bhttp::async_write(s, serializer, use_tuple); });
+        if (ec == bhttp::error::need_buffer) {
+            ec = {};
+        }
+    }
+    co_return ec;
+}
+
+asio::awaitable<forward_result> backend_client::forward(
+    http::exchange& ex, const backend_address& to, const backend_request& req,
+    std::string_view body, http::request_body* upload, bool head_only) {
+    const bool streaming = upload != nullptr && !upload->done();
+    bhttp::request<bhttp::string_body> out{req.method, req.target, 11};
+    if (!streaming) {
+        for (const auto& [name, value] : req.headers) {
+            out.insert(name, value);
+        }
+        if (has_body(req.method)) {
+            out.body() = std::string(body);
+            out.prepare_payload();
+        }
+        out.keep_alive(true);
+    }
 
     const std::string key = pool_key(to);
     forward_result result;
     for (int attempt = 0; attempt < 2; ++attempt) {
         std::unique_ptr<connection> conn;
         bool reused = false;
-        if (auto it = idle_.find(key); it != idle_.end() && !it->second.empty()) {
+        if (auto it = idle_.find(key); !streaming && it != idle_.end() && !it->second.empty()) {
             conn = std::move(it->second.back());
             it->second.pop_back();
             reused = true;
@@ -188,11 +230,26 @@ asio::awaitable<forward_result> backend_client::forward(http::exchange& ex,
             }
         }
 
-        conn->tcp().expires_after(limits_.recv_timeout);
-        auto [wec, wn] =
-            co_await conn->visit([&](auto& s) { return bhttp::async_write(s, out, use_tuple); });
+        beast::error_code wec;
+        std::size_t wn = 0;
+        if (streaming) {
+            bool body_broke = false;
+            wec = co_await send_streamed(*conn, req, *upload, body_broke);
+            if (body_broke) {
+                backend_log.info("proxy: {} {}: the client's body broke off: {}", key, req.target,
+                                 wec.message());
+                result.outcome = forward_outcome::body_broke;
+                co_return result;
+            }
+        } else {
+            conn->tcp().expires_after(limits_.recv_timeout);
+            std::tie(wec, wn) = co_await conn->visit(
+                [&](auto& s) { return bhttp::async_write(s, out, use_tuple); });
+        }
         bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(limits_.buffer_response_bytes);
+        // No limit while reading the head: Beast would refuse a longer declared length there,
+        // and a long answer is streamed, not refused.
+        parser.body_limit(boost::none);
         beast::error_code ec = wec;
         if (!ec) {
             std::tie(ec, wn) = co_await conn->visit([&](auto& s) {
@@ -218,6 +275,7 @@ asio::awaitable<forward_result> backend_client::forward(http::exchange& ex,
         if (parser.is_done() || (length && *length <= limits_.buffer_response_bytes)) {
             // Small: read whole, answer as one response, client connection kept alive.
             if (!parser.is_done()) {
+                parser.body_limit(limits_.buffer_response_bytes);
                 conn->tcp().expires_after(limits_.recv_timeout);
                 std::tie(ec, wn) = co_await conn->visit(
                     [&](auto& s) { return bhttp::async_read(s, conn->buffer, parser, use_tuple); });

@@ -33,6 +33,7 @@ enum class forward_outcome : uint8_t {
     answered,     // the backend answered; its status went to the client
     unreachable,  // no connection, or it broke: 502
     timed_out,    // no answer within PROXY_RECV_TIMEOUT: 502
+    body_broke,   // the client's streamed body broke off (it went away, or stalled)
 };
 
 struct forward_result {
@@ -68,10 +69,12 @@ public:
 
     // Sends `req` with `body` to `to` and answers the client of `ex` with the backend's
     // status, headers (hop-by-hop ones removed) and body. `head_only`: the client asked HEAD,
-    // the body is not sent to it.
+    // the body is not sent to it. `upload`, when not null and not yet read, is sent instead
+    // of `body` as it arrives (with its Content-Length, or chunked), over a new connection:
+    // a request whose body is gone cannot be sent again on another one.
     asio::awaitable<forward_result> forward(http::exchange& ex, const backend_address& to,
                                             const backend_request& req, std::string_view body,
-                                            bool head_only);
+                                            http::request_body* upload, bool head_only);
 
     // Closes the pooled connections (at shutdown, while the io_context still exists).
     void close_idle();
@@ -80,6 +83,12 @@ private:
     struct connection;  // a plain or TLS keep-alive connection (backend_client.cpp)
     asio::awaitable<std::unique_ptr<connection>> connect(const backend_address& to,
                                                          std::string& error);
+    // Writes the head of `req`, then `body` as it arrives. Sets `body_broke` when the client's
+    // side failed rather than the backend's.
+    asio::awaitable<boost::system::error_code> send_streamed(connection& conn,
+                                                             const backend_request& req,
+                                                             http::request_body& body,
+                                                             bool& body_broke);
 
     asio::io_context& io_;
     http::client_tls tls_;

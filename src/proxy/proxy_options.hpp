@@ -15,6 +15,8 @@ struct proxy_options {
     std::chrono::milliseconds recv_timeout{5000};     // PROXY_RECV_TIMEOUT: backend answer
     std::chrono::milliseconds connect_timeout{8000};  // RIG_PROXY_CONNECT_TIMEOUT_MS
     uint64_t max_body_bytes = 0;                      // PROXY_MAX_BODY_BYTES (0: unlimited)
+    // Bodies that become events (kafka, nats, kinesis targets) are read whole, up to this.
+    uint64_t max_event_body_bytes = 1 << 20;  // RIG_MAX_BODY_BYTES
     // Backend answers up to this size are read whole and sent with the client connection kept
     // alive; larger ones (or of unknown length) are streamed through.
     std::size_t buffer_response_bytes = 256 * 1024;  // RIG_PROXY_BUFFER_RESPONSE_BYTES

@@ -8,8 +8,13 @@ forwarded as GET, the client gets the head only; methods given through /v3/apis 
 Forwarded is for=<client ip>;by=<rig's ip>.
 """
 
+import hashlib
+import http.client
+import http.server
 import json
 import os
+import socket
+import struct
 import tempfile
 import threading
 import unittest
@@ -412,3 +417,218 @@ class ConfigLifecycle(unittest.TestCase):  # 103, 104
 
 if __name__ == "__main__":
     unittest.main()
+
+
+BLOCK = os.urandom(64 * 1024)
+BIG_BLOCKS = 800  # 800 × 64 KiB = 50 MiB
+
+
+class StreamingBackend:
+    """A backend that never holds a body whole: POST answers the length and SHA-256 of what it
+    read (Content-Length or chunked), GET /download/<blocks> sends that many BLOCKs, with a
+    Content-Length or, for /download-chunked/<blocks>, chunked. RESET closes the connection
+    with a TCP reset instead of answering."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def read_body(self):
+                digest, length = hashlib.sha256(), 0
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0], 16)
+                        if size == 0:
+                            self.rfile.readline()
+                            break
+                        piece = self.rfile.read(size)
+                        self.rfile.readline()
+                        digest.update(piece)
+                        length += len(piece)
+                else:
+                    left = int(self.headers.get("Content-Length") or 0)
+                    while left > 0:
+                        piece = self.rfile.read(min(left, 1 << 20))
+                        digest.update(piece)
+                        length += len(piece)
+                        left -= len(piece)
+                return length, digest.hexdigest()
+
+            def answer(self, status, payload):
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                length, sha = self.read_body()
+                self.answer(200, {"length": length, "sha256": sha,
+                                  "chunked": "chunked" in self.headers.get(
+                                      "Transfer-Encoding", "")})
+
+            def do_GET(self):
+                if self.path == "/reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                kind, blocks = self.path.strip("/").split("/")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                if kind == "download":
+                    self.send_header("Content-Length", str(len(BLOCK) * int(blocks)))
+                    self.end_headers()
+                    for _ in range(int(blocks)):
+                        self.wfile.write(BLOCK)
+                else:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    for _ in range(int(blocks)):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(BLOCK), BLOCK))
+                    self.wfile.write(b"0\r\n\r\n")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def peak_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM for pid %d" % pid)
+
+
+class Streaming(unittest.TestCase):
+    """Proxied bodies stream both ways: a 50 MiB upload or download moves through rig with its
+    memory bounded (VmHWM grows by far less than the body), and is not bound by
+    RIG_MAX_BODY_BYTES (rig's own limit, 1 MiB here)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.backend = StreamingBackend()
+        config = [api("files", cls.backend.port, [
+            endpoint("up", "POST", "/upload"),
+            endpoint("down", "GET", "/download/[0-9]+"),
+            endpoint("down-chunked", "GET", "/download-chunked/[0-9]+"),
+            endpoint("reset", "GET", "/reset"),
+            endpoint("event", "POST", "/event", target="kafka", topic="t"),
+        ])]
+        cls.rig = Rig(env={"PROXY_CONFIG_FILE": json.dumps(config), "RIG_MAX_BODY_BYTES": "1048576",
+                           "PROXY_RECV_TIMEOUT": "10000"})
+        cls.rig.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rig.stop()
+        cls.backend.close()
+
+    def connection(self):
+        return http.client.HTTPConnection("127.0.0.1", self.rig.port, timeout=60)
+
+    def upload(self, blocks, chunked):
+        conn = self.connection()
+        self.addCleanup(conn.close)
+        conn.putrequest("POST", "/upload")
+        if chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        else:
+            conn.putheader("Content-Length", str(len(BLOCK) * blocks))
+        conn.endheaders()
+        for _ in range(blocks):
+            conn.send(b"%x\r\n%s\r\n" % (len(BLOCK), BLOCK) if chunked else BLOCK)
+        if chunked:
+            conn.send(b"0\r\n\r\n")
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+
+    def expected(self, blocks):
+        return {"length": len(BLOCK) * blocks,
+                "sha256": hashlib.sha256(BLOCK * blocks).hexdigest()}
+
+    def test_a_50_mib_upload_streams_through(self):
+        before = peak_rss_kib(self.rig.proc.pid)
+        status, answer = self.upload(BIG_BLOCKS, chunked=False)
+        self.assertEqual(status, 200, answer)
+        self.assertEqual({k: answer[k] for k in ("length", "sha256")}, self.expected(BIG_BLOCKS))
+        grown = peak_rss_kib(self.rig.proc.pid) - before
+        self.assertLess(grown, 16 * 1024, "rig's peak RSS grew by %d KiB" % grown)
+
+    def test_a_chunked_upload_streams_through_chunked(self):
+        status, answer = self.upload(64, chunked=True)
+        self.assertEqual(status, 200, answer)
+        self.assertTrue(answer["chunked"])
+        self.assertEqual({k: answer[k] for k in ("length", "sha256")}, self.expected(64))
+
+    def test_a_small_body_still_reaches_the_backend_whole(self):
+        status, _, body = self.rig.request("POST", "/upload", body=b"hello")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["length"], 5)
+
+    def download(self, path):
+        conn = self.connection()
+        self.addCleanup(conn.close)
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        digest, length = hashlib.sha256(), 0
+        while True:
+            piece = resp.read(1 << 20)
+            if not piece:
+                break
+            digest.update(piece)
+            length += len(piece)
+        return resp.status, {"length": length, "sha256": digest.hexdigest()}
+
+    def test_a_50_mib_download_streams_through(self):
+        before = peak_rss_kib(self.rig.proc.pid)
+        status, got = self.download("/download/%d" % BIG_BLOCKS)
+        self.assertEqual(status, 200)
+        self.assertEqual(got, self.expected(BIG_BLOCKS))
+        grown = peak_rss_kib(self.rig.proc.pid) - before
+        self.assertLess(grown, 16 * 1024, "rig's peak RSS grew by %d KiB" % grown)
+
+    def test_a_download_of_unknown_length_streams_through(self):
+        status, got = self.download("/download-chunked/64")
+        self.assertEqual(status, 200)
+        self.assertEqual(got, self.expected(64))
+
+    def test_a_body_that_becomes_an_event_stays_under_rigs_limit(self):
+        # Refused on its declared length, before any of it is sent.
+        conn = self.connection()
+        self.addCleanup(conn.close)
+        conn.putrequest("POST", "/event")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(len(BLOCK) * 20))
+        conn.endheaders()
+        resp = conn.getresponse()
+        status, hdrs, body = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        check_json_error(self, status, hdrs, body, 413,
+                         equals="The body is larger than RIG_MAX_BODY_BYTES (1048576 bytes).")
+
+    def test_a_resetting_backend_is_a_bad_gateway(self):
+        status, hdrs, body = self.rig.request("GET", "/reset")
+        check_json_error(self, status, hdrs, body, 502, equals="Bad gateway.")
+        self.assertEqual(self.rig.request("POST", "/upload", body=b"x")[0], 200)
+
+    def test_an_upload_cut_off_midway_does_not_hurt_the_next_one(self):
+        conn = self.connection()
+        conn.putrequest("POST", "/upload")
+        conn.putheader("Content-Length", str(len(BLOCK) * 100))
+        conn.endheaders()
+        conn.send(BLOCK * 3)
+        conn.close()
+        status, answer = self.upload(4, chunked=False)
+        self.assertEqual(status, 200, answer)
+        self.assertEqual({k: answer[k] for k in ("length", "sha256")}, self.expected(4))
