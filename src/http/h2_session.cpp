@@ -7,14 +7,18 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
+#include <charconv>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <span>
 #include <unordered_map>
 #include <vector>
 
 #include "core/log.hpp"
+#include "http/request_parts.hpp"
 #include "http/responses.hpp"
+#include "net/cross_shard.hpp"
 
 namespace rig::http {
 namespace {
@@ -50,6 +54,16 @@ struct h2_stream {
     std::shared_ptr<channel_user> writer;  // waiting for its write to be handed to nghttp2
     std::shared_ptr<channel_user> reader;  // waiting for the stream to end
 
+    // A request body left to the handler (server_options::streams_body): what arrived and
+    // was not read yet. Its flow-control window is given back as the handler reads, so the
+    // client sends at the handler's pace and at most a window (1 MiB) waits here.
+    bool streamed = false;
+    bool body_ended = false;  // END_STREAM received
+    std::string pending;
+    std::size_t pending_offset = 0;
+    std::function<void(error_code)> body_waiter;  // the handler waiting for more
+    std::size_t unread() const { return pending.size() - pending_offset; }
+
     bool out_done() const { return out_index >= out.size(); }
     std::size_t out_available() const {
         std::size_t n = 0;
@@ -61,6 +75,7 @@ struct h2_stream {
 };
 
 class h2_connection;
+class h2_request_body;
 
 // A taken-over stream as its user (an SSE connection) sees it.
 class h2_channel final : public response_channel {
@@ -136,6 +151,7 @@ public:
         }
     }
     asio::any_io_executor executor() { return stream_->get_executor(); }
+    const server_options& options() const { return options_; }
     bool secure() const { return stream_->secure(); }
     tcp::endpoint remote() const {
         error_code ignored;
@@ -154,6 +170,7 @@ public:
 
 private:
     friend class h2_channel;
+    friend class h2_request_body;
 
     static h2_connection& self(void* user_data) { return *static_cast<h2_connection*>(user_data); }
 
@@ -203,6 +220,12 @@ private:
                              const uint8_t* data, size_t len, void* ud) {
         auto* st =
             static_cast<h2_stream*>(nghttp2_session_get_stream_user_data(session, stream_id));
+        if (st != nullptr && st->streamed) {
+            st->pending.append(reinterpret_cast<const char*>(data), len);
+            wake_body(*st, {});
+            return 0;  // the window reopens as the handler reads
+        }
+        nghttp2_session_consume(session, stream_id, len);
         if (st == nullptr || st->dispatched || st->body_too_large) {
             return 0;  // a taken-over stream's client has nothing to say: discarded
         }
@@ -216,12 +239,33 @@ private:
     }
 
     static int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* ud) {
-        if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
-            (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+        if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) {
             return 0;
         }
         auto* st = static_cast<h2_stream*>(
             nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+        const bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+        if (st != nullptr && st->streamed) {
+            if (end) {
+                st->body_ended = true;
+                wake_body(*st, {});
+            }
+            return 0;
+        }
+        auto& c = self(ud);
+        if (st != nullptr && !end && !st->dispatched && frame->hd.type == NGHTTP2_HEADERS &&
+            frame->headers.cat == NGHTTP2_HCAT_REQUEST && !st->headers_too_large &&
+            c.options_.streams_body != nullptr &&
+            c.options_.streams_body(target_path(st->req.target()))) {
+            // A body on its way to a route that streams it: the handler starts now.
+            st->streamed = true;
+            st->dispatched = true;
+            c.dispatch(st->id);
+            return 0;
+        }
+        if (!end) {
+            return 0;
+        }
         if (st != nullptr && !st->dispatched) {
             st->dispatched = true;
             self(ud).dispatch(st->id);
@@ -358,8 +402,33 @@ private:
         }
     }
 
+    // Resumes the handler waiting for a streamed body, if any.
+    static void wake_body(h2_stream& st, error_code ec) {
+        if (st.body_waiter) {
+            std::exchange(st.body_waiter, nullptr)(ec);
+        }
+    }
+
+    // The handler read `n` bytes of a streamed body: their window goes back to the client.
+    void consume(h2_stream& st, std::size_t n) {
+        if (!closed_ && n > 0) {
+            nghttp2_session_consume(session_, st.id, n);
+            schedule_send();
+        }
+    }
+
+    // The handler is done with a streamed body it did not read to the end: the rest is taken
+    // in and dropped, as for any request whose answer is given.
+    void drop_body(h2_stream& st) {
+        st.streamed = false;
+        consume(st, st.unread());
+        std::string().swap(st.pending);
+        st.pending_offset = 0;
+    }
+
     // Tells a stream's user that the stream is over.
     void notify(h2_stream& st, error_code ec) {
+        wake_body(st, ec);
         if (st.reader) {
             asio::post(executor(), [user = std::move(st.reader), ec] { user->on_readable(ec); });
         }
@@ -511,12 +580,83 @@ private:
     bool shut_after_write_ = false;
 };
 
+// A streamed request body as the handler reads it; each wait for more is bounded by the
+// idle timeout.
+class h2_request_body final : public request_body {
+public:
+    h2_request_body(h2_connection& conn, std::shared_ptr<h2_stream> st,
+                    std::chrono::milliseconds timeout)
+        : conn_(conn), st_(std::move(st)), timer_(conn.executor()), timeout_(timeout) {}
+
+    std::optional<std::uint64_t> length() const override {
+        const auto v = st_->req[field::content_length];
+        std::uint64_t n = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (v.empty() || ec != std::errc() || end != v.data() + v.size()) {
+            return std::nullopt;
+        }
+        return n;
+    }
+
+    bool done() const override { return st_->body_ended && st_->unread() == 0; }
+
+    asio::awaitable<std::pair<error_code, std::size_t>> read_some(
+        asio::mutable_buffer into) override {
+        struct wake {
+            error_code ec;
+        };
+        for (;;) {
+            if (const std::size_t n = std::min(into.size(), st_->unread()); n > 0) {
+                std::memcpy(into.data(), st_->pending.data() + st_->pending_offset, n);
+                st_->pending_offset += n;
+                if (st_->unread() == 0) {
+                    st_->pending.clear();
+                    st_->pending_offset = 0;
+                }
+                conn_.consume(*st_, n);
+                co_return std::pair{error_code{}, n};
+            }
+            if (st_->body_ended) {
+                co_return std::pair{error_code{}, std::size_t{0}};
+            }
+            if (st_->closed || !st_->streamed) {
+                co_return std::pair{error_code(asio::error::connection_reset), std::size_t{0}};
+            }
+            timer_.expires_after(timeout_);
+            const wake w = co_await net::await_callback<wake>([this](auto resume) {
+                st_->body_waiter = [resume](error_code ec) mutable { resume(wake{ec}); };
+                timer_.async_wait([st = st_](const error_code& ec) {
+                    if (!ec) {
+                        h2_connection::wake_body(*st, asio::error::timed_out);
+                    }
+                });
+            });
+            timer_.cancel();
+            if (w.ec) {
+                co_return std::pair{w.ec, std::size_t{0}};
+            }
+        }
+    }
+
+private:
+    h2_connection& conn_;
+    std::shared_ptr<h2_stream> st_;
+    asio::steady_timer timer_;
+    std::chrono::milliseconds timeout_;
+};
+
 class h2_exchange final : public exchange {
 public:
     h2_exchange(std::shared_ptr<h2_connection> conn, std::shared_ptr<h2_stream> st)
         : exchange(st->req, protocol::http2, conn->secure(), conn->remote(), conn->local()),
           conn_(std::move(conn)),
-          st_(std::move(st)) {}
+          st_(std::move(st)) {
+        if (st_->streamed) {
+            body_.emplace(*conn_, st_, conn_->options().idle_timeout);
+        }
+    }
+
+    request_body* body_stream() override { return body_ ? &*body_ : nullptr; }
 
     std::unique_ptr<response_channel> take(const response& head) override {
         taken_ = true;
@@ -529,6 +669,7 @@ public:
 private:
     std::shared_ptr<h2_connection> conn_;
     std::shared_ptr<h2_stream> st_;
+    std::optional<h2_request_body> body_;
 };
 
 void h2_connection::start(std::string initial) {
@@ -545,6 +686,9 @@ void h2_connection::start(std::string initial) {
     nghttp2_option_new(&opt);
     // A client may not keep more than this many reset streams per second (rapid reset).
     nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 100);
+    // Windows are given back by hand: at once for bodies read whole, as the handler reads for
+    // streamed ones.
+    nghttp2_option_set_no_auto_window_update(opt, 1);
     nghttp2_session_server_new2(&session_, cbs, this, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
@@ -596,6 +740,9 @@ asio::awaitable<void> h2_connection::run_stream(std::shared_ptr<h2_stream> st) {
     auto self = shared_from_this();
     h2_exchange ex(self, st);
     std::optional<response> res = co_await route_(ex);
+    if (st->streamed) {
+        drop_body(*st);
+    }
     if (ex.taken()) {
         st->req = {};  // the request is not needed for the rest of the stream's life
         co_return;

@@ -20,7 +20,7 @@ import threading
 import unittest
 import uuid
 
-from rig_harness import (check_json_error, make_jwt, Rig, run_rig_expecting_failure,
+from rig_harness import (check_json_error, H2Client, make_jwt, Rig, run_rig_expecting_failure,
                          StubServer)
 
 SECRET = "proxy-secret"
@@ -632,3 +632,28 @@ class Streaming(unittest.TestCase):
         status, answer = self.upload(4, chunked=False)
         self.assertEqual(status, 200, answer)
         self.assertEqual({k: answer[k] for k in ("length", "sha256")}, self.expected(4))
+
+    def test_over_http2_answers_whole_and_streamed(self):
+        c = H2Client(self.rig.port)  # h2c with prior knowledge
+        self.addCleanup(c.close)
+        status, _, body = c.fetch("POST", "/upload", b"hello over h2")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["length"], len(b"hello over h2"))
+        status, hdrs, body = c.fetch("GET", "/download/64")
+        self.assertEqual(status, 200)
+        self.assertEqual(hashlib.sha256(body).hexdigest(), self.expected(64)["sha256"])
+        # The connection carries on after a streamed answer.
+        status, _, body = c.fetch("GET", "/download-chunked/2")
+        self.assertEqual((status, len(body)), (200, 2 * len(BLOCK)))
+
+    def test_an_upload_over_http2_streams_through(self):
+        c = H2Client(self.rig.port)
+        self.addCleanup(c.close)
+        blocks = 64  # 4 MiB: above RIG_MAX_BODY_BYTES, and four times rig's stream window
+        for headers, chunked in (({"content-length": str(len(BLOCK) * blocks)}, False),
+                                 ({}, True)):
+            status, _, body = c.fetch("POST", "/upload", BLOCK * blocks, headers)
+            self.assertEqual(status, 200, body)
+            answer = json.loads(body)
+            self.assertEqual(answer["chunked"], chunked)
+            self.assertEqual({k: answer[k] for k in ("length", "sha256")}, self.expected(blocks))

@@ -5,6 +5,7 @@ so an SSE client sees what the gateway produced); the nats target, published and
 request-reply, against a real nats-server.
 """
 
+import base64
 import json
 import threading
 import unittest
@@ -83,6 +84,39 @@ class HttpAsync(unittest.TestCase):
             self.backend.respond = lambda req, code=code: (code, {"direct": code})
             status, _, body = self.rig.request("POST", "/async", body="{}")
             self.assertEqual((status, json.loads(body)), (code, {"direct": code}))
+
+
+class ResponseOnAnotherShard(unittest.TestCase):
+    def test_a_response_arriving_on_shard_0_completes_a_request_held_on_shard_1(self):
+        # The internal API listens on shard 0 only; public connections spread over both shards.
+        # A correlation id names its request's shard (bytes 5-6 of its signed body), so the
+        # test knows when a request is held on shard 1 and its answer has to cross over.
+        backend = StubServer()
+        self.addCleanup(backend.close)
+        config = [api("async", backend.port, [
+            endpoint("async", "POST", "/async", response_from="http_async")])]
+        rig = Rig(env={"PROXY_CONFIG_FILE": json.dumps(config), "RIG_SHARDS": "2"})
+        rig.start()
+        self.addCleanup(rig.stop)
+        shards = []
+
+        def respond(req):
+            correlation = req["path"].split("correlation=", 1)[1]
+            raw = base64.urlsafe_b64decode(correlation + "=" * (-len(correlation) % 4))
+            shards.append(int.from_bytes(raw[5:7], "big"))
+            if shards[-1] != 1:
+                return 200, {"direct": True}
+            status, _, _ = rig.request("POST", "/v3/responses", body='{"from":"shard 0"}',
+                                       headers={"rig-correlation": correlation,
+                                                "rig-response-code": "201"}, api=True)
+            return (202, {}) if status == 202 else (500, {"posted": status})
+        backend.respond = respond
+        for _ in range(64):  # each request on a new connection: a shard at random
+            status, _, body = rig.request("POST", "/async", body="{}")
+            if shards and shards[-1] == 1:
+                break
+        self.assertEqual(shards[-1], 1, "no request landed on shard 1")
+        self.assertEqual((status, json.loads(body)), (201, {"from": "shard 0"}))
 
 
 class KafkaTarget(unittest.TestCase):
