@@ -263,7 +263,9 @@ class KinesisTarget(unittest.TestCase):
         cls.rig = Rig(env=kinesis_env(cls.kin, KINESIS_STREAM="rig-source-" + suffix,
                                       PROXY_CONFIG_FILE=json.dumps(config),
                                       PROXY_KINESIS_RESPONSE_STREAM=cls.responses,
-                                      PROXY_KINESIS_RESPONSE_TIMEOUT="20000"))
+                                      # below the harness's 10 s client timeout: a
+                                      # response that never comes is a clean 504
+                                      PROXY_KINESIS_RESPONSE_TIMEOUT="8000"))
         cls.rig.start()
         cls.addClassCleanup(cls.rig.stop)
         # LATEST at start: responses put once the shard is positioned are read.
