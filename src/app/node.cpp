@@ -200,17 +200,20 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
             }
         },
         std::move(cluster_view),
-        admin::internal_api::proxy_view{apis_.get(), responses_.get(), [this] {
-                                            std::vector<const proxy::request_metrics*> all;
-                                            for (const auto& sh : shards_) {
-                                                all.push_back(&sh->gateway.metrics());
-                                            }
-                                            return proxy::render_request_metrics(all) +
-                                                   proxy::render_produce_metrics(
-                                                       {{"kafka", &kafka_produced_},
-                                                        {"nats", &nats_produced_},
-                                                        {"kinesis", &kinesis_produced_}});
-                                        }});
+        admin::internal_api::proxy_view{
+            apis_.get(), responses_.get(), [this] {
+                std::vector<const proxy::request_metrics*> all;
+                for (const auto& sh : shards_) {
+                    all.push_back(&sh->gateway.metrics());
+                }
+                return proxy::render_request_metrics(all) +
+                       proxy::render_produce_metrics({{"kafka", &kafka_produced_},
+                                                      {"nats", &nats_produced_},
+                                                      {"kinesis", &kinesis_produced_}}) +
+                       (kinesis_responses_
+                            ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
+                            : std::string());
+            }});
     admin_routes_ = [this](http::exchange& ex) {
         return admin_->handle(ex, shards_.front()->clients);
     };
@@ -218,6 +221,7 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
 
 void node::stop_sources() {
     kafka_responses_.reset();
+    kinesis_responses_.reset();
     kafka_.reset();
     nats_.reset();
     kinesis_.reset();
@@ -342,6 +346,18 @@ void node::start() {
         responses.restart_delay = options_.kafka->restart_delay;
         responses.from_earliest = options_.kafka->from_earliest;
         kafka_responses_ = std::make_unique<proxy::kafka_response_consumer>(responses, *responses_);
+    }
+    if (!options_.proxy.kinesis_response_stream.empty()) {
+        // Answers for `response_from: kinesis` (RIG never delivered them), with the account
+        // of the proxy's Kinesis producer.
+        auto account = options_.kinesis->account();
+        account.region = options_.proxy.kinesis_request_region;
+        kinesis_responses_ = std::make_unique<proxy::kinesis_response_consumer>(
+            proxy::kinesis_response_options{account, options_.proxy.kinesis_response_stream,
+                                            options_.kinesis->poll_interval},
+            *responses_);
+    } else {
+        proxy::log_kinesis_responses_off(options_.proxy.apis);
     }
     if (options_.kinesis) {
         // Every node reads every shard of the stream (no leases yet), so in a cluster each

@@ -19,6 +19,7 @@
 #include "proxy/kafka_producer.hpp"
 #include "proxy/kafka_response_consumer.hpp"
 #include "proxy/kinesis_putter.hpp"
+#include "proxy/kinesis_response_consumer.hpp"
 #include "proxy/nats_publisher.hpp"
 #include "proxy/produce_counters.hpp"
 #include "proxy/response_router.hpp"
@@ -102,6 +103,7 @@ private:
     std::unique_ptr<sources::nats_source> nats_;
     std::unique_ptr<sources::kinesis_source> kinesis_;
     std::unique_ptr<proxy::kafka_response_consumer> kafka_responses_;
+    std::unique_ptr<proxy::kinesis_response_consumer> kinesis_responses_;
 };
 
 }  // namespace rig::app

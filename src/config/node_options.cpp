@@ -206,6 +206,12 @@ std::optional<core::error> read_proxy(const env_lookup& env, node_options& o) {
     if (auto v = env("PROXY_KINESIS_REQUEST_REGION"); v && !trim(*v).empty()) {
         p.kinesis_request_region = trim(*v);
     }
+    if (auto v = env("PROXY_KINESIS_RESPONSE_STREAM"); v && !trim(*v).empty()) {
+        if (!o.kinesis) {
+            return bad("PROXY_KINESIS_RESPONSE_STREAM", "needs KINESIS_ENABLED", *v);
+        }
+        p.kinesis_response_stream = trim(*v);
+    }
     if (auto v = env("KAFKA_LOG_TOPIC"); v && !trim(*v).empty()) {
         p.kafka_log_topic = trim(*v);
     }

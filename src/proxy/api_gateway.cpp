@@ -14,6 +14,7 @@
 #include "net/cross_shard.hpp"
 #include "proxy/endpoint_auth.hpp"
 #include "proxy/proxied_event.hpp"
+#include "proxy/request_log_event.hpp"
 
 namespace rig::proxy {
 namespace {
@@ -200,6 +201,13 @@ asio::awaitable<std::optional<http::response>> api_gateway::handle(http::exchang
                                        api.proxy.target_url);
         std::fwrite(line.data(), 1, line.size(), stdout);
         std::fflush(stdout);
+    }
+    if (context_.options.log_kafka && context_.kafka != nullptr) {
+        // RIG's request log event (spec §8.9), queued on the shared producer: never waits
+        // for Kafka, and a failure is counted like any produce.
+        const std::string event = make_request_log_event(endpoint_source(api, ep.id), path,
+                                                         ex.remote().address().to_string());
+        context_.kafka->produce(context_.options.kafka_log_topic, request_log_partition_key, event);
     }
     if (auto refused = co_await take_body(ex, ep.target != target_kind::http)) {
         count(request_status::bad_request);
@@ -439,6 +447,14 @@ asio::awaitable<http::response> api_gateway::publish_event(http::exchange& ex,
         context_.nats->publish(ep.topic, event->json);
     } else {
         context_.kinesis->put(ep.topic, event->partition_key, event->json);
+        // RIG answered every kinesis target at once (§8.7); with a response stream rig waits
+        // for the correlated answer as for kafka.
+        if (ep.response_from == response_source::kinesis &&
+            !context_.options.kinesis_response_stream.empty()) {
+            co_return co_await await_answer(std::move(ticket),
+                                            context_.options.kinesis_response_timeout,
+                                            event_target_headers, status);
+        }
     }
     co_return accepted(http::status::accepted, "Accepted.");
 }

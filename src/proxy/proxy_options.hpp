@@ -33,6 +33,9 @@ struct proxy_options {
     bool log_kafka = false;                                   // REQUEST_LOG has kafka
     std::string kafka_log_topic = "rig-request-log";          // KAFKA_LOG_TOPIC
     std::string kafka_log_schema;                             // KAFKA_LOG_SCHEMA
+    // rig's own: the stream `response_from: kinesis` answers are read from; empty: none are
+    // (RIG's behaviour: such requests wait, then get 504).
+    std::string kinesis_response_stream;  // PROXY_KINESIS_RESPONSE_STREAM
 };
 
 }  // namespace rig::proxy

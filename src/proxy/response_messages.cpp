@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <charconv>
@@ -201,6 +202,40 @@ std::optional<correlated_response> parse_kafka_response(std::span<const message_
     async_response response{static_cast<unsigned>(*code), passed_on(headers, false),
                             std::string(payload)};
     return correlated_response{std::string(*correlation), std::move(response)};
+}
+
+std::optional<correlated_response> parse_kinesis_response(std::string_view data) {
+    boost::system::error_code ec;
+    const boost::json::value record = boost::json::parse(data, ec);
+    const boost::json::value* headers_value = ec ? nullptr : member(record, "headers");
+    if (headers_value == nullptr || !headers_value->is_object()) {
+        return std::nullopt;
+    }
+    // Numbers become decimal text; the views below point into `texts` and `record`.
+    std::vector<std::string> texts;
+    texts.reserve(headers_value->get_object().size());
+    std::vector<message_header> headers;
+    for (const auto& [name, value] : headers_value->get_object()) {
+        std::string_view text;
+        if (value.is_string()) {
+            text = value.get_string();
+        } else if (value.is_int64() || value.is_uint64()) {
+            text = texts.emplace_back(boost::json::serialize(value));
+        } else {
+            return std::nullopt;
+        }
+        const std::string_view header_name(name.data(), name.size());
+        // Text only: the binary integers of Kafka headers have no place in JSON.
+        if (core::lower(header_name) == "rig-response-code" && !is_decimal(core::trim(text))) {
+            return std::nullopt;
+        }
+        headers.push_back({header_name, text});
+    }
+    std::string body;
+    if (const auto* b = member(record, "body"); b != nullptr && !b->is_null()) {
+        body = b->is_string() ? std::string(b->get_string()) : boost::json::serialize(*b);
+    }
+    return parse_kafka_response(headers, body);
 }
 
 }  // namespace rig::proxy

@@ -63,4 +63,12 @@ response_parse_result parse_v2_response(std::string_view body);
 std::optional<correlated_response> parse_kafka_response(std::span<const message_header> headers,
                                                         std::string_view payload);
 
+// A record of PROXY_KINESIS_RESPONSE_STREAM (rig's own format; Kinesis records have no
+// headers): a JSON object `{"headers": {...}, "body": ...}` whose headers are those of a
+// Kafka response message (`rig-correlation`, `rig-response-code` as decimal text or a JSON
+// integer, others passed on as above; values strings) and whose body is the client's body: a
+// string verbatim, any other JSON value as compact JSON, none or null as empty. Nothing if
+// malformed; the consumer counts and skips it.
+std::optional<correlated_response> parse_kinesis_response(std::string_view data);
+
 }  // namespace rig::proxy

@@ -379,6 +379,25 @@ class Kinesalite(Closing):
             body["ExplicitHashKey"] = str(explicit_hash_key)
         return self.call("PutRecord", body)
 
+    def records(self, stream):
+        """Every record of every shard of `stream`, from TRIM_HORIZON to the shard's end now
+        (GetShardIterator + GetRecords until an empty answer), in shard order: a list of
+        {"ShardId", "PartitionKey", "Data" (bytes)}."""
+        out = []
+        for shard in self.describe(stream)["Shards"]:
+            iterator = self.call("GetShardIterator", {
+                "StreamName": stream, "ShardId": shard["ShardId"],
+                "ShardIteratorType": "TRIM_HORIZON"})["ShardIterator"]
+            while iterator:
+                answer = self.call("GetRecords", {"ShardIterator": iterator, "Limit": 1000})
+                if not answer["Records"]:
+                    break
+                for r in answer["Records"]:
+                    out.append({"ShardId": shard["ShardId"], "PartitionKey": r["PartitionKey"],
+                                "Data": base64.b64decode(r["Data"])})
+                iterator = answer.get("NextShardIterator")
+        return out
+
     def split_shard(self, stream, shard_id, new_starting_hash_key):
         self.call("SplitShard", {"StreamName": stream, "ShardToSplit": shard_id,
                                  "NewStartingHashKey": str(new_starting_hash_key)})

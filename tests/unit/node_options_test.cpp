@@ -621,3 +621,15 @@ TEST(NodeOptions, ClusterPrefixMustBeSubjectTokens) {
         EXPECT_FALSE(r.has_value()) << bad;
     }
 }
+
+TEST(NodeOptions, KinesisResponseStream) {
+    EXPECT_TRUE(load_ok({}).proxy.kinesis_response_stream.empty());
+    const vars kinesis = {{"KINESIS_ENABLED", "true"},
+                          {"AWS_ACCESS_KEY_ID", "id"},
+                          {"AWS_SECRET_ACCESS_KEY", "secret"},
+                          {"PROXY_KINESIS_RESPONSE_STREAM", " answers "}};
+    EXPECT_EQ(load_ok(kinesis).proxy.kinesis_response_stream, "answers");
+    const auto error = load_error({{"PROXY_KINESIS_RESPONSE_STREAM", "answers"}});
+    EXPECT_NE(error.find("PROXY_KINESIS_RESPONSE_STREAM: needs KINESIS_ENABLED"), std::string::npos)
+        << error;
+}

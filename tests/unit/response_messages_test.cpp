@@ -9,6 +9,7 @@ namespace {
 
 using rig::proxy::message_header;
 using rig::proxy::parse_kafka_response;
+using rig::proxy::parse_kinesis_response;
 using rig::proxy::parse_v2_response;
 using rig::proxy::parse_v3_response;
 
@@ -184,6 +185,62 @@ TEST(KafkaResponse, MalformedIsNothing) {
     };
     for (std::size_t i = 0; i < cases.size(); ++i) {
         EXPECT_FALSE(parse_kafka_response(cases[i], "body")) << i;
+    }
+}
+
+TEST(KinesisResponse, HeadersAndStringBody) {
+    const auto parsed = parse_kinesis_response(
+        R"({"headers":{"rig-correlation":"c1","rig-response-code":"201",)"
+        R"("Content-Type":"text/plain","content-length":"99"},"body":"a \"body\"\n"})");
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->correlation, "c1");
+    EXPECT_EQ(parsed->response.status, 201U);
+    EXPECT_EQ(parsed->response.body, "a \"body\"\n");
+    EXPECT_EQ(header_value(parsed->response.headers, "content-type"), "text/plain");
+    EXPECT_FALSE(has_header(parsed->response.headers, "content-length"));
+    EXPECT_FALSE(has_header(parsed->response.headers, "rig-correlation"));
+    EXPECT_FALSE(has_header(parsed->response.headers, "rig-response-code"));
+}
+
+TEST(KinesisResponse, IntegerCodeAndJsonBody) {
+    const auto parsed = parse_kinesis_response(
+        R"({"body":{"b":[1,2],"a":"x"},"headers":{"rig-response-code":404,"rig-correlation":"c"}})");
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->response.status, 404U);
+    EXPECT_EQ(parsed->response.body, R"({"b":[1,2],"a":"x"})");
+    EXPECT_TRUE(parsed->response.headers.empty());
+}
+
+TEST(KinesisResponse, NoBodyIsEmpty) {
+    for (const char* record : {R"({"headers":{"rig-correlation":"c","rig-response-code":"204"}})",
+                               R"({"headers":{"rig-correlation":"c","rig-response-code":"204"},)"
+                               R"("body":null})"}) {
+        const auto parsed = parse_kinesis_response(record);
+        ASSERT_TRUE(parsed) << record;
+        EXPECT_EQ(parsed->response.status, 204U);
+        EXPECT_EQ(parsed->response.body, "");
+    }
+}
+
+TEST(KinesisResponse, MalformedIsNothing) {
+    for (const char* record : {
+             "",
+             "not json",
+             R"([1,2])",
+             R"({"rig-correlation":"c","rig-response-code":"200"})",
+             R"({"headers":[["rig-correlation","c"]]})",
+             R"({"headers":{"rig-response-code":"200"}})",
+             R"({"headers":{"rig-correlation":"c"}})",
+             R"({"headers":{"rig-correlation":"","rig-response-code":"200"}})",
+             R"({"headers":{"rig-correlation":"c","rig-response-code":"abc"}})",
+             R"({"headers":{"rig-correlation":"c","rig-response-code":"42"}})",
+             R"({"headers":{"rig-correlation":"c","rig-response-code":2.5}})",
+             R"({"headers":{"rig-correlation":"c","rig-response-code":-200}})",
+             // Two characters would be a binary integer in Kafka; not here.
+             R"({"headers":{"rig-correlation":"c","rig-response-code":"\u0000\u00c9"}})",
+             R"({"headers":{"rig-correlation":"c","rig-response-code":"200","x":{"y":1}}})",
+         }) {
+        EXPECT_FALSE(parse_kinesis_response(record)) << record;
     }
 }
 

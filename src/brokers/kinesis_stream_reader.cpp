@@ -1,0 +1,188 @@
+#include "brokers/kinesis_stream_reader.hpp"
+
+#include <algorithm>
+#include <boost/json/object.hpp>
+#include <map>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/base64url.hpp"
+#include "core/log.hpp"
+
+namespace rig::brokers {
+namespace json = boost::json;
+
+namespace {
+
+log::rate_limited reader_log{5};
+
+// Kinesis sends standard base64; ours decodes the URL-safe alphabet.
+std::optional<std::string> base64_decode(std::string_view s) {
+    std::string urlsafe(s);
+    for (auto& c : urlsafe) {
+        c = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    return core::base64url_decode(urlsafe);
+}
+
+std::string string_at(const json::value& v, std::string_view key) {
+    if (!v.is_object()) {
+        return {};
+    }
+    const auto* m = v.get_object().if_contains(key);
+    return m && m->is_string() ? std::string(m->get_string()) : std::string();
+}
+
+}  // namespace
+
+kinesis_stream_reader::kinesis_stream_reader(kinesis_reader_options options, handlers on)
+    : options_(std::move(options)), on_(std::move(on)) {}
+
+void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
+    using clock = std::chrono::steady_clock;
+    kinesis_client client(options_.account);
+    const std::string& name = options_.log_name;
+    const auto status = [this](bool connected, std::string_view detail) {
+        if (on_.status) {
+            on_.status(connected, detail);
+        }
+    };
+    struct shard_state {
+        std::string iterator;
+        clock::time_point next_read{};
+    };
+    std::map<std::string, shard_state> shards;  // open shards we read
+    std::set<std::string> finished;             // shards read to their end
+    bool first_listing = true;
+    auto next_listing = clock::now();
+    auto backoff = std::chrono::milliseconds(0);
+    const auto wait = [&](clock::duration d) {
+        const auto until = clock::now() + d;
+        while (!stop && clock::now() < until) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    };
+    std::vector<kinesis_record> batch;
+
+    while (!stop) {
+        // Discover shards: at start, after a shard ends (its children), and every 30 s.
+        if (clock::now() >= next_listing) {
+            std::string token;
+            std::vector<std::pair<std::string, std::string>> listed;  // id, parent
+            bool ok = true;
+            do {
+                json::object req;
+                if (token.empty()) {
+                    req["StreamName"] = options_.stream;
+                } else {
+                    req["NextToken"] = token;
+                }
+                auto res = client.call("ListShards", req);
+                if (!res.error.empty()) {
+                    status(false, "ListShards: " + res.error);
+                    reader_log.info("{}: ListShards on {}: {}", name, options_.stream, res.error);
+                    ok = false;
+                    break;
+                }
+                const auto* list = res.body.get_object().if_contains("Shards");
+                if (list && list->is_array()) {
+                    for (const auto& s : list->get_array()) {
+                        listed.emplace_back(string_at(s, "ShardId"), string_at(s, "ParentShardId"));
+                    }
+                }
+                token = string_at(res.body, "NextToken");
+            } while (!token.empty() && !stop);
+            if (!ok) {
+                wait(std::chrono::seconds(2));
+                continue;
+            }
+            for (const auto& [id, parent] : listed) {
+                if (shards.count(id) || finished.count(id)) {
+                    continue;
+                }
+                // A shard found later (a child of a split or merge) is read from its start;
+                // at start-up, the configured position applies.
+                const bool from_start = options_.from_start || !first_listing;
+                json::object req{{"StreamName", options_.stream},
+                                 {"ShardId", id},
+                                 {"ShardIteratorType", from_start ? "TRIM_HORIZON" : "LATEST"}};
+                auto res = client.call("GetShardIterator", req);
+                if (!res.error.empty()) {
+                    reader_log.info("{}: GetShardIterator {}: {}", name, id, res.error);
+                    continue;
+                }
+                shards[id] = shard_state{string_at(res.body, "ShardIterator"), clock::now()};
+            }
+            first_listing = false;
+            shards_.store(shards.size(), std::memory_order_relaxed);
+            status(true, {});
+            next_listing = clock::now() + std::chrono::seconds(30);
+        }
+
+        bool any_records = false;
+        for (auto it = shards.begin(); it != shards.end() && !stop;) {
+            auto& [id, st] = *it;
+            if (clock::now() < st.next_read) {
+                ++it;
+                continue;
+            }
+            json::object req{{"ShardIterator", st.iterator}, {"Limit", 1000}};
+            auto res = client.call("GetRecords", req);
+            if (!res.error.empty()) {
+                if (res.error.find("ProvisionedThroughputExceeded") != std::string::npos ||
+                    res.error.find("LimitExceeded") != std::string::npos) {
+                    backoff =
+                        std::min(std::chrono::milliseconds(5000),
+                                 backoff.count() ? backoff * 2 : std::chrono::milliseconds(200));
+                    st.next_read = clock::now() + backoff;
+                } else if (res.error.find("ExpiredIterator") != std::string::npos) {
+                    shards.erase(it++);  // re-listed and re-positioned below
+                    shards_.store(shards.size(), std::memory_order_relaxed);
+                    next_listing = clock::now();
+                    continue;
+                } else {
+                    status(false, "GetRecords: " + res.error);
+                    reader_log.info("{}: GetRecords {}: {}", name, id, res.error);
+                    st.next_read = clock::now() + std::chrono::seconds(1);
+                }
+                ++it;
+                continue;
+            }
+            backoff = std::chrono::milliseconds(0);
+            status(true, {});
+            const auto* records = res.body.get_object().if_contains("Records");
+            batch.clear();
+            if (records && records->is_array()) {
+                for (const auto& r : records->get_array()) {
+                    batch.push_back({base64_decode(string_at(r, "Data"))});
+                }
+            }
+            if (!batch.empty()) {
+                any_records = true;
+                if (on_.records) {
+                    on_.records(id, batch);
+                }
+            }
+            const std::string next = string_at(res.body, "NextShardIterator");
+            if (next.empty()) {
+                // The shard was closed (split or merged): read its children from their start.
+                finished.insert(id);
+                shards.erase(it++);
+                shards_.store(shards.size(), std::memory_order_relaxed);
+                next_listing = clock::now();
+                continue;
+            }
+            st.iterator = next;
+            st.next_read = clock::now() + (batch.empty() ? options_.poll_interval
+                                                         : std::chrono::milliseconds(200));
+            ++it;
+        }
+        if (!any_records) {
+            wait(std::chrono::milliseconds(50));
+        }
+    }
+}
+
+}  // namespace rig::brokers
