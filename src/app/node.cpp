@@ -18,6 +18,7 @@
 #include "http/session_tracker.hpp"
 #include "hub/shard_hub.hpp"
 #include "net/listener.hpp"
+#include "proxy/forwarded_response.hpp"
 #include "transport/endpoints.hpp"
 
 namespace rig::app {
@@ -116,13 +117,27 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
         cluster_ = std::make_unique<cluster::cluster_member>(
             *options_.cluster, policy_->tokens().instance(), policy_->tokens().fingerprint(),
             *local_ingest_,
-            [this, kill_everywhere_here](const std::string& session,
-                                         cluster::replicated_blacklist::clock::time_point expires) {
-                // Entries this node made come back from the bucket too: already applied.
-                if (blacklist_.add(session, expires)) {
-                    kill_everywhere_here(session);
-                }
-            });
+            cluster::cluster_member::handlers{
+                .blacklisted =
+                    [this, kill_everywhere_here](
+                        const std::string& session,
+                        cluster::replicated_blacklist::clock::time_point expires) {
+                        // Entries this node made come back from the bucket too: already applied.
+                        if (blacklist_.add(session, expires)) {
+                            kill_everywhere_here(session);
+                        }
+                    },
+                // Both run only once the node joins (start()), after apis_ and responses_ exist.
+                .api_changed =
+                    [this](const std::string& id, std::optional<std::string_view> definition) {
+                        apis_->apply_replicated(id, definition);
+                    },
+                .response =
+                    [this](std::string_view wire) {
+                        if (auto message = proxy::decode_forwarded_response(wire)) {
+                            responses_->deliver(std::move(*message));
+                        }
+                    }});
     }
     sources::event_relay* relay = cluster_ ? &cluster_->events() : nullptr;
     transport::remote_nodes* remote = cluster_ ? &cluster_->nodes() : nullptr;
@@ -133,6 +148,11 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
     apis_ = std::make_unique<proxy::api_registry>(options_.cluster ? options_.cluster->node_id
                                                                    : "rig@" + host_name());
     apis_->load(options_.proxy.apis);
+    if (cluster_) {
+        apis_->on_write([this](const std::string& id, std::string definition) {
+            cluster_->share_api(id, std::move(definition));
+        });
+    }
     gateway_context_ = std::make_unique<proxy::gateway_context>(
         proxy::gateway_context{*apis_, options_.proxy, jwt_, options_.transport.cors_origin});
     if (options_.kafka) {
@@ -168,8 +188,18 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
         response_shards.push_back(
             {pool_.context(i).get_executor(), &shards_[i]->gateway.waiters()});
     }
+    proxy::response_router::remote_hook to_other_node;
+    if (cluster_) {
+        // A response for a request waiting on another node goes on to that node.
+        to_other_node = [this](uint32_t instance, std::string correlation,
+                               proxy::async_response response) {
+            cluster_->send_response(instance, proxy::encode_forwarded_response(
+                                                  {std::move(correlation), std::move(response)}));
+        };
+    }
     responses_ = std::make_unique<proxy::response_router>(
-        proxy::correlation_codec(cookie), policy_->tokens().instance(), std::move(response_shards));
+        proxy::correlation_codec(cookie), policy_->tokens().instance(), std::move(response_shards),
+        std::move(to_other_node));
     gateway_context_->responses = responses_.get();
 
     ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay);

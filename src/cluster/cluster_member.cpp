@@ -9,13 +9,17 @@ namespace rig::cluster {
 
 cluster_member::cluster_member(cluster_options options, uint32_t instance,
                                std::string cookie_fingerprint, const sources::ingest& local,
-                               replicated_blacklist::apply on_blacklisted)
+                               handlers on)
     : options_(std::move(options)),
       instance_(instance),
       link_(options_),
       backplane_(link_, options_, local),
       requests_(link_, options_, instance, std::move(cookie_fingerprint)),
-      blacklist_(link_, options_, std::move(on_blacklisted)) {}
+      blacklist_(link_, options_, std::move(on.blacklisted)),
+      apis_(link_, options_, "apis", "rig API definitions: API id (base64url) -> definition JSON",
+            std::move(on.api_changed)),
+      responses_(link_, options_, "response", instance),
+      on_response_(std::move(on.response)) {}
 
 cluster_member::~cluster_member() {
     leave();
@@ -30,7 +34,9 @@ void cluster_member::join(node_requests::server serve) {
     }
     requests_.start(std::move(serve));
     backplane_.start();
+    responses_.start(std::move(on_response_));
     blacklist_.start();
+    apis_.start();
     log::info("cluster: node {} (instance {:08x}) joined on {}", options_.node_id, instance_,
               options_.prefix);
 }
@@ -38,14 +44,17 @@ void cluster_member::join(node_requests::server serve) {
 void cluster_member::leave() {
     backplane_.stop();
     requests_.stop();
+    responses_.stop();
     blacklist_.stop();
+    apis_.stop();
 }
 
 std::string cluster_member::health_json() const {
     return fmt::format(
-        R"({{"node":{},"instance":"{:08x}","connected":{},"state":{},"blacklist_caught_up":{}}})",
+        R"({{"node":{},"instance":"{:08x}","connected":{},"state":{},"blacklist_caught_up":{},"apis_caught_up":{}}})",
         core::json_quote(options_.node_id), instance_, link_.connected() ? "true" : "false",
-        core::json_quote(link_.state()), blacklist_.caught_up() ? "true" : "false");
+        core::json_quote(link_.state()), blacklist_.caught_up() ? "true" : "false",
+        apis_.caught_up() ? "true" : "false");
 }
 
 std::string cluster_member::metrics_text() const {
@@ -73,6 +82,13 @@ std::string cluster_member::metrics_text() const {
          requests_.unanswered());
     line("rig_cluster_requests_served_total", "counter",
          "Requests other nodes forwarded to this node.", requests_.served());
+    line("rig_cluster_responses_forwarded_total", "counter",
+         "Asynchronous responses sent on to the node whose request waits for them.",
+         responses_.sent());
+    line("rig_cluster_responses_unsent_total", "counter",
+         "Asynchronous responses for another node that could not be sent on.", responses_.unsent());
+    line("rig_cluster_responses_received_total", "counter",
+         "Asynchronous responses other nodes sent on to this node.", responses_.received());
     return out;
 }
 

@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "core/log.hpp"
 
 namespace rig::proxy {
 namespace json = boost::json;
@@ -17,6 +20,8 @@ std::string message(std::string_view text) {
 std::string not_found(const std::string& id) {
     return message("API with id=" + id + " doesn't exists.");
 }
+
+log::rate_limited replicated_log{5};
 
 }  // namespace
 
@@ -32,13 +37,87 @@ void api_registry::load(std::vector<api_definition> apis) {
     {
         std::lock_guard lock(mutex_);
         for (auto& api : apis) {
-            apis_.push_back({std::move(api), timestamp()});
+            apis_.push_back({std::move(api), timestamp(), false});
         }
         publish_locked();
     }
+    after_change({}, std::nullopt);
+}
+
+void api_registry::after_change(const std::string& id, std::optional<std::string> definition) {
     if (listener_) {
         listener_();
     }
+    if (writer_ && definition) {
+        writer_(id, std::move(*definition));
+    }
+}
+
+std::string api_registry::replicated(const stored& s) {
+    json::object o = s.api.source;
+    o["id"] = s.api.id;
+    o["active"] = s.api.active;
+    o["ref_number"] = s.api.ref_number;
+    o["timestamp"] = s.timestamp;
+    return json::serialize(o);
+}
+
+bool api_registry::apply_replicated(const std::string& id,
+                                    std::optional<std::string_view> definition) {
+    if (!definition) {  // the shared entry was removed: deactivate, as a delete does
+        {
+            std::lock_guard lock(mutex_);
+            stored* existing = find_locked(id);
+            if (existing == nullptr || !existing->api.active) {
+                return false;
+            }
+            existing->api.active = false;
+            existing->api.source["active"] = false;
+            existing->api.ref_number += 1;
+            existing->timestamp = timestamp();
+            existing->shared = true;
+            publish_locked();
+        }
+        after_change(id, std::nullopt);
+        return true;
+    }
+    boost::system::error_code ec;
+    auto value = json::parse(*definition, ec);
+    if (ec || !value.is_object()) {
+        replicated_log.info("proxy: ignoring the shared definition of API {}: not a JSON object",
+                            id);
+        return false;
+    }
+    auto& body = value.as_object();
+    std::string stamp;
+    if (const auto* t = body.if_contains("timestamp"); t != nullptr && t->is_string()) {
+        stamp = std::string(t->get_string());
+    }
+    body.erase("timestamp");
+    if (auto errors = validate_api(body, id); !errors.empty()) {
+        replicated_log.info("proxy: ignoring the shared definition of API {}: {}", id,
+                            errors.to_json());
+        return false;
+    }
+    auto api = make_api(body);
+    {
+        std::lock_guard lock(mutex_);
+        stored* existing = find_locked(id);
+        if (existing != nullptr && existing->shared && api.ref_number < existing->api.ref_number) {
+            return false;  // older than what this node has (its own newer write is on its way)
+        }
+        if (stamp.empty()) {
+            stamp = timestamp();
+        }
+        if (existing != nullptr) {
+            *existing = {std::move(api), std::move(stamp), true};
+        } else {
+            apis_.push_back({std::move(api), std::move(stamp), true});
+        }
+        publish_locked();
+    }
+    after_change(id, std::nullopt);
+    return true;
 }
 
 void api_registry::publish_locked() {
@@ -104,6 +183,8 @@ api_registry::outcome api_registry::create(json::object body) {
         return {400, errors.to_json()};
     }
     auto api = make_api(body);
+    const std::string id = api.id;
+    std::optional<std::string> written;
     {
         std::lock_guard lock(mutex_);
         stored* existing = find_locked(api.id);
@@ -112,17 +193,15 @@ api_registry::outcome api_registry::create(json::object body) {
         }
         if (existing != nullptr) {  // an inactive one is replaced
             api.ref_number = existing->api.ref_number + 1;
-            existing->api = std::move(api);
-            existing->timestamp = timestamp();
+            *existing = {std::move(api), timestamp(), true};
         } else {
             api.ref_number = 0;
-            apis_.push_back({std::move(api), timestamp()});
+            existing = &apis_.emplace_back(stored{std::move(api), timestamp(), true});
         }
+        written = replicated(*existing);
         publish_locked();
     }
-    if (listener_) {
-        listener_();
-    }
+    after_change(id, std::move(written));
     return {201, message("ok")};
 }
 
@@ -131,6 +210,7 @@ api_registry::outcome api_registry::update(const std::string& id, json::object b
     if (auto errors = validate_api(body, id); !errors.empty()) {
         return {400, errors.to_json()};
     }
+    std::optional<std::string> written;
     {
         std::lock_guard lock(mutex_);
         stored* existing = find_locked(id);
@@ -146,17 +226,16 @@ api_registry::outcome api_registry::update(const std::string& id, json::object b
         merged.erase("ref_number");
         auto api = make_api(merged);
         api.ref_number = existing->api.ref_number + 1;
-        existing->api = std::move(api);
-        existing->timestamp = timestamp();
+        *existing = {std::move(api), timestamp(), true};
+        written = replicated(*existing);
         publish_locked();
     }
-    if (listener_) {
-        listener_();
-    }
+    after_change(id, std::move(written));
     return {200, message("ok")};
 }
 
 api_registry::outcome api_registry::remove(const std::string& id) {
+    std::optional<std::string> written;
     {
         std::lock_guard lock(mutex_);
         stored* existing = find_locked(id);
@@ -167,11 +246,13 @@ api_registry::outcome api_registry::remove(const std::string& id) {
         existing->api.source["active"] = false;
         existing->api.ref_number += 1;
         existing->timestamp = timestamp();
+        existing->shared = true;
+        // Shared as the deactivated definition, not a delete marker: a node that starts later
+        // then still knows its ref_number, so a re-creation is numbered alike everywhere.
+        written = replicated(*existing);
         publish_locked();
     }
-    if (listener_) {
-        listener_();
-    }
+    after_change(id, std::move(written));
     return {204, ""};
 }
 

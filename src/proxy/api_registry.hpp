@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy/api_definition.hpp"
@@ -22,6 +24,13 @@ namespace rig::proxy {
 // @par Thread safety
 // All members may be called from any thread; changes are serialised by a mutex, snapshots
 // are read without one (an atomic shared_ptr swap).
+//
+// In a cluster every definition changed through the internal API is shared (the `on_write`
+// hook; the node puts it in a replicated bucket) and the definitions other nodes changed come
+// back through apply_replicated(). Every node converges on the same definition per id: the one
+// with the highest ref_number, among equal ones the last applied (the bucket's order, the same
+// on every node). Definitions from the configuration file are per node; a shared one with the
+// same id replaces them whatever its ref_number.
 class api_registry {
 public:
     using clock = std::chrono::system_clock;
@@ -52,15 +61,30 @@ public:
     // Called (on the changing thread, without the lock) after each change.
     void on_change(std::function<void()> listener) { listener_ = std::move(listener); }
 
+    // The definition as stored (JSON: what was given, plus id, active, ref_number, timestamp),
+    // after each create, update or delete made here. Set before any change; called on the
+    // changing thread, without the lock.
+    using write_hook = std::function<void(const std::string& id, std::string definition)>;
+    void on_write(write_hook hook) { writer_ = std::move(hook); }
+
+    // A definition another node stored (as given to its write hook), or none when the shared
+    // entry was removed (the API is deactivated). Applied unless this node has a shared one
+    // with a higher ref_number; false when ignored (also when it is not a valid definition).
+    bool apply_replicated(const std::string& id, std::optional<std::string_view> definition);
+
 private:
     struct stored {
         api_definition api;
         std::string timestamp;  // ISO 8601, UTC
+        bool shared = true;     // false: from the configuration file, never changed since
     };
     boost::json::object shown(const stored& s) const;
     stored* find_locked(const std::string& id);  // ids are unique in apis_
     void publish_locked();
     std::string timestamp() const;
+    static std::string replicated(const stored& s);
+    // Tells the listener, and the write hook when `definition` is set (a change made here).
+    void after_change(const std::string& id, std::optional<std::string> definition);
 
     std::string node_name_;
     std::function<clock::time_point()> now_;
@@ -69,6 +93,7 @@ private:
     snapshot routable_ = std::make_shared<const std::vector<api_definition>>();
     std::atomic<uint64_t> version_{0};
     std::function<void()> listener_;
+    write_hook writer_;
 };
 
 }  // namespace rig::proxy

@@ -35,12 +35,13 @@ response_router::outcome response_router::deliver(std::string_view correlation,
         stats_.unroutable.fetch_add(1, std::memory_order_relaxed);
         return outcome::unroutable;
     }
+    // Counted first: the waiter may complete on its shard before post() returns here.
+    stats_.local.fetch_add(1, std::memory_order_relaxed);
     const shard& target = shards_[address->shard];
     asio::post(target.executor, [waiters = target.waiters, id = address->waiter,
                                  response = std::move(response)]() mutable {
         waiters->deliver(id, std::move(response));
     });
-    stats_.local.fetch_add(1, std::memory_order_relaxed);
     return outcome::local;
 }
 

@@ -128,4 +128,125 @@ TEST(ApiRegistryLoad, VersionedApisAreNotRouted) {
     EXPECT_EQ(json::parse(registry.list().body).as_array().size(), 2U);
 }
 
+// Cluster replication: what one registry writes, applied to another (and back to itself).
+class ReplicatedRegistry : public ::testing::Test {
+protected:
+    api_registry a{"a"}, b{"b"};
+    std::vector<std::pair<std::string, std::string>> from_a, from_b;  // in write order
+    void SetUp() override {
+        a.on_write([this](const std::string& id, std::string d) { from_a.emplace_back(id, d); });
+        b.on_write([this](const std::string& id, std::string d) { from_b.emplace_back(id, d); });
+    }
+    // Applies `writes` to `to` in order, as the bucket's watch does.
+    static void apply(api_registry& to, const std::vector<std::pair<std::string, std::string>>& w) {
+        for (const auto& [id, definition] : w) {
+            to.apply_replicated(id, definition);
+        }
+    }
+    static json::object shown(const api_registry& r, const std::string& id) {
+        const auto o = r.get(id);
+        EXPECT_EQ(o.status, 200U) << o.body;
+        return o.status == 200U ? json::parse(o.body).as_object() : json::object{};
+    }
+};
+
+TEST_F(ReplicatedRegistry, EveryChangeMadeHereIsWrittenAsStored) {
+    ASSERT_EQ(a.create(api("s")).status, 201U);
+    auto renamed = api("s");
+    renamed["name"] = "renamed";
+    ASSERT_EQ(a.update("s", renamed).status, 200U);
+    ASSERT_EQ(a.remove("s").status, 204U);
+    EXPECT_EQ(a.create(api("s")).status, 201U);
+    EXPECT_EQ(a.create(api("s")).status, 409U);  // refused: nothing written
+    EXPECT_EQ(a.update("none", api("none")).status, 404U);
+    ASSERT_EQ(from_a.size(), 4U);
+    std::vector<std::pair<bool, int64_t>> states;
+    for (const auto& [id, definition] : from_a) {
+        EXPECT_EQ(id, "s");
+        const auto d = json::parse(definition).as_object();
+        EXPECT_EQ(d.at("id"), "s");
+        EXPECT_TRUE(d.at("timestamp").is_string());
+        states.emplace_back(d.at("active").as_bool(), d.at("ref_number").as_int64());
+    }
+    EXPECT_EQ(states,
+              (std::vector<std::pair<bool, int64_t>>{{true, 0}, {true, 1}, {false, 2}, {true, 3}}));
+    EXPECT_EQ(json::parse(from_a[1].second).at("name"), "renamed");
+}
+
+TEST_F(ReplicatedRegistry, AnotherNodeShowsAndRoutesTheSameDefinitions) {
+    ASSERT_EQ(a.create(api("s", "post")).status, 201U);
+    ASSERT_EQ(a.create(api("gone")).status, 201U);
+    ASSERT_EQ(a.remove("gone").status, 204U);
+    int changes = 0;
+    b.on_change([&] { ++changes; });
+    apply(b, from_a);
+    EXPECT_EQ(changes, 3);
+    EXPECT_TRUE(from_b.empty());  // applying is not writing: no echo
+    auto on_a = shown(a, "s"), on_b = shown(b, "s");
+    on_a.erase("node_name");
+    on_b.erase("node_name");
+    EXPECT_EQ(on_a, on_b);
+    EXPECT_EQ(b.get("gone").status, 404U);
+    ASSERT_EQ(b.routable()->size(), 1U);
+    EXPECT_EQ(b.routable()->front().endpoints.front().method, "POST");
+    // b goes on from the same ref_numbers: a re-creation is numbered as it would be on a.
+    ASSERT_EQ(b.create(api("gone")).status, 201U);
+    EXPECT_EQ(shown(b, "gone").at("ref_number"), 2);
+}
+
+TEST_F(ReplicatedRegistry, AnOlderWriteDoesNotUndoANewerOne) {
+    ASSERT_EQ(a.create(api("s")).status, 201U);
+    auto renamed = api("s");
+    renamed["name"] = "second";
+    ASSERT_EQ(a.update("s", renamed).status, 200U);
+    // a's own writes come back from the bucket after both were made.
+    EXPECT_FALSE(a.apply_replicated("s", from_a[0].second));
+    EXPECT_EQ(shown(a, "s").at("name"), "second");
+    EXPECT_TRUE(a.apply_replicated("s", from_a[1].second));
+    EXPECT_EQ(shown(a, "s").at("ref_number"), 1);
+}
+
+TEST_F(ReplicatedRegistry, ConcurrentWritesConvergeOnTheLastOfTheHighestRefNumber) {
+    ASSERT_EQ(a.create(api("s")).status, 201U);
+    apply(b, from_a);
+    auto on_a = api("s"), on_b = api("s");
+    on_a["name"] = "from-a";
+    on_b["name"] = "from-b";
+    ASSERT_EQ(a.update("s", on_a).status, 200U);  // both ref_number 1, made at once
+    ASSERT_EQ(b.update("s", on_b).status, 200U);
+    // The bucket orders them: a's, then b's. Both nodes apply that order.
+    const std::vector<std::pair<std::string, std::string>> bucket{from_a.back(), from_b.back()};
+    apply(a, bucket);
+    apply(b, bucket);
+    EXPECT_EQ(shown(a, "s").at("name"), "from-b");
+    EXPECT_EQ(shown(b, "s").at("name"), "from-b");
+}
+
+TEST_F(ReplicatedRegistry, ASharedDefinitionReplacesTheConfigurationFilesOne) {
+    ASSERT_EQ(a.create(api("s")).status, 201U);  // ref_number 0
+    auto file_api = api("s");
+    file_api["name"] = "from-file";
+    file_api["ref_number"] = 7;
+    b.load({rig::proxy::make_api(file_api)});
+    EXPECT_EQ(shown(b, "s").at("name"), "from-file");
+    EXPECT_TRUE(b.apply_replicated("s", from_a[0].second));
+    EXPECT_EQ(shown(b, "s").at("name"), "s");
+    EXPECT_EQ(shown(b, "s").at("ref_number"), 0);
+}
+
+TEST_F(ReplicatedRegistry, BadOrRemovedEntriesAreHandled) {
+    ASSERT_EQ(a.create(api("s")).status, 201U);
+    apply(b, from_a);
+    for (const char* bad : {"", "not json", "[1]", R"({"id":"s"})"}) {
+        EXPECT_FALSE(b.apply_replicated("s", std::string_view(bad))) << bad;
+    }
+    EXPECT_EQ(shown(b, "s").at("ref_number"), 0);
+    // A delete marker (an operator removed the key) deactivates, like a delete.
+    EXPECT_TRUE(b.apply_replicated("s", std::nullopt));
+    EXPECT_EQ(b.get("s").status, 404U);
+    EXPECT_FALSE(b.apply_replicated("s", std::nullopt));
+    EXPECT_FALSE(b.apply_replicated("unknown", std::nullopt));
+    EXPECT_TRUE(from_b.empty());
+}
+
 }  // namespace
