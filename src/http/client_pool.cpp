@@ -14,6 +14,7 @@
 #include <optional>
 #include <variant>
 
+#include "http/client_connection.hpp"
 #include "http/outbound_url.hpp"
 
 namespace rig::http {
@@ -23,7 +24,6 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 using request = bhttp::request<bhttp::string_body>;
 
 struct exchange_result {
@@ -60,26 +60,13 @@ std::string timed_out(std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-struct client_pool::connection {
-    explicit connection(asio::io_context& io) : stream(std::in_place_type<beast::tcp_stream>, io) {}
-    connection(asio::io_context& io, asio::ssl::context& tls)
-        : stream(std::in_place_type<tls_stream>, io, tls) {}
-
-    beast::tcp_stream& tcp() {
-        return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
-                          stream);
-    }
-
-    std::variant<beast::tcp_stream, tls_stream> stream;
-};
-
 client_pool::client_pool(asio::io_context& io, client_tls tls, std::size_t max_idle_per_host)
-    : io_(io), tls_(std::move(tls)), max_idle_(max_idle_per_host) {}
+    : io_(io), tls_(std::move(tls)), idle_(std::make_unique<idle_connections>(max_idle_per_host)) {}
 
 client_pool::~client_pool() = default;
 
 void client_pool::close_idle() {
-    idle_.clear();
+    idle_->clear();
 }
 
 asio::awaitable<client_result> client_pool::post(std::string url, std::string content_type,
@@ -109,37 +96,14 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
     // A pooled connection may have been closed by the server meanwhile: one retry on a fresh
     // connection covers that.
     for (int attempt = 0; attempt < 2; ++attempt) {
-        std::unique_ptr<connection> conn;
-        bool reused = false;
-        if (auto it = idle_.find(u.pool_key); it != idle_.end() && !it->second.empty()) {
-            conn = std::move(it->second.back());
-            it->second.pop_back();
-            reused = true;
-        } else {
-            tcp::resolver resolver(io_);
-            auto [rec, endpoints] = co_await resolver.async_resolve(u.host, u.port, use_tuple);
-            if (rec) {
-                co_return client_result{0, "cannot resolve " + u.host + ": " + rec.message()};
-            }
-            conn = u.tls ? std::make_unique<connection>(io_, *tls_)
-                         : std::make_unique<connection>(io_);
-            conn->tcp().expires_after(timeout);
-            auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, use_tuple);
-            if (cec) {
-                co_return client_result{0, "cannot connect to " + where + ": " + cec.message()};
-            }
-            if (auto* tls = std::get_if<tls_stream>(&conn->stream)) {
-                if (auto err = expect_server_name(tls->native_handle(), u.host)) {
-                    co_return client_result{0, std::move(*err)};
-                }
-                auto [hec] =
-                    co_await tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
-                if (hec) {
-                    co_return client_result{
-                        0, hec == beast::error::timeout
-                               ? "TLS handshake with " + where + " " + timed_out(timeout)
-                               : handshake_failure(tls->native_handle(), hec, where)};
-                }
+        auto conn = idle_->take(u.pool_key);
+        const bool reused = conn != nullptr;
+        if (!conn) {
+            std::string error;
+            conn =
+                co_await open_client_connection(io_, tls_, u.tls, u.host, u.port, timeout, error);
+            if (!conn) {
+                co_return client_result{0, std::move(error)};
             }
         }
         conn->tcp().expires_after(timeout);
@@ -147,7 +111,7 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
         if (auto* plain = std::get_if<beast::tcp_stream>(&conn->stream)) {
             res = co_await round_trip(*plain, req);
         } else {
-            res = co_await round_trip(std::get<tls_stream>(conn->stream), req);
+            res = co_await round_trip(std::get<client_connection::tls_stream>(conn->stream), req);
         }
         if (res.ec) {
             if (reused && res.ec != beast::error::timeout) {
@@ -156,10 +120,8 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
             co_return client_result{
                 0, res.ec == beast::error::timeout ? timed_out(timeout) : res.ec.message()};
         }
-        auto& idle = idle_[u.pool_key];
-        if (res.keep_alive && idle.size() < max_idle_) {
-            conn->tcp().expires_never();
-            idle.push_back(std::move(conn));
+        if (res.keep_alive) {
+            idle_->give_back(u.pool_key, std::move(conn));
         }
         co_return client_result{res.status, {}};
     }

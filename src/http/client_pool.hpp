@@ -1,15 +1,15 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "http/client_tls.hpp"
 #include "net/asio.hpp"
 
 namespace rig::http {
+
+class idle_connections;
 
 // The outcome of an outbound request: the status, or (status 0) why there is none.
 struct client_result {
@@ -45,12 +45,9 @@ public:
     void close_idle();
 
 private:
-    struct connection;  // a plain or TLS keep-alive connection (client_pool.cpp)
-
     asio::io_context& io_;
     client_tls tls_;
-    std::size_t max_idle_;
-    std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;  // by pool key
+    std::unique_ptr<idle_connections> idle_;
 };
 
 }  // namespace rig::http

@@ -18,6 +18,7 @@
 
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "http/client_connection.hpp"
 #include "net/cross_shard.hpp"
 
 namespace rig::proxy {
@@ -27,7 +28,6 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 constexpr std::size_t stream_chunk_bytes = 64 * 1024;
 
 log::rate_limited backend_log{10};
@@ -90,72 +90,19 @@ bool hop_by_hop(std::string_view name) {
     return false;
 }
 
-struct backend_client::connection {
-    explicit connection(asio::io_context& io) : stream(std::in_place_type<beast::tcp_stream>, io) {}
-    connection(asio::io_context& io, asio::ssl::context& tls)
-        : stream(std::in_place_type<tls_stream>, io, tls) {}
-
-    beast::tcp_stream& tcp() {
-        return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
-                          stream);
-    }
-
-    // Runs `op(stream)` on whichever stream this is.
-    template <class Op>
-    auto visit(Op&& op) {
-        return std::visit(std::forward<Op>(op), stream);
-    }
-
-    std::variant<beast::tcp_stream, tls_stream> stream;
-    beast::flat_buffer buffer;
-};
-
 backend_client::backend_client(asio::io_context& io, http::client_tls tls, backend_limits limits)
-    : io_(io), tls_(std::move(tls)), limits_(limits) {}
+    : io_(io),
+      tls_(std::move(tls)),
+      limits_(limits),
+      idle_(std::make_unique<http::idle_connections>(limits.max_idle_per_backend)) {}
 
 backend_client::~backend_client() = default;
 
 void backend_client::close_idle() {
-    idle_.clear();
+    idle_->clear();
 }
 
-asio::awaitable<std::unique_ptr<backend_client::connection>> backend_client::connect(
-    const backend_address& to, std::string& error) {
-    const std::string where = to.host + ":" + to.port;
-    if (to.tls && !tls_) {
-        error = "https:// is not set up for outbound calls";
-        co_return nullptr;
-    }
-    tcp::resolver resolver(io_);
-    auto [rec, endpoints] = co_await resolver.async_resolve(to.host, to.port, use_tuple);
-    if (rec) {
-        error = "cannot resolve " + to.host + ": " + rec.message();
-        co_return nullptr;
-    }
-    auto conn =
-        to.tls ? std::make_unique<connection>(io_, *tls_) : std::make_unique<connection>(io_);
-    conn->tcp().expires_after(limits_.connect_timeout);
-    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, use_tuple);
-    if (cec) {
-        error = "cannot connect to " + where + ": " + cec.message();
-        co_return nullptr;
-    }
-    conn->tcp().socket().set_option(tcp::no_delay(true));
-    if (auto* tls = std::get_if<tls_stream>(&conn->stream)) {
-        if (auto err = http::expect_server_name(tls->native_handle(), to.host)) {
-            error = std::move(*err);
-            co_return nullptr;
-        }
-        auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
-        if (hec) {
-            error = http::handshake_failure(tls->native_handle(), hec, where);
-            co_return nullptr;
-        }
-    }
-    co_return conn;
-}
-
-asio::awaitable<beast::error_code> backend_client::send_streamed(connection& conn,
+asio::awaitable<beast::error_code> backend_client::send_streamed(http::client_connection& conn,
                                                                  const backend_request& req,
                                                                  http::request_body& body,
                                                                  bool& body_broke) {
@@ -214,15 +161,12 @@ asio::awaitable<forward_result> backend_client::forward(
     const std::string key = pool_key(to);
     forward_result result;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        std::unique_ptr<connection> conn;
-        bool reused = false;
-        if (auto it = idle_.find(key); !streaming && it != idle_.end() && !it->second.empty()) {
-            conn = std::move(it->second.back());
-            it->second.pop_back();
-            reused = true;
-        } else {
+        auto conn = streaming ? nullptr : idle_->take(key);
+        const bool reused = conn != nullptr;
+        if (!conn) {
             std::string error;
-            conn = co_await connect(to, error);
+            conn = co_await http::open_client_connection(io_, tls_, to.tls, to.host, to.port,
+                                                         limits_.connect_timeout, error);
             if (!conn) {
                 backend_log.info("proxy: {}", error);
                 result.outcome = forward_outcome::unreachable;
@@ -290,9 +234,8 @@ asio::awaitable<forward_result> backend_client::forward(
             res.result(answer.result_int());
             copy_answer_headers(answer, res);
             res.body() = std::move(answer.body());
-            if (answer.keep_alive() && idle_[key].size() < limits_.max_idle_per_backend) {
-                conn->tcp().expires_never();
-                idle_[key].push_back(std::move(conn));
+            if (answer.keep_alive()) {
+                idle_->give_back(key, std::move(conn));
             }
             result.response = std::move(res);
             co_return result;
@@ -357,10 +300,8 @@ asio::awaitable<forward_result> backend_client::forward(
         } else {
             channel->close();
         }
-        if (sent_whole && streamed.get().keep_alive() &&
-            idle_[key].size() < limits_.max_idle_per_backend) {
-            conn->tcp().expires_never();
-            idle_[key].push_back(std::move(conn));
+        if (sent_whole && streamed.get().keep_alive()) {
+            idle_->give_back(key, std::move(conn));
         }
         co_return result;
     }

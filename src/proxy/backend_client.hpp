@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +9,11 @@
 #include "http/client_tls.hpp"
 #include "http/exchange.hpp"
 #include "net/asio.hpp"
+
+namespace rig::http {
+struct client_connection;
+class idle_connections;
+}  // namespace rig::http
 
 namespace rig::proxy {
 
@@ -80,12 +84,9 @@ public:
     void close_idle();
 
 private:
-    struct connection;  // a plain or TLS keep-alive connection (backend_client.cpp)
-    asio::awaitable<std::unique_ptr<connection>> connect(const backend_address& to,
-                                                         std::string& error);
     // Writes the head of `req`, then `body` as it arrives. Sets `body_broke` when the client's
     // side failed rather than the backend's.
-    asio::awaitable<boost::system::error_code> send_streamed(connection& conn,
+    asio::awaitable<boost::system::error_code> send_streamed(http::client_connection& conn,
                                                              const backend_request& req,
                                                              http::request_body& body,
                                                              bool& body_broke);
@@ -93,7 +94,7 @@ private:
     asio::io_context& io_;
     http::client_tls tls_;
     backend_limits limits_;
-    std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
+    std::unique_ptr<http::idle_connections> idle_;
 };
 
 // Whether a header belongs to one hop only and is never passed on (RFC 9110 §7.6.1, plus
