@@ -7,6 +7,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/string_hash.hpp"
+
 namespace rig::auth {
 
 // The session blacklist (spec §6): session ids that are refused until their entry expires.
@@ -31,16 +33,10 @@ public:
     uint64_t adds() const;
 
 private:
-    struct hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
     mutable std::shared_mutex mutex_;
     std::size_t swept_size_ = 0;
     uint64_t adds_ = 0;
-    std::unordered_map<std::string, clock::time_point, hash, std::equal_to<>> entries_;
+    std::unordered_map<std::string, clock::time_point, core::string_hash, std::equal_to<>> entries_;
 };
 
 }  // namespace rig::auth

@@ -271,7 +271,8 @@ api_definition make_api(const json::object& api) {
             add != nullptr && add->is_object()) {
             for (const auto& [name, value] : add->get_object()) {
                 if (value.is_string()) {
-                    d.add_headers.emplace_back(std::string(name), std::string(value.get_string()));
+                    // Lower case once here: the gateway compares them with request headers.
+                    d.add_headers.emplace_back(core::lower(name), std::string(value.get_string()));
                 }
             }
         }

@@ -54,7 +54,7 @@ struct api_definition {
     auth_settings auth;
     bool versioned = false;  // versioned APIs are not routed (RIG 3)
     bool active = true;
-    std::vector<std::pair<std::string, std::string>> add_headers;  // transform_request_headers
+    std::vector<std::pair<std::string, std::string>> add_headers;  // names in lower case
     std::vector<endpoint> endpoints;                               // version_data.default
     proxy_target proxy;
     uint64_t ref_number = 0;

@@ -304,7 +304,7 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
         }
         if (ep.transform_request_headers) {
             for (const auto& [added, value] : api.add_headers) {
-                if (core::lower(added) == name) {
+                if (added == name) {
                     return true;
                 }
             }
@@ -319,9 +319,8 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
     }
     if (ep.transform_request_headers) {
         for (const auto& [name, value] : api.add_headers) {
-            const std::string lower_name = core::lower(name);
-            if (lower_name != "host") {  // Host is always the backend's (RIG's code, §8.6)
-                out.headers.emplace_back(lower_name, value);
+            if (name != "host") {  // Host is always the backend's (RIG's code, §8.6)
+                out.headers.emplace_back(name, value);
             }
         }
     }

@@ -43,13 +43,15 @@ void append_label_value(std::string& out, std::string_view v) {
 
 void request_metrics::count(std::string_view method, std::string_view path, std::string_view target,
                             std::string_view response_from, request_status status) {
-    std::string key;
-    key.reserve(96 + path.size());
+    const std::lock_guard lock(mutex_);
+    std::string& key = key_;
+    key.clear();
     key += "method=\"";
     append_label_value(key, method);
     key += "\",path=\"";
-    const std::lock_guard lock(mutex_);
-    if (paths_.contains(std::string(path)) || paths_.size() < max_paths_) {
+    if (paths_.find(path) != paths_.end()) {
+        append_label_value(key, path);
+    } else if (paths_.size() < max_paths_) {
         paths_.emplace(path);
         append_label_value(key, path);
     } else {
@@ -62,7 +64,11 @@ void request_metrics::count(std::string_view method, std::string_view path, std:
     key += "\",status=\"";
     key += status_label(status);
     key += '"';
-    ++counts_[key];
+    if (auto it = counts_.find(std::string_view(key)); it != counts_.end()) {
+        ++it->second;
+    } else {
+        counts_.emplace(key, 1);
+    }
 }
 
 void request_metrics::collect(std::map<std::string, uint64_t>& totals) const {

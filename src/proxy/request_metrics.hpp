@@ -9,6 +9,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/string_hash.hpp"
+
 namespace rig::proxy {
 
 // RIG's statuses for a proxied request (spec §11.1).
@@ -43,8 +45,11 @@ public:
 private:
     std::size_t max_paths_;
     mutable std::mutex mutex_;
-    std::unordered_set<std::string> paths_;
-    std::unordered_map<std::string, uint64_t> counts_;
+    // Looked up by string_view, and the series key built in one reused buffer: a request
+    // counted in a series that exists allocates nothing.
+    std::unordered_set<std::string, core::string_hash, std::equal_to<>> paths_;
+    std::unordered_map<std::string, uint64_t, core::string_hash, std::equal_to<>> counts_;
+    std::string key_;
 };
 
 // The Prometheus text of rig_proxy_requests_total over every shard's counts (HELP and TYPE
