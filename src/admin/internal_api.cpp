@@ -70,6 +70,15 @@ http::response internal_api::metrics() const {
         stats.push_back(&events_.shard(i).stats());
     }
     std::string text = render_metrics(events_.published(), events_.batch_waits(), stats, sources_);
+    if (const auto* history = events_.history(); history != nullptr && history->enabled()) {
+        const auto kept = history->current();
+        text += fmt::format(
+            "# HELP rig_history_events Events kept for resuming clients (RIG_HISTORY_SIZE).\n"
+            "# TYPE rig_history_events gauge\nrig_history_events {}\n"
+            "# HELP rig_history_bytes Memory those events hold (RIG_HISTORY_MAX_BYTES).\n"
+            "# TYPE rig_history_bytes gauge\nrig_history_bytes {}\n",
+            kept.events, kept.bytes);
+    }
     // RIG's names for its replicated blacklist (spec §11.1).
     text += fmt::format(
         "# HELP rig_distributed_set_items_total Blacklist entries added or extended, on this "

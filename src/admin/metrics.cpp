@@ -39,6 +39,14 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
            sum(&S::slow_consumer_disconnects));
     metric("rig_connections_opened_total", "counter", "Connections and long-poll sessions opened.",
            sum(&S::connections_opened));
+    metric("rig_history_replays_total", "counter",
+           "Connections that resumed from the event history (Last-Event-ID, last_event_id).",
+           sum(&S::history_replays));
+    metric("rig_history_replayed_events_total", "counter", "Events sent in those replays.",
+           sum(&S::history_replayed));
+    metric("rig_history_gaps_total", "counter",
+           "Resumes whose cursor the history did not hold (rig.history_gap sent).",
+           sum(&S::history_gaps));
     out += "# HELP rig_connections Open connections by transport.\n# TYPE rig_connections gauge\n";
     out += fmt::format("rig_connections{{transport=\"sse\"}} {}\n", sum(&S::sse_connections));
     out += fmt::format("rig_connections{{transport=\"ws\"}} {}\n", sum(&S::ws_connections));

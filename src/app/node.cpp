@@ -84,7 +84,8 @@ struct node::listener {
     uint16_t port = 0;
 };
 
-node::node(config::node_options options) : options_(std::move(options)), pool_(options_.shards) {
+node::node(config::node_options options)
+    : options_(std::move(options)), pool_(options_.shards), history_(options_.history) {
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
     // Every path outside /_rig/ belongs to the API gateway, whose bodies stream through.
@@ -174,11 +175,13 @@ node::node(config::node_options options) : options_(std::move(options)), pool_(o
     }
 
     events_.set_batch_window(options_.source_batch_window);
+    events_.set_history(&history_);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, outbound_tls_,
                                                   *policy_, registries_, *publisher_, remote,
                                                   *gateway_context_));
         registries_.push_back(&shards_.back()->registry);
+        shards_.back()->registry.set_history(&history_);
         events_.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
         pool_.set_idle_hook(i, [s = shards_.back().get()] { return s->registry.run_flushes(); });
     }

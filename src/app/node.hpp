@@ -74,6 +74,7 @@ private:
     http::client_tls outbound_tls_;      // RIG_TLS_CA_FILE: trust for https:// checks
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
     net::shard_pool pool_;
+    hub::event_history history_;  // before events_, which appends to it
     hub::hub events_;
     // Cluster mode: events from the backplane go to `local_ingest_`; everything that accepts
     // events (HTTP, sources) hands them to the backplane instead of the hub.

@@ -274,6 +274,16 @@ core::result<node_options> load(const env_lookup& env) {
                       1ULL << 30, "expected a size in bytes (at least 1024)"));
     RIG_TRY(read_uint(env, "RIG_MAX_BATCH_EVENTS", o.max_batch_events, 1, 1'000'000,
                       "expected an event count (1-1000000)"));
+    RIG_TRY(read_uint(env, "RIG_HISTORY_SIZE", o.history.max_events, 0, 100'000'000,
+                      "expected an event count (0 turns history off)"));
+    {
+        uint64_t ttl = static_cast<uint64_t>(o.history.ttl.count());
+        RIG_TRY(
+            read_uint(env, "RIG_HISTORY_TTL_S", ttl, 1, 86'400 * 7, "expected seconds (1-604800)"));
+        o.history.ttl = std::chrono::seconds(ttl);
+    }
+    RIG_TRY(read_uint(env, "RIG_HISTORY_MAX_BYTES", o.history.max_bytes, 1024, 1ULL << 40,
+                      "expected a size in bytes (at least 1024)"));
     RIG_TRY(read_uint(env, "RIG_LONGPOLL_BUFFER", o.transport.longpoll_buffer, 1, 100'000,
                       "expected an event count (1-100000)"));
     RIG_TRY(read_ms(env, "RIG_HEARTBEAT_INTERVAL_MS", o.transport.heartbeat_interval, 100));

@@ -12,6 +12,7 @@
 #include "cluster/cluster_options.hpp"
 #include "core/log.hpp"
 #include "http/server_options.hpp"
+#include "hub/event_history.hpp"
 #include "net/tls_context.hpp"
 #include "proxy/proxy_options.hpp"
 #include "sources/kafka_source.hpp"
@@ -55,6 +56,8 @@ struct node_options {
     std::optional<sources::kinesis_options> kinesis;  // when KINESIS_ENABLED is true
     unsigned source_batch_window = 16;    // RIG_SOURCE_BATCH_WINDOW: batches queued per shard
     std::size_t max_batch_events = 1000;  // RIG_MAX_BATCH_EVENTS: events per batched submission
+    // RIG_HISTORY_SIZE, RIG_HISTORY_TTL_S, RIG_HISTORY_MAX_BYTES: events kept for resuming.
+    hub::event_history::limits history;
     http::server_options http;
     transport::transport_options transport;
     proxy::proxy_options proxy;

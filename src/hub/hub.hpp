@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "hub/event_history.hpp"
 #include "hub/published_event.hpp"
 #include "hub/shard_hub.hpp"
 #include "net/shard_pool.hpp"
@@ -27,6 +28,13 @@ public:
     // grew their queues without limit (memory, and every request on those shards waited
     // behind them). Set before the first add_shard().
     void set_batch_window(std::ptrdiff_t batches) { batch_window_ = batches; }
+
+    // Every published event is numbered and kept there (resume after a reconnect). Set
+    // before the first publish; may stay unset (tests).
+    void set_history(event_history* history) { history_ = history; }
+    const event_history* history() const { return history_; }
+    // Whether every event must be built and published, wanted or not (it is kept).
+    bool keeps_history() const { return history_ != nullptr && history_->enabled(); }
 
     // Shards are added in shard-index order (the order of net::shard_pool).
     void add_shard(boost::asio::any_io_executor executor, shard_hub& shard) {
@@ -47,6 +55,11 @@ public:
     void publish(std::span<const event_ptr> events) const {
         if (events.empty()) {
             return;
+        }
+        // Numbered before any shard can see them (and before interest is looked up: a
+        // connection that resumes after this sees the events in its snapshot or live).
+        if (history_ != nullptr) {
+            history_->append(events);
         }
         published_.fetch_add(events.size(), std::memory_order_relaxed);
         const int here = net::shard_pool::current();
@@ -90,6 +103,9 @@ public:
     // Blocks while a shard already has its window of batches queued (back-pressure on the
     // broker client), so it must never be called on a shard thread.
     void publish_batch(const std::vector<event_ptr>& events) const {
+        if (history_ != nullptr) {
+            history_->append(events);
+        }
         published_.fetch_add(events.size(), std::memory_order_relaxed);
         for (const auto& s : shards_) {
             std::vector<event_ptr> wanted;
@@ -139,6 +155,7 @@ private:
         std::unique_ptr<std::counting_semaphore<>> window;  // free slots for queued batches
     };
     std::ptrdiff_t batch_window_ = 16;
+    event_history* history_ = nullptr;
     std::vector<entry> shards_;
     mutable std::atomic<uint64_t> published_{0};
     mutable std::atomic<uint64_t> batch_waits_{0};

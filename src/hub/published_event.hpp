@@ -38,7 +38,13 @@ public:
 
     subscription::event_fields fields() const { return {extractor_, field_values_}; }
 
+    // The event's place in this node's publishing order (event_history), from 1; 0 for the
+    // events rig makes for one connection. Set once, before the event reaches any shard.
+    uint64_t seq() const { return seq_; }
+
 private:
+    friend class event_history;
+    mutable uint64_t seq_ = 0;
     std::string type_;
     std::string id_;
     std::string sse_chunk_;  // "<hex size>\r\n" + SSE message + "\r\n"

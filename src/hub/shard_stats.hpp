@@ -13,6 +13,9 @@ struct shard_stats {
     counter deliveries{0};        // event × connection pairs queued
     counter slow_consumer_disconnects{0};
     counter connections_opened{0};
+    counter history_replays{0};   // resumes served from the history
+    counter history_replayed{0};  // events sent in those replays
+    counter history_gaps{0};      // resumes whose cursor was not in the history
     std::atomic<int64_t> sse_connections{0};
     std::atomic<int64_t> ws_connections{0};
     std::atomic<int64_t> longpoll_sessions{0};

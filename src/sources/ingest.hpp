@@ -10,8 +10,9 @@
 namespace rig::sources {
 
 // Where broker consumers hand their events: builds the shared event (only if some shard may
-// want it) and publishes it to the shards. In a cluster (`relay` set) the events go to the
-// backplane instead, which brings them back to every node's own ingest (one without a relay).
+// want it, or history keeps it) and publishes it to the shards. In a cluster (`relay` set) the
+// events go to the backplane instead, which brings them back to every node's own ingest (one
+// without a relay).
 //
 // @par Thread safety
 // Immutable; publish() may be called from any thread (broker client threads).
@@ -31,7 +32,7 @@ public:
             one.flush();
             return;
         }
-        if (!hub_.may_match(ev.type)) {
+        if (!hub_.may_match(ev.type) && !hub_.keeps_history()) {
             hub_.count_unmatched();
             return;
         }
@@ -51,7 +52,7 @@ public:
                 relayed_->add(ev.json);
                 return;
             }
-            if (!sink_.hub_.may_match(ev.type)) {
+            if (!sink_.hub_.may_match(ev.type) && !sink_.hub_.keeps_history()) {
                 sink_.hub_.count_unmatched();
                 return;
             }

@@ -29,6 +29,21 @@ bool subscription::matches(const event_fields& event) const {
                        [&](const conjunction& c) { return c.matches(event); });
 }
 
+bool wants(const std::vector<subscription>& subs, std::string_view type,
+           const event_fields& fields) {
+    for (const auto& s : subs) {
+        const std::string_view key = s.index_key();
+        const bool type_matches =
+            s.is_wildcard()
+                ? type.starts_with(key) && (type.size() == key.size() || type[key.size()] == '.')
+                : type == key;
+        if (type_matches && s.matches(fields)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string parse_failure::describe() const {
     return "invalid subscription: " + reason + " when parsing " + element;
 }

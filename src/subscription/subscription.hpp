@@ -50,6 +50,12 @@ struct subscription {
     }
 };
 
+// Whether any of `subs` wants an event of `type` with `fields`: the index's decision for one
+// member (an exact type, or a wildcard's prefix followed by nothing or by "."), for events
+// that do not come through the index (a replay).
+bool wants(const std::vector<subscription>& subs, std::string_view type,
+           const event_fields& fields);
+
 // Why a subscription was refused, and the JSON element that was refused.
 struct parse_failure {
     std::string reason;

@@ -126,6 +126,21 @@ std::string decode_last_event_id(std::string_view cookie) {
     return std::string(v.get_string());
 }
 
+// The id of the last event a reconnecting client got: the Last-Event-ID header (what an
+// EventSource sends when it reconnects; SSE only, and it wins), or the last_event_id query
+// parameter. Nothing when neither is given or both are empty.
+std::optional<std::string> resume_cursor(const http::request& req, bool sse) {
+    if (sse) {
+        if (const auto h = req["Last-Event-ID"]; !h.empty()) {
+            return std::string(h);
+        }
+    }
+    if (auto q = http::query_param(req.target(), "last_event_id"); q && !q->empty()) {
+        return std::move(*q);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 endpoints::endpoints(const connect_policy& policy, connection_registry& registry,
@@ -182,11 +197,15 @@ asio::awaitable<endpoints::admission> endpoints::admit(const http::request& req,
     }
     a.subscriptions = std::move(resolved.subscriptions);
     a.session = std::move(resolved.session);
+    a.resume_cursor = resume_cursor(req, transport == "sse");
     co_return a;
 }
 
 void endpoints::establish(const std::shared_ptr<connection>& c, admission& a) {
     registry_.enroll(c, a.session);
+    if (a.resume_cursor) {
+        c->resume_after(std::move(*a.resume_cursor));
+    }
     c->start();
     // rig.subscriptions_set follows rig.connection.create, also when the set is empty.
     c->set_subscriptions(std::move(a.subscriptions));

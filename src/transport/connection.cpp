@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "cloudevents/rig_event.hpp"
+#include "hub/event_history.hpp"
 #include "hub/published_event.hpp"
 
 namespace rig::transport {
@@ -39,6 +40,46 @@ void connection::set_subscriptions(std::vector<subscription::subscription> subs)
     subs_ = std::move(subs);
     host_.subscriptions_changed(*this);
     emit(cloudevents::make_rig_event("rig.subscriptions_set", subscription::to_json(subs_)));
+    if (cursor_ && !subs_.empty()) {
+        const std::string cursor = std::move(*cursor_);
+        cursor_.reset();
+        replay(cursor);
+    }
+}
+
+void connection::replay(const std::string& cursor) {
+    // The index already holds the new subscriptions: an event numbered after the snapshot
+    // arrives live; one numbered before it is in the snapshot, and skipped if it arrives live.
+    const hub::event_history* history = host_.history();
+    auto snap = history != nullptr ? history->after(cursor) : hub::event_history::snapshot{};
+    if (!snap.found) {
+        hub::shard_stats::add(host_.stats().history_gaps);
+        boost::json::object data;
+        data["last_event_id"] = cursor;
+        emit(cloudevents::make_rig_event("rig.history_gap", std::move(data)));
+        return;
+    }
+    hub::shard_stats::add(host_.stats().history_replays);
+    live_from_ = snap.newest + 1;
+    // A replay may be longer than the queue's bound (it is bounded by the history): it is
+    // not judged by it; live events behind it are.
+    replaying_ = true;
+    uint64_t n = 0;
+    for (const auto& e : snap.events) {
+        if (subscription::wants(subs_, e->type(), e->fields())) {
+            queue_event(e);
+            ++n;
+        }
+    }
+    replaying_ = false;
+    hub::shard_stats::add(host_.stats().history_replayed, n);
+}
+
+void connection::deliver(const hub::event_ptr& event) {
+    if (event->seq() < live_from_) {
+        return;  // sent in the replay
+    }
+    queue_event(event);
 }
 
 void connection::on_tick(uint64_t tick) {
@@ -56,7 +97,7 @@ void connection::on_tick(uint64_t tick) {
 
 void connection::emit(cloudevents::cloud_event&& ev) {
     static const subscription::extractors none;
-    deliver(hub::make_published_event(std::move(ev), none));
+    queue_event(hub::make_published_event(std::move(ev), none));
 }
 
 void connection::emit_connection_create() {
@@ -70,7 +111,9 @@ void connection::enqueue(core::frame f, bool final) {
     if (phase_ == phase::finished || (phase_ == phase::closing && !final)) {
         return;
     }
-    if (queue_.push(std::move(f)) == frame_queue::verdict::overflow) {
+    if (replaying_) {
+        queue_.push_exempt(std::move(f));
+    } else if (queue_.push(std::move(f)) == frame_queue::verdict::overflow) {
         on_overflow();
         return;
     }

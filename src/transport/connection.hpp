@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,8 +68,18 @@ public:
     virtual void start() = 0;
 
     // Replaces the subscription set (already validated and de-duplicated), re-indexes it and
-    // sends rig.subscriptions_set. Ignored unless open.
+    // sends rig.subscriptions_set. Ignored unless open. The first time the set is not empty,
+    // a resume cursor (resume_after) is used: what the node's history holds after it, and
+    // matches the set, follows rig.subscriptions_set; or rig.history_gap when the history
+    // does not know the cursor.
     void set_subscriptions(std::vector<subscription::subscription> subs);
+
+    // The id of the last event the client got (Last-Event-ID, last_event_id): replayed from
+    // when the subscriptions are set. Call before the first set_subscriptions.
+    void resume_after(std::string cursor) { cursor_ = std::move(cursor); }
+
+    // hub::subscriber: queues a published event, unless a replay already sent it.
+    void deliver(const hub::event_ptr& event) final;
 
     // Ends the connection on rig's initiative.
     virtual void close(close_reason why) = 0;
@@ -86,6 +97,9 @@ public:
     void on_readable(const http::error_code& ec) override;
 
 protected:
+    // Queues the transport's form of an event (an SSE message, a WebSocket frame, a long-poll
+    // entry): a published one, a replayed one, or one rig made for this connection.
+    virtual void queue_event(const hub::event_ptr& event) = 0;
     // Queues a frame for the next gathered write. Ignored once finished, and while closing
     // unless it is one of the last frames (`final`).
     void enqueue(core::frame f, bool final = false);
@@ -123,6 +137,7 @@ protected:
     frame_queue queue_;
 
 private:
+    void replay(const std::string& cursor);
     void request_flush();
     void write_now();
     void after_last_write();
@@ -138,6 +153,9 @@ private:
     std::string token_;
     std::vector<subscription::subscription> subs_;
     std::vector<std::string> sessions_;
+    std::optional<std::string> cursor_;  // until the subscriptions are first set
+    uint64_t live_from_ = 0;             // published events numbered below were in the replay
+    bool replaying_ = false;             // frames queued now do not count against the queue's bound
 };
 
 // How long a closing connection may take to send its last frames (and, for WebSocket, to

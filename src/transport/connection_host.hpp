@@ -4,6 +4,10 @@
 #include <cstdint>
 
 #include "hub/shard_stats.hpp"
+
+namespace rig::hub {
+class event_history;
+}
 #include "transport/transport_options.hpp"
 
 namespace rig::transport {
@@ -41,6 +45,8 @@ public:
     virtual void finished(connection& c) = 0;
     // The shard's counters.
     virtual hub::shard_stats& stats() = 0;
+    // The node's recent events, for connections that resume (null: none kept).
+    virtual const hub::event_history* history() const { return nullptr; }
 
 protected:
     ~connection_host() = default;

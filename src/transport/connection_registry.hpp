@@ -80,6 +80,9 @@ public:
     void closing(connection& c) override;
     void finished(connection& c) override;
     hub::shard_stats& stats() override { return hub_.stats(); }
+    const hub::event_history* history() const override { return history_; }
+    // The node's history, for resuming connections. Set before the shard runs.
+    void set_history(const hub::event_history* history) { history_ = history; }
 
 private:
     void schedule_tick();
@@ -92,6 +95,7 @@ private:
     const unsigned shard_;
     asio::io_context& io_;
     hub::shard_hub& hub_;
+    const hub::event_history* history_ = nullptr;
     const token_codec& tokens_;
     const transport_options& options_;
     std::vector<slot> slots_;

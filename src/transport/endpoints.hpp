@@ -75,6 +75,7 @@ private:
         bool subscriptions_not_json = false;
         std::vector<subscription::subscription> subscriptions;
         std::optional<std::string> session;
+        std::optional<std::string> resume_cursor;  // Last-Event-ID / last_event_id
     };
     asio::awaitable<admission> admit(const http::request& req, connect_flavor flavor,
                                      std::string_view transport);

@@ -16,12 +16,19 @@ void release_if_large(std::vector<core::frame>& v) {
 }  // namespace
 
 frame_queue::verdict frame_queue::push(core::frame f) {
-    if (!pending_.empty() && pending_bytes_ + f.size() > max_bytes_) {
+    const std::size_t counted = pending_bytes_ - exempt_bytes_;
+    if (counted > 0 && counted + f.size() > max_bytes_) {
         return verdict::overflow;
     }
     pending_bytes_ += f.size();
     pending_.push_back(std::move(f));
     return verdict::queued;
+}
+
+void frame_queue::push_exempt(core::frame f) {
+    pending_bytes_ += f.size();
+    exempt_bytes_ += f.size();
+    pending_.push_back(std::move(f));
 }
 
 void frame_queue::push_evicting(core::frame f, std::size_t max_frames) {
@@ -41,6 +48,7 @@ std::span<const core::frame> frame_queue::begin_write() {
     writing_ = true;
     inflight_.swap(pending_);
     pending_bytes_ = 0;
+    exempt_bytes_ = 0;
     return inflight_;
 }
 
@@ -53,6 +61,7 @@ void frame_queue::end_write() {
 void frame_queue::clear_pending() {
     pending_.clear();
     pending_bytes_ = 0;
+    exempt_bytes_ = 0;
     release_if_large(pending_);
 }
 
@@ -62,6 +71,7 @@ void frame_queue::clear() {
         std::vector<core::frame>().swap(inflight_);
     }
     pending_bytes_ = 0;
+    exempt_bytes_ = 0;
 }
 
 }  // namespace rig::transport

@@ -30,6 +30,11 @@ public:
     // not cost every recipient its connection.
     verdict push(core::frame f);
 
+    // Queues `f` whatever the bound; until the next write takes it, it does not count
+    // against the bound either (a replay, which the history bounds: the live frames behind it
+    // are judged as if it were in flight).
+    void push_exempt(core::frame f);
+
     // Queues `f`, dropping the oldest frames until at most `max_frames` remain and the bytes
     // fit the bound (the newest frame always stays).
     void push_evicting(core::frame f, std::size_t max_frames);
@@ -54,6 +59,7 @@ private:
     std::vector<core::frame> pending_;
     std::vector<core::frame> inflight_;
     std::size_t pending_bytes_ = 0;
+    std::size_t exempt_bytes_ = 0;  // of pending_bytes_, pushed by push_exempt
     std::size_t max_bytes_;
     bool writing_ = false;
 };

@@ -25,7 +25,7 @@ void longpoll_session::start() {
     emit_connection_create();
 }
 
-void longpoll_session::deliver(const hub::event_ptr& event) {
+void longpoll_session::queue_event(const hub::event_ptr& event) {
     if (!is_open()) {
         return;
     }

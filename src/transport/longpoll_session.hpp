@@ -39,7 +39,7 @@ public:
     // hold time ends. A newer poll answers an older waiting one with no events.
     void poll(std::string last_event_id, poll_callback done);
 
-    void deliver(const hub::event_ptr& event) override;
+    void queue_event(const hub::event_ptr& event) override;
     void close(close_reason why) override;
 
 private:

@@ -24,7 +24,7 @@ void sse_connection::start() {
     watch_peer();
 }
 
-void sse_connection::deliver(const hub::event_ptr& event) {
+void sse_connection::queue_event(const hub::event_ptr& event) {
     enqueue(hub::sse_frame(event, chunked()));
 }
 

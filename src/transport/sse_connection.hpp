@@ -17,7 +17,7 @@ public:
 
     // rig.connection.create (the head went out with the channel), and watching the client.
     void start() override;
-    void deliver(const hub::event_ptr& event) override;
+    void queue_event(const hub::event_ptr& event) override;
     void close(close_reason why) override;
 
 private:

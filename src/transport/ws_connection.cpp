@@ -50,7 +50,7 @@ void ws_connection::start() {
     watch_peer();
 }
 
-void ws_connection::deliver(const hub::event_ptr& event) {
+void ws_connection::queue_event(const hub::event_ptr& event) {
     enqueue(hub::ws_frame(event));
 }
 

@@ -23,7 +23,7 @@ public:
 
     // rig.connection.create (the 101 went out with the channel), and reading client frames.
     void start() override;
-    void deliver(const hub::event_ptr& event) override;
+    void queue_event(const hub::event_ptr& event) override;
     void close(close_reason why) override;
 
 private:
