@@ -53,4 +53,15 @@ TEST(FrameQueue, ClearPendingLeavesTheWriteInFlight) {
     EXPECT_EQ(batch[0].bytes, "in flight");
 }
 
+TEST(FrameQueue, AReplayIsNotJudgedByTheBoundButWhatFollowsIs) {
+    frame_queue q(10);
+    q.push_exempt(static_frame("replayed, longer than the bound"));
+    q.push_exempt(static_frame("and more"));
+    EXPECT_EQ(q.push(static_frame("12345678")), frame_queue::verdict::queued);
+    EXPECT_EQ(q.push(static_frame("123")), frame_queue::verdict::overflow);
+    EXPECT_EQ(q.begin_write().size(), 3U);
+    q.end_write();
+    EXPECT_EQ(q.push(static_frame("1234567890")), frame_queue::verdict::queued);
+}
+
 }  // namespace

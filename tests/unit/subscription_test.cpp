@@ -489,4 +489,18 @@ TEST(SubscriptionToJson, RoundTripsThroughParser) {
     EXPECT_EQ(json::value(to_json(*subs)), original);
 }
 
+TEST(Subscription, WantsMatchesTypesAndWildcardsLikeTheIndex) {
+    parse_failure err;
+    auto subs = parse_subscription_list(
+        json::parse(R"([{"eventType":"com.pull.*"},{"eventType":"exact"}])"), err);
+    ASSERT_TRUE(subs.has_value()) << err.describe();
+    const event_fields none{};
+    EXPECT_TRUE(rig::subscription::wants(*subs, "com.pull", none));
+    EXPECT_TRUE(rig::subscription::wants(*subs, "com.pull.create", none));
+    EXPECT_FALSE(rig::subscription::wants(*subs, "com.pullx", none));
+    EXPECT_FALSE(rig::subscription::wants(*subs, "com", none));
+    EXPECT_TRUE(rig::subscription::wants(*subs, "exact", none));
+    EXPECT_FALSE(rig::subscription::wants(*subs, "exact.more", none));
+}
+
 }  // namespace
