@@ -14,8 +14,10 @@ import threading
 import time
 import unittest
 
+from peers import NatsServer
 from rig_harness import (KeepAlivePublisher, LongPollClient, make_event, quote, Rig, rst_close,
                          SseClient, TIMEOUT, WsClient)
+from test_cluster import ClusterCase, cluster_env
 
 NAME = {"name": {"stable_field_index": 0, "event": {"json_pointer": "/data/name"}}}
 EXTRACTORS = {"b.three": NAME}
@@ -248,6 +250,35 @@ class OtherTransports(ResumeCase):
         self.assertEqual(status, 200)
         while got[-1] != expected[-1]:
             got += [e["id"] for e in second.poll()["events"] if not e["type"].startswith("rig.")]
+        publishing.finish(self)
+        self.assertEqual(got, expected)
+
+
+class AcrossNodes(ClusterCase):
+    def test_a_client_resumes_on_another_node(self):
+        nats = self.watch(NatsServer(jetstream=True))
+        self.addCleanup(nats.close)
+        a = self.node(nats, node_id="a")
+        b = self.node(nats, node_id="b")
+        subs = [{"eventType": "a.one"}, {"eventType": "b.three"}]
+        events = sequence("cl")
+        expected = wanted(events, subs)
+        first = SseClient(a, "subscriptions=" + quote(subs))
+        first.connect_events()
+        publishing = Publishing(a, events)
+        publishing.start()
+        got = []
+        while len(got) < 40:
+            got.append(first.next_event()["id"])
+        rst_close(first.conn.sock)
+        publishing.wait_more()
+        second = SseClient(b, "subscriptions=" + quote(subs), headers={"Last-Event-ID": got[-1]})
+        self.addCleanup(second.close)
+        second.connect_events()
+        while got[-1] != expected[-1]:
+            ev = second.next_event()
+            self.assertFalse(ev["type"].startswith("rig."), ev)
+            got.append(ev["id"])
         publishing.finish(self)
         self.assertEqual(got, expected)
 
