@@ -35,9 +35,12 @@ framed encode_sse_chunk(std::string_view type, std::string_view id, std::string_
     msg.clear();
     msg += "event: ";
     append_single_line(msg, type);
-    msg += "\nid: ";
-    append_single_line(msg, id);
     msg += '\n';
+    if (!id.empty()) {
+        msg += "id: ";
+        append_single_line(msg, id);
+        msg += '\n';
+    }
     // Every line of the payload becomes a data: line. (Not string_view::find_first_of: it
     // calls memchr once per character scanned.)
     const auto is_break = [](char c) { return c == '\r' || c == '\n'; };

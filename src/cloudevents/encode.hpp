@@ -21,7 +21,8 @@ struct framed {
 // HTTP/2 streams send the message without the chunk framing: bytes[payload_offset, size-2).
 // The JSON is split into one `data:` line per line of text (at CR, LF or CRLF, which JSON
 // only allows as whitespace). CR and LF are removed from type and id so a hostile value
-// cannot inject SSE fields.
+// cannot inject SSE fields. An empty `id` writes no `id:` line (rig's own events: a browser
+// then keeps the last published event's id as its Last-Event-ID).
 framed encode_sse_chunk(std::string_view type, std::string_view id, std::string_view json);
 
 // `json` as one final, unmasked WebSocket text frame (what a server sends: the same bytes for

@@ -61,6 +61,8 @@ public:
         if (history_ != nullptr) {
             history_->append(events);
         }
+        std::vector<event_ptr> with_frames;
+        events = framed_where_wanted(events, with_frames);
         published_.fetch_add(events.size(), std::memory_order_relaxed);
         const int here = net::shard_pool::current();
         for (std::size_t i = 0; i < shards_.size(); ++i) {
@@ -102,10 +104,12 @@ public:
     // per interested shard carries all of them, in order, instead of one post per event.
     // Blocks while a shard already has its window of batches queued (back-pressure on the
     // broker client), so it must never be called on a shard thread.
-    void publish_batch(const std::vector<event_ptr>& events) const {
+    void publish_batch(const std::vector<event_ptr>& batch) const {
         if (history_ != nullptr) {
-            history_->append(events);
+            history_->append(batch);
         }
+        std::vector<event_ptr> with_frames;
+        const std::span<const event_ptr> events = framed_where_wanted(batch, with_frames);
         published_.fetch_add(events.size(), std::memory_order_relaxed);
         for (const auto& s : shards_) {
             std::vector<event_ptr> wanted;
@@ -149,6 +153,25 @@ public:
     shard_hub& shard(std::size_t i) const { return *shards_[i].hub; }
 
 private:
+    // Events built without wire forms (nobody wanted them then; the history keeps them) get
+    // them if a shard wants them now: `events` itself when none needs it, else the events
+    // with framed copies, in `storage`.
+    std::span<const event_ptr> framed_where_wanted(std::span<const event_ptr> events,
+                                                   std::vector<event_ptr>& storage) const {
+        bool needed = false;
+        for (const auto& e : events) {
+            needed = needed || (!e->framed() && may_match(e->type()));
+        }
+        if (!needed) {
+            return events;
+        }
+        storage.reserve(events.size());
+        for (const auto& e : events) {
+            storage.push_back(!e->framed() && may_match(e->type()) ? framed(e) : e);
+        }
+        return storage;
+    }
+
     struct entry {
         boost::asio::any_io_executor executor;
         shard_hub* hub;

@@ -4,9 +4,10 @@
 
 namespace rig::hub {
 
-published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex)
+published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
+                                 bool sse_id)
     : type_(std::move(ev.type)), id_(std::move(ev.id)) {
-    auto sse = cloudevents::encode_sse_chunk(type_, id_, ev.json);
+    auto sse = cloudevents::encode_sse_chunk(type_, sse_id ? std::string_view(id_) : "", ev.json);
     sse_chunk_ = std::move(sse.bytes);
     sse_offset_ = static_cast<uint8_t>(sse.payload_offset);
     auto ws = cloudevents::encode_ws_text_frame(ev.json);
@@ -16,6 +17,38 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
     if (extractor_ != nullptr) {
         field_values_ = subscription::extractors::extract(*extractor_, ev.document);
     }
+}
+
+published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
+                                 unframed_t)
+    : type_(std::move(ev.type)),
+      id_(std::move(ev.id)),
+      ws_frame_(std::move(ev.json)),
+      framed_(false) {
+    extractor_ = ex.for_type(type_);
+    if (extractor_ != nullptr) {
+        field_values_ = subscription::extractors::extract(*extractor_, ev.document);
+    }
+}
+
+published_event::published_event(const published_event& other)
+    : type_(other.type_),
+      id_(other.id_),
+      extractor_(other.extractor_),
+      field_values_(other.field_values_) {
+    seq_ = other.seq_;
+    const std::string_view json = other.json();
+    auto sse = cloudevents::encode_sse_chunk(type_, id_, json);
+    sse_chunk_ = std::move(sse.bytes);
+    sse_offset_ = static_cast<uint8_t>(sse.payload_offset);
+    auto ws = cloudevents::encode_ws_text_frame(json);
+    ws_frame_ = std::move(ws.bytes);
+    json_offset_ = static_cast<uint8_t>(ws.payload_offset);
+}
+
+event_ptr make_unframed_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex) {
+    return std::make_shared<const published_event>(std::move(ev), ex,
+                                                   published_event::unframed_t{});
 }
 
 event_ptr make_published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex) {

@@ -19,7 +19,18 @@ namespace rig::hub {
 // points into it (sse_frame, ws_frame: no copy, one reference count).
 class published_event {
 public:
-    published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex);
+    // `sse_id`: whether the SSE message carries `id:` (not for rig's own events: a browser
+    // would take their id as the cursor to resume from, and no history holds it).
+    published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
+                    bool sse_id = true);
+    // Without wire forms yet (see make_unframed_event): the JSON and fields only.
+    struct unframed_t {};
+    published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex, unframed_t);
+    // A framed copy of `other`, with its number.
+    explicit published_event(const published_event& other);
+
+    // Whether the wire forms (sse_chunk, sse_message, ws_frame) exist; json() always does.
+    bool framed() const { return framed_; }
 
     const std::string& type() const { return type_; }
     const std::string& id() const { return id_; }
@@ -51,6 +62,7 @@ private:
     std::string ws_frame_;   // WebSocket frame header + JSON
     uint8_t sse_offset_ = 0;
     uint8_t json_offset_ = 0;
+    bool framed_ = true;
     const subscription::type_extractors* extractor_ = nullptr;
     std::vector<std::optional<subscription::scalar>> field_values_;
 };
@@ -59,6 +71,16 @@ using event_ptr = std::shared_ptr<const published_event>;
 
 // Builds the shared event. `ex` must outlive the event (it is the node's configuration).
 event_ptr make_published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex);
+
+// The same without wire forms, for an event nobody subscribes to when it is published: the
+// history keeps it (a resuming client may want it) at the cost of moving its JSON, not of
+// encoding it twice. Whoever sends it takes framed(e) first.
+event_ptr make_unframed_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex);
+
+// `e` itself when framed, else a framed copy (same number).
+inline event_ptr framed(const event_ptr& e) {
+    return e->framed() ? e : std::make_shared<const published_event>(*e);
+}
 
 // The frames a connection queues for an event: they share ownership of the event.
 inline core::frame sse_frame(const event_ptr& e, bool chunked) {

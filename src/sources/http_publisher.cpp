@@ -77,8 +77,10 @@ asio::awaitable<std::optional<core::error>> http_publisher::check(const http::re
 
 std::string http_publisher::prepare(cloudevents::cloud_event&& ev,
                                     std::vector<hub::event_ptr>& out) const {
-    if (hub_.may_match(ev.type) || hub_.keeps_history()) {
-        auto event = hub::make_published_event(std::move(ev), extractors_);
+    if (const bool wanted = hub_.may_match(ev.type); wanted || hub_.keeps_history()) {
+        // Unwanted now, it is kept for the history only: without its wire forms.
+        auto event = wanted ? hub::make_published_event(std::move(ev), extractors_)
+                            : hub::make_unframed_event(std::move(ev), extractors_);
         std::string json(event->json());
         out.push_back(std::move(event));
         return json;

@@ -32,11 +32,13 @@ public:
             one.flush();
             return;
         }
-        if (!hub_.may_match(ev.type) && !hub_.keeps_history()) {
+        const bool wanted = hub_.may_match(ev.type);
+        if (!wanted && !hub_.keeps_history()) {
             hub_.count_unmatched();
             return;
         }
-        hub_.publish_batch({hub::make_published_event(std::move(ev), extractors_)});
+        hub_.publish_batch({wanted ? hub::make_published_event(std::move(ev), extractors_)
+                                   : hub::make_unframed_event(std::move(ev), extractors_)});
     }
 
     // Collects events and publishes them together (one post per shard per batch).
@@ -52,11 +54,13 @@ public:
                 relayed_->add(ev.json);
                 return;
             }
-            if (!sink_.hub_.may_match(ev.type) && !sink_.hub_.keeps_history()) {
+            const bool wanted = sink_.hub_.may_match(ev.type);
+            if (!wanted && !sink_.hub_.keeps_history()) {
                 sink_.hub_.count_unmatched();
                 return;
             }
-            events_.push_back(hub::make_published_event(std::move(ev), sink_.extractors_));
+            events_.push_back(wanted ? hub::make_published_event(std::move(ev), sink_.extractors_)
+                                     : hub::make_unframed_event(std::move(ev), sink_.extractors_));
         }
         void flush() {
             if (relayed_) {

@@ -67,7 +67,7 @@ void connection::replay(const std::string& cursor) {
     uint64_t n = 0;
     for (const auto& e : snap.events) {
         if (subscription::wants(subs_, e->type(), e->fields())) {
-            queue_event(e);
+            queue_event(hub::framed(e));
             ++n;
         }
     }
@@ -97,7 +97,8 @@ void connection::on_tick(uint64_t tick) {
 
 void connection::emit(cloudevents::cloud_event&& ev) {
     static const subscription::extractors none;
-    queue_event(hub::make_published_event(std::move(ev), none));
+    // Without an SSE id: the client's cursor stays the last published event it got.
+    queue_event(std::make_shared<const hub::published_event>(std::move(ev), none, false));
 }
 
 void connection::emit_connection_create() {

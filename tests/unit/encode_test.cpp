@@ -89,8 +89,13 @@ TEST(EncodeSseChunk, StripsLineBreaksFromTypeAndId) {
     EXPECT_EQ(payload, "event: evildata: injected\nid: 1id: 2\ndata: {}\n\n");
 }
 
-TEST(EncodeSseChunk, EmptyTypeAndId) {
-    EXPECT_EQ(unchunk(encode_sse_chunk("", "", "{}").bytes), "event: \nid: \ndata: {}\n\n");
+TEST(EncodeSseChunk, EmptyType) {
+    EXPECT_EQ(unchunk(encode_sse_chunk("", "1", "{}").bytes), "event: \nid: 1\ndata: {}\n\n");
+}
+
+TEST(EncodeSseChunk, AnEmptyIdWritesNoIdLine) {
+    const std::string chunk = encode_sse_chunk("rig.subscriptions_set", "", "{}").bytes;
+    EXPECT_EQ(unchunk(chunk), "event: rig.subscriptions_set\ndata: {}\n\n");
 }
 
 }  // namespace
