@@ -75,19 +75,23 @@ asio::awaitable<std::optional<core::error>> http_publisher::check(const http::re
     co_return core::error{core::condition::forbidden, "Submission denied."};
 }
 
-std::string http_publisher::prepare(cloudevents::cloud_event&& ev,
-                                    std::vector<hub::event_ptr>& out) const {
+void http_publisher::prepare(cloudevents::cloud_event&& ev, std::vector<hub::event_ptr>& out,
+                             std::string& body) const {
     if (const bool wanted = hub_.may_match(ev.type); wanted || hub_.keeps_history()) {
         // Unwanted now, it is kept for the history only: without its wire forms.
         auto event = wanted ? hub::make_published_event(std::move(ev), extractors_)
                             : hub::make_unframed_event(std::move(ev), extractors_);
-        std::string json(event->json());
+        body += event->json();
         out.push_back(std::move(event));
-        return json;
+        return;
     }
     // Nobody subscribes to this type: accepted and dropped, without building frames.
     hub_.count_unmatched();
-    return std::move(ev.json);
+    if (body.empty()) {
+        body = std::move(ev.json);
+    } else {
+        body += ev.json;
+    }
 }
 
 asio::awaitable<http::response> http_publisher::handle(const http::request& req, bool checked,
@@ -140,14 +144,14 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
     events.reserve(parsed->size());
     std::string body;
     if (!batch) {
-        body = prepare(std::move(parsed->front()), events);
+        prepare(std::move(parsed->front()), events, body);
     } else {
         body = "[";
         for (std::size_t i = 0; i < parsed->size(); ++i) {
             if (i > 0) {
                 body += ',';
             }
-            body += prepare(std::move((*parsed)[i]), events);
+            prepare(std::move((*parsed)[i]), events, body);
         }
         body += ']';
     }

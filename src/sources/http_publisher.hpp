@@ -63,11 +63,11 @@ private:
     asio::awaitable<std::optional<core::error>> check(const http::request& req,
                                                       http::client_pool& pool) const;
 
-    // Publishes `ev` (or only counts it when no shard may want its type); returns its JSON as
-    // subscribers receive it.
-    // Builds the shared event when some shard may want it (into `out`) and returns the JSON
-    // subscribers get; an event nobody subscribes to is only counted.
-    std::string prepare(cloudevents::cloud_event&& ev, std::vector<hub::event_ptr>& out) const;
+    // Builds the shared event when some shard may want it or the history keeps it (into
+    // `out`) and appends the JSON subscribers get to `body` (the 202's); an event neither
+    // wants is only counted.
+    void prepare(cloudevents::cloud_event&& ev, std::vector<hub::event_ptr>& out,
+                 std::string& body) const;
 
     const hub::hub& hub_;
     const subscription::extractors& extractors_;
