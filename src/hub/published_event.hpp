@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cloudevents/cloud_event.hpp"
+#include "core/conflation_key.hpp"
 #include "core/frame.hpp"
 #include "subscription/extractors.hpp"
 
@@ -38,6 +39,12 @@ public:
 
     subscription::event_fields fields() const { return {extractor_, field_values_}; }
 
+    // The event's conflation key (type and the value at RIG_CONFLATION_KEY), or null when
+    // conflation is off or the event has no scalar there.
+    const core::conflation_key* conflation_key() const {
+        return conflation_ ? &*conflation_ : nullptr;
+    }
+
 private:
     std::string type_;
     std::string id_;
@@ -47,6 +54,7 @@ private:
     uint8_t json_offset_ = 0;
     const subscription::type_extractors* extractor_ = nullptr;
     std::vector<std::optional<subscription::scalar>> field_values_;
+    std::optional<core::conflation_key> conflation_;
 };
 
 using event_ptr = std::shared_ptr<const published_event>;
@@ -54,15 +62,17 @@ using event_ptr = std::shared_ptr<const published_event>;
 // Builds the shared event. `ex` must outlive the event (it is the node's configuration).
 event_ptr make_published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex);
 
-// The frames a connection queues for an event: they share ownership of the event.
+// The frames a connection queues for an event: they share ownership of the event. SSE and
+// WebSocket frames carry its conflation key; long polling's do not (its buffer is read by
+// cursor, not consumed, so an event replaced in place could hide behind a client's cursor).
 inline core::frame sse_frame(const event_ptr& e, bool chunked) {
-    return {e, chunked ? e->sse_chunk() : e->sse_message()};
+    return {e, chunked ? e->sse_chunk() : e->sse_message(), e->conflation_key()};
 }
 inline core::frame ws_frame(const event_ptr& e) {
-    return {e, e->ws_frame()};
+    return {e, e->ws_frame(), e->conflation_key()};
 }
 inline core::frame json_frame(const event_ptr& e) {
-    return {e, e->json()};
+    return {e, e->json(), nullptr};
 }
 
 }  // namespace rig::hub

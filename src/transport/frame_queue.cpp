@@ -15,7 +15,27 @@ void release_if_large(std::vector<core::frame>& v) {
 }
 }  // namespace
 
+core::frame* frame_queue::find_same_key(const core::conflation_key& key) {
+    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+        if (it->key != nullptr && *it->key == key) {
+            return &*it;
+        }
+    }
+    return nullptr;
+}
+
 frame_queue::verdict frame_queue::push(core::frame f) {
+    if (f.key != nullptr && pending_bytes_ > max_bytes_ / 2) {
+        if (core::frame* same = find_same_key(*f.key)) {
+            const std::size_t bytes = pending_bytes_ - same->size() + f.size();
+            if (bytes > max_bytes_) {
+                return verdict::overflow;
+            }
+            pending_bytes_ = bytes;
+            *same = std::move(f);
+            return verdict::conflated;
+        }
+    }
     if (!pending_.empty() && pending_bytes_ + f.size() > max_bytes_) {
         return verdict::overflow;
     }

@@ -17,17 +17,27 @@ namespace rig::transport {
 // (disconnect an SSE client, close a WebSocket with 1008). Long polling instead keeps the
 // newest frames (push_evicting).
 //
+// Conflation (RIG_CONFLATION_KEY): once more than half of the bound waits, a frame that
+// carries a conflation key replaces, in place, the newest waiting frame with the same key
+// (same event type and key value) instead of queueing behind it, so a lagging client gets the
+// latest state per key. Only waiting frames are replaced: a frame in the write in flight may
+// be partly sent. Below half nothing is looked up; past half the lookup walks the waiting
+// frames from the newest. Frames without a key (rig's own events, heartbeats, events without
+// the key, or conflation off) are never replaced and never replace.
+//
 // @par Thread safety
 // Owned by one connection; used only on its shard.
 class frame_queue {
 public:
     explicit frame_queue(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-    enum class verdict { queued, overflow };
+    enum class verdict { queued, conflated, overflow };
 
     // Queues `f` unless the bytes already waiting plus `f` would exceed the bound. An empty
     // queue takes any one frame however large, so that one event larger than the bound does
-    // not cost every recipient its connection.
+    // not cost every recipient its connection. Past half of the bound, `f` may instead
+    // replace a waiting frame with the same conflation key (conflated), unless the bytes
+    // after the swap would still exceed the bound (overflow).
     verdict push(core::frame f);
 
     // Queues `f`, dropping the oldest frames until at most `max_frames` remain and the bytes
@@ -51,6 +61,9 @@ public:
     void clear();
 
 private:
+    // The newest waiting frame with key `key`, or null.
+    core::frame* find_same_key(const core::conflation_key& key);
+
     std::vector<core::frame> pending_;
     std::vector<core::frame> inflight_;
     std::size_t pending_bytes_ = 0;

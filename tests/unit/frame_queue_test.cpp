@@ -2,10 +2,35 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <string>
+
 namespace {
 
+using rig::core::conflation_key;
+using rig::core::frame;
 using rig::core::static_frame;
 using rig::transport::frame_queue;
+
+conflation_key key_of(std::string type, std::string value) {
+    conflation_key k;
+    k.text = type + "\n" + value;
+    k.hash = std::hash<std::string>{}(k.text);
+    return k;
+}
+
+// A frame of a keyed event (the key outlives the queue in these tests).
+frame keyed(std::string_view bytes, const conflation_key& k) {
+    return {nullptr, bytes, &k};
+}
+
+std::string waiting(const frame_queue& q) {
+    std::string out;
+    for (const auto& f : q.pending()) {
+        out += std::string(f.bytes) + " ";
+    }
+    return out;
+}
 
 TEST(FrameQueue, BoundsTheWaitingBytesButNotTheWriteInFlight) {
     frame_queue q(10);
@@ -51,6 +76,80 @@ TEST(FrameQueue, ClearPendingLeavesTheWriteInFlight) {
     q.clear_pending();
     EXPECT_FALSE(q.has_pending());
     EXPECT_EQ(batch[0].bytes, "in flight");
+}
+
+TEST(FrameQueueConflation, PastHalfANewerEventReplacesTheWaitingOneInPlace) {
+    const auto a = key_of("price", "\"a\"");
+    const auto b = key_of("price", "\"b\"");
+    frame_queue q(20);
+    EXPECT_EQ(q.push(keyed("a1a1a1", a)), frame_queue::verdict::queued);
+    EXPECT_EQ(q.push(keyed("b1b1b1", b)), frame_queue::verdict::queued);
+    ASSERT_GT(q.pending_bytes(), 10U);
+    EXPECT_EQ(q.push(keyed("a2a2a2a2", a)), frame_queue::verdict::conflated);
+    EXPECT_EQ(waiting(q), "a2a2a2a2 b1b1b1 ") << "same position, newer event";
+    EXPECT_EQ(q.pending_bytes(), 14U) << "bytes follow the swap";
+    EXPECT_EQ(q.push(keyed("b2", b)), frame_queue::verdict::conflated);
+    EXPECT_EQ(waiting(q), "a2a2a2a2 b2 ");
+    EXPECT_EQ(q.pending_bytes(), 10U);
+}
+
+TEST(FrameQueueConflation, AtOrBelowHalfEveryEventQueues) {
+    const auto a = key_of("price", "1");
+    frame_queue q(20);
+    EXPECT_EQ(q.push(keyed("a1a1a", a)), frame_queue::verdict::queued);
+    EXPECT_EQ(q.push(keyed("a2a2a", a)), frame_queue::verdict::queued);
+    ASSERT_EQ(q.pending_bytes(), 10U) << "exactly half is not past half";
+    EXPECT_EQ(q.push(keyed("a3a3a", a)), frame_queue::verdict::conflated);
+    EXPECT_EQ(waiting(q), "a1a1a a3a3a ")
+        << "the newest waiting one is replaced, so older states never follow newer ones";
+}
+
+TEST(FrameQueueConflation, AFrameInTheWriteInFlightIsNeverReplaced) {
+    const auto a = key_of("price", "1");
+    const auto other = key_of("price", "2");
+    frame_queue q(20);
+    q.push(keyed("a1a1a1a1a1a1", a));
+    const auto batch = q.begin_write();  // may be partly sent by now
+    q.push(keyed("o1o1o1o1o1o1", other));
+    ASSERT_GT(q.pending_bytes(), 10U);
+    EXPECT_EQ(q.push(keyed("a2", a)), frame_queue::verdict::queued);
+    EXPECT_EQ(batch[0].bytes, "a1a1a1a1a1a1");
+    EXPECT_EQ(waiting(q), "o1o1o1o1o1o1 a2 ");
+}
+
+TEST(FrameQueueConflation, OtherKeysAndOtherTypesAreKept) {
+    const auto a = key_of("price", "1");
+    const auto a_text = key_of("price", "\"1\"");
+    const auto a_other_type = key_of("volume", "1");
+    frame_queue q(20);
+    q.push(keyed("a1a1a1a1a1a1", a));
+    ASSERT_GT(q.pending_bytes(), 10U);
+    EXPECT_EQ(q.push(keyed("s1", a_text)), frame_queue::verdict::queued) << "1 is not \"1\"";
+    EXPECT_EQ(q.push(keyed("v1", a_other_type)), frame_queue::verdict::queued);
+    EXPECT_EQ(waiting(q), "a1a1a1a1a1a1 s1 v1 ");
+}
+
+TEST(FrameQueueConflation, FramesWithoutAKeyAreNeverReplacedAndReplaceNothing) {
+    const auto a = key_of("price", "1");
+    frame_queue q(20);
+    q.push(static_frame("plain1plain1"));
+    ASSERT_GT(q.pending_bytes(), 10U);
+    EXPECT_EQ(q.push(static_frame("p2")), frame_queue::verdict::queued);
+    EXPECT_EQ(q.push(keyed("a1", a)), frame_queue::verdict::queued);
+    EXPECT_EQ(q.push(static_frame("p3")), frame_queue::verdict::queued);
+    EXPECT_EQ(waiting(q), "plain1plain1 p2 a1 p3 ");
+}
+
+TEST(FrameQueueConflation, AReplacementThatStillExceedsTheBoundIsAnOverflow) {
+    const auto a = key_of("price", "1");
+    frame_queue q(20);
+    q.push(keyed("a1", a));
+    q.push(static_frame("padpadpadpadpad"));
+    ASSERT_GT(q.pending_bytes(), 10U);
+    EXPECT_EQ(q.push(keyed("a2a2a2a2a2", a)), frame_queue::verdict::overflow);
+    EXPECT_EQ(waiting(q), "a1 padpadpadpadpad ") << "nothing changed";
+    EXPECT_EQ(q.push(keyed("a3a3a", a)), frame_queue::verdict::conflated) << "fits: 20 bytes";
+    EXPECT_EQ(q.pending_bytes(), 20U);
 }
 
 }  // namespace
