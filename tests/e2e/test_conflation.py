@@ -8,7 +8,8 @@ rig's counters show that it did (conflated, or disconnected): no sleeps, no timi
 
 import unittest
 
-from rig_harness import KeepAlivePublisher, Rig, SseClient, make_event, quote
+from rig_harness import (KeepAlivePublisher, Rig, SseClient, make_event, quote,
+                         run_rig_expecting_failure)
 
 SUBS = "subscriptions=" + quote([{"eventType": "price"}])
 KEYS = ("a", "b", "c")
@@ -37,6 +38,13 @@ def publish_until(rig, publisher, done):
 
 
 class Conflation(unittest.TestCase):
+    def test_a_key_that_is_not_a_json_pointer_stops_start_up(self):
+        code, out, err = run_rig_expecting_failure({"RIG_CONFLATION_KEY": "data.id"})
+        self.assertEqual(code, 2, "stdout=%r stderr=%r" % (out, err))
+        self.assertIn("RIG_CONFLATION_KEY", err)
+        self.assertIn("JSON pointer", err)
+        self.assertEqual(out, "")
+
     def test_paused_sse_reader_ends_with_the_newest_value_per_key(self):
         env = dict(QUEUE, RIG_CONFLATION_KEY="/data/id")
         with Rig(env=env) as rig, KeepAlivePublisher(rig) as publisher:
