@@ -1,4 +1,4 @@
-"""Conflation (RIG_CONFLATION_KEY): an SSE client that stops reading while many updates for a
+"""Conflation (RIG_CONFLATION_KEY): an SSE (or WebSocket) client that stops reading while many updates for a
 few keys are published ends, once it reads again, with the newest value per key and is not
 disconnected; the same client without conflation is disconnected as a slow consumer.
 
@@ -8,7 +8,7 @@ rig's counters show that it did (conflated, or disconnected): no sleeps, no timi
 
 import unittest
 
-from rig_harness import (KeepAlivePublisher, Rig, SseClient, make_event, quote,
+from rig_harness import (KeepAlivePublisher, Rig, SseClient, WsClient, make_event, quote,
                          run_rig_expecting_failure)
 
 SUBS = "subscriptions=" + quote([{"eventType": "price"}])
@@ -18,6 +18,7 @@ MAX_ROUNDS = 1500  # one update per key per round: ~36 MB, far beyond the kernel
 CONFLATED = "rig_conflated_events_total"
 SLOW = "rig_slow_consumer_disconnects_total"
 SSE_GAUGE = 'rig_connections{transport="sse"}'
+WS_GAUGE = 'rig_connections{transport="ws"}'
 QUEUE = {"RIG_MAX_QUEUE_BYTES": "65536"}
 
 
@@ -45,10 +46,10 @@ class Conflation(unittest.TestCase):
         self.assertIn("JSON pointer", err)
         self.assertEqual(out, "")
 
-    def test_paused_sse_reader_ends_with_the_newest_value_per_key(self):
+    def paused_reader_ends_with_the_newest_value_per_key(self, client, gauge):
         env = dict(QUEUE, RIG_CONFLATION_KEY="/data/id")
         with Rig(env=env) as rig, KeepAlivePublisher(rig) as publisher:
-            reader = SseClient(rig, query=SUBS, rcvbuf=4096)
+            reader = client(rig, query=SUBS, rcvbuf=4096)
             reader.connect_events()
             rounds = publish_until(rig, publisher, lambda m: m.get(CONFLATED, 0) >= 3 * len(KEYS))
             self.assertIsNotNone(rounds, "nothing conflated after %d rounds" % MAX_ROUNDS)
@@ -75,9 +76,15 @@ class Conflation(unittest.TestCase):
             self.assertEqual(reader.next_event()["id"], "d-0")
             m = rig.metrics()
             self.assertEqual(m.get(SLOW, 0), 0)
-            self.assertEqual(m[SSE_GAUGE], 1)
+            self.assertEqual(m[gauge], 1)
             self.assertGreaterEqual(m[CONFLATED], 3 * len(KEYS))
             reader.close()
+
+    def test_paused_sse_reader_ends_with_the_newest_value_per_key(self):
+        self.paused_reader_ends_with_the_newest_value_per_key(SseClient, SSE_GAUGE)
+
+    def test_paused_websocket_reader_ends_with_the_newest_value_per_key(self):
+        self.paused_reader_ends_with_the_newest_value_per_key(WsClient, WS_GAUGE)
 
     def test_without_the_key_the_paused_reader_is_a_slow_consumer(self):
         with Rig(env=QUEUE) as rig, KeepAlivePublisher(rig) as publisher:
