@@ -16,12 +16,12 @@ void release_if_large(std::vector<core::frame>& v) {
 }  // namespace
 
 core::frame* frame_queue::find_same_key(const core::conflation_key& key) {
-    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
-        if (it->key != nullptr && *it->key == key) {
-            return &*it;
-        }
+    if (index_ == nullptr) {
+        index_ = std::make_unique<key_index>();
     }
-    return nullptr;
+    index_->catch_up(pending_);
+    const std::size_t pos = index_->find(pending_, key);
+    return pos == key_index::npos ? nullptr : &pending_[pos];
 }
 
 frame_queue::verdict frame_queue::push(core::frame f) {
@@ -53,6 +53,7 @@ void frame_queue::push_evicting(core::frame f, std::size_t max_frames) {
         ++drop;
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(drop));
+    index_.reset();  // positions moved
     pending_bytes_ = bytes + f.size();
     pending_.push_back(std::move(f));
 }
@@ -61,6 +62,7 @@ std::span<const core::frame> frame_queue::begin_write() {
     writing_ = true;
     inflight_.swap(pending_);
     pending_bytes_ = 0;
+    index_.reset();
     return inflight_;
 }
 
@@ -72,12 +74,14 @@ void frame_queue::end_write() {
 
 void frame_queue::clear_pending() {
     pending_.clear();
+    index_.reset();
     pending_bytes_ = 0;
     release_if_large(pending_);
 }
 
 void frame_queue::clear() {
     std::vector<core::frame>().swap(pending_);
+    index_.reset();
     if (!writing_) {
         std::vector<core::frame>().swap(inflight_);
     }

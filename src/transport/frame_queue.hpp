@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "core/frame.hpp"
+#include "transport/key_index.hpp"
 
 namespace rig::transport {
 
@@ -21,9 +23,10 @@ namespace rig::transport {
 // carries a conflation key replaces, in place, the newest waiting frame with the same key
 // (same event type and key value) instead of queueing behind it, so a lagging client gets the
 // latest state per key. Only waiting frames are replaced: a frame in the write in flight may
-// be partly sent. Below half nothing is looked up; past half the lookup walks the waiting
-// frames from the newest. Frames without a key (rig's own events, heartbeats, events without
-// the key, or conflation off) are never replaced and never replace.
+// be partly sent. Below half nothing is looked up and nothing is kept; past half a key_index
+// is built over the waiting frames and lives until they leave. Frames without a key (rig's
+// own events, heartbeats, events without the key, or conflation off) are never replaced and
+// never replace.
 //
 // @par Thread safety
 // Owned by one connection; used only on its shard.
@@ -61,10 +64,11 @@ public:
     void clear();
 
 private:
-    // The newest waiting frame with key `key`, or null.
+    // The newest waiting frame with key `key`, or null. Builds the index on first use.
     core::frame* find_same_key(const core::conflation_key& key);
 
     std::vector<core::frame> pending_;
+    std::unique_ptr<key_index> index_;  // only while past half with keyed frames
     std::vector<core::frame> inflight_;
     std::size_t pending_bytes_ = 0;
     std::size_t max_bytes_;

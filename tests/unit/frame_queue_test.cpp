@@ -1,7 +1,9 @@
 #include "transport/frame_queue.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <functional>
 #include <string>
 
@@ -152,6 +154,59 @@ TEST(FrameQueueConflation, AReplacementThatStillExceedsTheBoundIsAnOverflow) {
     EXPECT_EQ(waiting(q), "a1 padpadpadpadpad ") << "nothing changed";
     EXPECT_EQ(q.push(keyed("a3a3a", a)), frame_queue::verdict::conflated) << "fits: 20 bytes";
     EXPECT_EQ(q.pending_bytes(), 20U);
+}
+
+TEST(FrameQueueConflation, ManyKeysEachReplaceTheirOwn) {
+    // Enough keys to grow the index several times.
+    std::deque<conflation_key> keys;
+    std::deque<std::string> bytes;
+    frame_queue q(10000);
+    const std::string pad(6000, 'p');
+    q.push(static_frame(pad));
+    for (int i = 0; i < 500; ++i) {
+        keys.push_back(key_of("price", fmt::format("{}", i)));
+        bytes.push_back(fmt::format("o{}", i));
+        ASSERT_EQ(q.push(keyed(bytes.back(), keys.back())), frame_queue::verdict::queued);
+    }
+    for (int i = 499; i >= 0; --i) {
+        bytes.push_back(fmt::format("n{}", i));
+        ASSERT_EQ(q.push(keyed(bytes.back(), keys[static_cast<std::size_t>(i)])),
+                  frame_queue::verdict::conflated)
+            << i;
+    }
+    ASSERT_EQ(q.pending().size(), 501U);
+    for (std::size_t i = 0; i < 500; ++i) {
+        EXPECT_EQ(q.pending()[i + 1].bytes, fmt::format("n{}", i));
+    }
+}
+
+TEST(FrameQueueConflation, KeysWithTheSameHashAreStillDifferentKeys) {
+    conflation_key a = key_of("price", "1");
+    conflation_key b = key_of("price", "2");
+    b.hash = a.hash;
+    frame_queue q(20);
+    q.push(static_frame("padpadpadpa"));
+    EXPECT_EQ(q.push(keyed("a1", a)), frame_queue::verdict::queued);
+    EXPECT_EQ(q.push(keyed("b1", b)), frame_queue::verdict::queued);
+    EXPECT_EQ(q.push(keyed("b2", b)), frame_queue::verdict::conflated);
+    EXPECT_EQ(q.push(keyed("a2", a)), frame_queue::verdict::conflated);
+    EXPECT_EQ(waiting(q), "padpadpadpa a2 b2 ");
+}
+
+TEST(FrameQueueConflation, AfterAWriteBeginsTheNewWaitingFramesAreLookedUpAfresh) {
+    const auto a = key_of("price", "a");
+    const auto b = key_of("price", "b");
+    frame_queue q(20);
+    q.push(static_frame("padpadpadpa"));
+    q.push(keyed("a1", a));
+    q.push(keyed("b1", b));
+    EXPECT_EQ(q.push(keyed("a2", a)), frame_queue::verdict::conflated);  // index built
+    q.begin_write();
+    q.push(keyed("b3b3b3b3b3b", b));
+    EXPECT_EQ(q.push(keyed("a3", a)), frame_queue::verdict::queued) << "a2 is in flight";
+    EXPECT_EQ(q.push(keyed("b4b4b4b4b4b", b)), frame_queue::verdict::conflated);
+    EXPECT_EQ(q.push(keyed("a4", a)), frame_queue::verdict::conflated);
+    EXPECT_EQ(waiting(q), "b4b4b4b4b4b a4 ");
 }
 
 }  // namespace
