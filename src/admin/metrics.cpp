@@ -37,6 +37,10 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
     metric("rig_slow_consumer_disconnects_total", "counter",
            "Connections closed because their unsent events exceeded RIG_MAX_QUEUE_BYTES.",
            sum(&S::slow_consumer_disconnects));
+    metric("rig_conflated_events_total", "counter",
+           "Events that replaced an unsent event with the same type and RIG_CONFLATION_KEY in a "
+           "lagging connection's queue.",
+           sum(&S::conflated_events));
     metric("rig_connections_opened_total", "counter", "Connections and long-poll sessions opened.",
            sum(&S::connections_opened));
     metric("rig_history_replays_total", "counter",

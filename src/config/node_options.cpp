@@ -378,6 +378,13 @@ core::result<node_options> load(const env_lookup& env) {
         }
         o.extractors = std::move(*ex);
     }
+    if (auto v = env("RIG_CONFLATION_KEY"); v && !trim(*v).empty()) {
+        if (!subscription::is_json_pointer(trim(*v))) {
+            return bad("RIG_CONFLATION_KEY",
+                       "expected a JSON pointer such as /data/id (empty turns conflation off)", *v);
+        }
+        o.extractors.set_conflation_pointer(trim(*v));
+    }
 
     const auto key = env("JWT_SECRET_KEY");
     const auto alg = env("JWT_ALG");

@@ -1,8 +1,33 @@
 #include "hub/published_event.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <functional>
+
 #include "cloudevents/encode.hpp"
 
 namespace rig::hub {
+namespace {
+
+// "<type>\n<value as JSON>" for a scalar (string, number, boolean) at `pointer`; nothing for
+// a missing value, null, an object or an array.
+std::optional<core::conflation_key> conflation_key_of(const std::string& type,
+                                                      const boost::json::value& doc,
+                                                      const std::string& pointer) {
+    boost::json::error_code ec;
+    const boost::json::value* v =
+        doc.find_pointer(boost::json::string_view(pointer.data(), pointer.size()), ec);
+    if (v == nullptr || !(v->is_string() || v->is_number() || v->is_bool())) {
+        return std::nullopt;
+    }
+    core::conflation_key key;
+    key.text += type;
+    key.text += '\n';
+    key.text += boost::json::serialize(*v);
+    key.hash = std::hash<std::string>{}(key.text);
+    return key;
+}
+
+}  // namespace
 
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
                                  bool sse_id)
@@ -17,6 +42,9 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
     if (extractor_ != nullptr) {
         field_values_ = subscription::extractors::extract(*extractor_, ev.document);
     }
+    if (!ex.conflation_pointer().empty()) {
+        conflation_ = conflation_key_of(type_, ev.document, ex.conflation_pointer());
+    }
 }
 
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
@@ -29,13 +57,17 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
     if (extractor_ != nullptr) {
         field_values_ = subscription::extractors::extract(*extractor_, ev.document);
     }
+    if (!ex.conflation_pointer().empty()) {
+        conflation_ = conflation_key_of(type_, ev.document, ex.conflation_pointer());
+    }
 }
 
 published_event::published_event(const published_event& other)
     : type_(other.type_),
       id_(other.id_),
       extractor_(other.extractor_),
-      field_values_(other.field_values_) {
+      field_values_(other.field_values_),
+      conflation_(other.conflation_) {
     seq_ = other.seq_;
     const std::string_view json = other.json();
     auto sse = cloudevents::encode_sse_chunk(type_, id_, json);

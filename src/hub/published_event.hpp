@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cloudevents/cloud_event.hpp"
+#include "core/conflation_key.hpp"
 #include "core/frame.hpp"
 #include "subscription/extractors.hpp"
 
@@ -53,6 +54,12 @@ public:
     // events rig makes for one connection. Set once, before the event reaches any shard.
     uint64_t seq() const { return seq_; }
 
+    // The event's conflation key (type and the value at RIG_CONFLATION_KEY), or null when
+    // conflation is off or the event has no scalar there.
+    const core::conflation_key* conflation_key() const {
+        return conflation_ ? &*conflation_ : nullptr;
+    }
+
 private:
     friend class event_history;
     mutable uint64_t seq_ = 0;
@@ -65,6 +72,7 @@ private:
     bool framed_ = true;
     const subscription::type_extractors* extractor_ = nullptr;
     std::vector<std::optional<subscription::scalar>> field_values_;
+    std::optional<core::conflation_key> conflation_;
 };
 
 using event_ptr = std::shared_ptr<const published_event>;
@@ -82,15 +90,17 @@ inline event_ptr framed(const event_ptr& e) {
     return e->framed() ? e : std::make_shared<const published_event>(*e);
 }
 
-// The frames a connection queues for an event: they share ownership of the event.
+// The frames a connection queues for an event: they share ownership of the event. SSE and
+// WebSocket frames carry its conflation key; long polling's do not (its buffer is read by
+// cursor, not consumed, so an event replaced in place could hide behind a client's cursor).
 inline core::frame sse_frame(const event_ptr& e, bool chunked) {
-    return {e, chunked ? e->sse_chunk() : e->sse_message()};
+    return {e, chunked ? e->sse_chunk() : e->sse_message(), e->conflation_key()};
 }
 inline core::frame ws_frame(const event_ptr& e) {
-    return {e, e->ws_frame()};
+    return {e, e->ws_frame(), e->conflation_key()};
 }
 inline core::frame json_frame(const event_ptr& e) {
-    return {e, e->json()};
+    return {e, e->json(), nullptr};
 }
 
 }  // namespace rig::hub

@@ -12,6 +12,7 @@ struct shard_stats {
     counter events_published{0};  // events this shard matched
     counter deliveries{0};        // event × connection pairs queued
     counter slow_consumer_disconnects{0};
+    counter conflated_events{0};  // events that replaced a waiting one (RIG_CONFLATION_KEY)
     counter connections_opened{0};
     counter history_replays{0};   // resumes served from the history
     counter history_replayed{0};  // events sent in those replays

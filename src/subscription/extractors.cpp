@@ -25,6 +25,19 @@ std::optional<scalar> scalar_at(const json::value& doc, std::string_view pointer
     return scalar::from_json(*v);
 }
 
+bool is_json_pointer(std::string_view pointer) {
+    if (pointer.empty() || pointer.front() != '/') {
+        return false;
+    }
+    for (std::size_t i = 0; i < pointer.size(); ++i) {
+        if (pointer[i] == '~' &&
+            (i + 1 == pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 namespace {
 
 core::error invalid(std::string_view type, std::string_view field, std::string_view what) {

@@ -57,9 +57,19 @@ public:
 
     const std::map<std::string, type_extractors, std::less<>>& types() const { return types_; }
 
+    // RIG_CONFLATION_KEY: the JSON pointer of the value that, with the event type, names what
+    // a newer event may replace in a lagging connection's queue; empty when conflation is off.
+    // Kept here because it is extracted from each event once, like the fields above.
+    const std::string& conflation_pointer() const { return conflation_pointer_; }
+    void set_conflation_pointer(std::string pointer) { conflation_pointer_ = std::move(pointer); }
+
 private:
     std::map<std::string, type_extractors, std::less<>> types_;
+    std::string conflation_pointer_;
 };
+
+// Whether `pointer` is a non-empty RFC 6901 JSON pointer ("/a/b", "~0" and "~1" escapes).
+bool is_json_pointer(std::string_view pointer);
 
 // The scalar at RFC 6901 pointer `pointer` in `doc`, if any.
 std::optional<scalar> scalar_at(const boost::json::value& doc, std::string_view pointer);

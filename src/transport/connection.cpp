@@ -114,9 +114,18 @@ void connection::enqueue(core::frame f, bool final) {
     }
     if (replaying_) {
         queue_.push_exempt(std::move(f));
-    } else if (queue_.push(std::move(f)) == frame_queue::verdict::overflow) {
-        on_overflow();
-        return;
+    } else {
+        switch (queue_.push(std::move(f))) {
+            case frame_queue::verdict::overflow:
+                on_overflow();
+                return;
+            case frame_queue::verdict::conflated:
+                // It took the place of a waiting frame: a flush is already due.
+                hub::shard_stats::add(host_.stats().conflated_events);
+                return;
+            case frame_queue::verdict::queued:
+                break;
+        }
     }
     request_flush();
 }

@@ -273,6 +273,28 @@ TEST(NodeOptions, ExtractorsInvalid) {
     EXPECT_TRUE(load_error({{"EXTRACTORS", "[]"}}).starts_with("EXTRACTORS: "));
 }
 
+TEST(NodeOptions, ConflationKeyIsOffByDefault) {
+    EXPECT_EQ(load_ok({}).extractors.conflation_pointer(), "");
+    EXPECT_EQ(load_ok({{"RIG_CONFLATION_KEY", " "}}).extractors.conflation_pointer(), "");
+}
+
+TEST(NodeOptions, ConflationKeyIsAJsonPointerKeptWithTheExtractors) {
+    const auto o = load_ok({{"RIG_CONFLATION_KEY", " /data/id "},
+                            {"EXTRACTORS", R"({"greeting":{"name":{"stable_field_index":0,)"
+                                           R"("event":{"json_pointer":"/data/name"}}}})"}});
+    EXPECT_EQ(o.extractors.conflation_pointer(), "/data/id");
+    EXPECT_NE(o.extractors.for_type("greeting"), nullptr);
+    EXPECT_EQ(load_ok({{"RIG_CONFLATION_KEY", "/data/a~1b~0c"}}).extractors.conflation_pointer(),
+              "/data/a~1b~0c");
+}
+
+TEST(NodeOptions, ConflationKeyInvalid) {
+    for (const char* bad : {"data/id", "/data/~2", "/data/~", "id"}) {
+        EXPECT_TRUE(load_error({{"RIG_CONFLATION_KEY", bad}}).starts_with("RIG_CONFLATION_KEY: "))
+            << bad;
+    }
+}
+
 TEST(NodeOptions, JwtSecretKeyWithDefaultAlgorithm) {
     const auto o = load_ok({{"JWT_SECRET_KEY", "mysecret"}});
     ASSERT_TRUE(o.jwt.has_value());
