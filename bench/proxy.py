@@ -53,7 +53,7 @@ KAFKA_CLIENTS = [int(c) for c in os.environ.get("KAFKA_CLIENTS", "1,100,1000").s
 KAFKA_SECONDS = int(os.environ.get("KAFKA_SECONDS", "5"))
 KAFKA_REPEAT = int(os.environ.get("KAFKA_REPEAT", "3"))
 BODY = "hello from the backend\n"
-SCRATCH = tempfile.mkdtemp(prefix="rig-proxy-bench.")
+SCRATCH = None  # a temporary directory for configurations and logs, made by main()
 STARTED = []  # every process this script started, stopped by pid at the end
 
 EVENT = json.dumps({"specversion": "1.0", "type": "bench.proxy", "source": "/bench",
@@ -522,7 +522,9 @@ def main(args):
         print(markdown(int(args[1])))
         print("\n".join(summary_rows()))
         return
+    global SCRATCH
     scenarios = {"http": http, "kafka": kafka}
+    SCRATCH = tempfile.mkdtemp(prefix="rig-proxy-bench.")
     try:
         for name in args or ["http", "kafka"]:
             scenarios[name]()
