@@ -163,7 +163,8 @@ def start_nginx(name, http):
     conf = os.path.join(d, "nginx.conf")
     with open(conf, "w") as f:
         f.write(NGINX_COMMON.format(dir=d, http=http))
-    return spawn(["nginx", "-p", d, "-c", conf], stderr=open(os.path.join(d, "stderr"), "w"))
+    return spawn(["nginx", "-p", d, "-c", conf], stdout=subprocess.DEVNULL,
+                 stderr=open(os.path.join(d, "stderr"), "w"))
 
 
 def start_rig(env):
