@@ -16,6 +16,8 @@ import sys
 DIR = sys.argv[1]
 TARGETS = ["rig", "nchan", "pushpin"]
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import proxy as proxy_bench  # noqa: E402  (the API gateway section renders itself)
 
 
 def load(name):
@@ -382,6 +384,8 @@ if kafka:
         r["subscribers"] > 0 for r in kafka) else None
     w("| Kafka: events/s consumed and matched per node, index loaded: ≥ 500,000 | %s | — | — | %s |" % (
         num(loaded), verdict(loaded is not None and loaded >= 500000)))
+for row in proxy_bench.summary_rows(DIR):
+    w(row)
 w("")
 w("Verdicts are computed from this run's numbers; see the notes at the end for what limits")
 w("each one on this machine. \"no target\": the issue asks for the comparison, not a threshold.")
@@ -691,6 +695,12 @@ if cluster_blacklist:
     w("|---|---|---|---|")
     w("| %d | %.2f | %.2f | %.2f |" % (cluster_blacklist["entries"], cluster_blacklist["p50_ms"],
                                       cluster_blacklist["p99_ms"], cluster_blacklist["max_ms"]))
+    w("")
+
+proxy_section = proxy_bench.markdown(section[0] + 1, DIR)
+if proxy_section:
+    section[0] += 1
+    w(proxy_section)
     w("")
 
 notes = os.path.join(HERE, "notes.md")

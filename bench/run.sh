@@ -471,8 +471,8 @@ machine() {
 }
 
 # Scenarios to run: all by default, or those named on the command line (idle connect fanout
-# fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster).
-ONLY=" ${*:-idle connect fanout fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster} "
+# fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster proxy).
+ONLY=" ${*:-idle connect fanout fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster proxy} "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 
 machine
@@ -521,6 +521,13 @@ if want cluster; then
     export FANOUT_CASES=${FANOUT_CASES:-12000:20,60:100} PUBLISH_EVENTS=${PUBLISH_EVENTS:-500} BENCH_REPEAT=${BENCH_REPEAT:-1}
   fi
   /usr/bin/python3 bench/cluster.py blacklist publish fanout 2>&1 | tee -a "$OUT/log.txt"
+fi
+if want proxy; then
+  log "API gateway: rig and nginx as reverse proxies, kafka target with response_from kafka"
+  if [ "$QUICK" = 1 ]; then
+    export BENCH_REPEAT=${BENCH_REPEAT:-1} PROXY_SECONDS=${PROXY_SECONDS:-4} PROXY_RATE_SECONDS=${PROXY_RATE_SECONDS:-2} KAFKA_REPEAT=${KAFKA_REPEAT:-1}
+  fi
+  BENCH_RESULTS=$OUT /usr/bin/python3 bench/proxy.py http kafka 2>&1 | tee -a "$OUT/log.txt"
 fi
 /usr/bin/python3 bench/report.py "$OUT" > docs/benchmarks.md
 log "wrote docs/benchmarks.md"
