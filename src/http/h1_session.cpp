@@ -154,11 +154,23 @@ private:
     std::shared_ptr<channel_user> writer_;
 };
 
+// The connection's two addresses, asked of the kernel once per connection (two system calls),
+// not once per request.
+struct connection_addresses {
+    explicit connection_addresses(net::byte_stream& s) {
+        error_code ignored;
+        remote = s.socket().remote_endpoint(ignored);
+        local = s.socket().local_endpoint(ignored);
+    }
+    tcp::endpoint remote;
+    tcp::endpoint local;
+};
+
 class h1_exchange final : public exchange {
 public:
-    h1_exchange(request& req, std::unique_ptr<net::byte_stream>& stream, request_body* body)
-        : exchange(req, protocol::http1, stream->secure(), endpoint(stream, true),
-                   endpoint(stream, false)),
+    h1_exchange(request& req, std::unique_ptr<net::byte_stream>& stream, request_body* body,
+                const connection_addresses& addresses)
+        : exchange(req, protocol::http1, stream->secure(), addresses.remote, addresses.local),
           stream_(stream),
           body_(body) {}
 
@@ -175,11 +187,6 @@ public:
     }
 
 private:
-    static tcp::endpoint endpoint(const std::unique_ptr<net::byte_stream>& s, bool remote) {
-        error_code ignored;
-        return remote ? s->socket().remote_endpoint(ignored) : s->socket().local_endpoint(ignored);
-    }
-
     std::unique_ptr<net::byte_stream>& stream_;
     request_body* body_;
 };
@@ -281,6 +288,7 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
     deadline timer(*stream);
 
     beast::flat_buffer buffer;
+    std::optional<connection_addresses> addresses;  // at the first request
     bool first = true;
     while (!tracker.draining()) {
         self.idle = true;
@@ -366,7 +374,10 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         } else {
             req = parser.release();
         }
-        h1_exchange ex(req, stream, body ? &*body : nullptr);
+        if (!addresses) {
+            addresses.emplace(*stream);
+        }
+        h1_exchange ex(req, stream, body ? &*body : nullptr, *addresses);
         std::optional<response> res = co_await route(ex);
         if (ex.taken()) {
             co_return;

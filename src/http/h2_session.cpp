@@ -153,13 +153,19 @@ public:
     asio::any_io_executor executor() { return stream_->get_executor(); }
     const server_options& options() const { return options_; }
     bool secure() const { return stream_->secure(); }
-    tcp::endpoint remote() const {
-        error_code ignored;
-        return stream_->socket().remote_endpoint(ignored);
+    // Asked of the kernel once per connection, not per stream.
+    const tcp::endpoint& remote() {
+        if (!addresses_known_) {
+            error_code ignored;
+            remote_ = stream_->socket().remote_endpoint(ignored);
+            local_ = stream_->socket().local_endpoint(ignored);
+            addresses_known_ = true;
+        }
+        return remote_;
     }
-    tcp::endpoint local() const {
-        error_code ignored;
-        return stream_->socket().local_endpoint(ignored);
+    const tcp::endpoint& local() {
+        remote();
+        return local_;
     }
 
     // Submits the head of a taken-over response; its DATA comes from the stream's writes.
@@ -573,6 +579,9 @@ private:
     nghttp2_session* session_ = nullptr;
     std::unordered_map<int32_t, std::shared_ptr<h2_stream>> streams_;
     std::string out_;
+    tcp::endpoint remote_;
+    tcp::endpoint local_;
+    bool addresses_known_ = false;
     bool writing_ = false;
     bool send_scheduled_ = false;
     bool closed_ = false;
