@@ -71,14 +71,14 @@ public:
             }
             shard_hub* h = shards_[i].hub;
             if (events.size() == 1) {
-                if (h->may_match(events[0]->type())) {
+                if (events[0]->framed() && h->may_match(events[0]->type())) {
                     boost::asio::post(shards_[i].executor, [h, e = events[0]] { h->deliver(e); });
                 }
                 continue;
             }
             std::vector<event_ptr> wanted;
             for (const auto& e : events) {
-                if (h->may_match(e->type())) {
+                if (e->framed() && h->may_match(e->type())) {
                     wanted.push_back(e);
                 }
             }
@@ -93,7 +93,7 @@ public:
         if (here >= 0 && static_cast<std::size_t>(here) < shards_.size()) {
             shard_hub* h = shards_[static_cast<std::size_t>(here)].hub;
             for (const auto& e : events) {
-                if (h->may_match(e->type())) {
+                if (e->framed() && h->may_match(e->type())) {
                     h->deliver(e);
                 }
             }
@@ -114,7 +114,7 @@ public:
         for (const auto& s : shards_) {
             std::vector<event_ptr> wanted;
             for (const auto& e : events) {
-                if (s.hub->may_match(e->type())) {
+                if (e->framed() && s.hub->may_match(e->type())) {
                     wanted.push_back(e);
                 }
             }
@@ -155,7 +155,8 @@ public:
 private:
     // Events built without wire forms (nobody wanted them then; the history keeps them) get
     // them if a shard wants them now: `events` itself when none needs it, else the events
-    // with framed copies, in `storage`.
+    // with framed copies, in `storage`. Those still unframed afterwards are wanted nowhere:
+    // the shard loops skip them without looking up interest again.
     std::span<const event_ptr> framed_where_wanted(std::span<const event_ptr> events,
                                                    std::vector<event_ptr>& storage) const {
         bool needed = false;
