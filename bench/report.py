@@ -703,6 +703,14 @@ if proxy_section:
     w(proxy_section)
     w("")
 
+# Sections measured by scripts of their own, outside `make bench` (kept as written).
+for manual in ("history.md",):
+    path = os.path.join(HERE, manual)
+    if os.path.exists(path):
+        with open(path) as f:
+            w(f.read().rstrip())
+        w("")
+
 notes = os.path.join(HERE, "notes.md")
 if os.path.exists(notes):
     with open(notes) as f:
