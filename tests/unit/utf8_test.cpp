@@ -76,3 +76,26 @@ TEST(Utf8, RejectsBadContinuationBytes) {
 }
 
 }  // namespace
+
+namespace {
+
+using rig::core::to_valid_utf8;
+
+TEST(Utf8, ValidTextIsKept) {
+    EXPECT_EQ(to_valid_utf8(""), "");
+    EXPECT_EQ(to_valid_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    EXPECT_EQ(to_valid_utf8(std::string("a\0b", 3)), std::string("a\0b", 3));
+}
+
+TEST(Utf8, EachBadByteBecomesAReplacementCharacter) {
+    const std::string r = "\xef\xbf\xbd";
+    EXPECT_EQ(to_valid_utf8("\xff"), r);
+    EXPECT_EQ(to_valid_utf8("a\x80z"), "a" + r + "z");                   // stray continuation
+    EXPECT_EQ(to_valid_utf8("\xc0\xaf"), r + r);                         // overlong
+    EXPECT_EQ(to_valid_utf8("\xed\xa0\x80"), r + r + r);                 // surrogate
+    EXPECT_EQ(to_valid_utf8("x\xe2\x82"), "x" + r + r);                  // truncated at the end
+    EXPECT_EQ(to_valid_utf8("\xe2\x82z\xc3\xa9"), r + r + "z\xc3\xa9");  // resyncs after
+    EXPECT_TRUE(rig::core::is_valid_utf8(to_valid_utf8("\xf8\x88\x80\x80\x80")));
+}
+
+}  // namespace
