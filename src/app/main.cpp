@@ -20,10 +20,10 @@ int main() {
 
     auto options = rig::config::load_from_env();
     if (!options) {
-        std::fprintf(stderr, "rig: invalid configuration: %s\n", options.error().message.c_str());
+        rig::log::config_error(options.error().message, rig::config::log_format_from_env());
         return 2;
     }
-    rig::log::init(options->log_level);
+    rig::log::init(options->log_level, options->log_format);
 
     try {
         rig::app::node node(std::move(*options));

@@ -27,6 +27,21 @@ std::string trim(std::string_view s) {
     return std::string(core::trim(s));
 }
 
+// LOG_FMT, case-insensitive.
+std::optional<log::format> parse_log_format(const std::string& raw) {
+    const std::string f = lower(trim(raw));
+    if (f == "erlang") {
+        return log::format::erlang;
+    }
+    if (f == "json") {
+        return log::format::json;
+    }
+    if (f == "gcl") {
+        return log::format::gcl;
+    }
+    return std::nullopt;
+}
+
 core::error bad(const char* name, const std::string& what, const std::string& value) {
     return core::bad_request(std::string(name) + ": " + what + ", got \"" + value + "\"");
 }
@@ -323,6 +338,13 @@ core::result<node_options> load(const env_lookup& env) {
             return bad("LOG_LEVEL", "expected debug, info, warn or error", *v);
         }
     }
+    if (auto v = env("LOG_FMT"); v && !trim(*v).empty()) {
+        const auto f = parse_log_format(*v);
+        if (!f) {
+            return bad("LOG_FMT", "expected erlang, json or gcl", *v);
+        }
+        o.log_format = *f;
+    }
     if (auto v = env("NODE_COOKIE"); v && !v->empty()) {
         o.node_cookie = *v;
     }
@@ -597,6 +619,11 @@ core::result<node_options> load_from_env() {
         }
         return std::nullopt;
     });
+}
+
+log::format log_format_from_env() {
+    const char* v = std::getenv("LOG_FMT");
+    return v ? parse_log_format(v).value_or(log::format::erlang) : log::format::erlang;
 }
 
 }  // namespace rig::config

@@ -36,6 +36,7 @@ struct node_options {
     std::shared_ptr<const net::tls_context> tls;      // HTTPS_CERTFILE + _KEYFILE; null = off
     unsigned shards = 1;                              // RIG_SHARDS (default: number of cores)
     log::level log_level = log::level::info;          // LOG_LEVEL
+    log::format log_format = log::format::erlang;     // LOG_FMT
     std::chrono::milliseconds drain_timeout{10'000};  // RIG_DRAIN_TIMEOUT_MS
     std::string node_cookie;                          // NODE_COOKIE: connection-token key material
     std::optional<cluster::cluster_options> cluster;  // RIG_CLUSTER_NATS: cluster mode on
@@ -71,5 +72,9 @@ core::result<node_options> load(const env_lookup& env);
 
 // load() over the process environment.
 core::result<node_options> load_from_env();
+
+// LOG_FMT from the process environment, for the one line about a configuration load() refused:
+// erlang when unset or not a valid format (load() reports that).
+log::format log_format_from_env();
 
 }  // namespace rig::config

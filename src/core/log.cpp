@@ -2,12 +2,46 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
-namespace rig::log {
+#include <cstdio>
 
-void init(level lvl) {
-    auto logger = spdlog::stderr_logger_mt("rig");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
-    spdlog::set_default_logger(logger);
+#include "core/log_format.hpp"
+
+namespace rig::log {
+namespace {
+
+std::atomic<format> chosen_format{format::erlang};
+
+}  // namespace
+
+format current_format() {
+    return chosen_format.load(std::memory_order_relaxed);
+}
+
+void config_error(std::string_view message, format fmt) {
+    if (fmt == format::erlang) {
+        std::fprintf(stderr, "rig: invalid configuration: %.*s\n", static_cast<int>(message.size()),
+                     message.data());
+        return;
+    }
+    const std::string text = fmt::format("rig: invalid configuration: {}", message);
+    const spdlog::details::log_msg msg("rig", spdlog::level::err, text);
+    const std::string line = structured_line(fmt, msg, {}) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+}
+
+void init(level lvl, format fmt) {
+    install(spdlog::stderr_logger_mt("rig"), lvl, fmt);
+}
+
+void install(std::shared_ptr<spdlog::logger> logger, level lvl, format fmt) {
+    if (fmt == format::erlang) {
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
+    } else {
+        logger->set_formatter(std::make_unique<structured_formatter>(fmt));
+    }
+    chosen_format.store(fmt, std::memory_order_relaxed);
+    spdlog::set_default_logger(std::move(logger));
     switch (lvl) {
         case level::debug:
             spdlog::set_level(spdlog::level::debug);

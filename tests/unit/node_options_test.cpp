@@ -217,6 +217,23 @@ TEST(NodeOptions, InvalidLogLevel) {
     }
 }
 
+TEST(NodeOptions, LogFormats) {
+    EXPECT_EQ(load_ok({}).log_format, rig::log::format::erlang);
+    EXPECT_EQ(load_ok({{"LOG_FMT", ""}}).log_format, rig::log::format::erlang);
+    EXPECT_EQ(load_ok({{"LOG_FMT", "erlang"}}).log_format, rig::log::format::erlang);
+    EXPECT_EQ(load_ok({{"LOG_FMT", "json"}}).log_format, rig::log::format::json);
+    EXPECT_EQ(load_ok({{"LOG_FMT", " JSON "}}).log_format, rig::log::format::json);
+    EXPECT_EQ(load_ok({{"LOG_FMT", "gcl"}}).log_format, rig::log::format::gcl);
+    EXPECT_EQ(load_ok({{"LOG_FMT", "GCL"}}).log_format, rig::log::format::gcl);
+}
+
+TEST(NodeOptions, InvalidLogFormat) {
+    for (const char* value : {"xml", "text", "jsonl", "console"}) {
+        const std::string message = load_error({{"LOG_FMT", value}});
+        EXPECT_TRUE(message.starts_with("LOG_FMT: expected erlang, json or gcl")) << message;
+    }
+}
+
 TEST(NodeOptions, StringSettings) {
     const auto o = load_ok({{"CORS", "https://example.com"},
                             {"RIG_BIND_ADDRESS", "127.0.0.1"},
