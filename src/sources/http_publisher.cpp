@@ -71,7 +71,8 @@ asio::awaitable<std::optional<core::error>> http_publisher::check(const http::re
     if (v.allowed) {
         co_return std::nullopt;
     }
-    refused_log.info("events: submission denied: {}", v.reason);
+    refused_log.info_with({{"event", "submission_denied"}, {"source", "http"}},
+                          "events: submission denied: {}", v.reason);
     co_return core::error{core::condition::forbidden, "Submission denied."};
 }
 
@@ -104,8 +105,11 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
         return res;
     };
     const auto refuse = [&](const core::error& e) {
-        refused_log.info("events: {} {}", static_cast<unsigned>(http::to_status(e.cond)),
-                         e.message);
+        refused_log.info_with({{"event", "publish_refused"},
+                               {"source", "http"},
+                               {"status", static_cast<unsigned>(http::to_status(e.cond))}},
+                              "events: {} {}", static_cast<unsigned>(http::to_status(e.cond)),
+                              e.message);
         return finish(http::make_error(e));
     };
 

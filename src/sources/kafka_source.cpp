@@ -26,14 +26,16 @@ void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
         code == RD_KAFKA_RESP_ERR__RESOLVE) {
         status->set_connected(false, reason);
     }
-    bad_message_log.info("kafka: {}: {}", rd_kafka_err2name(code), reason);
+    bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}}, "kafka: {}: {}",
+                              rd_kafka_err2name(code), reason);
 }
 
 void on_log(const rd_kafka_t*, int level, const char* facility, const char* message) {
     // librdkafka's own log lines (broker connection failures etc.), through rig's logger and
     // its rate limit: a broker that is down would otherwise print every few hundred ms.
     if (level <= 4) {
-        bad_message_log.info("kafka: {}: {}", facility, message);
+        bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}}, "kafka: {}: {}",
+                                  facility, message);
     }
 }
 
@@ -89,9 +91,14 @@ void handle(const rd_kafka_message_t& m, ingest::batch& batch,
         cloudevents::parse_message(headers, cloudevents::binding::kafka, body, core::rfc3339_now());
     counter.count(parsed.has_value());
     if (!parsed) {
-        bad_message_log.info("kafka: skipping a message on {} [{}] at offset {}: {}",
-                             rd_kafka_topic_name(m.rkt), m.partition, m.offset,
-                             parsed.error().message);
+        bad_message_log.info_with({{"event", "bad_message"},
+                                   {"source", "kafka"},
+                                   {"topic", rd_kafka_topic_name(m.rkt)},
+                                   {"partition", m.partition},
+                                   {"offset", m.offset}},
+                                  "kafka: skipping a message on {} [{}] at offset {}: {}",
+                                  rd_kafka_topic_name(m.rkt), m.partition, m.offset,
+                                  parsed.error().message);
         return;
     }
     batch.add(std::move(*parsed));
@@ -146,7 +153,9 @@ void kafka_source::run() {
                     }
                     handle(*m, batch, *counter);
                 } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    bad_message_log.info("kafka: consumer: {}", rd_kafka_message_errstr(m.get()));
+                    bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}},
+                                              "kafka: consumer: {}",
+                                              rd_kafka_message_errstr(m.get()));
                 }
             }
             batch.flush();

@@ -38,8 +38,12 @@ void kinesis_source::run() {
             if (parsed) {
                 batch.add(std::move(*parsed));
             } else {
-                source_log.info("kinesis: skipping a record of {}: {}", shard,
-                                parsed.error().message);
+                source_log.info_with({{"event", "bad_message"},
+                                      {"source", "kinesis"},
+                                      {"stream", options_.stream},
+                                      {"shard", shard}},
+                                     "kinesis: skipping a record of {}: {}", shard,
+                                     parsed.error().message);
             }
         }
         batch.flush();

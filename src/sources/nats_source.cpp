@@ -38,7 +38,9 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
     if (parsed) {
         ctx->sink->publish(std::move(*parsed));
     } else {
-        bad_message_log.info("nats: skipping a message on {}: {}", subject, parsed.error().message);
+        bad_message_log.info_with(
+            {{"event", "bad_message"}, {"source", "nats"}, {"subject", subject}},
+            "nats: skipping a message on {}: {}", subject, parsed.error().message);
     }
     free(static_cast<void*>(keys));
     natsMsg_Destroy(msg);

@@ -171,27 +171,31 @@ asio::awaitable<endpoints::admission> endpoints::admit(const http::request& req,
     // only once they passed every check.
     const bool rate_first = flavor == connect_flavor::longpoll;
     if (rate_first && !policy_.admit_rate()) {
-        refused_log.info("{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
+        refused_log.info_with({{"event", "connect_refused"}, {"transport", transport}},
+                              "{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
         a.refusal = rate_refusal;
         co_return a;
     }
     const connect_params params = read_connect_params(req);
     auto resolved = policy_.resolve(params, flavor);
     if (resolved.failure) {
-        refused_log.info("{}: connect refused: {}", transport, resolved.failure->message);
+        refused_log.info_with({{"event", "connect_refused"}, {"transport", transport}},
+                              "{}: connect refused: {}", transport, resolved.failure->message);
         a.refusal = std::move(resolved.failure);
         a.subscriptions_not_json = resolved.subscriptions_not_json;
         co_return a;
     }
     if (resolved.check_body) {  // only built when SUBSCRIPTION_CHECK must see the request
         if (auto v = co_await policy_.check_connect(clients_, params, resolved); !v.allowed) {
-            refused_log.info("{}: subscription denied: {}", transport, v.reason);
+            refused_log.info_with({{"event", "subscription_denied"}, {"transport", transport}},
+                                  "{}: subscription denied: {}", transport, v.reason);
             a.refusal = core::bad_request("Subscription denied (not authorized).");
             co_return a;
         }
     }
     if (!rate_first && !policy_.admit_rate()) {
-        refused_log.info("{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
+        refused_log.info_with({{"event", "connect_refused"}, {"transport", transport}},
+                              "{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
         a.refusal = rate_refusal;
         co_return a;
     }

@@ -36,8 +36,11 @@ void sse_connection::on_heartbeat(uint64_t tick) {
 
 void sse_connection::on_overflow() {
     hub::shard_stats::add(host_.stats().slow_consumer_disconnects);
-    slow_log.info("sse: disconnecting slow consumer ({} bytes unsent, limit {})",
-                  queue_.pending_bytes(), host_.options().max_queue_bytes);
+    slow_log.info_with({{"event", "slow_consumer"},
+                        {"transport", "sse"},
+                        {"bytes_unsent", queue_.pending_bytes()}},
+                       "sse: disconnecting slow consumer ({} bytes unsent, limit {})",
+                       queue_.pending_bytes(), host_.options().max_queue_bytes);
     finish();
 }
 

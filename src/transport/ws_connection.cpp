@@ -56,8 +56,10 @@ void ws_connection::queue_event(const hub::event_ptr& event) {
 
 void ws_connection::on_overflow() {
     hub::shard_stats::add(host_.stats().slow_consumer_disconnects);
-    client_log.info("ws: closing slow consumer ({} bytes unsent, limit {})", queue_.pending_bytes(),
-                    host_.options().max_queue_bytes);
+    client_log.info_with(
+        {{"event", "slow_consumer"}, {"transport", "ws"}, {"bytes_unsent", queue_.pending_bytes()}},
+        "ws: closing slow consumer ({} bytes unsent, limit {})", queue_.pending_bytes(),
+        host_.options().max_queue_bytes);
     // Drop what waits: the close frame should not wait behind it.
     queue_.clear_pending();
     send_close(ws_close_frame(1008, slow_reason), after_flush::wait_for_peer);
