@@ -503,6 +503,13 @@ class StreamingBackend:
         self.server.server_close()
 
 
+def sanitized(pid):
+    """Whether the rig process runs under AddressSanitizer, whose allocator keeps freed memory
+    in quarantine: its RSS says nothing about what rig holds."""
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
 def peak_rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -564,7 +571,8 @@ class Streaming(unittest.TestCase):
         self.assertEqual(status, 200, answer)
         self.assertEqual({k: answer[k] for k in ("length", "sha256")}, self.expected(BIG_BLOCKS))
         grown = peak_rss_kib(self.rig.proc.pid) - before
-        self.assertLess(grown, 16 * 1024, "rig's peak RSS grew by %d KiB" % grown)
+        if not sanitized(self.rig.proc.pid):
+            self.assertLess(grown, 16 * 1024, "rig's peak RSS grew by %d KiB" % grown)
 
     def test_a_chunked_upload_streams_through_chunked(self):
         status, answer = self.upload(64, chunked=True)
@@ -597,7 +605,8 @@ class Streaming(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(got, self.expected(BIG_BLOCKS))
         grown = peak_rss_kib(self.rig.proc.pid) - before
-        self.assertLess(grown, 16 * 1024, "rig's peak RSS grew by %d KiB" % grown)
+        if not sanitized(self.rig.proc.pid):
+            self.assertLess(grown, 16 * 1024, "rig's peak RSS grew by %d KiB" % grown)
 
     def test_a_download_of_unknown_length_streams_through(self):
         status, got = self.download("/download-chunked/64")
