@@ -2,14 +2,15 @@
 #   make run   installs what is missing, builds, and starts rig (single node, defaults)
 #   make test  installs what is missing, builds, and runs every test
 # Also: make build (build only), make test-asan (ASan+UBSan build, unit + e2e tests),
-#       make bench (side-by-side benchmark, writes docs/benchmarks.md), make format, make clean.
+#       make bench (side-by-side benchmark, writes docs/benchmarks.md), make format, make clean,
+#       make deb (the Debian package, $(BUILD)/rig_<version>_amd64.deb).
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan unit test-deps format check-format clean bench fuzz
+.PHONY: all deps build run test test-asan unit test-deps format check-format clean bench fuzz deb
 
 all: build
 
@@ -21,6 +22,11 @@ $(BUILD)/build.ninja:
 
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The Debian package from the release build: binary, systemd unit, /etc/default/rig, docs.
+deb: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target rig rig_env_file
+	cd $(BUILD) && cpack -G DEB
 
 run: deps build
 	./$(BUILD)/rig

@@ -3,12 +3,67 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 #include "app/node.hpp"
+#include "config/check_config.hpp"
 #include "config/node_options.hpp"
+#include "config/settings_help.hpp"
 #include "core/log.hpp"
 
-int main() {
+#ifndef RIG_VERSION
+#define RIG_VERSION "unknown"
+#endif
+#ifndef RIG_GIT_COMMIT
+#define RIG_GIT_COMMIT ""
+#endif
+
+namespace {
+
+// In LOG_FMT's format when that setting itself is valid.
+int invalid_configuration(const std::string& message) {
+    rig::log::config_error(message, rig::config::log_format_from_env());
+    return 2;
+}
+
+// --check-config: everything a start checks before it listens, and nothing after.
+int check_config() {
+    const auto options = rig::config::load_from_env();
+    if (!options) {
+        return invalid_configuration(options.error().message);
+    }
+    if (auto e = rig::config::check_before_start(*options)) {
+        return invalid_configuration(e->message);
+    }
+    std::puts("config ok");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // rig is configured by its environment; the only arguments are these one-shot commands.
+    if (argc > 1) {
+        const std::string_view arg = argv[1];
+        if (argc == 2 && (arg == "--help" || arg == "-h")) {
+            std::fputs(rig::config::help_text().c_str(), stdout);
+            return 0;
+        }
+        if (argc == 2 && arg == "--version") {
+            const std::string_view commit = RIG_GIT_COMMIT;
+            std::printf("rig %s%s%s%s\n", RIG_VERSION, commit.empty() ? "" : " (git ",
+                        RIG_GIT_COMMIT, commit.empty() ? "" : ")");
+            return 0;
+        }
+        if (argc == 2 && arg == "--check-config") {
+            return check_config();
+        }
+        const bool known =
+            arg == "--help" || arg == "-h" || arg == "--version" || arg == "--check-config";
+        std::fprintf(stderr, "rig: unknown argument \"%s\" (rig --help lists the options)\n",
+                     known ? argv[2] : argv[1]);
+        return 2;
+    }
     // Signals are taken by sigwait in this thread only; block them before any thread starts
     // so that no shard or library thread receives them.
     sigset_t stop_signals;
@@ -20,8 +75,10 @@ int main() {
 
     auto options = rig::config::load_from_env();
     if (!options) {
-        rig::log::config_error(options.error().message, rig::config::log_format_from_env());
-        return 2;
+        return invalid_configuration(options.error().message);
+    }
+    if (auto e = rig::config::check_before_start(*options)) {
+        return invalid_configuration(e->message);
     }
     rig::log::init(options->log_level, options->log_format);
 
