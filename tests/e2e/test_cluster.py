@@ -398,13 +398,15 @@ class SourcesInCluster(ClusterCase):
             # one of them holds the one partition. Not all three: librdkafka's mock coordinator
             # sometimes misses a member that joins while the first rebalance is under way and
             # lets it in only a session timeout (45 s) or more later; real brokers do not. A node
-            # outside the group still gets every event, over the backplane.
+            # outside the group still gets every event, over the backplane. Up to 120 s: a
+            # member the coordinator left out joins only after a session timeout (45 s), and
+            # under ASan the rebalance that follows takes a while too.
             if sum("kafka: assigned" in rig.stderr() for rig in nodes) < 2:
                 return False
             entries = [source_health(rig)[1]["sources"]["kafka"] for rig in nodes]
             return all(e.get("connected") for e in entries) and \
                 sum(e.get("assigned_partitions", 0) for e in entries) == 1
-        until(group_formed, "the consumer group formed", timeout=60)
+        until(group_formed, "the consumer group formed", timeout=120)
         etype = unique("kafka")
         clients = [self.sse_on(rig, [{"eventType": etype}]) for rig in nodes]
         ids = ["k%d" % i for i in range(30)]
