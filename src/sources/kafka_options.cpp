@@ -3,6 +3,16 @@
 #include "core/text.hpp"
 
 namespace rig::sources {
+namespace {
+
+// A KAFKA_SSL_* file: RIG's default name when the variable is unset; set but empty, none
+// (that option is not given to librdkafka: RIG's Azure Event Hubs set-up sets only a CA).
+std::string ssl_setting(const core::env& env, const char* name, const char* fallback) {
+    const auto raw = env.raw(name);
+    return raw ? std::string(core::trim(*raw)) : std::string(fallback);
+}
+
+}  // namespace
 
 core::result<std::optional<kafka_options>> parse_kafka_options(const core::env& env) {
     const auto brokers = env.get("KAFKA_BROKERS");
@@ -36,9 +46,9 @@ core::result<std::optional<kafka_options>> parse_kafka_options(const core::env& 
     }
     k.ssl = *ssl;
     if (k.ssl) {
-        k.ssl_ca_file = env.value("KAFKA_SSL_CA_CERTFILE", "ca.crt.pem");
-        k.ssl_cert_file = env.value("KAFKA_SSL_CERTFILE", "client.crt.pem");
-        k.ssl_key_file = env.value("KAFKA_SSL_KEYFILE", "client.key.pem");
+        k.ssl_ca_file = ssl_setting(env, "KAFKA_SSL_CA_CERTFILE", "ca.crt.pem");
+        k.ssl_cert_file = ssl_setting(env, "KAFKA_SSL_CERTFILE", "client.crt.pem");
+        k.ssl_key_file = ssl_setting(env, "KAFKA_SSL_KEYFILE", "client.key.pem");
         k.ssl_key_password = env.value("KAFKA_SSL_KEYFILE_PASS", "");
     }
     if (auto e = env.read_ms("KAFKA_RESTART_DELAY_MS", k.restart_delay, 0)) {
