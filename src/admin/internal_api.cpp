@@ -109,7 +109,7 @@ std::optional<http::response> internal_api::apis(const http::request& req,
         (rest.front() != '/' || rest.size() == 1 || rest.find('/', 1) != std::string_view::npos)) {
         return std::nullopt;
     }
-    const auto method = req.method();
+    const auto method = http::routing_method(req.method());  // HEAD as GET (spec §2.1)
     const auto answer = [](const proxy::api_registry::outcome& o) {
         if (o.body.empty()) {
             return http::make_empty(static_cast<http::status>(o.status));
@@ -130,7 +130,7 @@ std::optional<http::response> internal_api::apis(const http::request& req,
     };
     auto& registry = *proxy_.apis;
     if (rest.empty()) {
-        if (method == http::verb::get || method == http::verb::head) {
+        if (method == http::verb::get) {
             return answer(registry.list());
         }
         if (method == http::verb::post) {
@@ -143,7 +143,7 @@ std::optional<http::response> internal_api::apis(const http::request& req,
         return http::method_not_allowed("GET, POST");
     }
     const std::string id = decode_path_segment(rest.substr(1));
-    if (method == http::verb::get || method == http::verb::head) {
+    if (method == http::verb::get) {
         return answer(registry.get(id));
     }
     if (method == http::verb::put) {
@@ -179,7 +179,7 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
     http::exchange& ex, http::client_pool& clients) const {
     const auto& req = ex.req();
     const std::string_view path = http::target_path(req.target());
-    const auto method = req.method();
+    const auto method = http::routing_method(req.method());  // HEAD as GET (spec §2.1)
     if (path == "/health") {
         co_return http::make_response(http::status::ok, "OK", http::text_type);
     }
@@ -221,7 +221,7 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
             co_return http::make_error({core::condition::not_found, "Not found."});
         }
     }
-    if (path == "/metrics" && (method == http::verb::get || method == http::verb::head)) {
+    if (path == "/metrics" && (method == http::verb::get)) {
         co_return metrics();
     }
     if (proxy_.apis != nullptr) {
