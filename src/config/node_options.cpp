@@ -23,21 +23,22 @@ core::result<node_options> load(const env_lookup& lookup) {
         (target) = std::move(*r_);    \
     }
 // Returns the error of a parser that fills node_options itself.
-#define RIG_FILL(filled)          \
+#define RIG_TRY(filled)           \
     if (auto e_ = (filled); e_) { \
         return std::move(*e_);    \
     }
 
     // The composition point: one line per module, in the order errors are reported. A new
     // module's settings get their own parser file next to its options struct and one line
-    // here (and their rows in settings_help.cpp).
-    RIG_FILL(read_listener_options(env, o));
-    RIG_FILL(read_process_options(env, o));
+    // here (and their rows in settings_help.cpp). `env` is also an env_lookup, for parsers
+    // that take the lookup function.
+    RIG_TRY(read_listener_options(env, o));
+    RIG_TRY(read_process_options(env, o));
     RIG_READ(o.http, http::parse_server_options(env));
     RIG_READ(o.transport, transport::parse_transport_options(env));
     RIG_READ(o.history, hub::parse_history_limits(env));
     RIG_READ(o.cluster, cluster::parse_cluster_options(env, o.node_cookie));
-    RIG_FILL(read_extractor_options(env, o));
+    RIG_TRY(read_extractor_options(env, o));
     auth::auth_options auth;
     RIG_READ(auth, auth::parse_auth_options(env));
     checks::check_settings checks;
@@ -48,7 +49,7 @@ core::result<node_options> load(const env_lookup& lookup) {
     RIG_READ(o.proxy, proxy::parse_proxy_options(env, o.http.max_body_bytes, o.kafka.has_value(),
                                                  o.kinesis.has_value()));
 #undef RIG_READ
-#undef RIG_FILL
+#undef RIG_TRY
 
     o.jwt = std::move(auth.jwt);
     o.jwks_url = std::move(auth.jwks_url);

@@ -26,6 +26,8 @@ public:
 
     // The value as set (spaces kept: passphrases may contain them); nullopt when unset.
     std::optional<std::string> raw(const char* name) const { return lookup_(name); }
+    // The same, so that an env is also an env_lookup (for parsers that take the lookup).
+    std::optional<std::string> operator()(const char* name) const { return lookup_(name); }
     // The value without surrounding spaces; nullopt when unset or blank.
     std::optional<std::string> get(const char* name) const;
     // get(name), or `fallback` when unset or blank.

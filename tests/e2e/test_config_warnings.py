@@ -11,7 +11,7 @@ import unittest
 from rig_harness import BINARY, TIMEOUT, Rig, SharedRigTestCase
 
 # One misspelt setting and one RIG variable rig does not implement.
-TRIP_UPS = {"RIG_SHRADS": "2", "JAEGER_HOST": "jaeger.example"}
+TRIP_UPS = {"RIG_SHRADS": "2", "DISCOVERY_TYPE": "dns"}
 
 
 def lines_naming(text, name):
@@ -24,8 +24,9 @@ class Warnings(unittest.TestCase):
         self.assertEqual(len(misspelt), 1, text)
         self.assertIn("[warning]", misspelt[0])
         self.assertIn("did you mean RIG_SHARDS?", misspelt[0])
-        unimplemented = lines_naming(text, "JAEGER_HOST")
+        unimplemented = lines_naming(text, "DISCOVERY_TYPE")
         self.assertEqual(len(unimplemented), 1, text)
+        self.assertIn("[warning]", unimplemented[0])
         self.assertIn("does not implement", unimplemented[0])
         # The harness's own variables (RIG_BINARY, ...) and settings rig reads are quiet.
         self.assertEqual(len([line for line in text.splitlines() if "is not a rig setting" in line
@@ -42,7 +43,7 @@ class Warnings(unittest.TestCase):
         self.assertEqual(len(warned), 1, lines)
         self.assertEqual(warned[0]["level"], "warning")
         self.assertIn("did you mean RIG_SHARDS?", warned[0]["message"])
-        warned = [line for line in lines if "JAEGER_HOST" in line["message"]]
+        warned = [line for line in lines if "DISCOVERY_TYPE" in line["message"]]
         self.assertEqual(len(warned), 1, lines)
         self.assertEqual(warned[0]["level"], "warning")
 
@@ -54,8 +55,8 @@ class Warnings(unittest.TestCase):
         self.check_text_lines(proc.stderr.decode())
 
     def test_empty_unimplemented_variable_is_quiet(self):
-        with Rig(env={"JAEGER_HOST": "", "KINESIS_APP_NAME": ""}) as rig:
-            self.assertEqual(lines_naming(rig.stderr(), "JAEGER_HOST"), [])
+        with Rig(env={"DISCOVERY_TYPE": "", "KINESIS_APP_NAME": ""}) as rig:
+            self.assertEqual(lines_naming(rig.stderr(), "DISCOVERY_TYPE"), [])
             self.assertEqual(lines_naming(rig.stderr(), "KINESIS_APP_NAME"), [])
 
 

@@ -39,13 +39,14 @@ TEST(EnvWarnings, TestHarnessVariablesAreIgnored) {
 }
 
 TEST(EnvWarnings, UnimplementedRigVariableGetsOneLineWhenSet) {
-    const auto w = warnings({{"JAEGER_HOST", "jaeger"}, {"KAFKA_SERIALIZER", "avro"}});
+    const auto w = warnings({{"DISCOVERY_TYPE", "dns"}, {"KAFKA_SERIALIZER", "avro"}});
     ASSERT_EQ(w.size(), 2u);
-    EXPECT_TRUE(w[0].starts_with("JAEGER_HOST is set, but rig does not implement it")) << w[0];
+    EXPECT_TRUE(w[0].starts_with("DISCOVERY_TYPE is set, but rig does not implement it")) << w[0];
+    EXPECT_NE(w[0].find("RIG_CLUSTER_NATS"), std::string::npos);
     EXPECT_NE(w[0].find("no effect"), std::string::npos);
     EXPECT_TRUE(w[1].starts_with("KAFKA_SERIALIZER is set")) << w[1];
     // Set but empty (as RIG's Helm values leave them): nothing to warn about.
-    EXPECT_TRUE(warnings({{"JAEGER_HOST", ""}, {"KINESIS_APP_NAME", ""}}).empty());
+    EXPECT_TRUE(warnings({{"DISCOVERY_TYPE", ""}, {"KINESIS_APP_NAME", ""}}).empty());
 }
 
 TEST(EnvWarnings, MisspeltSettingNamesTheClosestKnownName) {
@@ -55,9 +56,9 @@ TEST(EnvWarnings, MisspeltSettingNamesTheClosestKnownName) {
     EXPECT_EQ(w[1],
               "KAFKA_BROKER is not a rig setting (did you mean KAFKA_BROKERS?); it is ignored");
     // Close to an unimplemented RIG name: that name is suggested.
-    EXPECT_EQ(warnings({{"JAEGER_HOTS", "j"}}),
-              std::vector<std::string>{
-                  "JAEGER_HOTS is not a rig setting (did you mean JAEGER_HOST?); it is ignored"});
+    EXPECT_EQ(warnings({{"KAFKA_SERIALISER", "avro"}}),
+              std::vector<std::string>{"KAFKA_SERIALISER is not a rig setting (did you mean "
+                                       "KAFKA_SERIALIZER?); it is ignored"});
 }
 
 TEST(EnvWarnings, UnknownNameWithAKnownPrefixWithoutSuggestion) {
