@@ -3,7 +3,9 @@ connection rate limit (§2.13, §13.1 scenario 10), SSE heartbeats and query han
 consumers, metrics gauges, malformed and oversized requests, abrupt disconnects."""
 
 import json
+import signal
 import socket
+import time
 import unittest
 
 from rig_harness import (Conn, KeepAlivePublisher, LongPollClient, Rig, SseClient, WsClient,
@@ -111,6 +113,23 @@ class Shutdown(unittest.TestCase):
                 body = json.loads(conn.read_exact(int(hdrs["content-length"])))
                 self.assertEqual(body["events"], [])
             conn.close()
+
+    def test_sighup_is_ignored(self):
+        # A closed terminal or an ended ssh session sends SIGHUP: rig logs it and goes on
+        # serving its connections (default action would kill it at once, without a drain).
+        with Rig() as rig:
+            sse = SseClient(rig, query="subscriptions=" + quote([{"eventType": "greeting"}]))
+            sse.connect_events()
+            rig.proc.send_signal(signal.SIGHUP)
+            # Each round trip is a blocking request; the log line says sigwait took it.
+            deadline = time.monotonic() + 10
+            while "SIGHUP ignored" not in rig.stderr():
+                self.assertLess(time.monotonic(), deadline, "no log line for SIGHUP")
+                self.assertEqual(rig.request("GET", "/_rig/health")[0], 200)
+            rig.publish({"specversion": "1.0", "type": "greeting", "source": "/t", "id": "hup"})
+            self.assertEqual(sse.next_event()["id"], "hup")
+            sse.close()
+            self.assertEqual(rig.stop(), 0)
 
     def test_sigterm_with_idle_rig(self):
         with Rig() as rig:
