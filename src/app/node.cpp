@@ -85,7 +85,10 @@ struct node::listener {
 };
 
 node::node(config::node_options options)
-    : options_(std::move(options)), pool_(options_.shards), history_(options_.history) {
+    : options_(std::move(options)),
+      connections_(options_.max_connections.value_or(net::connection_budget::default_limit())),
+      pool_(options_.shards),
+      history_(options_.history) {
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
     // Every path outside /_rig/ belongs to the API gateway, whose bodies stream through.
@@ -349,7 +352,8 @@ void node::start() {
                 const http::handler& route = l->internal_api ? admin_routes_ : s.inbound_routes;
                 asio::co_spawn(
                     s.io,
-                    http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions}),
+                    http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions,
+                                                        l->internal_api ? nullptr : &connections_}),
                     log::exception_logger{"accept loop"});
             }
         }
@@ -403,8 +407,11 @@ void node::start() {
     for (const auto& l : listeners_) {
         ports += fmt::format("{}{} {}", ports.empty() ? "" : ", ", l->name, l->port);
     }
-    log::info("rig listening ({}) with {} shard(s){}", ports, pool_.size(),
-              tls != nullptr ? (options_.http2 ? ", HTTP/2 on the HTTPS ports" : "") : "");
+    log::info("rig listening ({}) with {} shard(s){}, {}", ports, pool_.size(),
+              tls != nullptr ? (options_.http2 ? ", HTTP/2 on the HTTPS ports" : "") : "",
+              connections_.limit() == 0
+                  ? std::string("no cap on public connections")
+                  : fmt::format("up to {} public connections", connections_.limit()));
     write_ready_file();
 }
 

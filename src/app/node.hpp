@@ -13,6 +13,7 @@
 #include "config/node_options.hpp"
 #include "http/client_tls.hpp"
 #include "hub/hub.hpp"
+#include "net/connection_budget.hpp"
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
@@ -73,6 +74,8 @@ private:
     checks::access_check submission_check_;
     http::client_tls outbound_tls_;      // RIG_TLS_CA_FILE: trust for https:// checks
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
+    // RIG_MAX_CONNECTIONS over the public listeners; outlives the shards' streams.
+    net::connection_budget connections_;
     net::shard_pool pool_;
     hub::event_history history_;  // before events_, which appends to it
     hub::hub events_;

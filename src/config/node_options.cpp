@@ -275,6 +275,12 @@ core::result<node_options> load(const env_lookup& env) {
                       "expected a port number (0-65535)"));
     RIG_TRY(read_https(env, o));
     RIG_TRY(read_uint(env, "RIG_SHARDS", o.shards, 1, 256, "expected a shard count (1-256)"));
+    if (env("RIG_MAX_CONNECTIONS")) {
+        std::size_t cap = 0;
+        RIG_TRY(read_uint(env, "RIG_MAX_CONNECTIONS", cap, 0, 100'000'000,
+                          "expected a connection count (0 = no cap)"));
+        o.max_connections = cap;
+    }
     RIG_TRY(read_uint(env, "MAX_CONNECTIONS_PER_MINUTE", o.transport.max_connections_per_minute, 0,
                       UINT32_MAX, "expected a non-negative integer"));
     RIG_TRY(read_uint(env, "RIG_MAX_BODY_BYTES", o.http.max_body_bytes, 1, 1ULL << 32,

@@ -22,6 +22,8 @@ constexpr setting_help table[] = {
     {"CORS", "*", "Access-Control-Allow-Origin of public responses"},
     {"EXTRACTORS", "", "JSON or a JSON file: fields subscription constraints can use"},
     {"MAX_CONNECTIONS_PER_MINUTE", "5000", "new connections per minute per node (0: no limit)"},
+    {"RIG_MAX_CONNECTIONS", "",
+     "public connections at once, beyond: 503 (default: the fd limit less a tenth; 0: no cap)"},
     {"RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", "1000", "subscriptions one connection may hold"},
     {"RIG_MAX_SUBSCRIPTION_BYTES", "262144", "size of one connection's subscriptions as JSON"},
     {"RIG_MAX_QUEUE_BYTES", "1048576", "unsent bytes per connection before it is a slow consumer"},
