@@ -86,7 +86,8 @@ struct node::listener {
 
 node::node(config::node_options options)
     : options_(std::move(options)),
-      connections_(options_.max_connections.value_or(net::connection_budget::default_limit())),
+      connections_(options_.max_connections.value_or(net::default_connection_cap())),
+      subscriptions_(options_.transport.max_node_subscriptions),
       pool_(options_.shards),
       history_(options_.history) {
     inbound_http_ = options_.http;
@@ -110,7 +111,7 @@ node::node(config::node_options options)
     policy_ = std::make_unique<transport::connect_policy>(
         options_.transport, options_.extractors, jwt_,
         checks::access_check(options_.subscription_check, &jwt_),
-        transport::token_codec(cookie, random_instance()));
+        transport::token_codec(cookie, random_instance()), &subscriptions_);
     const auto kill_everywhere_here = [this](const std::string& session) {
         for (auto* r : registries_) {
             asio::post(r->io(), [r, session] { r->kill_session(session); });

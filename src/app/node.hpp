@@ -11,9 +11,10 @@
 #include "checks/access_check.hpp"
 #include "cluster/cluster_member.hpp"
 #include "config/node_options.hpp"
+#include "core/shared_budget.hpp"
 #include "http/client_tls.hpp"
 #include "hub/hub.hpp"
-#include "net/connection_budget.hpp"
+#include "net/fd_limit.hpp"
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
@@ -75,7 +76,8 @@ private:
     http::client_tls outbound_tls_;      // RIG_TLS_CA_FILE: trust for https:// checks
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
     // RIG_MAX_CONNECTIONS over the public listeners; outlives the shards' streams.
-    net::connection_budget connections_;
+    core::shared_budget connections_;
+    core::shared_budget subscriptions_;  // RIG_MAX_SUBSCRIPTIONS, over every connection
     net::shard_pool pool_;
     hub::event_history history_;  // before events_, which appends to it
     hub::hub events_;

@@ -291,6 +291,8 @@ core::result<node_options> load(const env_lookup& env) {
                       "expected a size in bytes (at least 1024)"));
     RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", o.transport.max_subscriptions, 1,
                       1'000'000, "expected a count (1-1000000)"));
+    RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTIONS", o.transport.max_node_subscriptions, 0,
+                      1'000'000'000, "expected a count (0 = no cap)"));
     RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTION_BYTES", o.transport.max_subscription_bytes, 1024,
                       1ULL << 30, "expected a size in bytes (at least 1024)"));
     RIG_TRY(read_uint(env, "RIG_MAX_BATCH_EVENTS", o.max_batch_events, 1, 1'000'000,

@@ -25,6 +25,8 @@ constexpr setting_help table[] = {
     {"RIG_MAX_CONNECTIONS", "",
      "public connections at once, beyond: 503 (default: the fd limit less a tenth; 0: no cap)"},
     {"RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", "1000", "subscriptions one connection may hold"},
+    {"RIG_MAX_SUBSCRIPTIONS", "2000000",
+     "subscriptions all connections of the node hold together, beyond: 429 (0: no cap)"},
     {"RIG_MAX_SUBSCRIPTION_BYTES", "262144", "size of one connection's subscriptions as JSON"},
     {"RIG_MAX_QUEUE_BYTES", "1048576", "unsent bytes per connection before it is a slow consumer"},
     {"RIG_CONFLATION_KEY", "", "JSON pointer: a lagging connection gets the newest event per key"},

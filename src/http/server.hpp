@@ -1,10 +1,10 @@
 #pragma once
 
+#include "core/shared_budget.hpp"
 #include "http/exchange.hpp"
 #include "http/server_options.hpp"
 #include "http/session_tracker.hpp"
 #include "net/asio.hpp"
-#include "net/connection_budget.hpp"
 
 struct ssl_ctx_st;
 
@@ -18,7 +18,7 @@ struct serving {
     const handler* route = nullptr;
     session_tracker* tracker = nullptr;
     // The public listeners' node-wide connection cap; null (internal API): none.
-    net::connection_budget* budget = nullptr;
+    core::shared_budget* budget = nullptr;
 };
 
 // Accepts connections until the acceptor is closed (or the shard drains), and serves each on

@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/shared_budget.hpp"
 #include "net/asio.hpp"
-#include "net/connection_budget.hpp"
 
 struct ssl_st;
 struct ssl_ctx_st;
@@ -120,7 +120,7 @@ public:
     // Pending operations complete with operation_aborted.
     // Counts this connection against `budget` until the stream is destroyed (the budget
     // must outlive it). Called once, by the server that accepted it.
-    void charge_to(connection_budget* budget) { budget_ = budget; }
+    void charge_to(core::shared_budget* budget) { budget_ = budget; }
 
     void cancel();
     // Closes the socket; pending operations complete with operation_aborted.
@@ -227,7 +227,7 @@ private:
 
     tcp::socket socket_;
     ssl_st* ssl_ = nullptr;
-    connection_budget* budget_ = nullptr;
+    core::shared_budget* budget_ = nullptr;
 };
 
 }  // namespace rig::net
