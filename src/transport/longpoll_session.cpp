@@ -1,5 +1,6 @@
 #include "transport/longpoll_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "cloudevents/rig_event.hpp"
@@ -28,7 +29,9 @@ void longpoll_session::start() {
 }
 
 void longpoll_session::arm_expiry() {
-    expiry_timer_.expires_at(last_poll_ + host_.options().longpoll_session_ttl);
+    // Relative to the host's clock (what last_poll_ was read from), not the timer's own.
+    const auto left = host_.options().longpoll_session_ttl - (host_.now() - last_poll_);
+    expiry_timer_.expires_after(std::max<std::chrono::steady_clock::duration>(left, {}));
     expiry_timer_.async_wait([self = std::static_pointer_cast<longpoll_session>(
                                   shared_from_this())](const boost::system::error_code& ec) {
         // A poll since the timer was armed moved the deadline (and a completion already
