@@ -5,7 +5,8 @@ Contract: spec §11.3 (distributed tracing), §2.1 (x-request-id, traceparent on
 src/tracing/ (traceparent parsing, rig's spans on events, the Zipkin exporter thread),
 src/sources/http_publisher.cpp, src/sources/ingest.hpp (broker sources), src/http/request_id.cpp.
 
-Peers: tests/support/kafka_mock (librdkafka's mock cluster), a nats-server on a free port, and
+Peers: tests/support/kafka_mock (librdkafka's mock cluster), a nats-server on a free port,
+kinesalite (tests/kinesis), and
 a Zipkin collector stand-in: a standard-library HTTP server started here that records every
 POSTed span array. Every wait is a blocking read or a condition wait with a deadline.
 """
@@ -18,7 +19,8 @@ import time
 import unittest
 import uuid
 
-from peers import KafkaMock, NatsPublisher, NatsServer, SourceTestCase, wait_source
+from peers import (KafkaMock, Kinesalite, NatsPublisher, NatsServer, SourceTestCase,
+                   wait_source)
 from rig_harness import TIMEOUT, make_event
 from test_nats import wait_subscribed
 
@@ -94,6 +96,33 @@ class ZipkinReceiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def check_consumed(test, rig, zipkin, etype, send, source):
+    """An event without traceparent from `source` arrives untouched; one with traceparent and
+    tracestate arrives with rig's span in the same trace, and that span reaches Zipkin."""
+    client = test.sse(rig, [{"eventType": etype}])
+    plain = compact(make_event(etype, "plain", version="1.0", time=TIME))
+    traced = make_event(etype, "traced", version="1.0", time=TIME,
+                        traceparent=TRACEPARENT, tracestate=TRACESTATE)
+    send(plain)
+    send(compact(traced))
+    ev = client.next_event(TIMEOUT * 2)
+    test.assertEqual(ev["id"], "plain")
+    test.assertEqual(client.raw_messages[-1].split("data: ", 1)[1], plain)  # untouched
+    ev = client.next_event(TIMEOUT * 2)
+    test.assertEqual(ev["id"], "traced")
+    trace_id, span_id, flags = parse_traceparent(ev["traceparent"])
+    test.assertEqual(trace_id, TRACE_ID)
+    test.assertNotEqual(span_id, PARENT_SPAN)
+    test.assertEqual(flags, "01")
+    test.assertEqual(ev["tracestate"], TRACESTATE)  # kept, for Kinesis too (docs/operators.md)
+    span = zipkin.wait_span(lambda s: s.get("traceId") == TRACE_ID and s.get("id") == span_id,
+                            what="the %s span" % source)
+    test.assertEqual(span["parentId"], PARENT_SPAN)
+    test.assertEqual(span["kind"], "CONSUMER")
+    test.assertEqual(span["localEndpoint"]["serviceName"], SERVICE)
+    test.assertEqual(span["tags"]["messaging.system"], source)
 
 
 class Trace(SourceTestCase):
@@ -256,31 +285,9 @@ class Trace(SourceTestCase):
 
     # -- consumed events ----------------------------------------------------------------------
 
-    def check_consumed(self, etype, send, source):
-        client = self.sse(self.rig, [{"eventType": etype}])
-        plain = compact(make_event(etype, "plain", version="1.0", time=TIME))
-        traced = make_event(etype, "traced", version="1.0", time=TIME,
-                            traceparent=TRACEPARENT, tracestate=TRACESTATE)
-        send(plain)
-        send(compact(traced))
-        ev = client.next_event(TIMEOUT * 2)
-        self.assertEqual(ev["id"], "plain")
-        self.assertEqual(client.raw_messages[-1].split("data: ", 1)[1], plain)  # untouched
-        ev = client.next_event(TIMEOUT * 2)
-        self.assertEqual(ev["id"], "traced")
-        trace_id, span_id, flags = parse_traceparent(ev["traceparent"])
-        self.assertEqual(trace_id, TRACE_ID)
-        self.assertNotEqual(span_id, PARENT_SPAN)
-        self.assertEqual(flags, "01")
-        self.assertEqual(ev["tracestate"], TRACESTATE)
-        span = self.span_of(TRACE_ID, span_id)
-        self.assertEqual(span["parentId"], PARENT_SPAN)
-        self.assertEqual(span["kind"], "CONSUMER")
-        self.assertEqual(span["localEndpoint"]["serviceName"], SERVICE)
-        self.assertEqual(span["tags"]["messaging.system"], source)
-
     def test_kafka_event_with_traceparent_gets_rigs_span(self):
-        self.check_consumed("trace.kafka", lambda v: self.kafka.produce(KAFKA_TOPIC, v), "kafka")
+        check_consumed(self, self.rig, self.zipkin, "trace.kafka",
+                       lambda v: self.kafka.produce(KAFKA_TOPIC, v), "kafka")
 
     def test_nats_event_with_traceparent_gets_rigs_span(self):
         wait_subscribed(self, self.rig, self.pub, [NATS_SUBJECT])
@@ -289,7 +296,41 @@ class Trace(SourceTestCase):
             self.pub.publish(NATS_SUBJECT, value)
             self.pub.flush()
 
-        self.check_consumed("trace.nats", send, "nats")
+        check_consumed(self, self.rig, self.zipkin, "trace.nats", send, "nats")
+
+
+class KinesisTrace(SourceTestCase):
+    """A 1-shard stream on kinesalite, and a rig reading it with span export."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.zipkin = ZipkinReceiver()
+        cls.addClassCleanup(cls.zipkin.close)
+        cls.kin = Kinesalite()
+        cls.addClassCleanup(cls.kin.close)
+        cls.watch_class(cls.kin)
+        cls.stream = "rig-trace-" + uuid.uuid4().hex[:12]
+        cls.kin.create_stream(cls.stream, 1)
+        cls.rig = cls.start_class_rig({
+            "ZIPKIN_ADDR": "http://127.0.0.1:%d/api/v2/spans" % cls.zipkin.port,
+            "ZIPKIN_SERVICE_NAME": SERVICE,
+            "RIG_ZIPKIN_INTERVAL_MS": "50",
+            "KINESIS_ENABLED": "true",
+            "KINESIS_STREAM": cls.stream,
+            "KINESIS_AWS_REGION": "us-east-1",
+            "KINESIS_ENDPOINT": cls.kin.endpoint,
+            "AWS_ACCESS_KEY_ID": "AKIDE2ETEST",
+            "AWS_SECRET_ACCESS_KEY": "e2e-secret",
+            "RIG_KINESIS_POLL_MS": "200",
+            "RIG_KINESIS_ITERATOR": "TRIM_HORIZON",
+            "KAFKA_BROKERS": None, "NATS_SERVERS": None,
+        })
+        wait_source(cls.rig, "kinesis", lambda s, e: s == 200 and e["connected"],
+                    what="kinesis source connected")
+
+    def test_kinesis_event_with_traceparent_gets_rigs_span(self):
+        check_consumed(self, self.rig, self.zipkin, "trace.kinesis",
+                       lambda v: self.kin.put(self.stream, v), "kinesis")
 
 
 if __name__ == "__main__":
