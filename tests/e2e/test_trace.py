@@ -13,7 +13,9 @@ POSTed span array. Every wait is a blocking read or a condition wait with a dead
 
 import http.server
 import json
+import os
 import re
+import subprocess
 import threading
 import time
 import unittest
@@ -21,7 +23,7 @@ import uuid
 
 from peers import (KafkaMock, Kinesalite, NatsPublisher, NatsServer, SourceTestCase,
                    wait_source)
-from rig_harness import TIMEOUT, make_event
+from rig_harness import BINARY, TIMEOUT, Rig, make_event
 from test_nats import wait_subscribed
 
 TIME = "2021-05-06T07:08:09Z"
@@ -331,6 +333,32 @@ class KinesisTrace(SourceTestCase):
     def test_kinesis_event_with_traceparent_gets_rigs_span(self):
         check_consumed(self, self.rig, self.zipkin, "trace.kinesis",
                        lambda v: self.kin.put(self.stream, v), "kinesis")
+
+
+
+class Settings(unittest.TestCase):
+    """ZIPKIN_ADDR is checked at start; JAEGER_HOST is warned about, not silently ignored."""
+
+    def test_a_bad_zipkin_addr_is_a_config_error(self):
+        for bad in ("ftp://collector/api/v2/spans", "http://", "host:notaport"):
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ZIPKIN_ADDR": bad}
+            proc = subprocess.run([BINARY, "--check-config"], env=env, capture_output=True,
+                                  timeout=TIMEOUT)
+            self.assertEqual(proc.returncode, 2, (bad, proc.stdout, proc.stderr))
+            self.assertIn(b"ZIPKIN_ADDR", proc.stderr + proc.stdout)
+
+    def test_jaeger_host_gets_a_warning_pointing_at_zipkin_addr(self):
+        rig = Rig(env={"JAEGER_HOST": "jaeger.local"}, shards=1)
+        rig.start()
+        try:
+            status, _, _ = rig.request("GET", "/_rig/health")
+            self.assertEqual(status, 200)
+            log = rig.stderr()
+        finally:
+            rig.stop()
+        self.assertIn("JAEGER_HOST", log)
+        self.assertIn("ZIPKIN_ADDR", log)
+        self.assertIn("http://jaeger.local:9411/api/v2/spans", log)
 
 
 if __name__ == "__main__":
