@@ -23,11 +23,12 @@ bool sane(std::string_view v) {
 // The inner handler stays alive in the wrapping lambda, which the listener keeps for as long
 // as it serves.
 asio::awaitable<std::optional<response>> serve(const handler& inner, exchange& ex) {
-    // Read before the handler runs: it may move the request away.
-    std::string id = request_id_for(ex.req()["x-request-id"]);
+    // Copied before the handler runs (it may move the request away); usually absent, so no
+    // allocation. The id itself is made only for a response that needs it (not for streams).
+    std::string client(ex.req()["x-request-id"]);
     auto res = co_await inner(ex);
     if (res && (*res)["x-request-id"].empty()) {
-        res->set("x-request-id", std::move(id));
+        res->set("x-request-id", request_id_for(client));
     }
     co_return res;
 }
