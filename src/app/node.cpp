@@ -14,6 +14,7 @@
 #include "core/log.hpp"
 #include "core/random.hpp"
 #include "http/client_pool.hpp"
+#include "http/request_id.hpp"
 #include "http/server.hpp"
 #include "http/session_tracker.hpp"
 #include "hub/shard_hub.hpp"
@@ -62,7 +63,8 @@ struct node::shard {
           registry(index, context, hub, policy.tokens(), policy.options()),
           endpoints(policy, registry, all, clients, remote),
           gateway(gateway_context, context, outbound_tls, static_cast<uint16_t>(index)),
-          inbound_routes(make_inbound_routes(endpoints, publisher, clients, gateway)) {}
+          inbound_routes(
+              http::with_request_id(make_inbound_routes(endpoints, publisher, clients, gateway))) {}
 
     asio::io_context& io;
     hub::shard_hub hub;
@@ -90,6 +92,21 @@ node::node(config::node_options options)
       subscriptions_(options_.transport.max_node_subscriptions),
       pool_(options_.shards),
       history_(options_.history) {
+    if (!options_.tracing.zipkin_url.empty()) {
+        zipkin_ = std::make_unique<tracing::zipkin_exporter>(options_.tracing);
+        log::info("tracing: sending spans to {} as service {}", options_.tracing.zipkin_url,
+                  options_.tracing.service_name);
+    }
+    if (!options_.tracing.jaeger_host.empty()) {
+        // Jaeger's agent speaks Thrift over UDP; its collector accepts Zipkin's JSON instead.
+        log::warn(
+            "JAEGER_HOST: the Jaeger agent protocol is not supported and JAEGER_HOST/JAEGER_PORT "
+            "are ignored; set ZIPKIN_ADDR to the Jaeger collector's Zipkin endpoint (e.g. "
+            "http://{}:9411/api/v2/spans){}",
+            options_.tracing.jaeger_host, zipkin_ ? "" : "; no spans are exported");
+    }
+    tracer_ =
+        std::make_unique<tracing::tracer>(options_.tracing.max_tracestate_bytes, zipkin_.get());
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
     // Every path outside /_rig/ belongs to the API gateway, whose bodies stream through.
@@ -118,7 +135,8 @@ node::node(config::node_options options)
         }
     };
     if (options_.cluster) {
-        local_ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors);
+        local_ingest_ =
+            std::make_unique<sources::ingest>(events_, options_.extractors, nullptr, tracer_.get());
         cluster_ = std::make_unique<cluster::cluster_member>(
             *options_.cluster, policy_->tokens().instance(), policy_->tokens().fingerprint(),
             *local_ingest_,
@@ -148,7 +166,7 @@ node::node(config::node_options options)
     transport::remote_nodes* remote = cluster_ ? &cluster_->nodes() : nullptr;
     publisher_ = std::make_unique<sources::http_publisher>(
         events_, options_.extractors, options_.transport.cors_origin, submission_check_,
-        options_.max_batch_events, relay);
+        options_.max_batch_events, relay, tracer_.get());
 
     apis_ = std::make_unique<proxy::api_registry>(options_.cluster ? options_.cluster->node_id
                                                                    : "rig@" + host_name());
@@ -209,7 +227,7 @@ node::node(config::node_options options)
         std::move(to_other_node));
     gateway_context_->responses = responses_.get();
 
-    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay);
+    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay, tracer_.get());
     for (const char* name : {"kafka", "nats", "kinesis"}) {
         const bool configured = (name == std::string_view("kafka") && options_.kafka) ||
                                 (name == std::string_view("nats") && options_.nats) ||
@@ -249,11 +267,11 @@ node::node(config::node_options options)
                                                       {"kinesis", &kinesis_produced_}}) +
                        (kinesis_responses_
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
-                            : std::string());
+                            : std::string()) +
+                       (zipkin_ ? zipkin_->metrics_text() : std::string());
             }});
-    admin_routes_ = [this](http::exchange& ex) {
-        return admin_->handle(ex, shards_.front()->clients);
-    };
+    admin_routes_ = http::with_request_id(
+        [this](http::exchange& ex) { return admin_->handle(ex, shards_.front()->clients); });
 }
 
 void node::stop_sources() {

@@ -31,6 +31,8 @@
 #include "sources/kinesis_source.hpp"
 #include "sources/nats_source.hpp"
 #include "sources/source_status.hpp"
+#include "tracing/tracer.hpp"
+#include "tracing/zipkin_exporter.hpp"
 #include "transport/connect_policy.hpp"
 #include "transport/connection_registry.hpp"
 
@@ -69,6 +71,10 @@ private:
     void warn_about_unclustered_sources() const;
 
     config::node_options options_;
+    // Trace context for the publisher and the sources; spans go to Zipkin when ZIPKIN_ADDR is
+    // set. Early members: they outlive everything that traces.
+    std::unique_ptr<tracing::zipkin_exporter> zipkin_;
+    std::unique_ptr<tracing::tracer> tracer_;
     auth::session_blacklist blacklist_;
     std::unique_ptr<auth::jwks_fetcher> jwks_;
     auth::token_validator jwt_;

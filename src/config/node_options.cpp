@@ -617,6 +617,7 @@ core::result<node_options> load(const env_lookup& env) {
         o.kinesis = std::move(k);
     }
     RIG_TRY2(read_proxy(env, o));
+    RIG_TRY2(tracing::read_tracing_options(env, o.tracing));
     return o;
 }
 

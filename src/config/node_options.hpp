@@ -19,6 +19,7 @@
 #include "sources/kinesis_source.hpp"
 #include "sources/nats_source.hpp"
 #include "subscription/extractors.hpp"
+#include "tracing/tracing_options.hpp"
 #include "transport/transport_options.hpp"
 
 namespace rig::config {
@@ -64,6 +65,7 @@ struct node_options {
     http::server_options http;
     transport::transport_options transport;
     proxy::proxy_options proxy;
+    tracing::tracing_options tracing;  // ZIPKIN_*, JAEGER_HOST, RIG_ZIPKIN_*, tracestate bound
 };
 
 using env_lookup = std::function<std::optional<std::string>(const char* name)>;
