@@ -32,11 +32,9 @@ constexpr unimplemented unimplemented_table[] = {
     {"DNS_NAME", "rig clusters over NATS: set RIG_CLUSTER_NATS"},
     {"NODE_HOST", "rig clusters over NATS: set RIG_CLUSTER_NATS (RIG_NODE_ID names the node)"},
     {"PROMETHEUS_METRICS_ENABLED", "GET :4010/metrics is always on"},
-    {"JAEGER_HOST", "no trace export yet"},
-    {"JAEGER_PORT", "no trace export yet"},
-    {"JAEGER_SERVICE_NAME", "no trace export yet"},
-    {"ZIPKIN_ADDR", "no trace export yet"},
-    {"ZIPKIN_SERVICE_NAME", "no trace export yet"},
+    // JAEGER_HOST is read by the tracing settings, which warn about it themselves.
+    {"JAEGER_PORT", "the Jaeger agent protocol is not supported: point ZIPKIN_ADDR at Jaeger"},
+    {"JAEGER_SERVICE_NAME", "spans are exported to ZIPKIN_ADDR as ZIPKIN_SERVICE_NAME"},
     // Gone from RIG itself; someone upgrading may still set them.
     {"PROXY_KAFKA_REQUEST_AVRO", "removed in RIG 3.0"},
     {"PROXY_KAFKA_REQUEST_TOPIC", "removed in RIG 3.0 (the topic is per endpoint)"},
@@ -142,6 +140,11 @@ std::vector<std::string> environment_warnings(std::span<const env_var> vars,
         std::for_each(known.begin(), known.end(), consider);
         for (const auto& u : unimplemented_table) {
             consider(u.name);
+        }
+        // RIG_LOG_LEVEL for LOG_LEVEL: RIG's names with rig's prefix in front.
+        if (name.starts_with("RIG_") && is_known(std::string_view(name).substr(4))) {
+            best = std::string_view(name).substr(4);
+            best_distance = 0;
         }
         std::string line = name + " is not a rig setting";
         if (best_distance <= 2 && best_distance * 3 < name.size()) {

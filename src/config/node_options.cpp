@@ -8,6 +8,7 @@
 #include "config/listener_options.hpp"
 #include "config/process_options.hpp"
 #include "hub/history_options.hpp"
+#include "tracing/tracing_options.hpp"
 
 namespace rig::config {
 
@@ -48,6 +49,7 @@ core::result<node_options> load(const env_lookup& lookup) {
     RIG_READ(o.kinesis, sources::parse_kinesis_options(env));
     RIG_READ(o.proxy, proxy::parse_proxy_options(env, o.http.max_body_bytes, o.kafka.has_value(),
                                                  o.kinesis.has_value()));
+    RIG_TRY(tracing::read_tracing_options(env, o.tracing));
 #undef RIG_READ
 #undef RIG_TRY
 

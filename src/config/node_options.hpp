@@ -20,6 +20,7 @@
 #include "sources/kinesis_options.hpp"
 #include "sources/nats_options.hpp"
 #include "subscription/extractors.hpp"
+#include "tracing/tracing_options.hpp"
 #include "transport/transport_options.hpp"
 
 namespace rig::config {
@@ -29,15 +30,17 @@ namespace rig::config {
 // settings are read by its own parser next to its options struct (sources/kafka_options.hpp,
 // http/server_options.hpp, ...); load() composes them.
 struct node_options {
-    std::string bind_address = "0.0.0.0";             // RIG_BIND_ADDRESS (public listener)
-    uint16_t inbound_port = 4000;                     // INBOUND_PORT
-    std::string api_bind_address = "0.0.0.0";         // RIG_API_BIND_ADDRESS (internal API)
-    uint16_t api_port = 4010;                         // API_HTTP_PORT
-    uint16_t inbound_https_port = 4001;               // INBOUND_HTTPS_PORT
-    uint16_t api_https_port = 4011;                   // API_HTTPS_PORT
-    bool http2 = true;                                // RIG_HTTP2: offer h2 by ALPN on HTTPS
-    std::shared_ptr<const net::tls_context> tls;      // HTTPS_CERTFILE + _KEYFILE; null = off
-    unsigned shards = 1;                              // RIG_SHARDS (default: number of cores)
+    std::string bind_address = "0.0.0.0";         // RIG_BIND_ADDRESS (public listener)
+    uint16_t inbound_port = 4000;                 // INBOUND_PORT
+    std::string api_bind_address = "0.0.0.0";     // RIG_API_BIND_ADDRESS (internal API)
+    uint16_t api_port = 4010;                     // API_HTTP_PORT
+    uint16_t inbound_https_port = 4001;           // INBOUND_HTTPS_PORT
+    uint16_t api_https_port = 4011;               // API_HTTPS_PORT
+    bool http2 = true;                            // RIG_HTTP2: offer h2 by ALPN on HTTPS
+    std::shared_ptr<const net::tls_context> tls;  // HTTPS_CERTFILE + _KEYFILE; null = off
+    unsigned shards = 1;                          // RIG_SHARDS (default: number of cores)
+    // RIG_MAX_CONNECTIONS: public connections at once; unset: from RLIMIT_NOFILE; 0: no cap.
+    std::optional<std::size_t> max_connections;
     log::level log_level = log::level::info;          // LOG_LEVEL
     log::format log_format = log::format::erlang;     // LOG_FMT
     std::chrono::milliseconds drain_timeout{10'000};  // RIG_DRAIN_TIMEOUT_MS
@@ -65,6 +68,7 @@ struct node_options {
     http::server_options http;
     transport::transport_options transport;
     proxy::proxy_options proxy;
+    tracing::tracing_options tracing;  // ZIPKIN_*, JAEGER_HOST, RIG_ZIPKIN_*, tracestate bound
 };
 
 using env_lookup = core::env_lookup;

@@ -28,6 +28,14 @@ std::optional<core::error> read_process_options(const core::env& env, node_optio
     if (auto e = env.read_uint("RIG_SHARDS", o.shards, 1, 256, "expected a shard count (1-256)")) {
         return e;
     }
+    if (env.get("RIG_MAX_CONNECTIONS")) {
+        std::size_t cap = 0;
+        if (auto e = env.read_uint("RIG_MAX_CONNECTIONS", cap, 0, 100'000'000,
+                                   "expected a connection count (0 = no cap)")) {
+            return e;
+        }
+        o.max_connections = cap;
+    }
     if (auto e = env.read_ms("RIG_DRAIN_TIMEOUT_MS", o.drain_timeout, 0)) {
         return e;
     }

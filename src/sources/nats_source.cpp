@@ -36,6 +36,7 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
         cloudevents::parse_message(headers, cloudevents::binding::nats, body, core::rfc3339_now());
     ctx->status->consumed(subject, parsed.has_value());
     if (parsed) {
+        ctx->sink->trace(*parsed, "nats");
         ctx->sink->publish(std::move(*parsed));
     } else {
         bad_message_log.info_with(

@@ -22,6 +22,10 @@ core::result<transport_options> parse_transport_options(const core::env& env) {
                                1'000'000, "expected a count (1-1000000)")) {
         return *e;
     }
+    if (auto e = env.read_uint("RIG_MAX_SUBSCRIPTIONS", t.max_node_subscriptions, 0, 1'000'000'000,
+                               "expected a count (0 = no cap)")) {
+        return *e;
+    }
     if (auto e = env.read_uint("RIG_MAX_SUBSCRIPTION_BYTES", t.max_subscription_bytes, 1024,
                                1ULL << 30, "expected a size in bytes (at least 1024)")) {
         return *e;

@@ -61,6 +61,12 @@ TEST(EnvWarnings, MisspeltSettingNamesTheClosestKnownName) {
                                        "KAFKA_SERIALIZER?); it is ignored"});
 }
 
+TEST(EnvWarnings, RigPrefixInFrontOfARigNameSuggestsTheName) {
+    EXPECT_EQ(warnings({{"RIG_LOG_LEVEL", "warn"}}),
+              std::vector<std::string>{
+                  "RIG_LOG_LEVEL is not a rig setting (did you mean LOG_LEVEL?); it is ignored"});
+}
+
 TEST(EnvWarnings, UnknownNameWithAKnownPrefixWithoutSuggestion) {
     EXPECT_EQ(warnings({{"RIG_SOMETHING_ELSE_ENTIRELY", "1"}}),
               std::vector<std::string>{"RIG_SOMETHING_ELSE_ENTIRELY is not a rig setting; it is "
