@@ -8,6 +8,7 @@
 
 #include "admin/blacklist_request.hpp"
 #include "admin/metrics.hpp"
+#include "admin/process_metrics.hpp"
 #include "core/log.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
@@ -71,8 +72,10 @@ http::response internal_api::metrics() const {
     for (std::size_t i = 0; i < events_.shard_count(); ++i) {
         stats.push_back(&events_.shard(i).stats());
     }
-    std::string text = render_metrics(events_.published(), events_.batch_waits(), stats, sources_);
+    std::string text = render_metrics(events_.published(), events_.batch_waits(),
+                                      publisher_.received(), stats, sources_);
     text += render_forwarded(events_);
+    text += render_process_metrics();
     if (const auto* history = events_.history(); history != nullptr && history->enabled()) {
         const auto kept = history->current();
         text += fmt::format(

@@ -9,8 +9,10 @@
 
 namespace rig::admin {
 
-// Prometheus text exposition of the node's counters, summed over shards.
+// Prometheus text exposition of the node's counters, summed over shards, and of the event
+// sources' (per source and topic). `http_received`: events accepted over HTTP.
 std::string render_metrics(uint64_t events_published, uint64_t source_batch_waits,
+                           uint64_t http_received,
                            const std::vector<const hub::shard_stats*>& shards,
                            const std::vector<const sources::source_status*>& sources);
 
