@@ -5,7 +5,7 @@ rig_consumed_events* series are counters, rig_subscriptions_total and both
 rig_distributed_set_* are gauges despite their names) and RIG's labels;
 rig_consumed_events_forwarded_total{type} counts every event delivered to at least one
 connection, HTTP-published ones too, once per event however many shards deliver it, with at
-most RIG_METRICS_MAX_EVENT_TYPES type values (later types under type="__other__"). rig adds
+most RIG_METRICS_MAX_EVENT_TYPES type values (later types under type="[other]"). rig adds
 connections by transport and HTTP version, events received by source, drops by reason, the
 publish→write latency histogram and the standard process_* metrics.
 PROMETHEUS_METRICS_ENABLED=false answers /metrics with 404.
@@ -174,7 +174,7 @@ class ForwardedTypesBoundTest(unittest.TestCase):
             _, f = scrape(rig)
             name = "rig_consumed_events_forwarded"
             self.assertEqual(value(f, name, name + "_total", type="a"), 2)
-            self.assertEqual(value(f, name, name + "_total", type="__other__"), 2)
+            self.assertEqual(value(f, name, name + "_total", type="[other]"), 2)
             self.assertEqual(len(f[name].samples), 2, f[name].samples)
             c.close()
 
