@@ -134,6 +134,7 @@ void handle(const rd_kafka_message_t& m, ingest::batch& batch,
                                   parsed.error().message);
         return;
     }
+    batch.sink().trace(*parsed, "kafka");
     batch.add(std::move(*parsed));
 }
 
