@@ -8,6 +8,7 @@
 
 #include "admin/blacklist_request.hpp"
 #include "admin/metrics.hpp"
+#include "admin/process_metrics.hpp"
 #include "core/log.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
@@ -26,7 +27,8 @@ std::string decode_path_segment(std::string_view s) {
 internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_key,
                            const hub::hub& events, const sources::http_publisher& publisher,
                            const std::vector<const sources::source_status*>& sources,
-                           blacklist_hook blacklisted, cluster_view cluster, proxy_view proxy)
+                           blacklist_hook blacklisted, cluster_view cluster, proxy_view proxy,
+                           bool metrics_enabled)
     : blacklist_(blacklist),
       api_key_(std::move(api_key)),
       events_(events),
@@ -34,7 +36,8 @@ internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_k
       sources_(sources),
       blacklisted_(std::move(blacklisted)),
       cluster_(std::move(cluster)),
-      proxy_(std::move(proxy)) {}
+      proxy_(std::move(proxy)),
+      metrics_enabled_(metrics_enabled) {}
 
 bool internal_api::key_accepted(const http::request& req) const {
     if (api_key_.empty()) {
@@ -69,7 +72,10 @@ http::response internal_api::metrics() const {
     for (std::size_t i = 0; i < events_.shard_count(); ++i) {
         stats.push_back(&events_.shard(i).stats());
     }
-    std::string text = render_metrics(events_.published(), events_.batch_waits(), stats, sources_);
+    std::string text = render_metrics(events_.published(), events_.batch_waits(),
+                                      publisher_.received(), stats, sources_);
+    text += render_forwarded(events_);
+    text += render_process_metrics();
     if (const auto* history = events_.history(); history != nullptr && history->enabled()) {
         const auto kept = history->current();
         text += fmt::format(
@@ -221,7 +227,7 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
             co_return http::make_error({core::condition::not_found, "Not found."});
         }
     }
-    if (path == "/metrics" && (method == http::verb::get)) {
+    if (metrics_enabled_ && path == "/metrics" && method == http::verb::get) {
         co_return metrics();
     }
     if (proxy_.apis != nullptr) {

@@ -28,7 +28,8 @@ namespace rig::admin {
 // The API gateway's definitions are managed under /v2|v3/apis (spec §7.2).
 //
 // In a cluster, GET /health/cluster reports the backplane link (503 while it is down; /health
-// stays 200 for the node itself) and /metrics adds the cluster's counters.
+// stays 200 for the node itself) and /metrics adds the cluster's counters. With
+// PROMETHEUS_METRICS_ENABLED=false, /metrics is not routed (404).
 //
 // @par Thread safety
 // Immutable after construction; handle() may run on any shard (it runs on shard 0).
@@ -53,7 +54,8 @@ public:
     internal_api(auth::session_blacklist& blacklist, std::string api_key, const hub::hub& events,
                  const sources::http_publisher& publisher,
                  const std::vector<const sources::source_status*>& sources,
-                 blacklist_hook blacklisted, cluster_view cluster = {}, proxy_view proxy = {});
+                 blacklist_hook blacklisted, cluster_view cluster = {}, proxy_view proxy = {},
+                 bool metrics_enabled = true);
 
     // `clients` is the calling shard's outbound pool.
     asio::awaitable<std::optional<http::response>> handle(http::exchange& ex,
@@ -74,6 +76,7 @@ private:
     blacklist_hook blacklisted_;
     cluster_view cluster_;
     proxy_view proxy_;
+    bool metrics_enabled_;  // PROMETHEUS_METRICS_ENABLED: without it /metrics is 404
 };
 
 }  // namespace rig::admin

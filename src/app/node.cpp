@@ -197,6 +197,7 @@ node::node(config::node_options options)
     }
 
     events_.set_batch_window(options_.source_batch_window);
+    events_.set_max_event_types(options_.metrics.max_event_types);
     events_.set_history(&history_);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, outbound_tls_,
@@ -256,7 +257,8 @@ node::node(config::node_options options)
         },
         std::move(cluster_view),
         admin::internal_api::proxy_view{
-            apis_.get(), responses_.get(), [this] {
+            apis_.get(), responses_.get(),
+            [this] {
                 std::vector<const proxy::request_metrics*> all;
                 for (const auto& sh : shards_) {
                     all.push_back(&sh->gateway.metrics());
@@ -269,7 +271,8 @@ node::node(config::node_options options)
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
                             : std::string()) +
                        (zipkin_ ? zipkin_->metrics_text() : std::string());
-            }});
+            }},
+        options_.metrics.enabled);
     admin_routes_ = http::with_request_id(
         [this](http::exchange& ex) { return admin_->handle(ex, shards_.front()->clients); });
 }

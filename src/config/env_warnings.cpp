@@ -31,7 +31,6 @@ constexpr unimplemented unimplemented_table[] = {
     {"DISCOVERY_TYPE", "rig clusters over NATS: set RIG_CLUSTER_NATS"},
     {"DNS_NAME", "rig clusters over NATS: set RIG_CLUSTER_NATS"},
     {"NODE_HOST", "rig clusters over NATS: set RIG_CLUSTER_NATS (RIG_NODE_ID names the node)"},
-    {"PROMETHEUS_METRICS_ENABLED", "GET :4010/metrics is always on"},
     // JAEGER_HOST is read by the tracing settings, which warn about it themselves.
     {"JAEGER_PORT", "the Jaeger agent protocol is not supported: point ZIPKIN_ADDR at Jaeger"},
     {"JAEGER_SERVICE_NAME", "spans are exported to ZIPKIN_ADDR as ZIPKIN_SERVICE_NAME"},

@@ -50,6 +50,7 @@ core::result<node_options> load(const env_lookup& lookup) {
     RIG_READ(o.proxy, proxy::parse_proxy_options(env, o.http.max_body_bytes, o.kafka.has_value(),
                                                  o.kinesis.has_value()));
     RIG_TRY(tracing::read_tracing_options(env, o.tracing));
+    RIG_TRY(admin::parse_metrics_options(env, o.metrics));
 #undef RIG_READ
 #undef RIG_TRY
 

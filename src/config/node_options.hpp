@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/metrics_options.hpp"
 #include "auth/auth_options.hpp"
 #include "checks/check_options.hpp"
 #include "cluster/cluster_options.hpp"
@@ -69,6 +70,7 @@ struct node_options {
     transport::transport_options transport;
     proxy::proxy_options proxy;
     tracing::tracing_options tracing;  // ZIPKIN_*, JAEGER_HOST, RIG_ZIPKIN_*, tracestate bound
+    admin::metrics_options metrics;    // PROMETHEUS_METRICS_ENABLED, RIG_METRICS_MAX_EVENT_TYPES
 };
 
 using env_lookup = core::env_lookup;

@@ -147,6 +147,7 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
             co_return finish(http::make_error(*denied));
         }
     }
+    received_.fetch_add(parsed->size(), std::memory_order_relaxed);
     if (trace && trace->parent) {
         // Only traced events are re-serialised; the others keep their bytes.
         for (auto& ev : *parsed) {

@@ -22,7 +22,8 @@ const std::set<std::string> not_settings = {
 std::set<std::string> names_read_by_node_options() {
     // node_options.cpp and the per-module parsers it calls.
     std::string source;
-    for (const char* file : {RIG_NODE_OPTIONS_SOURCE, RIG_TRACING_OPTIONS_SOURCE}) {
+    for (const char* file :
+         {RIG_NODE_OPTIONS_SOURCE, RIG_TRACING_OPTIONS_SOURCE, RIG_METRICS_OPTIONS_SOURCE}) {
         std::ifstream f(file);
         EXPECT_TRUE(f.good()) << "cannot read " << file;
         std::stringstream text;
