@@ -200,4 +200,26 @@ std::string render_source_health(const std::vector<const sources::source_status*
     return boost::json::serialize(boost::json::object{{"sources", std::move(list)}});
 }
 
+std::string render_limit_metrics(const core::shared_budget& connections,
+                                 const core::shared_budget& subscriptions) {
+    return fmt::format(
+        "# HELP rig_public_connections Client connections the public listeners hold (HTTP and "
+        "HTTPS).\n# TYPE rig_public_connections gauge\nrig_public_connections {}\n"
+        "# HELP rig_public_connections_limit RIG_MAX_CONNECTIONS (0: no cap).\n"
+        "# TYPE rig_public_connections_limit gauge\nrig_public_connections_limit {}\n"
+        "# HELP rig_connections_refused_total Connections answered 503 and closed at accept "
+        "because RIG_MAX_CONNECTIONS was reached.\n"
+        "# TYPE rig_connections_refused_total counter\n"
+        "rig_connections_refused_total{{reason=\"max_connections\"}} {}\n"
+        "# HELP rig_subscriptions_held Subscriptions all connections of the node hold.\n"
+        "# TYPE rig_subscriptions_held gauge\nrig_subscriptions_held {}\n"
+        "# HELP rig_subscriptions_limit RIG_MAX_SUBSCRIPTIONS (0: no cap).\n"
+        "# TYPE rig_subscriptions_limit gauge\nrig_subscriptions_limit {}\n"
+        "# HELP rig_subscriptions_refused_total Connects and subscription updates refused with "
+        "429 because RIG_MAX_SUBSCRIPTIONS was reached.\n"
+        "# TYPE rig_subscriptions_refused_total counter\nrig_subscriptions_refused_total {}\n",
+        connections.in_use(), connections.limit(), connections.refused(), subscriptions.in_use(),
+        subscriptions.limit(), subscriptions.refused());
+}
+
 }  // namespace rig::admin

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/shared_budget.hpp"
 #include "hub/hub.hpp"
 #include "hub/shard_stats.hpp"
 #include "sources/source_status.hpp"
@@ -24,5 +25,10 @@ std::string render_forwarded(const hub::hub& events);
 // {"sources": {"kafka": {"connected": true, "detail": ""}, ...}} and whether all are connected.
 std::string render_source_health(const std::vector<const sources::source_status*>& sources,
                                  bool& all_connected);
+
+// The node-wide caps: RIG_MAX_CONNECTIONS over the public listeners and RIG_MAX_SUBSCRIPTIONS
+// over every connection (what is held, the cap, and refusals).
+std::string render_limit_metrics(const core::shared_budget& connections,
+                                 const core::shared_budget& subscriptions);
 
 }  // namespace rig::admin

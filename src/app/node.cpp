@@ -10,6 +10,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "admin/metrics.hpp"
 #include "app/routes.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
@@ -270,7 +271,8 @@ node::node(config::node_options options)
                        (kinesis_responses_
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
                             : std::string()) +
-                       (zipkin_ ? zipkin_->metrics_text() : std::string());
+                       (zipkin_ ? zipkin_->metrics_text() : std::string()) +
+                       admin::render_limit_metrics(connections_, subscriptions_);
             }},
         options_.metrics.enabled);
     admin_routes_ = http::with_request_id(

@@ -162,6 +162,9 @@ class ConnectionCap(unittest.TestCase):
             self.assertTrue(self.refused(extra))
             extra.close()
             self.assertEqual(rig.request("GET", "/health", api=True)[0], 200)
+            m = rig.metrics()
+            self.assertEqual(m["rig_public_connections_limit"], 2)
+            self.assertGreaterEqual(m['rig_connections_refused_total{reason="max_connections"}'], 1)
             held.pop().close()
             # The closed one's share comes back once rig has seen the close.
             deadline = time.monotonic() + 10

@@ -571,6 +571,10 @@ class NodeSubscriptionCap(unittest.TestCase):
             third = self.sse(rig, [BOB])  # 1 + 1 + 1 = 3 fits again
             self.assertEqual(third.status, 200, third.body)
             third.connect_events()
+            m = rig.metrics()
+            self.assertEqual(m["rig_subscriptions_held"], 3)
+            self.assertEqual(m["rig_subscriptions_limit"], 3)
+            self.assertEqual(m["rig_subscriptions_refused_total"], 3)  # SSE, WS, PUT
 
             # Closing gives the share back once rig has seen the close (a blocking round trip
             # per attempt, bounded).
