@@ -117,6 +117,11 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
         "beyond the consumer's position (from librdkafka's cached high watermarks, every 2 s).\n"
         "# TYPE rig_source_consumer_lag_messages gauge\n";
     bool any_lag = false;
+    std::string lag_ms =
+        "# HELP rig_source_consumer_lag_milliseconds Kinesis: how far behind the stream's tip "
+        "its furthest-behind shard was at its last read (GetRecords' MillisBehindLatest).\n"
+        "# TYPE rig_source_consumer_lag_milliseconds gauge\n";
+    bool any_lag_ms = false;
     std::string assigned =
         "# HELP rig_source_assigned_partitions Kafka partitions assigned to this node's "
         "consumer.\n# TYPE rig_source_assigned_partitions gauge\n";
@@ -135,6 +140,11 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
                 lag += fmt::format("rig_source_consumer_lag_messages{{{}}} {}\n", labels, c.lag);
                 any_lag = true;
             }
+            if (c.lag_ms >= 0) {
+                lag_ms += fmt::format("rig_source_consumer_lag_milliseconds{{{}}} {}\n", labels,
+                                      c.lag_ms);
+                any_lag_ms = true;
+            }
         }
         received +=
             fmt::format("rig_events_received_total{{source=\"{}\"}} {}\n", s->name(), valid);
@@ -151,6 +161,9 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
     }
     if (any_lag) {
         out += lag;
+    }
+    if (any_lag_ms) {
+        out += lag_ms;
     }
     return out;
 }

@@ -152,6 +152,10 @@ void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
             }
             backoff = std::chrono::milliseconds(0);
             status(true, {});
+            if (const auto* behind = res.body.get_object().if_contains("MillisBehindLatest");
+                behind && behind->is_number() && on_.behind) {
+                on_.behind(id, behind->to_number<int64_t>());
+            }
             const auto* records = res.body.get_object().if_contains("Records");
             batch.clear();
             if (records && records->is_array()) {

@@ -47,6 +47,9 @@ public:
             records;
         // After a listing or a read: whether Kinesis answered, and why not.
         std::function<void(bool connected, std::string_view detail)> status;
+        // After each successful read of a shard: how far behind the stream's tip the shard's
+        // iterator is (GetRecords' MillisBehindLatest), when the answer says.
+        std::function<void(std::string_view shard, int64_t millis_behind)> behind;
     };
 
     kinesis_stream_reader(kinesis_reader_options options, handlers on);

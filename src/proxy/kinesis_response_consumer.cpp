@@ -40,6 +40,7 @@ kinesis_response_consumer::kinesis_response_consumer(kinesis_response_options op
                    router_.deliver(std::move(*message));
                }
            },
+           {},
            {}}) {
     log::info("kinesis responses: reading stream {} from LATEST", options_.stream);
     thread_ = std::thread([this] { reader_.run(stop_); });

@@ -1,5 +1,9 @@
 #include "sources/kinesis_source.hpp"
 
+#include <algorithm>
+#include <map>
+#include <memory>
+
 #include "brokers/kinesis_stream_reader.hpp"
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
@@ -27,6 +31,20 @@ void kinesis_source::run() {
     brokers::kinesis_stream_reader::handlers on;
     on.status = [this](bool connected, std::string_view detail) {
         status_.set_connected(connected, detail);
+    };
+    // The stream's lag is its furthest-behind shard's; shards are read in turn by this thread.
+    auto behind_by_shard = std::make_shared<std::map<std::string, int64_t, std::less<>>>();
+    on.behind = [this, behind_by_shard](std::string_view shard, int64_t millis) {
+        auto it = behind_by_shard->find(shard);
+        if (it == behind_by_shard->end()) {
+            it = behind_by_shard->emplace(std::string(shard), millis).first;
+        }
+        it->second = millis;
+        int64_t worst = 0;
+        for (const auto& [id, ms] : *behind_by_shard) {
+            worst = std::max(worst, ms);
+        }
+        status_.counter(options_.stream).lag_ms.store(worst, std::memory_order_relaxed);
     };
     on.records = [this](std::string_view shard, std::span<const brokers::kinesis_record> records) {
         const auto consumed_at = std::chrono::steady_clock::now();

@@ -58,6 +58,9 @@ public:
         // Kafka: messages of the assigned partitions beyond the consumer's position (-1:
         // not known, other sources).
         std::atomic<int64_t> lag{-1};
+        // Kinesis: the largest MillisBehindLatest of the stream's shards at their last reads
+        // (-1: not known, other sources).
+        std::atomic<int64_t> lag_ms{-1};
         void count(bool ok) {
             consumed.fetch_add(1, std::memory_order_relaxed);
             if (!ok) {
@@ -73,6 +76,7 @@ public:
         uint64_t failed = 0;
         core::histogram::counts processing;
         int64_t lag = -1;
+        int64_t lag_ms = -1;
     };
     std::vector<topic_counts> counts() const;
 

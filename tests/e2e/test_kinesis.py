@@ -115,6 +115,11 @@ class KinesisSource(SourceTestCase):
         self.put(compact(make_event(etype, "end-b")), SHARD1)
         self.collect_ids(client, ["end-a", "end-b"])
         self.assertEqual(self.counters()[0], consumed0 + len(sent) + 2)
+        # MillisBehindLatest of the shards' last reads (kinesalite reports it).
+        lag = [v for k, v in self.rig.metrics().items()
+               if k.startswith('rig_source_consumer_lag_milliseconds{source="kinesis"')]
+        self.assertEqual(len(lag), 1, "one lag gauge for the stream")
+        self.assertGreaterEqual(lag[0], 0)
 
     def test_garbage_records_are_skipped_and_counted(self):
         etype = "kin.mixed"
