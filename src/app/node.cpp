@@ -223,6 +223,11 @@ node::node(config::node_options options)
         };
         cluster_view.metrics = [this] { return cluster_->metrics_text(); };
     }
+    // The internal API runs on shard 0: its dashboard streams end with that shard's drain.
+    dashboard_ = std::make_unique<admin::dashboard_streams>(
+        admin::dashboard_options{.max_streams = options_.dashboard_max_streams},
+        [this] { return admin::read_dashboard_counters(events_, status_views_); },
+        shards_.front()->sessions);
     admin_ = std::make_unique<admin::internal_api>(
         blacklist_, options_.api_key, events_, *publisher_, status_views_,
         [this, kill_everywhere_here](const std::string& session,
@@ -234,7 +239,8 @@ node::node(config::node_options options)
         },
         std::move(cluster_view),
         admin::internal_api::proxy_view{
-            apis_.get(), responses_.get(), [this] {
+            apis_.get(), responses_.get(),
+            [this] {
                 std::vector<const proxy::request_metrics*> all;
                 for (const auto& sh : shards_) {
                     all.push_back(&sh->gateway.metrics());
@@ -246,7 +252,8 @@ node::node(config::node_options options)
                        (kinesis_responses_
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
                             : std::string());
-            }});
+            }},
+        dashboard_.get());
     admin_routes_ = [this](http::exchange& ex) {
         return admin_->handle(ex, shards_.front()->clients);
     };

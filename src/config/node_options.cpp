@@ -289,6 +289,8 @@ core::result<node_options> load(const env_lookup& env) {
                       1ULL << 30, "expected a size in bytes (at least 1024)"));
     RIG_TRY(read_uint(env, "RIG_MAX_BATCH_EVENTS", o.max_batch_events, 1, 1'000'000,
                       "expected an event count (1-1000000)"));
+    RIG_TRY(read_uint(env, "RIG_DASHBOARD_MAX_STREAMS", o.dashboard_max_streams, 1, 10'000,
+                      "expected a stream count (1-10000)"));
     RIG_TRY(read_uint(env, "RIG_HISTORY_SIZE", o.history.max_events, 0, 100'000'000,
                       "expected an event count (0 turns history off)"));
     {
