@@ -76,6 +76,7 @@ constexpr std::string_view page = R"html(<!doctype html>
     <h2>Events in</h2>
     <div class="big"><span id="in-rate">&ndash;</span> <span class="unit">/s</span></div>
     <div class="sub">total <span id="in-total">&ndash;</span></div>
+    <div class="sub" id="in-by-source"></div>
     <svg class="spark" id="spark-in" viewBox="0 0 100 40" preserveAspectRatio="none"></svg>
   </section>
   <section>
@@ -124,6 +125,11 @@ constexpr std::string_view page = R"html(<!doctype html>
   var state = window.dashboard = { snapshots: 0, last: null };
   var series = { conn: [], "in": [], out: [] };
   var $ = function (id) { return document.getElementById(id); };
+  var DROP_NAMES = {
+    slow_consumer: "events of slow consumers", queue_full: "long-poll buffer full",
+    closed: "connection closing", conflated: "conflated (replaced)",
+    slow_consumer_disconnects: "slow consumers cut (connections)"
+  };
 
   function num(v) {
     if (v === null || v === undefined) return "\u2013";
@@ -176,6 +182,9 @@ constexpr std::string_view page = R"html(<!doctype html>
     text("subscriptions", num(s.subscriptions));
     text("in-rate", num(s.events.in_per_s));
     text("in-total", num(s.events.in_total));
+    text("in-by-source", (s.events.in_by_source || []).map(function (b) {
+      return b.source + " " + num(b.per_s) + "/s";
+    }).join(" \u00b7 "));
     text("out-rate", num(s.events.delivered_per_s));
     text("out-total", num(s.events.delivered_total));
     push("conn", s.connections.total);
@@ -185,8 +194,8 @@ constexpr std::string_view page = R"html(<!doctype html>
     var drops = [];
     Object.keys(s.drops).forEach(function (k) {
       var m = /^(.*)_total$/.exec(k);
-      if (m) drops.push({ reason: m[1].replace(/_/g, " "), total: s.drops[k],
-                          rate: s.drops[m[1] + "_per_s"] });
+      if (m) drops.push({ reason: DROP_NAMES[m[1]] || m[1].replace(/_/g, " "),
+                          total: s.drops[k], rate: s.drops[m[1] + "_per_s"] });
     });
     rows("drops", drops, function (tr, d) {
       cell(tr, d.reason); cell(tr, num(d.rate), "n"); cell(tr, num(d.total), "n");
@@ -194,9 +203,12 @@ constexpr std::string_view page = R"html(<!doctype html>
 
     var lat = s.latency_ms || {};
     ["p50", "p90", "p99"].forEach(function (p) {
-      text("lat-" + p, lat[p] === null || lat[p] === undefined ? "\u2013" : num(lat[p]) + " ms");
+      var v = lat[p];
+      text("lat-" + p, v === null || v === undefined ? "\u2013"
+                       : (v < 1 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " ms");
     });
-    text("lat-note", lat.count ? num(lat.count) + " writes measured" : "no writes measured yet");
+    text("lat-note", lat.count ? num(lat.count) + " socket writes since the last update"
+                               : "no socket writes since the last update");
 
     rows("types", s.top_types || [], function (tr, t) {
       cell(tr, t.type); cell(tr, num(t.per_s), "n"); cell(tr, num(t.total), "n");

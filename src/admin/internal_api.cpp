@@ -10,6 +10,7 @@
 #include "admin/blacklist_request.hpp"
 #include "admin/dashboard_page.hpp"
 #include "admin/metrics.hpp"
+#include "admin/process_metrics.hpp"
 #include "core/log.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
@@ -29,7 +30,7 @@ internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_k
                            const hub::hub& events, const sources::http_publisher& publisher,
                            const std::vector<const sources::source_status*>& sources,
                            blacklist_hook blacklisted, cluster_view cluster, proxy_view proxy,
-                           dashboard_streams* dashboard)
+                           bool metrics_enabled, dashboard_streams* dashboard)
     : blacklist_(blacklist),
       api_key_(std::move(api_key)),
       events_(events),
@@ -38,6 +39,7 @@ internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_k
       blacklisted_(std::move(blacklisted)),
       cluster_(std::move(cluster)),
       proxy_(std::move(proxy)),
+      metrics_enabled_(metrics_enabled),
       dashboard_(dashboard) {}
 
 bool internal_api::key_accepted(const http::request& req) const {
@@ -73,7 +75,10 @@ http::response internal_api::metrics() const {
     for (std::size_t i = 0; i < events_.shard_count(); ++i) {
         stats.push_back(&events_.shard(i).stats());
     }
-    std::string text = render_metrics(events_.published(), events_.batch_waits(), stats, sources_);
+    std::string text = render_metrics(events_.published(), events_.batch_waits(),
+                                      publisher_.received(), stats, sources_);
+    text += render_forwarded(events_);
+    text += render_process_metrics();
     if (const auto* history = events_.history(); history != nullptr && history->enabled()) {
         const auto kept = history->current();
         text += fmt::format(
@@ -248,7 +253,8 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
         }
         co_return dashboard_->open(ex, co_await asio::this_coro::executor);
     }
-    if (path == "/metrics" && (method == http::verb::get || method == http::verb::head)) {
+    if (metrics_enabled_ && path == "/metrics" &&
+        (method == http::verb::get || method == http::verb::head)) {
         co_return metrics();
     }
     if (proxy_.apis != nullptr) {

@@ -32,7 +32,8 @@ namespace rig::admin {
 // asks for the key itself); GET /dashboard/stream its snapshots (admin::dashboard_streams).
 //
 // In a cluster, GET /health/cluster reports the backplane link (503 while it is down; /health
-// stays 200 for the node itself) and /metrics adds the cluster's counters.
+// stays 200 for the node itself) and /metrics adds the cluster's counters. With
+// PROMETHEUS_METRICS_ENABLED=false, /metrics is not routed (404).
 //
 // @par Thread safety
 // Immutable after construction; handle() may run on any shard (it runs on shard 0).
@@ -58,7 +59,7 @@ public:
                  const sources::http_publisher& publisher,
                  const std::vector<const sources::source_status*>& sources,
                  blacklist_hook blacklisted, cluster_view cluster = {}, proxy_view proxy = {},
-                 dashboard_streams* dashboard = nullptr);
+                 bool metrics_enabled = true, dashboard_streams* dashboard = nullptr);
 
     // `clients` is the calling shard's outbound pool.
     asio::awaitable<std::optional<http::response>> handle(http::exchange& ex,
@@ -79,6 +80,7 @@ private:
     blacklist_hook blacklisted_;
     cluster_view cluster_;
     proxy_view proxy_;
+    bool metrics_enabled_;          // PROMETHEUS_METRICS_ENABLED: without it /metrics is 404
     dashboard_streams* dashboard_;  // null: no dashboard
 };
 

@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "core/histogram.hpp"
 
 namespace rig::admin {
 
 std::string render_metrics(uint64_t events_published, uint64_t source_batch_waits,
+                           uint64_t http_received,
                            const std::vector<const hub::shard_stats*>& shards,
                            const std::vector<const sources::source_status*>& sources) {
     const auto sum = [&](auto member) {
@@ -56,30 +60,115 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
     out += fmt::format("rig_connections{{transport=\"ws\"}} {}\n", sum(&S::ws_connections));
     out += fmt::format("rig_connections{{transport=\"longpolling\"}} {}\n",
                        sum(&S::longpoll_sessions));
+    // Long-poll sessions outlive their requests, which may each use another HTTP version.
+    out +=
+        "# HELP rig_connections_by_http_version Open SSE and WebSocket connections by transport "
+        "and HTTP version.\n# TYPE rig_connections_by_http_version gauge\n";
+    const long long sse_h2 = sum(&S::sse_h2_connections);
+    out += fmt::format(
+        "rig_connections_by_http_version{{transport=\"sse\",http_version=\"h1\"}} {}\n"
+        "rig_connections_by_http_version{{transport=\"sse\",http_version=\"h2\"}} {}\n"
+        "rig_connections_by_http_version{{transport=\"ws\",http_version=\"h1\"}} {}\n",
+        sum(&S::sse_connections) - sse_h2, sse_h2, sum(&S::ws_connections));
+    out +=
+        "# HELP rig_dropped_events_total Events that never reached a client's socket, by reason: "
+        "slow_consumer (queued on a connection cut for exceeding RIG_MAX_QUEUE_BYTES), "
+        "queue_full (evicted from a full long-poll buffer, RIG_LONGPOLL_BUFFER), closed (matched "
+        "a connection that was closing).\n# TYPE rig_dropped_events_total counter\n";
+    out += fmt::format("rig_dropped_events_total{{reason=\"slow_consumer\"}} {}\n",
+                       sum(&S::dropped_slow_consumer));
+    out += fmt::format("rig_dropped_events_total{{reason=\"queue_full\"}} {}\n",
+                       sum(&S::dropped_queue_full));
+    out +=
+        fmt::format("rig_dropped_events_total{{reason=\"closed\"}} {}\n", sum(&S::dropped_closed));
+    core::histogram::counts latency;
+    for (const auto* s : shards) {
+        latency += s->delivery_latency.snapshot();
+    }
+    out +=
+        "# HELP rig_delivery_latency_seconds Time from publishing an event to the socket write "
+        "that sends it, observed once per write for the oldest published event in it.\n"
+        "# TYPE rig_delivery_latency_seconds histogram\n";
+    out += core::render_histogram("rig_delivery_latency_seconds", "",
+                                  hub::delivery_latency_bounds_us, latency, 1e6);
     metric("rig_subscriptions_total", "gauge", "Subscription entries in the index.",
            sum(&S::subscriptions));
-    if (!sources.empty()) {
-        out +=
-            "# HELP rig_consumed_events_total Messages consumed from event sources, valid or not.\n"
-            "# TYPE rig_consumed_events_total counter\n";
-        std::string failed =
-            "# HELP rig_consumed_events_failed_total Consumed messages that were not valid "
-            "CloudEvents (skipped).\n# TYPE rig_consumed_events_failed_total counter\n";
-        std::string up =
-            "# HELP rig_source_connected Whether an event source is connected (1) or not (0).\n"
-            "# TYPE rig_source_connected gauge\n";
-        for (const auto* s : sources) {
-            for (const auto& c : s->counts()) {
-                out += fmt::format("rig_consumed_events_total{{source=\"{}\",topic=\"{}\"}} {}\n",
-                                   s->name(), c.topic, c.consumed);
-                failed += fmt::format(
-                    "rig_consumed_events_failed_total{{source=\"{}\",topic=\"{}\"}} {}\n",
-                    s->name(), c.topic, c.failed);
-            }
-            up += fmt::format("rig_source_connected{{source=\"{}\"}} {}\n", s->name(),
-                              s->connected() ? 1 : 0);
+
+    // RIG's consumer metrics (spec §11.1): their HELP and TYPE even without a source.
+    std::string consumed =
+        "# HELP rig_consumed_events_total Messages consumed from event sources, valid or not.\n"
+        "# TYPE rig_consumed_events_total counter\n";
+    std::string failed =
+        "# HELP rig_consumed_events_failed_total Consumed messages that were not valid "
+        "CloudEvents (skipped).\n# TYPE rig_consumed_events_failed_total counter\n";
+    std::string duration =
+        "# HELP rig_consumed_event_processing_duration_milliseconds Time from consuming a message "
+        "to handing its event to the shards, in milliseconds.\n"
+        "# TYPE rig_consumed_event_processing_duration_milliseconds histogram\n";
+    std::string received =
+        "# HELP rig_events_received_total Valid events received, by source.\n"
+        "# TYPE rig_events_received_total counter\n";
+    received += fmt::format("rig_events_received_total{{source=\"http\"}} {}\n", http_received);
+    std::string up =
+        "# HELP rig_source_connected Whether an event source is connected (1) or not (0).\n"
+        "# TYPE rig_source_connected gauge\n";
+    std::string assigned =
+        "# HELP rig_source_assigned_partitions Kafka partitions assigned to this node's "
+        "consumer.\n# TYPE rig_source_assigned_partitions gauge\n";
+    for (const auto* s : sources) {
+        uint64_t valid = 0;
+        for (const auto& c : s->counts()) {
+            const std::string labels = fmt::format("source=\"{}\",topic=\"{}\"", s->name(),
+                                                   core::escape_label_value(c.topic));
+            consumed += fmt::format("rig_consumed_events_total{{{}}} {}\n", labels, c.consumed);
+            failed += fmt::format("rig_consumed_events_failed_total{{{}}} {}\n", labels, c.failed);
+            duration += core::render_histogram(
+                "rig_consumed_event_processing_duration_milliseconds", labels,
+                sources::processing_duration_bounds_us, c.processing, 1000);
+            valid += c.consumed - std::min(c.failed, c.consumed);
         }
-        out += failed + up;
+        received +=
+            fmt::format("rig_events_received_total{{source=\"{}\"}} {}\n", s->name(), valid);
+        up += fmt::format("rig_source_connected{{source=\"{}\"}} {}\n", s->name(),
+                          s->connected() ? 1 : 0);
+        if (s->assigned() >= 0) {
+            assigned += fmt::format("rig_source_assigned_partitions{{source=\"{}\"}} {}\n",
+                                    s->name(), s->assigned());
+        }
+    }
+    out += consumed + failed + duration + received;
+    if (!sources.empty()) {
+        out += up + assigned;
+    }
+    return out;
+}
+
+std::string render_forwarded(const hub::hub& events) {
+    std::string out =
+        "# HELP rig_consumed_events_forwarded_total Events delivered to at least one connection "
+        "(counted once per event), by type.\n"
+        "# TYPE rig_consumed_events_forwarded_total counter\n";
+    const hub::forwarded_types* types = events.forwarded();
+    if (types == nullptr) {
+        return out;
+    }
+    const auto sum = [&](std::size_t id) {
+        uint64_t total = 0;
+        for (std::size_t i = 0; i < events.shard_count(); ++i) {
+            if (const auto* c = events.shard(i).forwarded()) {
+                total += c->read(id);
+            }
+        }
+        return total;
+    };
+    const std::vector<std::string> names = types->names();
+    for (std::size_t id = 0; id < names.size(); ++id) {
+        out += fmt::format("rig_consumed_events_forwarded_total{{type=\"{}\"}} {}\n",
+                           core::escape_label_value(names[id]), sum(id));
+    }
+    if (const uint64_t other = sum(types->capacity()); other > 0) {
+        out += fmt::format("rig_consumed_events_forwarded_total{{type=\"{}\"}} {}\n",
+                           hub::forwarded_types::overflow_label, other);
     }
     return out;
 }

@@ -175,6 +175,7 @@ node::node(config::node_options options)
     }
 
     events_.set_batch_window(options_.source_batch_window);
+    events_.set_max_event_types(options_.metrics.max_event_types);
     events_.set_history(&history_);
     for (unsigned i = 0; i < pool_.size(); ++i) {
         shards_.push_back(std::make_unique<shard>(i, pool_.context(i), options_, outbound_tls_,
@@ -226,7 +227,9 @@ node::node(config::node_options options)
     // The internal API runs on shard 0: its dashboard streams end with that shard's drain.
     dashboard_ = std::make_unique<admin::dashboard_streams>(
         admin::dashboard_options{.max_streams = options_.dashboard_max_streams},
-        [this] { return admin::read_dashboard_counters(events_, status_views_); },
+        [this] {
+            return admin::read_dashboard_counters(events_, publisher_->received(), status_views_);
+        },
         shards_.front()->sessions);
     admin_ = std::make_unique<admin::internal_api>(
         blacklist_, options_.api_key, events_, *publisher_, status_views_,
@@ -253,7 +256,7 @@ node::node(config::node_options options)
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
                             : std::string());
             }},
-        dashboard_.get());
+        options_.metrics.enabled, dashboard_.get());
     admin_routes_ = [this](http::exchange& ex) {
         return admin_->handle(ex, shards_.front()->clients);
     };

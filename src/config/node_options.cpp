@@ -611,6 +611,7 @@ core::result<node_options> load(const env_lookup& env) {
         o.kinesis = std::move(k);
     }
     RIG_TRY2(read_proxy(env, o));
+    RIG_TRY2(admin::parse_metrics_options(env, o.metrics));
     return o;
 }
 

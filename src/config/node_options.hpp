@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/metrics_options.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "checks/access_check.hpp"
 #include "cluster/cluster_options.hpp"
@@ -63,6 +64,7 @@ struct node_options {
     http::server_options http;
     transport::transport_options transport;
     proxy::proxy_options proxy;
+    admin::metrics_options metrics;  // PROMETHEUS_METRICS_ENABLED, RIG_METRICS_MAX_EVENT_TYPES
 };
 
 using env_lookup = std::function<std::optional<std::string>(const char* name)>;

@@ -18,6 +18,9 @@ constexpr setting_help table[] = {
     {"LOG_LEVEL", "info", "debug, info, warn or error"},
     {"LOG_FMT", "erlang", "log line format: erlang (text), json, or gcl (Google Cloud Logging)"},
     {"RIG_DRAIN_TIMEOUT_MS", "10000", "on SIGTERM, how long connections may take to close"},
+    {"PROMETHEUS_METRICS_ENABLED", "true", "serve GET :4010/metrics (false: 404)"},
+    {"RIG_METRICS_MAX_EVENT_TYPES", "100",
+     "event types labelled in forwarded_total; more: __other__"},
     // clients and events
     {"CORS", "*", "Access-Control-Allow-Origin of public responses"},
     {"EXTRACTORS", "", "JSON or a JSON file: fields subscription constraints can use"},

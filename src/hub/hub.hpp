@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <semaphore>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "hub/event_history.hpp"
+#include "hub/forwarded_types.hpp"
 #include "hub/published_event.hpp"
 #include "hub/shard_hub.hpp"
 #include "net/shard_pool.hpp"
@@ -36,8 +38,19 @@ public:
     // Whether every event must be built and published, wanted or not (it is kept).
     bool keeps_history() const { return history_ != nullptr && history_->enabled(); }
 
+    // How many distinct event types rig_consumed_events_forwarded_total labels
+    // (RIG_METRICS_MAX_EVENT_TYPES; later types count under forwarded_types::overflow_label).
+    // Set before the first add_shard().
+    void set_max_event_types(std::size_t n) { max_event_types_ = n; }
+    // The labelled types, null before the first add_shard().
+    const forwarded_types* forwarded() const { return forwarded_.get(); }
+
     // Shards are added in shard-index order (the order of net::shard_pool).
     void add_shard(boost::asio::any_io_executor executor, shard_hub& shard) {
+        if (!forwarded_) {
+            forwarded_ = std::make_unique<forwarded_types>(max_event_types_);
+        }
+        shard.set_forwarded_types(*forwarded_);
         shards_.push_back({std::move(executor), &shard,
                            std::make_unique<std::counting_semaphore<>>(batch_window_)});
     }
@@ -56,6 +69,7 @@ public:
         if (events.empty()) {
             return;
         }
+        stamp(events);
         // Numbered before any shard can see them (and before interest is looked up: a
         // connection that resumes after this sees the events in its snapshot or live).
         if (history_ != nullptr) {
@@ -105,6 +119,7 @@ public:
     // Blocks while a shard already has its window of batches queued (back-pressure on the
     // broker client), so it must never be called on a shard thread.
     void publish_batch(const std::vector<event_ptr>& batch) const {
+        stamp(batch);
         if (history_ != nullptr) {
             history_->append(batch);
         }
@@ -153,6 +168,16 @@ public:
     shard_hub& shard(std::size_t i) const { return *shards_[i].hub; }
 
 private:
+    // Sets the publish time, one clock read per call: before the history or a shard sees them.
+    static void stamp(std::span<const event_ptr> events) {
+        const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now().time_since_epoch())
+                                .count();
+        for (const auto& e : events) {
+            e->set_published_at(now);
+        }
+    }
+
     // Events built without wire forms (nobody wanted them then; the history keeps them) get
     // them if a shard wants them now: `events` itself when none needs it, else the events
     // with framed copies, in `storage`. Those still unframed afterwards are wanted nowhere:
@@ -179,6 +204,8 @@ private:
         std::unique_ptr<std::counting_semaphore<>> window;  // free slots for queued batches
     };
     std::ptrdiff_t batch_window_ = 16;
+    std::size_t max_event_types_ = 100;
+    std::unique_ptr<forwarded_types> forwarded_;
     event_history* history_ = nullptr;
     std::vector<entry> shards_;
     mutable std::atomic<uint64_t> published_{0};

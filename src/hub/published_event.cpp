@@ -69,6 +69,7 @@ published_event::published_event(const published_event& other)
       field_values_(other.field_values_),
       conflation_(other.conflation_) {
     seq_ = other.seq_;
+    published_at_ = other.published_at_;
     const std::string_view json = other.json();
     auto sse = cloudevents::encode_sse_chunk(type_, id_, json);
     sse_chunk_ = std::move(sse.bytes);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -60,9 +61,25 @@ public:
         return conflation_ ? &*conflation_ : nullptr;
     }
 
+    // Whether this is the first shard to deliver the event to a connection: true once per
+    // event, however many shards deliver it (rig_consumed_events_forwarded_total). One atomic
+    // exchange per event; shards after the first only read the flag.
+    bool first_forward() const {
+        return !forwarded_.load(std::memory_order_relaxed) &&
+               !forwarded_.exchange(true, std::memory_order_relaxed);
+    }
+
+    // When hub::hub published the event (steady clock, nanoseconds since its epoch; 0 for
+    // the events rig makes for one connection): where publish→write latency starts. Set by
+    // the publisher before any shard or the history can see the event.
+    int64_t published_at() const { return published_at_; }
+    void set_published_at(int64_t ns) const { published_at_ = ns; }
+
 private:
     friend class event_history;
     mutable uint64_t seq_ = 0;
+    mutable int64_t published_at_ = 0;
+    mutable std::atomic<bool> forwarded_{false};
     std::string type_;
     std::string id_;
     std::string sse_chunk_;  // "<hex size>\r\n" + SSE message + "\r\n"

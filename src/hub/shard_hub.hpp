@@ -1,7 +1,9 @@
 #pragma once
 
+#include <memory>
 #include <span>
 
+#include "hub/forwarded_types.hpp"
 #include "hub/interest_map.hpp"
 #include "hub/published_event.hpp"
 #include "hub/shard_stats.hpp"
@@ -41,7 +43,18 @@ public:
             ++n;
         });
         shard_stats::add(stats_.deliveries, n);
+        if (n > 0 && forwarded_ && event->first_forward()) {
+            forwarded_->count(event->type());
+        }
     }
+
+    // Where this shard counts the events it is the first to forward, by type. Set once, by
+    // hub::add_shard, before the first delivery.
+    void set_forwarded_types(forwarded_types& types) {
+        forwarded_ = std::make_unique<forwarded_counts>(types);
+    }
+    // Null until set_forwarded_types().
+    const forwarded_counts* forwarded() const { return forwarded_.get(); }
 
     void set_subscriptions(subscriber& s, std::span<const subscription::subscription> subs) {
         index_.set(s, subs);
@@ -61,6 +74,7 @@ private:
     subscription::subscription_index index_;
     interest_map interest_;
     shard_stats stats_;
+    std::unique_ptr<forwarded_counts> forwarded_;
 };
 
 }  // namespace rig::hub

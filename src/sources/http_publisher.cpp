@@ -123,6 +123,7 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
             co_return finish(http::make_error(*denied));
         }
     }
+    received_.fetch_add(parsed->size(), std::memory_order_relaxed);
     if (relay_ != nullptr) {
         std::string body = batch ? "[" : "";
         relay_batch messages(*relay_);

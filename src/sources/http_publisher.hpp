@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ public:
     asio::awaitable<http::response> handle(const http::request& req, bool checked,
                                            http::client_pool& pool) const;
 
+    // Events accepted over HTTP (both endpoints), for rig_events_received_total.
+    uint64_t received() const { return received_.load(std::memory_order_relaxed); }
+
     // OPTIONS /_rig/v1/events: the CORS preflight (spec §2.2), 204.
     http::response preflight(const http::request& req) const;
 
@@ -75,6 +79,7 @@ private:
     const checks::access_check& submission_check_;
     std::size_t max_batch_events_;
     event_relay* relay_;
+    mutable std::atomic<uint64_t> received_{0};  // one add per request, from any shard
 };
 
 }  // namespace rig::sources

@@ -29,6 +29,7 @@ void kinesis_source::run() {
         status_.set_connected(connected, detail);
     };
     on.records = [this](std::string_view shard, std::span<const brokers::kinesis_record> records) {
+        const auto consumed_at = std::chrono::steady_clock::now();
         ingest::batch batch(sink_);
         for (const auto& r : records) {
             auto parsed = r.data ? cloudevents::parse_structured(*r.data, core::rfc3339_now())
@@ -47,6 +48,10 @@ void kinesis_source::run() {
             }
         }
         batch.flush();
+        if (!records.empty()) {
+            status_.counter(options_.stream)
+                .processing.observe(micros_since(consumed_at), records.size());
+        }
     };
     brokers::kinesis_stream_reader reader(
         {options_.account(), options_.stream, options_.from_start, options_.poll_interval},

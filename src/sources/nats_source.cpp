@@ -18,6 +18,7 @@ struct callback_context {
 
 void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     auto* ctx = static_cast<callback_context*>(closure);
+    const auto consumed_at = std::chrono::steady_clock::now();
     const char* subject = natsMsg_GetSubject(msg);
     std::vector<cloudevents::message_header> headers;
     const char** keys = nullptr;
@@ -34,10 +35,13 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
                                 static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     auto parsed =
         cloudevents::parse_message(headers, cloudevents::binding::nats, body, core::rfc3339_now());
-    ctx->status->consumed(subject, parsed.has_value());
+    auto& counter = ctx->status->counter(subject);
+    counter.count(parsed.has_value());
     if (parsed) {
         ctx->sink->publish(std::move(*parsed));
+        counter.processing.observe(micros_since(consumed_at));
     } else {
+        counter.processing.observe(micros_since(consumed_at));
         bad_message_log.info_with(
             {{"event", "bad_message"}, {"source", "nats"}, {"subject", subject}},
             "nats: skipping a message on {}: {}", subject, parsed.error().message);

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -8,7 +10,21 @@
 #include <string_view>
 #include <vector>
 
+#include "core/histogram.hpp"
+
 namespace rig::sources {
+
+// RIG's buckets of rig_consumed_event_processing_duration_milliseconds (1 ms to 1 s), kept in
+// microseconds.
+inline constexpr std::array<uint64_t, 12> processing_duration_bounds_us{
+    1000, 2000, 5000, 10000, 25000, 50000, 75000, 100000, 250000, 500000, 750000, 1000000};
+
+// Microseconds since `start`: a processing-duration observation.
+inline uint64_t micros_since(std::chrono::steady_clock::time_point start) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - start)
+                                     .count());
+}
 
 // Health and counters of one event source (kafka, nats, kinesis): whether it is connected
 // (and why not), and per topic how many messages it consumed and how many failed to parse.
@@ -37,6 +53,8 @@ public:
     struct topic_counter {
         std::atomic<uint64_t> consumed{0};
         std::atomic<uint64_t> failed{0};
+        // Consume → hand-off to the shards, recorded by the source's own thread.
+        core::histogram processing{processing_duration_bounds_us};
         void count(bool ok) {
             consumed.fetch_add(1, std::memory_order_relaxed);
             if (!ok) {
@@ -50,6 +68,7 @@ public:
         std::string topic;
         uint64_t consumed = 0;
         uint64_t failed = 0;
+        core::histogram::counts processing;
     };
     std::vector<topic_counts> counts() const;
 

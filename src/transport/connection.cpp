@@ -79,6 +79,14 @@ void connection::deliver(const hub::event_ptr& event) {
     if (event->seq() < live_from_) {
         return;  // sent in the replay
     }
+    if (!is_open()) {
+        // Matched while it closes (the index lets go of it at the end of the round).
+        hub::shard_stats::add(host_.stats().dropped_closed);
+        return;
+    }
+    if (oldest_published_ == 0) {
+        oldest_published_ = event->published_at();
+    }
     queue_event(event);
 }
 
@@ -117,6 +125,9 @@ void connection::enqueue(core::frame f, bool final) {
     } else {
         switch (queue_.push(std::move(f))) {
             case frame_queue::verdict::overflow:
+                // This frame and those still waiting are lost with the connection.
+                hub::shard_stats::add(host_.stats().dropped_slow_consumer,
+                                      1 + queue_.pending().size());
                 on_overflow();
                 return;
             case frame_queue::verdict::conflated:
@@ -147,6 +158,15 @@ void connection::flush() {
 }
 
 void connection::write_now() {
+    if (oldest_published_ != 0) {
+        const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now().time_since_epoch())
+                                .count();
+        const int64_t waited_ns = now - oldest_published_;
+        host_.stats().delivery_latency.observe(
+            waited_ns > 0 ? static_cast<uint64_t>(waited_ns) / 1000 : 0);
+        oldest_published_ = 0;
+    }
     channel_->write(queue_.begin_write(), shared_from_this());
 }
 

@@ -52,6 +52,8 @@ public:
     kind type() const { return kind_; }
     phase state() const { return phase_; }
     bool is_open() const { return phase_ == phase::open; }
+    // Whether its stream is an HTTP/2 stream (else HTTP/1.1, or long polling).
+    bool http2() const { return channel_ != nullptr && !channel_->chunked(); }
     const std::string& token() const { return token_; }
     uint32_t slot() const { return slot_; }
     uint64_t opened_tick() const { return opened_tick_; }
@@ -156,6 +158,9 @@ private:
     std::optional<std::string> cursor_;  // until the subscriptions are first set
     uint64_t live_from_ = 0;             // published events numbered below were in the replay
     bool replaying_ = false;             // frames queued now do not count against the queue's bound
+    // published_at() of the first event delivered since the last write (0: none): the next
+    // write observes publish→write latency for it, one clock read per write.
+    int64_t oldest_published_ = 0;
 };
 
 // How long a closing connection may take to send its last frames (and, for WebSocket, to

@@ -136,6 +136,9 @@ void connection_registry::count(const connection& c, int64_t delta) {
     switch (c.type()) {
         case connection::kind::sse:
             hub::shard_stats::add(st.sse_connections, delta);
+            if (c.http2()) {
+                hub::shard_stats::add(st.sse_h2_connections, delta);
+            }
             break;
         case connection::kind::ws:
             hub::shard_stats::add(st.ws_connections, delta);

@@ -52,7 +52,7 @@ void frame_queue::push_exempt(core::frame f) {
     pending_.push_back(std::move(f));
 }
 
-void frame_queue::push_evicting(core::frame f, std::size_t max_frames) {
+std::size_t frame_queue::push_evicting(core::frame f, std::size_t max_frames) {
     std::size_t drop = 0;
     std::size_t bytes = pending_bytes_;
     while (drop < pending_.size() &&
@@ -64,6 +64,7 @@ void frame_queue::push_evicting(core::frame f, std::size_t max_frames) {
     index_.reset();  // positions moved
     pending_bytes_ = bytes + f.size();
     pending_.push_back(std::move(f));
+    return drop;
 }
 
 std::span<const core::frame> frame_queue::begin_write() {

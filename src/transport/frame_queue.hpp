@@ -49,8 +49,8 @@ public:
     void push_exempt(core::frame f);
 
     // Queues `f`, dropping the oldest frames until at most `max_frames` remain and the bytes
-    // fit the bound (the newest frame always stays).
-    void push_evicting(core::frame f, std::size_t max_frames);
+    // fit the bound (the newest frame always stays). Returns how many it dropped.
+    std::size_t push_evicting(core::frame f, std::size_t max_frames);
 
     bool has_pending() const { return !pending_.empty(); }
     std::size_t pending_bytes() const { return pending_bytes_; }

@@ -29,7 +29,10 @@ void longpoll_session::queue_event(const hub::event_ptr& event) {
     if (!is_open()) {
         return;
     }
-    queue_.push_evicting(hub::json_frame(event), host_.options().longpoll_buffer);
+    if (const std::size_t evicted =
+            queue_.push_evicting(hub::json_frame(event), host_.options().longpoll_buffer)) {
+        hub::shard_stats::add(host_.stats().dropped_queue_full, evicted);
+    }
     if (waiter_) {
         // Answer outside the delivery loop; the callback posts to another shard anyway.
         asio::post(hold_timer_.get_executor(),

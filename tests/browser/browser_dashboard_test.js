@@ -1,7 +1,7 @@
 // Browser test of the live dashboard (issue 13): Chromium loads GET :api/dashboard from rig
 // itself, a subscriber holds an SSE connection and a publisher runs; the test waits until the
-// page's live numbers (connections, events in, delivered) change from what it first showed,
-// and saves a screenshot under the build directory (dashboard.png).
+// page's live numbers (connections, events in, delivered, latency, top types) change from what
+// it first showed, and saves a screenshot under the build directory (dashboard.png).
 "use strict";
 const assert = require("assert");
 const fs = require("fs");
@@ -32,7 +32,7 @@ browserTest({}, async ({ page, rig }) => {
   await page.goto(`http://127.0.0.1:${rig.ports.api_port}/dashboard`);
   await page.waitForFunction(() => window.dashboard.snapshots >= 1, null, { timeout: TIMEOUT });
   const before = { conn: await text("conn-sse"), in: await text("in-total"),
-                   out: await text("out-total") };
+                   out: await text("out-total"), type: TYPE };
   assert.strictEqual(before.conn, "0");
   assert.strictEqual(await text("status"), "live");
 
@@ -52,7 +52,8 @@ browserTest({}, async ({ page, rig }) => {
     await page.waitForFunction((b) => {
       const t = (id) => document.getElementById(id).textContent;
       return t("conn-sse") === "1" && t("in-total") !== b.in && t("out-total") !== b.out &&
-             t("in-rate") !== "0" && t("out-rate") !== "0";
+             t("in-rate") !== "0" && t("out-rate") !== "0" && t("lat-p50") !== "\u2013" &&
+             t("types").includes(b.type);
     }, before, { timeout: TIMEOUT });
   } finally {
     running = false;

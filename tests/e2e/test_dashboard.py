@@ -33,6 +33,7 @@ class DashboardStream(SseReader):
         self.text = ""
         self.comments = []
         self.raw_messages = []
+        self.seen = []  # every snapshot read
         self.body = b""
         if self.status != 200:
             self.body = self.conn.read_exact(int(self.headers.get("content-length", "0")))
@@ -47,6 +48,7 @@ class DashboardStream(SseReader):
     def snapshot(self):
         msg = self.next_message()
         assert msg.get("event") == "snapshot", msg
+        self.seen.append(msg["data"])
         return msg["data"]
 
     def snapshot_where(self, predicate, what):
@@ -126,6 +128,27 @@ class DashboardTest(SharedRigTestCase):
                                s["events"]["delivered_total"] >= delivered_before + n),
                     "all %d events in and delivered" % n)
                 self.assertGreaterEqual(done["subscriptions"], 1)
+                http_in = done["events"]["in_by_source"][0]
+                self.assertEqual(http_in["source"], "http")
+                self.assertGreaterEqual(http_in["total"], n)
+
+                def forwarded(snap):
+                    return [t for t in snap["top_types"]
+                            if t["type"] == "dash.test" and t["total"] >= n]
+                top = forwarded(done) or forwarded(stream.snapshot_where(
+                    forwarded, "dash.test among the top types"))
+                self.assertGreaterEqual(top[0]["total"], n)
+
+                # The writes that sent the events were measured (in the snapshot of the
+                # interval they fell in).
+                def measured(snap):
+                    lat = snap["latency_ms"]
+                    return lat["count"] > 0 and lat["p50"] is not None
+                if not any(measured(x) for x in stream.seen):
+                    stream.snapshot_where(measured, "publish-to-write latency")
+                lat = next(x for x in stream.seen if measured(x))["latency_ms"]
+                self.assertLessEqual(lat["p50"], lat["p90"])
+                self.assertLessEqual(lat["p90"], lat["p99"])
             finally:
                 sub.close()
             stream.snapshot_where(lambda s: s["connections"]["sse"] == 0,

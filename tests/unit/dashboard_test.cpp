@@ -2,8 +2,10 @@
 // (dashboard_sampler), and its streams over an in-memory channel: the first snapshot at once,
 // one per interval after, the bound, the client's end and a drain.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 
@@ -58,13 +60,23 @@ TEST(DashboardSnapshot, SumsShardsAndSources) {
     a.subscriptions = 4;
     a.slow_consumer_disconnects = 1;
     b.conflated_events = 9;
+    a.dropped_slow_consumer = 6;
+    b.dropped_queue_full = 2;
+    a.dropped_closed = 3;
+    a.delivery_latency.observe(200);   // µs: the 250 bucket
+    b.delivery_latency.observe(3000);  // the 5000 bucket
     rig::sources::source_status kafka("kafka");
     kafka.set_connected(false, "broker down");
     kafka.consumed("t1", true);
     kafka.consumed("t2", false);
-    const auto c = rig::admin::read_dashboard_counters(11, {&a, &b}, {&kafka},
+    const auto c = rig::admin::read_dashboard_counters(11, 4, {&a, &b}, {&kafka},
                                                        std::chrono::steady_clock::now());
     EXPECT_EQ(c.events_in, 11U);
+    EXPECT_EQ(c.http_received, 4U);
+    EXPECT_EQ(c.dropped_slow_consumer, 6U);
+    EXPECT_EQ(c.dropped_queue_full, 2U);
+    EXPECT_EQ(c.dropped_closed, 3U);
+    EXPECT_EQ(c.latency.count, 2U);
     EXPECT_EQ(c.delivered, 12U);
     EXPECT_EQ(c.sse, 2);
     EXPECT_EQ(c.ws, 3);
@@ -97,7 +109,7 @@ TEST(DashboardSnapshot, RatesArePerSecondSinceThePreviousReading) {
     second.at += 2s;
     second.events_in = 300;
     second.delivered = 5000;
-    second.slow_consumer_disconnects = 4;
+    second.dropped_slow_consumer = 4;
     second.sources[0].consumed = 70;
     auto s2 = json::parse(sampler.next(second)).as_object();
     EXPECT_DOUBLE_EQ(s2.at("interval_s").as_double(), 2.0);
@@ -105,12 +117,84 @@ TEST(DashboardSnapshot, RatesArePerSecondSinceThePreviousReading) {
     EXPECT_DOUBLE_EQ(s2.at("events").at("delivered_per_s").as_double(), 2000.0);
     EXPECT_DOUBLE_EQ(s2.at("drops").at("slow_consumer_per_s").as_double(), 2.0);
     EXPECT_EQ(s2.at("drops").at("slow_consumer_total").to_number<uint64_t>(), 4U);
+    EXPECT_DOUBLE_EQ(s2.at("drops").at("slow_consumer_disconnects_per_s").as_double(), 0.0);
     const auto& src = s2.at("sources").as_array().at(0).as_object();
     EXPECT_EQ(src.at("name").as_string(), "nats");
     EXPECT_TRUE(src.at("connected").as_bool());
     EXPECT_DOUBLE_EQ(src.at("consumed_per_s").as_double(), 10.0);
-    EXPECT_TRUE(s2.at("top_types").is_array());
-    EXPECT_TRUE(s2.at("latency_ms").is_object());
+    const auto& by_source = s2.at("events").at("in_by_source").as_array();
+    ASSERT_EQ(by_source.size(), 2U);  // http, then each source
+    EXPECT_EQ(by_source.at(1).at("source").as_string(), "nats");
+    EXPECT_DOUBLE_EQ(by_source.at(1).at("per_s").as_double(), 10.0);
+}
+
+TEST(DashboardSnapshot, TopTypesByRateThenTotal) {
+    dashboard_sampler sampler;
+    dashboard_counters c;
+    c.types = {{"quiet", 1000}, {"busy", 10}, {"new", 0}};
+    sampler.next(c);
+    c.at += 1s;
+    c.types = {{"quiet", 1000}, {"busy", 60}, {"new", 5}, {"late", 1}};
+    auto s = json::parse(sampler.next(c)).as_object();
+    const auto& types = s.at("top_types").as_array();
+    ASSERT_EQ(types.size(), 4U);
+    EXPECT_EQ(types.at(0).at("type").as_string(), "busy");
+    EXPECT_DOUBLE_EQ(types.at(0).at("per_s").as_double(), 50.0);
+    EXPECT_EQ(types.at(1).at("type").as_string(), "new");
+    EXPECT_EQ(types.at(2).at("type").as_string(), "late");  // new since the last snapshot
+    EXPECT_EQ(types.at(3).at("type").as_string(), "quiet");
+    EXPECT_EQ(types.at(3).at("total").to_number<uint64_t>(), 1000U);
+
+    for (int i = 0; i < 20; ++i) {
+        c.types.push_back({fmt::format("type-{}", i), 0});
+    }
+    c.at += 1s;
+    s = json::parse(sampler.next(c)).as_object();
+    EXPECT_EQ(s.at("top_types").as_array().size(), dashboard_sampler::top_types);
+}
+
+TEST(DashboardSnapshot, LatencyPercentilesOfTheWritesSinceTheLastSnapshot) {
+    rig::hub::shard_stats shard;
+    auto at = std::chrono::steady_clock::time_point{};
+    const auto read = [&] {
+        at += 1s;
+        return rig::admin::read_dashboard_counters(0, 0, {&shard}, {}, at);
+    };
+    dashboard_sampler sampler;
+    auto s = json::parse(sampler.next(read())).as_object();
+    EXPECT_TRUE(s.at("latency_ms").at("p50").is_null());  // nothing measured yet
+    EXPECT_EQ(s.at("latency_ms").at("count").to_number<int>(), 0);
+
+    for (int i = 0; i < 99; ++i) {
+        shard.delivery_latency.observe(800);  // (500, 1000] µs
+    }
+    shard.delivery_latency.observe(20000);  // (10, 25] ms
+    s = json::parse(sampler.next(read())).as_object();
+    const auto& lat = s.at("latency_ms");
+    EXPECT_EQ(lat.at("count").to_number<int>(), 100);
+    EXPECT_GT(lat.at("p50").as_double(), 0.5);
+    EXPECT_LE(lat.at("p50").as_double(), 1.0);
+    EXPECT_LE(lat.at("p90").as_double(), 1.0);
+    EXPECT_GT(lat.at("p99").as_double(), 0.5);
+
+    // The next window holds only what came after.
+    shard.delivery_latency.observe(20000);
+    s = json::parse(sampler.next(read())).as_object();
+    EXPECT_EQ(s.at("latency_ms").at("count").to_number<int>(), 1);
+    EXPECT_GT(s.at("latency_ms").at("p50").as_double(), 10.0);
+    EXPECT_LE(s.at("latency_ms").at("p50").as_double(), 25.0);
+}
+
+TEST(DashboardSnapshot, QuantileInterpolatesInsideItsBucket) {
+    static constexpr std::array<uint64_t, 3> bounds{1000, 2000, 4000};  // µs
+    rig::core::histogram::counts c;
+    c.buckets = {0, 10, 0, 0};  // ten in (1, 2] ms
+    EXPECT_DOUBLE_EQ(*rig::admin::latency_quantile_ms(c, bounds, 0.5), 1.5);
+    EXPECT_DOUBLE_EQ(*rig::admin::latency_quantile_ms(c, bounds, 1.0), 2.0);
+    c.buckets = {0, 0, 0, 4};  // all above the last bound
+    EXPECT_DOUBLE_EQ(*rig::admin::latency_quantile_ms(c, bounds, 0.5), 4.0);
+    c.buckets = {};
+    EXPECT_FALSE(rig::admin::latency_quantile_ms(c, bounds, 0.5));
 }
 
 struct DashboardStreams : ::testing::Test {

@@ -20,10 +20,12 @@ const std::set<std::string> not_settings = {
 };
 
 std::set<std::string> names_read_by_node_options() {
-    std::ifstream f(RIG_NODE_OPTIONS_SOURCE);
-    EXPECT_TRUE(f.good()) << "cannot read " << RIG_NODE_OPTIONS_SOURCE;
     std::stringstream text;
-    text << f.rdbuf();
+    for (const char* path : {RIG_NODE_OPTIONS_SOURCE, RIG_METRICS_OPTIONS_SOURCE}) {
+        std::ifstream f(path);
+        EXPECT_TRUE(f.good()) << "cannot read " << path;
+        text << f.rdbuf();
+    }
     const std::string source = text.str();
     std::set<std::string> names;
     const std::regex literal("\"([A-Z][A-Z0-9_]{2,})\"");
