@@ -18,7 +18,7 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
 
 // rig_consumed_events_forwarded_total{type="..."} (spec §11.1): events delivered to at least
 // one connection, once per event, summed over the shards; types past
-// RIG_METRICS_MAX_EVENT_TYPES under type="__other__" (shown once it counted something).
+// RIG_METRICS_MAX_EVENT_TYPES under type="[other]" (shown once it counted something).
 std::string render_forwarded(const hub::hub& events);
 
 // {"sources": {"kafka": {"connected": true, "detail": ""}, ...}} and whether all are connected.

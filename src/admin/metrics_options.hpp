@@ -15,7 +15,7 @@ struct metrics_options {
     // PROMETHEUS_METRICS_ENABLED (RIG's variable): false answers /metrics with 404.
     bool enabled = true;
     // RIG_METRICS_MAX_EVENT_TYPES: distinct `type` label values of
-    // rig_consumed_events_forwarded_total; later types are counted under type="__other__".
+    // rig_consumed_events_forwarded_total; later types are counted under type="[other]".
     std::size_t max_event_types = 100;
 };
 

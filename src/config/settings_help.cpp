@@ -20,7 +20,7 @@ constexpr setting_help table[] = {
     {"RIG_DRAIN_TIMEOUT_MS", "10000", "on SIGTERM, how long connections may take to close"},
     {"PROMETHEUS_METRICS_ENABLED", "true", "serve GET :4010/metrics (false: 404)"},
     {"RIG_METRICS_MAX_EVENT_TYPES", "100",
-     "event types labelled in forwarded_total; more: __other__"},
+     "event types labelled in forwarded_total; more: [other]"},
     // clients and events
     {"CORS", "*", "Access-Control-Allow-Origin of public responses"},
     {"EXTRACTORS", "", "JSON or a JSON file: fields subscription constraints can use"},

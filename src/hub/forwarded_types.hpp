@@ -28,7 +28,7 @@ struct string_view_hash {
 // a lock.
 class forwarded_types {
 public:
-    static constexpr std::string_view overflow_label = "__other__";
+    static constexpr std::string_view overflow_label = "[other]";
 
     explicit forwarded_types(std::size_t capacity) : capacity_(capacity) {}
 

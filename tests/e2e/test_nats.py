@@ -203,6 +203,18 @@ class NatsSource(SourceTestCase):
         consumed1, failed1 = self.counters(subject)
         self.assertEqual(failed1 - failed0, len(messages) - 3)
         self.assertEqual(consumed1 - consumed0, len(messages) + 1)
+        # RIG's processing-duration histogram observes every consumed message (valid or not),
+        # right after its hand-off to the shards: it catches up with the consumed count.
+        labels = '{source="nats",topic="%s"}' % subject
+        self.rig.wait_metric(
+            "rig_consumed_event_processing_duration_milliseconds_count" + labels, consumed1)
+        m = self.rig.metrics()
+        self.assertEqual(
+            m['rig_consumed_event_processing_duration_milliseconds_bucket{source="nats",topic="%s",'
+              'le="+Inf"}' % subject], consumed1)
+        self.assertGreaterEqual(
+            m["rig_consumed_event_processing_duration_milliseconds_sum" + labels], 0)
+        self.assertGreaterEqual(m['rig_events_received_total{source="nats"}'], 3)
         self.publish(ok("end2"), subject=subject)
         self.pub.flush()
         self.assert_ids_before_marker(client, "end2", [])

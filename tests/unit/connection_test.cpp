@@ -397,3 +397,62 @@ TEST(LongpollSession, ExpiresWhenNobodyPolls) {
 }
 
 }  // namespace
+
+// Drops by reason (rig_dropped_events_total) and publish→write latency
+// (rig_delivery_latency_seconds).
+namespace {
+
+int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+TEST(ConnectionMetrics, ASlowConsumersQueuedEventsCountAsDropped) {
+    fixture<rig::transport::sse_connection> f(true, 1024);
+    f.open();
+    f.conn->deliver(make_event("a", 500));
+    f.conn->deliver(make_event("b", 500));  // overflows: b and the waiting a are lost
+    EXPECT_EQ(f.host.counters.dropped_slow_consumer.load(), 2U);
+}
+
+TEST(ConnectionMetrics, EventsMatchedWhileClosingCountAsDroppedClosed) {
+    fixture<rig::transport::sse_connection> f;
+    f.open();
+    f.conn->close(close_reason::shutdown);
+    f.conn->deliver(make_event("late"));
+    EXPECT_EQ(f.host.counters.dropped_closed.load(), 1U);
+    EXPECT_EQ(f.host.counters.dropped_slow_consumer.load(), 0U);
+}
+
+TEST(ConnectionMetrics, ALongPollBufferEvictionCountsAsQueueFull) {
+    longpoll_fixture f;  // buffer of 3, holding rig.connection.create already
+    for (int i = 1; i <= 5; ++i) {
+        f.session->deliver(make_event(fmt::format("e{}", i)));
+    }
+    EXPECT_EQ(f.host.counters.dropped_queue_full.load(), 3U);  // create, e1, e2
+}
+
+TEST(ConnectionMetrics, OneLatencyObservationPerWriteForItsOldestPublishedEvent) {
+    fixture<rig::transport::sse_connection> f;
+    f.open();  // rig's own events (no publish time) in flight: not observed
+    EXPECT_EQ(f.host.counters.delivery_latency.snapshot().count, 0U);
+    const auto old_event = make_event("old");
+    old_event->set_published_at(steady_ns() - 2'000'000'000);  // 2 s ago
+    const auto new_event = make_event("new");
+    new_event->set_published_at(steady_ns());
+    f.conn->deliver(old_event);
+    f.conn->deliver(new_event);
+    f.peer.complete_write();  // the next write takes both
+    ASSERT_EQ(f.peer.writes.size(), 2U);
+    const auto c = f.host.counters.delivery_latency.snapshot();
+    EXPECT_EQ(c.count, 1U);
+    EXPECT_GE(c.sum, 2'000'000U) << "the oldest event's wait, in microseconds";
+    EXPECT_LT(c.sum, 60'000'000U);
+    f.peer.complete_write();
+    f.conn->deliver(new_event);
+    f.host.run_flushes();
+    EXPECT_EQ(f.host.counters.delivery_latency.snapshot().count, 2U);
+}
+
+}  // namespace

@@ -94,7 +94,7 @@ TEST(ForwardedTypes, AnEventDeliveredByTwoShardsCountsOnce) {
     EXPECT_NE(text.find("rig_consumed_events_forwarded_total{type=\"t\"} 3\n"), std::string::npos)
         << text;
     EXPECT_EQ(text.find("unwanted"), std::string::npos) << text;
-    EXPECT_EQ(text.find("__other__"), std::string::npos) << text;
+    EXPECT_EQ(text.find("[other]"), std::string::npos) << text;
     shard1.remove(s1);
     shard2.remove(s2);
 }
