@@ -112,6 +112,11 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
     std::string up =
         "# HELP rig_source_connected Whether an event source is connected (1) or not (0).\n"
         "# TYPE rig_source_connected gauge\n";
+    std::string lag =
+        "# HELP rig_source_consumer_lag_messages Kafka: messages in the assigned partitions "
+        "beyond the consumer's position (from librdkafka's cached high watermarks, every 2 s).\n"
+        "# TYPE rig_source_consumer_lag_messages gauge\n";
+    bool any_lag = false;
     std::string assigned =
         "# HELP rig_source_assigned_partitions Kafka partitions assigned to this node's "
         "consumer.\n# TYPE rig_source_assigned_partitions gauge\n";
@@ -126,6 +131,10 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
                 "rig_consumed_event_processing_duration_milliseconds", labels,
                 sources::processing_duration_bounds_us, c.processing, 1000);
             valid += c.consumed - std::min(c.failed, c.consumed);
+            if (c.lag >= 0) {
+                lag += fmt::format("rig_source_consumer_lag_messages{{{}}} {}\n", labels, c.lag);
+                any_lag = true;
+            }
         }
         received +=
             fmt::format("rig_events_received_total{{source=\"{}\"}} {}\n", s->name(), valid);
@@ -139,6 +148,9 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
     out += consumed + failed + duration + received;
     if (!sources.empty()) {
         out += up + assigned;
+    }
+    if (any_lag) {
+        out += lag;
     }
     return out;
 }

@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
+    // SIGHUP (a closed terminal, an ended ssh session) must not take every client down: it
+    // is taken here too, logged and ignored. rig has nothing to reload.
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -86,7 +89,9 @@ int main(int argc, char** argv) {
         rig::app::node node(std::move(*options));
         node.start();
         int sig = 0;
-        sigwait(&stop_signals, &sig);
+        while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+            rig::log::warn("rig: SIGHUP ignored (nothing to reload; SIGTERM or SIGINT stops rig)");
+        }
         node.stop();
     } catch (const rig::app::start_refused& e) {
         rig::log::error("rig: refusing to start: {}", e.what());

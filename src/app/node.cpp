@@ -14,6 +14,7 @@
 #include "core/log.hpp"
 #include "core/random.hpp"
 #include "http/client_pool.hpp"
+#include "http/request_id.hpp"
 #include "http/server.hpp"
 #include "http/session_tracker.hpp"
 #include "hub/shard_hub.hpp"
@@ -62,7 +63,8 @@ struct node::shard {
           registry(index, context, hub, policy.tokens(), policy.options()),
           endpoints(policy, registry, all, clients, remote),
           gateway(gateway_context, context, outbound_tls, static_cast<uint16_t>(index)),
-          inbound_routes(make_inbound_routes(endpoints, publisher, clients, gateway)) {}
+          inbound_routes(
+              http::with_request_id(make_inbound_routes(endpoints, publisher, clients, gateway))) {}
 
     asio::io_context& io;
     hub::shard_hub hub;
@@ -85,7 +87,26 @@ struct node::listener {
 };
 
 node::node(config::node_options options)
-    : options_(std::move(options)), pool_(options_.shards), history_(options_.history) {
+    : options_(std::move(options)),
+      connections_(options_.max_connections.value_or(net::default_connection_cap())),
+      subscriptions_(options_.transport.max_node_subscriptions),
+      pool_(options_.shards),
+      history_(options_.history) {
+    if (!options_.tracing.zipkin_url.empty()) {
+        zipkin_ = std::make_unique<tracing::zipkin_exporter>(options_.tracing);
+        log::info("tracing: sending spans to {} as service {}", options_.tracing.zipkin_url,
+                  options_.tracing.service_name);
+    }
+    if (!options_.tracing.jaeger_host.empty()) {
+        // Jaeger's agent speaks Thrift over UDP; its collector accepts Zipkin's JSON instead.
+        log::warn(
+            "JAEGER_HOST: the Jaeger agent protocol is not supported and JAEGER_HOST/JAEGER_PORT "
+            "are ignored; set ZIPKIN_ADDR to the Jaeger collector's Zipkin endpoint (e.g. "
+            "http://{}:9411/api/v2/spans){}",
+            options_.tracing.jaeger_host, zipkin_ ? "" : "; no spans are exported");
+    }
+    tracer_ =
+        std::make_unique<tracing::tracer>(options_.tracing.max_tracestate_bytes, zipkin_.get());
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
     // Every path outside /_rig/ belongs to the API gateway, whose bodies stream through.
@@ -107,14 +128,15 @@ node::node(config::node_options options)
     policy_ = std::make_unique<transport::connect_policy>(
         options_.transport, options_.extractors, jwt_,
         checks::access_check(options_.subscription_check, &jwt_),
-        transport::token_codec(cookie, random_instance()));
+        transport::token_codec(cookie, random_instance()), &subscriptions_);
     const auto kill_everywhere_here = [this](const std::string& session) {
         for (auto* r : registries_) {
             asio::post(r->io(), [r, session] { r->kill_session(session); });
         }
     };
     if (options_.cluster) {
-        local_ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors);
+        local_ingest_ =
+            std::make_unique<sources::ingest>(events_, options_.extractors, nullptr, tracer_.get());
         cluster_ = std::make_unique<cluster::cluster_member>(
             *options_.cluster, policy_->tokens().instance(), policy_->tokens().fingerprint(),
             *local_ingest_,
@@ -144,7 +166,7 @@ node::node(config::node_options options)
     transport::remote_nodes* remote = cluster_ ? &cluster_->nodes() : nullptr;
     publisher_ = std::make_unique<sources::http_publisher>(
         events_, options_.extractors, options_.transport.cors_origin, submission_check_,
-        options_.max_batch_events, relay);
+        options_.max_batch_events, relay, tracer_.get());
 
     apis_ = std::make_unique<proxy::api_registry>(options_.cluster ? options_.cluster->node_id
                                                                    : "rig@" + host_name());
@@ -206,7 +228,7 @@ node::node(config::node_options options)
         std::move(to_other_node));
     gateway_context_->responses = responses_.get();
 
-    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay);
+    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay, tracer_.get());
     for (const char* name : {"kafka", "nats", "kinesis"}) {
         const bool configured = (name == std::string_view("kafka") && options_.kafka) ||
                                 (name == std::string_view("nats") && options_.nats) ||
@@ -254,12 +276,12 @@ node::node(config::node_options options)
                                                       {"kinesis", &kinesis_produced_}}) +
                        (kinesis_responses_
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
-                            : std::string());
+                            : std::string()) +
+                       (zipkin_ ? zipkin_->metrics_text() : std::string());
             }},
         options_.metrics.enabled, dashboard_.get());
-    admin_routes_ = [this](http::exchange& ex) {
-        return admin_->handle(ex, shards_.front()->clients);
-    };
+    admin_routes_ = http::with_request_id(
+        [this](http::exchange& ex) { return admin_->handle(ex, shards_.front()->clients); });
 }
 
 void node::stop_sources() {
@@ -359,7 +381,8 @@ void node::start() {
                 const http::handler& route = l->internal_api ? admin_routes_ : s.inbound_routes;
                 asio::co_spawn(
                     s.io,
-                    http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions}),
+                    http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions,
+                                                        l->internal_api ? nullptr : &connections_}),
                     log::exception_logger{"accept loop"});
             }
         }
@@ -413,8 +436,11 @@ void node::start() {
     for (const auto& l : listeners_) {
         ports += fmt::format("{}{} {}", ports.empty() ? "" : ", ", l->name, l->port);
     }
-    log::info("rig listening ({}) with {} shard(s){}", ports, pool_.size(),
-              tls != nullptr ? (options_.http2 ? ", HTTP/2 on the HTTPS ports" : "") : "");
+    log::info("rig listening ({}) with {} shard(s){}, {}", ports, pool_.size(),
+              tls != nullptr ? (options_.http2 ? ", HTTP/2 on the HTTPS ports" : "") : "",
+              connections_.limit() == 0
+                  ? std::string("no cap on public connections")
+                  : fmt::format("up to {} public connections", connections_.limit()));
     write_ready_file();
 }
 

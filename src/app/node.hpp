@@ -11,8 +11,10 @@
 #include "checks/access_check.hpp"
 #include "cluster/cluster_member.hpp"
 #include "config/node_options.hpp"
+#include "core/shared_budget.hpp"
 #include "http/client_tls.hpp"
 #include "hub/hub.hpp"
+#include "net/fd_limit.hpp"
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
@@ -29,6 +31,8 @@
 #include "sources/kinesis_source.hpp"
 #include "sources/nats_source.hpp"
 #include "sources/source_status.hpp"
+#include "tracing/tracer.hpp"
+#include "tracing/zipkin_exporter.hpp"
 #include "transport/connect_policy.hpp"
 #include "transport/connection_registry.hpp"
 
@@ -67,12 +71,19 @@ private:
     void warn_about_unclustered_sources() const;
 
     config::node_options options_;
+    // Trace context for the publisher and the sources; spans go to Zipkin when ZIPKIN_ADDR is
+    // set. Early members: they outlive everything that traces.
+    std::unique_ptr<tracing::zipkin_exporter> zipkin_;
+    std::unique_ptr<tracing::tracer> tracer_;
     auth::session_blacklist blacklist_;
     std::unique_ptr<auth::jwks_fetcher> jwks_;
     auth::token_validator jwt_;
     checks::access_check submission_check_;
     http::client_tls outbound_tls_;      // RIG_TLS_CA_FILE: trust for https:// checks
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
+    // RIG_MAX_CONNECTIONS over the public listeners; outlives the shards' streams.
+    core::shared_budget connections_;
+    core::shared_budget subscriptions_;  // RIG_MAX_SUBSCRIPTIONS, over every connection
     net::shard_pool pool_;
     hub::event_history history_;  // before events_, which appends to it
     hub::hub events_;

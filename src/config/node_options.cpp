@@ -275,6 +275,12 @@ core::result<node_options> load(const env_lookup& env) {
                       "expected a port number (0-65535)"));
     RIG_TRY(read_https(env, o));
     RIG_TRY(read_uint(env, "RIG_SHARDS", o.shards, 1, 256, "expected a shard count (1-256)"));
+    if (env("RIG_MAX_CONNECTIONS")) {
+        std::size_t cap = 0;
+        RIG_TRY(read_uint(env, "RIG_MAX_CONNECTIONS", cap, 0, 100'000'000,
+                          "expected a connection count (0 = no cap)"));
+        o.max_connections = cap;
+    }
     RIG_TRY(read_uint(env, "MAX_CONNECTIONS_PER_MINUTE", o.transport.max_connections_per_minute, 0,
                       UINT32_MAX, "expected a non-negative integer"));
     RIG_TRY(read_uint(env, "RIG_MAX_BODY_BYTES", o.http.max_body_bytes, 1, 1ULL << 32,
@@ -285,6 +291,8 @@ core::result<node_options> load(const env_lookup& env) {
                       "expected a size in bytes (at least 1024)"));
     RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", o.transport.max_subscriptions, 1,
                       1'000'000, "expected a count (1-1000000)"));
+    RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTIONS", o.transport.max_node_subscriptions, 0,
+                      1'000'000'000, "expected a count (0 = no cap)"));
     RIG_TRY(read_uint(env, "RIG_MAX_SUBSCRIPTION_BYTES", o.transport.max_subscription_bytes, 1024,
                       1ULL << 30, "expected a size in bytes (at least 1024)"));
     RIG_TRY(read_uint(env, "RIG_MAX_BATCH_EVENTS", o.max_batch_events, 1, 1'000'000,
@@ -611,6 +619,7 @@ core::result<node_options> load(const env_lookup& env) {
         o.kinesis = std::move(k);
     }
     RIG_TRY2(read_proxy(env, o));
+    RIG_TRY2(tracing::read_tracing_options(env, o.tracing));
     RIG_TRY2(admin::parse_metrics_options(env, o.metrics));
     return o;
 }

@@ -20,6 +20,7 @@
 #include "sources/kinesis_source.hpp"
 #include "sources/nats_source.hpp"
 #include "subscription/extractors.hpp"
+#include "tracing/tracing_options.hpp"
 #include "transport/transport_options.hpp"
 
 namespace rig::config {
@@ -27,15 +28,17 @@ namespace rig::config {
 // Everything a node is configured with, validated. Built from the environment once at
 // start-up (load_from_env); nothing below app reads the environment itself.
 struct node_options {
-    std::string bind_address = "0.0.0.0";             // RIG_BIND_ADDRESS (public listener)
-    uint16_t inbound_port = 4000;                     // INBOUND_PORT
-    std::string api_bind_address = "0.0.0.0";         // RIG_API_BIND_ADDRESS (internal API)
-    uint16_t api_port = 4010;                         // API_HTTP_PORT
-    uint16_t inbound_https_port = 4001;               // INBOUND_HTTPS_PORT
-    uint16_t api_https_port = 4011;                   // API_HTTPS_PORT
-    bool http2 = true;                                // RIG_HTTP2: offer h2 by ALPN on HTTPS
-    std::shared_ptr<const net::tls_context> tls;      // HTTPS_CERTFILE + _KEYFILE; null = off
-    unsigned shards = 1;                              // RIG_SHARDS (default: number of cores)
+    std::string bind_address = "0.0.0.0";         // RIG_BIND_ADDRESS (public listener)
+    uint16_t inbound_port = 4000;                 // INBOUND_PORT
+    std::string api_bind_address = "0.0.0.0";     // RIG_API_BIND_ADDRESS (internal API)
+    uint16_t api_port = 4010;                     // API_HTTP_PORT
+    uint16_t inbound_https_port = 4001;           // INBOUND_HTTPS_PORT
+    uint16_t api_https_port = 4011;               // API_HTTPS_PORT
+    bool http2 = true;                            // RIG_HTTP2: offer h2 by ALPN on HTTPS
+    std::shared_ptr<const net::tls_context> tls;  // HTTPS_CERTFILE + _KEYFILE; null = off
+    unsigned shards = 1;                          // RIG_SHARDS (default: number of cores)
+    // RIG_MAX_CONNECTIONS: public connections at once; unset: from RLIMIT_NOFILE; 0: no cap.
+    std::optional<std::size_t> max_connections;
     log::level log_level = log::level::info;          // LOG_LEVEL
     log::format log_format = log::format::erlang;     // LOG_FMT
     std::chrono::milliseconds drain_timeout{10'000};  // RIG_DRAIN_TIMEOUT_MS
@@ -64,7 +67,8 @@ struct node_options {
     http::server_options http;
     transport::transport_options transport;
     proxy::proxy_options proxy;
-    admin::metrics_options metrics;  // PROMETHEUS_METRICS_ENABLED, RIG_METRICS_MAX_EVENT_TYPES
+    tracing::tracing_options tracing;  // ZIPKIN_*, JAEGER_HOST, RIG_ZIPKIN_*, tracestate bound
+    admin::metrics_options metrics;    // PROMETHEUS_METRICS_ENABLED, RIG_METRICS_MAX_EVENT_TYPES
 };
 
 using env_lookup = std::function<std::optional<std::string>(const char* name)>;

@@ -25,7 +25,11 @@ constexpr setting_help table[] = {
     {"CORS", "*", "Access-Control-Allow-Origin of public responses"},
     {"EXTRACTORS", "", "JSON or a JSON file: fields subscription constraints can use"},
     {"MAX_CONNECTIONS_PER_MINUTE", "5000", "new connections per minute per node (0: no limit)"},
+    {"RIG_MAX_CONNECTIONS", "",
+     "public connections at once, beyond: 503 (default: the fd limit less a tenth; 0: no cap)"},
     {"RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION", "1000", "subscriptions one connection may hold"},
+    {"RIG_MAX_SUBSCRIPTIONS", "2000000",
+     "subscriptions all connections of the node hold together, beyond: 429 (0: no cap)"},
     {"RIG_MAX_SUBSCRIPTION_BYTES", "262144", "size of one connection's subscriptions as JSON"},
     {"RIG_MAX_QUEUE_BYTES", "1048576", "unsent bytes per connection before it is a slow consumer"},
     {"RIG_CONFLATION_KEY", "", "JSON pointer: a lagging connection gets the newest event per key"},
@@ -117,6 +121,15 @@ constexpr setting_help table[] = {
     {"RIG_NODE_ID", "", "this node's name in a cluster (default: host-pid-random)"},
     {"RIG_CLUSTER_TIMEOUT_MS", "2000", "how long cluster requests wait for answers"},
     {"RIG_CLUSTER_PREFIX", "rig", "NATS subject and bucket namespace of the cluster"},
+    // tracing
+    {"ZIPKIN_ADDR", "", "Zipkin v2 span URL, or host:port (+ /api/v2/spans); empty: no export"},
+    {"ZIPKIN_SERVICE_NAME", "rig", "service name of the exported spans"},
+    {"JAEGER_HOST", "", "not supported (warned about): point ZIPKIN_ADDR at Jaeger instead"},
+    {"RIG_ZIPKIN_QUEUE", "10000", "spans waiting for export; more are dropped and counted"},
+    {"RIG_ZIPKIN_BATCH", "100", "most spans per POST to the collector"},
+    {"RIG_ZIPKIN_INTERVAL_MS", "1000", "longest a span waits for its batch to fill"},
+    {"RIG_ZIPKIN_TIMEOUT_MS", "5000", "how long one POST to the collector may take"},
+    {"RIG_TRACESTATE_MAX_BYTES", "512", "longest tracestate passed on (longer: dropped)"},
 };
 
 }  // namespace

@@ -23,16 +23,36 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 log::rate_limited accept_log{1};
 log::rate_limited handshake_log{5};
+log::rate_limited budget_log{1};
+
+// Answers a connection beyond RIG_MAX_CONNECTIONS without serving it: what the client sent
+// so far is read (so that the close is not a reset that hides the answer), a 503 written if
+// the socket takes it at once, and the descriptor closed. Never blocks.
+void refuse_over_budget(int fd, bool tls) {
+    if (!tls) {
+        char scratch[4096];
+        (void)::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+        static constexpr std::string_view answer =
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+            "content-length: 33\r\nconnection: close\r\n\r\n"
+            "{\"error\":\"Too many connections.\"}";
+        (void)::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::shutdown(fd, SHUT_WR);
+    }
+    ::close(fd);
+}
 
 }  // namespace
 
 asio::awaitable<void> serve_connection(tcp::socket socket, serving s, bool non_blocking) {
     if (s.tls == nullptr) {
-        co_await run_h1_session(std::make_unique<net::byte_stream>(std::move(socket), non_blocking),
-                                *s.options, *s.route, *s.tracker);
+        auto stream = std::make_unique<net::byte_stream>(std::move(socket), non_blocking);
+        stream->charge_to(s.budget);
+        co_await run_h1_session(std::move(stream), *s.options, *s.route, *s.tracker);
         co_return;
     }
     auto stream = std::make_unique<net::byte_stream>(std::move(socket), s.tls, non_blocking);
+    stream->charge_to(s.budget);
     {
         // A drain must not wait for clients that are still shaking hands.
         struct handshaking final : session_tracker::member {
@@ -102,11 +122,20 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
                 }
                 break;
             }
+            if (s.budget != nullptr && !s.budget->try_take()) {
+                budget_log.info("connection refused: RIG_MAX_CONNECTIONS ({}) reached",
+                                s.budget->limit());
+                refuse_over_budget(fd, s.tls != nullptr);
+                continue;
+            }
             tcp::socket socket(acceptor.get_executor());
             boost::system::error_code aec;
             socket.assign(protocol, fd, aec);
             if (aec) {
                 ::close(fd);
+                if (s.budget != nullptr) {
+                    s.budget->give_back();
+                }
                 continue;
             }
             asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), s, true),

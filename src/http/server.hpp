@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/shared_budget.hpp"
 #include "http/exchange.hpp"
 #include "http/server_options.hpp"
 #include "http/session_tracker.hpp"
@@ -16,11 +17,13 @@ struct serving {
     const server_options* options = nullptr;
     const handler* route = nullptr;
     session_tracker* tracker = nullptr;
+    // The public listeners' node-wide connection cap; null (internal API): none.
+    core::shared_budget* budget = nullptr;
 };
 
 // Accepts connections until the acceptor is closed (or the shard drains), and serves each on
 // the acceptor's shard. Out of file descriptors or memory, it backs off briefly instead of
-// spinning.
+// spinning. Beyond `s.budget` a connection is answered 503 and closed at once.
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s);
 
 // Serves one accepted connection: the TLS handshake first when `s.tls` is set (within

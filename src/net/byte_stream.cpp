@@ -72,6 +72,9 @@ byte_stream::~byte_stream() {
     if (ssl_ != nullptr) {
         SSL_free(ssl_);
     }
+    if (budget_ != nullptr) {
+        budget_->give_back();
+    }
 }
 
 std::string_view byte_stream::alpn() const {

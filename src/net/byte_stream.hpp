@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/shared_budget.hpp"
 #include "net/asio.hpp"
 
 struct ssl_st;
@@ -117,6 +118,10 @@ public:
     // Ends the sending direction: TLS close_notify (best effort), then TCP FIN.
     void shutdown_send();
     // Pending operations complete with operation_aborted.
+    // Counts this connection against `budget` until the stream is destroyed (the budget
+    // must outlive it). Called once, by the server that accepted it.
+    void charge_to(core::shared_budget* budget) { budget_ = budget; }
+
     void cancel();
     // Closes the socket; pending operations complete with operation_aborted.
     void close();
@@ -222,6 +227,7 @@ private:
 
     tcp::socket socket_;
     ssl_st* ssl_ = nullptr;
+    core::shared_budget* budget_ = nullptr;
 };
 
 }  // namespace rig::net

@@ -5,6 +5,7 @@
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "http/request_parts.hpp"
 #include "http/responses.hpp"
 #include "net/cross_shard.hpp"
 
@@ -34,6 +35,18 @@ std::vector<cloudevents::attribute_header> ce_headers(const http::request& req,
         }
         lowered.push_back(std::move(l));
         h.name = lowered.back();
+    }
+    return out;
+}
+
+// The request's tracestate: several headers are one list, joined by commas (W3C).
+std::string joined_tracestate(const http::request& req) {
+    std::string out;
+    for (auto [it, end] = req.equal_range("tracestate"); it != end; ++it) {
+        if (!out.empty()) {
+            out += ',';
+        }
+        out += it->value();
     }
     return out;
 }
@@ -98,9 +111,20 @@ void http_publisher::prepare(cloudevents::cloud_event&& ev, std::vector<hub::eve
 asio::awaitable<http::response> http_publisher::handle(const http::request& req, bool checked,
                                                        http::client_pool& pool) const {
     const bool with_cors = checked;
+    std::optional<tracing::tracer::request_span> trace;
+    if (tracer_ != nullptr) {
+        const std::string_view traceparent = req["traceparent"];
+        trace = tracer_->start_request(
+            traceparent, traceparent.empty() ? std::string() : joined_tracestate(req));
+    }
     const auto finish = [&](http::response res) {
         if (with_cors) {
             res.set(http::field::access_control_allow_origin, cors_origin_);
+        }
+        if (trace) {
+            res.set("traceparent", tracing::format_traceparent(trace->ctx));
+            tracer_->finish_request(*trace, req.method_string(), http::target_path(req.target()),
+                                    res.result_int());
         }
         return res;
     };
@@ -124,6 +148,12 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
         }
     }
     received_.fetch_add(parsed->size(), std::memory_order_relaxed);
+    if (trace && trace->parent) {
+        // Only traced events are re-serialised; the others keep their bytes.
+        for (auto& ev : *parsed) {
+            tracer_->stamp(ev, *trace);
+        }
+    }
     if (relay_ != nullptr) {
         std::string body = batch ? "[" : "";
         relay_batch messages(*relay_);

@@ -15,6 +15,7 @@
 #include "net/asio.hpp"
 #include "sources/event_relay.hpp"
 #include "subscription/extractors.hpp"
+#include "tracing/tracer.hpp"
 
 namespace rig::sources {
 
@@ -30,6 +31,11 @@ namespace rig::sources {
 // acknowledged them: every node delivers them, after whatever was acknowledged before. When
 // it cannot be reached in time the answer is 503 and the client may retry.
 //
+// With a `tracer`, every response carries a `traceparent` header: rig's span below the
+// client's valid `traceparent` (whose events then carry it as an attribute, with the client's
+// `tracestate`), or a new trace when the client sent none or an invalid one (its events are
+// then left byte-identical).
+//
 // Owned by app::node, which outlives every shard's routes.
 //
 // @par Thread safety
@@ -38,13 +44,15 @@ class http_publisher {
 public:
     http_publisher(const hub::hub& hub, const subscription::extractors& extractors,
                    std::string cors_origin, const checks::access_check& submission_check,
-                   std::size_t max_batch_events, event_relay* relay = nullptr)
+                   std::size_t max_batch_events, event_relay* relay = nullptr,
+                   const tracing::tracer* tracer = nullptr)
         : hub_(hub),
           extractors_(extractors),
           cors_origin_(std::move(cors_origin)),
           submission_check_(submission_check),
           max_batch_events_(max_batch_events),
-          relay_(relay) {}
+          relay_(relay),
+          tracer_(tracer) {}
 
     // With `checked` (the public endpoint), SUBMISSION_CHECK runs once per request, after the
     // body parsed and before anything is published (403 "Submission denied." when it refuses);
@@ -79,6 +87,7 @@ private:
     const checks::access_check& submission_check_;
     std::size_t max_batch_events_;
     event_relay* relay_;
+    const tracing::tracer* tracer_;
     mutable std::atomic<uint64_t> received_{0};  // one add per request, from any shard
 };
 

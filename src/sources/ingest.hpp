@@ -6,6 +6,7 @@
 #include "hub/hub.hpp"
 #include "sources/event_relay.hpp"
 #include "subscription/extractors.hpp"
+#include "tracing/tracer.hpp"
 
 namespace rig::sources {
 
@@ -19,8 +20,18 @@ namespace rig::sources {
 class ingest {
 public:
     ingest(const hub::hub& hub, const subscription::extractors& extractors,
-           event_relay* relay = nullptr)
-        : hub_(hub), extractors_(extractors), relay_(relay) {}
+           event_relay* relay = nullptr, const tracing::tracer* tracer = nullptr)
+        : hub_(hub), extractors_(extractors), relay_(relay), tracer_(tracer) {}
+
+    // For the broker sources, before they hand an event over: an event carrying a valid
+    // `traceparent` gets rig's span in it (spec §11.3); any other is not touched. Not done by
+    // publish()/add(), which also carry events back from the cluster backplane (already
+    // traced where they entered).
+    void trace(cloudevents::cloud_event& ev, std::string_view source) const {
+        if (tracer_ != nullptr) {
+            tracer_->continue_event(ev, source);
+        }
+    }
 
     // One event (NATS delivers them one by one). Like a batch, it waits while a shard has
     // its window of posts queued (hub::publish_batch), so a fast subject cannot grow the
@@ -62,6 +73,8 @@ public:
             events_.push_back(wanted ? hub::make_published_event(std::move(ev), sink_.extractors_)
                                      : hub::make_unframed_event(std::move(ev), sink_.extractors_));
         }
+        const ingest& sink() const { return sink_; }
+
         void flush() {
             if (relayed_) {
                 relayed_->flush();
@@ -82,6 +95,7 @@ private:
     const hub::hub& hub_;
     const subscription::extractors& extractors_;
     event_relay* relay_;
+    const tracing::tracer* tracer_;
 };
 
 }  // namespace rig::sources

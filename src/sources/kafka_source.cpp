@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <unordered_map>
 
@@ -50,6 +51,37 @@ void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     } else {
         rd_kafka_assign(rk, nullptr);
         status->set_assigned(0);
+    }
+}
+
+// Per topic, how many messages the assigned partitions hold beyond this consumer's position:
+// from librdkafka's cached high watermarks (updated by every fetch), no broker round trip.
+// A partition nothing was consumed from yet counts 0.
+void update_lag(rd_kafka_t* rk, source_status& status) {
+    rd_kafka_topic_partition_list_t* parts = nullptr;
+    if (rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr) {
+        return;
+    }
+    std::unique_ptr<rd_kafka_topic_partition_list_t,
+                    decltype(&rd_kafka_topic_partition_list_destroy)>
+        owned(parts, rd_kafka_topic_partition_list_destroy);
+    if (rd_kafka_position(rk, parts) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return;
+    }
+    std::map<std::string, int64_t, std::less<>> lag;
+    for (int i = 0; i < parts->cnt; ++i) {
+        const rd_kafka_topic_partition_t& p = parts->elems[i];
+        int64_t& behind = lag[p.topic];
+        int64_t low = 0, high = 0;
+        if (p.offset >= 0 &&
+            rd_kafka_get_watermark_offsets(rk, p.topic, p.partition, &low, &high) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            high > p.offset) {
+            behind += high - p.offset;
+        }
+    }
+    for (const auto& [topic, behind] : lag) {
+        status.counter(topic).lag.store(behind, std::memory_order_relaxed);
     }
 }
 
@@ -102,6 +134,7 @@ void handle(const rd_kafka_message_t& m, ingest::batch& batch,
                                   parsed.error().message);
         return;
     }
+    batch.sink().trace(*parsed, "kafka");
     batch.add(std::move(*parsed));
 }
 
@@ -190,6 +223,7 @@ void kafka_source::run() {
                     RD_KAFKA_RESP_ERR_NO_ERROR) {
                     rd_kafka_metadata_destroy(md);
                     status_.set_connected(true);
+                    update_lag(consumer.get(), status_);
                 } else {
                     status_.set_connected(false, "no broker answers");
                 }

@@ -37,6 +37,7 @@ void kinesis_source::run() {
                                        core::bad_request("record data is not base64"));
             status_.consumed(options_.stream, parsed.has_value());
             if (parsed) {
+                sink_.trace(*parsed, "kinesis");
                 batch.add(std::move(*parsed));
             } else {
                 source_log.info_with({{"event", "bad_message"},

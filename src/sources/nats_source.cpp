@@ -38,6 +38,7 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
     auto& counter = ctx->status->counter(subject);
     counter.count(parsed.has_value());
     if (parsed) {
+        ctx->sink->trace(*parsed, "nats");
         ctx->sink->publish(std::move(*parsed));
         counter.processing.observe(micros_since(consumed_at));
     } else {

@@ -31,7 +31,8 @@ std::vector<source_status::topic_counts> source_status::counts() const {
     std::vector<topic_counts> out;
     for (const auto& [name, c] : counts_) {
         out.push_back({name, c.consumed.load(std::memory_order_relaxed),
-                       c.failed.load(std::memory_order_relaxed), c.processing.snapshot()});
+                       c.failed.load(std::memory_order_relaxed), c.processing.snapshot(),
+                       c.lag.load(std::memory_order_relaxed)});
     }
     return out;
 }

@@ -55,6 +55,9 @@ public:
         std::atomic<uint64_t> failed{0};
         // Consume → hand-off to the shards, recorded by the source's own thread.
         core::histogram processing{processing_duration_bounds_us};
+        // Kafka: messages of the assigned partitions beyond the consumer's position (-1:
+        // not known, other sources).
+        std::atomic<int64_t> lag{-1};
         void count(bool ok) {
             consumed.fetch_add(1, std::memory_order_relaxed);
             if (!ok) {
@@ -69,6 +72,7 @@ public:
         uint64_t consumed = 0;
         uint64_t failed = 0;
         core::histogram::counts processing;
+        int64_t lag = -1;
     };
     std::vector<topic_counts> counts() const;
 

@@ -174,6 +174,7 @@ asio::awaitable<endpoints::admission> endpoints::admit(const http::request& req,
         refused_log.info_with({{"event", "connect_refused"}, {"transport", transport}},
                               "{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
         a.refusal = rate_refusal;
+        a.rate_limited = true;
         co_return a;
     }
     const connect_params params = read_connect_params(req);
@@ -197,6 +198,14 @@ asio::awaitable<endpoints::admission> endpoints::admit(const http::request& req,
         refused_log.info_with({{"event", "connect_refused"}, {"transport", transport}},
                               "{}: connect refused: MAX_CONNECTIONS_PER_MINUTE reached", transport);
         a.refusal = rate_refusal;
+        a.rate_limited = true;
+        co_return a;
+    }
+    a.subscription_charge = core::budget_charge(policy_.subscription_budget());
+    if (!a.subscription_charge.resize(resolved.subscriptions.size())) {
+        refused_log.info_with({{"event", "connect_refused"}, {"transport", transport}},
+                              "{}: connect refused: RIG_MAX_SUBSCRIPTIONS reached", transport);
+        a.refusal = connect_policy::subscriptions_full();
         co_return a;
     }
     a.subscriptions = std::move(resolved.subscriptions);
@@ -211,6 +220,7 @@ void endpoints::establish(const std::shared_ptr<connection>& c, admission& a) {
         c->resume_after(std::move(*a.resume_cursor));
     }
     c->start();
+    c->adopt_subscription_charge(std::move(a.subscription_charge));
     // rig.subscriptions_set follows rig.connection.create, also when the set is empty.
     c->set_subscriptions(std::move(a.subscriptions));
 }
@@ -250,15 +260,18 @@ handler_result endpoints::ws(http::exchange& ex) {
     admission a = co_await admit(req, connect_flavor::sse_or_ws, "ws");
     auto channel = ex.take_upgraded(std::move(*head));
     if (a.refusal) {
-        // RIG keeps close reasons short, except for undecodable subscription lists.
+        // RIG keeps close reasons short, except for undecodable subscription lists. A node
+        // full of subscriptions (ours) says so, with 1013 "try again later".
         const bool shutting_down = a.refusal->cond == core::condition::unavailable;
-        const std::string reason = shutting_down || a.subscriptions_not_json
+        const bool node_full =
+            a.refusal->cond == core::condition::too_many_requests && !a.rate_limited;
+        const std::string reason = shutting_down || node_full || a.subscriptions_not_json
                                        ? a.refusal->message
                                        : std::string("Bad request.");
+        const uint16_t code = shutting_down ? 1001 : node_full ? 1013 : 1000;
         auto refusal =
             std::make_shared<ws_refusal>(std::move(channel), registry_.io().get_executor());
-        refusal->start(ws_close_frame(shutting_down ? 1001 : 1000, reason),
-                       close_grace(registry_.draining()));
+        refusal->start(ws_close_frame(code, reason), close_grace(registry_.draining()));
         co_return std::nullopt;
     }
     auto conn = std::make_shared<ws_connection>(registry_, std::move(channel));
@@ -338,7 +351,7 @@ handler_result endpoints::longpoll(http::exchange& ex) {
 
     // RIG skips the subscription check and the session on long polling; rig does not.
     admission a = co_await admit(req, connect_flavor::longpoll, "longpolling");
-    if (a.refusal && a.refusal->cond == core::condition::too_many_requests) {
+    if (a.refusal && a.rate_limited) {
         co_return http::make_error(*a.refusal);  // RIG refuses these before its CORS plug
     }
     if (a.refusal) {

@@ -23,13 +23,15 @@ connect_params read_connect_params(const http::request& req) {
 connect_policy::connect_policy(transport_options options,
                                const subscription::extractors& extractors,
                                const auth::token_validator& jwt,
-                               checks::access_check subscription_check, token_codec tokens)
+                               checks::access_check subscription_check, token_codec tokens,
+                               core::shared_budget* subscription_budget)
     : options_(std::move(options)),
       extractors_(extractors),
       jwt_(jwt),
       subscription_check_(std::move(subscription_check)),
       tokens_(std::move(tokens)),
-      rate_(options_.max_connections_per_minute) {}
+      rate_(options_.max_connections_per_minute),
+      subscription_budget_(subscription_budget) {}
 
 connect_result connect_policy::resolve(const connect_params& params, connect_flavor flavor) const {
     connect_result out;

@@ -7,6 +7,7 @@
 #include "auth/token_validator.hpp"
 #include "checks/access_check.hpp"
 #include "core/error.hpp"
+#include "core/shared_budget.hpp"
 #include "http/client_pool.hpp"
 #include "http/message.hpp"
 #include "net/asio.hpp"
@@ -55,7 +56,7 @@ class connect_policy {
 public:
     connect_policy(transport_options options, const subscription::extractors& extractors,
                    const auth::token_validator& jwt, checks::access_check subscription_check,
-                   token_codec tokens);
+                   token_codec tokens, core::shared_budget* subscription_budget = nullptr);
 
     const transport_options& options() const { return options_; }
     const token_codec& tokens() const { return tokens_; }
@@ -85,6 +86,14 @@ public:
     // MAX_CONNECTIONS_PER_MINUTE: takes one connection from this minute's budget.
     bool admit_rate() const { return rate_.try_acquire(); }
 
+    // RIG_MAX_SUBSCRIPTIONS: what connections draw their subscriptions from (null: no cap).
+    core::shared_budget* subscription_budget() const { return subscription_budget_; }
+    // The answer when that budget cannot hold a connection's subscriptions: 429.
+    static core::error subscriptions_full() {
+        return {core::condition::too_many_requests,
+                "The node holds as many subscriptions as it may (RIG_MAX_SUBSCRIPTIONS)."};
+    }
+
 private:
     transport_options options_;
     const subscription::extractors& extractors_;
@@ -92,6 +101,7 @@ private:
     checks::access_check subscription_check_;
     token_codec tokens_;
     mutable connection_rate_limiter rate_;
+    core::shared_budget* subscription_budget_;
 };
 
 }  // namespace rig::transport

@@ -38,6 +38,7 @@ void connection::set_subscriptions(std::vector<subscription::subscription> subs)
         return;
     }
     subs_ = std::move(subs);
+    (void)subscription_charge_.resize(subs_.size());  // taken before; shrinking always works
     host_.subscriptions_changed(*this);
     emit(cloudevents::make_rig_event("rig.subscriptions_set", subscription::to_json(subs_)));
     if (cursor_ && !subs_.empty()) {
@@ -229,6 +230,7 @@ void connection::finish() {
         host_.closing(*this);
         sessions_.clear();
     }
+    subscription_charge_.resize(0);
     queue_.clear();
     host_.finished(*this);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cloudevents/cloud_event.hpp"
+#include "core/shared_budget.hpp"
 #include "http/response_channel.hpp"
 #include "hub/subscriber.hpp"
 #include "subscription/subscription.hpp"
@@ -75,6 +76,15 @@ public:
     // matches the set, follows rig.subscriptions_set; or rig.history_gap when the history
     // does not know the cursor.
     void set_subscriptions(std::vector<subscription::subscription> subs);
+
+    // RIG_MAX_SUBSCRIPTIONS: the connection holds `charge` (taken when it was admitted) and
+    // draws from the same budget from now on, until it finishes.
+    void adopt_subscription_charge(core::budget_charge charge) {
+        subscription_charge_ = std::move(charge);
+    }
+    // Takes what holding `n` subscriptions needs from the node's budget; false (nothing
+    // taken) when the node is full. Call before set_subscriptions with a larger set.
+    bool charge_subscriptions(std::size_t n) { return subscription_charge_.resize(n); }
 
     // The id of the last event the client got (Last-Event-ID, last_event_id): replayed from
     // when the subscriptions are set. Call before the first set_subscriptions.
@@ -154,6 +164,7 @@ private:
     std::chrono::steady_clock::time_point close_deadline_{};
     std::string token_;
     std::vector<subscription::subscription> subs_;
+    core::budget_charge subscription_charge_;
     std::vector<std::string> sessions_;
     std::optional<std::string> cursor_;  // until the subscriptions are first set
     uint64_t live_from_ = 0;             // published events numbered below were in the replay

@@ -76,6 +76,8 @@ private:
         std::vector<subscription::subscription> subscriptions;
         std::optional<std::string> session;
         std::optional<std::string> resume_cursor;  // Last-Event-ID / last_event_id
+        bool rate_limited = false;  // MAX_CONNECTIONS_PER_MINUTE (long polling: no CORS)
+        core::budget_charge subscription_charge;  // RIG_MAX_SUBSCRIPTIONS, for the connection
     };
     asio::awaitable<admission> admit(const http::request& req, connect_flavor flavor,
                                      std::string_view transport);

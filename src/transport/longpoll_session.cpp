@@ -1,5 +1,6 @@
 #include "transport/longpoll_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "cloudevents/rig_event.hpp"
@@ -19,10 +20,32 @@ const hub::published_event& event_of(const core::frame& f) {
 longpoll_session::longpoll_session(connection_host& host, asio::any_io_executor executor)
     : connection(host, kind::longpoll, nullptr),
       last_poll_(host_.now()),
-      hold_timer_(std::move(executor)) {}
+      hold_timer_(executor),
+      expiry_timer_(std::move(executor)) {}
 
 void longpoll_session::start() {
     emit_connection_create();
+    arm_expiry();
+}
+
+void longpoll_session::arm_expiry() {
+    // Relative to the host's clock (what last_poll_ was read from), not the timer's own.
+    const auto left = host_.options().longpoll_session_ttl - (host_.now() - last_poll_);
+    expiry_timer_.expires_after(std::max<std::chrono::steady_clock::duration>(left, {}));
+    expiry_timer_.async_wait([self = std::static_pointer_cast<longpoll_session>(
+                                  shared_from_this())](const boost::system::error_code& ec) {
+        // A poll since the timer was armed moved the deadline (and a completion already
+        // queued when the timer was re-armed also lands here): check it again. A waiting poll
+        // re-arms the timer when it is answered.
+        if (ec || !self->is_open() || self->waiter_) {
+            return;
+        }
+        if (self->host_.now() - self->last_poll_ >= self->host_.options().longpoll_session_ttl) {
+            self->close(close_reason::shutdown);
+        } else {
+            self->arm_expiry();
+        }
+    });
 }
 
 void longpoll_session::queue_event(const hub::event_ptr& event) {
@@ -113,13 +136,10 @@ void longpoll_session::answer_waiter(poll_result r) {
     waiter_.reset();
     hold_timer_.cancel();
     last_poll_ = host_.now();
-    w.done(std::move(r));
-}
-
-void longpoll_session::on_heartbeat(uint64_t) {
-    if (!waiter_ && host_.now() - last_poll_ > host_.options().longpoll_session_ttl) {
-        close(close_reason::shutdown);
+    if (is_open()) {
+        arm_expiry();
     }
+    w.done(std::move(r));
 }
 
 void longpoll_session::close(close_reason why) {
@@ -133,6 +153,7 @@ void longpoll_session::close(close_reason why) {
         auto r = take_after(waiter_->last_event_id);
         answer_waiter(r ? std::move(*r) : empty_result());
     }
+    expiry_timer_.cancel();
     finish();
 }
 

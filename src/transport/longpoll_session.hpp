@@ -44,12 +44,15 @@ public:
 
 private:
     void on_overflow() override {}
-    void on_heartbeat(uint64_t tick) override;
+    void on_heartbeat(uint64_t) override {}
     bool on_peer_readable() override { return false; }
 
     std::optional<poll_result> take_after(const std::string& last_event_id) const;
     poll_result empty_result() const;
     void answer_waiter(poll_result r);
+    // Arms expiry_timer_ for last_poll_ + RIG_LONGPOLL_SESSION_TTL_MS: a session ends on time,
+    // not at the next heartbeat sweep.
+    void arm_expiry();
 
     std::chrono::steady_clock::time_point last_poll_;
     struct waiter {
@@ -58,6 +61,7 @@ private:
     };
     std::optional<waiter> waiter_;
     boost::asio::steady_timer hold_timer_;
+    boost::asio::steady_timer expiry_timer_;
 };
 
 }  // namespace rig::transport

@@ -159,6 +159,8 @@ handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_v
             }
             if (auto too_many = policy.limit_error(subs)) {
                 out.error = core::bad_request("cannot accept subscription request: " + *too_many);
+            } else if (!conn->charge_subscriptions(subs.size())) {
+                out.error = connect_policy::subscriptions_full();
             } else {
                 for (const auto& session : sessions) {
                     owner->join_session(*conn, session);

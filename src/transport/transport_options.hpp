@@ -14,6 +14,9 @@ struct transport_options {
     std::size_t max_queue_bytes = 1 << 20;           // RIG_MAX_QUEUE_BYTES per connection
     std::size_t max_subscriptions = 1000;            // RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION
     std::size_t max_subscription_bytes = 256 << 10;  // RIG_MAX_SUBSCRIPTION_BYTES (as JSON)
+    // RIG_MAX_SUBSCRIPTIONS: subscriptions all connections of the node hold together (0 = no
+    // cap), so that per-connection limits times connections cannot pin the machine's memory.
+    std::size_t max_node_subscriptions = 2'000'000;
     std::chrono::milliseconds heartbeat_interval{15'000};       // RIG_HEARTBEAT_INTERVAL_MS
     std::chrono::milliseconds longpoll_hold{5'000};             // RIG_LONGPOLL_HOLD_MS
     std::chrono::milliseconds longpoll_session_ttl{3'600'000};  // RIG_LONGPOLL_SESSION_TTL_MS

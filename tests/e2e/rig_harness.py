@@ -13,6 +13,7 @@ import http.client
 import http.server
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -52,8 +53,9 @@ class Rig:
     """A running rig process on free ports. Use as a context manager. With `https`, it also
     serves TLS (the fixture certificate) on https_port and api_https_port."""
 
-    def __init__(self, env=None, shards=2, https=False):
+    def __init__(self, env=None, shards=2, https=False, fd_limit=None):
         self.env = dict(os.environ)
+        self.fd_limit = fd_limit  # RLIMIT_NOFILE of the rig process, when given
         if https:
             self.env.update({"HTTPS_CERTFILE": TLS_CERT, "HTTPS_KEYFILE": TLS_KEY,
                              "INBOUND_HTTPS_PORT": "0", "API_HTTPS_PORT": "0"})
@@ -80,8 +82,14 @@ class Rig:
         self.log = tempfile.TemporaryFile()
 
     def start(self):
+        limit = self.fd_limit
+
+        def set_fd_limit():
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
         self.proc = subprocess.Popen([BINARY], env=self.env, stdout=subprocess.PIPE,
-                                     stderr=self.log)
+                                     stderr=self.log, preexec_fn=set_fd_limit)
         ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
         if not ready:
             self.proc.kill()

@@ -252,6 +252,16 @@ class KafkaSource(SourceTestCase):
         # And nothing else arrives afterwards: the next event is a new marker.
         self.produce(ok("end2"), topic=topic)
         self.assert_ids_before_marker(client, "end2", [])
+        # RIG's processing-duration histogram has observed every consumed message (each batch's
+        # consume → hand-off time, once per message in it), and once all is consumed the
+        # consumer lag of the topic (refreshed every 2 s) is 0.
+        labels = '{source="kafka",topic="%s"}' % topic
+        consumed2, _ = self.counters(topic)
+        self.rig.wait_metric(
+            "rig_consumed_event_processing_duration_milliseconds_count" + labels, consumed2)
+        self.rig.wait_metrics(
+            lambda m: m.get("rig_source_consumer_lag_messages" + labels) == 0.0,
+            what="kafka consumer lag 0")
 
     def test_cloudevents_ex_rules_for_kafka(self):
         # Spec §3.3: on Kafka, specversion, type, source and id must be non-empty strings,

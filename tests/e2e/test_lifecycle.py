@@ -2,8 +2,11 @@
 connection rate limit (§2.13, §13.1 scenario 10), SSE heartbeats and query handling, slow SSE
 consumers, metrics gauges, malformed and oversized requests, abrupt disconnects."""
 
+import http.client
 import json
+import signal
 import socket
+import time
 import unittest
 
 from rig_harness import (Conn, KeepAlivePublisher, LongPollClient, Rig, SseClient, WsClient,
@@ -112,9 +115,95 @@ class Shutdown(unittest.TestCase):
                 self.assertEqual(body["events"], [])
             conn.close()
 
+    def test_sighup_is_ignored(self):
+        # A closed terminal or an ended ssh session sends SIGHUP: rig logs it and goes on
+        # serving its connections (default action would kill it at once, without a drain).
+        with Rig() as rig:
+            sse = SseClient(rig, query="subscriptions=" + quote([{"eventType": "greeting"}]))
+            sse.connect_events()
+            rig.proc.send_signal(signal.SIGHUP)
+            # Each round trip is a blocking request; the log line says sigwait took it.
+            deadline = time.monotonic() + 10
+            while "SIGHUP ignored" not in rig.stderr():
+                self.assertLess(time.monotonic(), deadline, "no log line for SIGHUP")
+                self.assertEqual(rig.request("GET", "/_rig/health")[0], 200)
+            rig.publish({"specversion": "1.0", "type": "greeting", "source": "/t", "id": "hup"})
+            self.assertEqual(sse.next_event()["id"], "hup")
+            sse.close()
+            self.assertEqual(rig.stop(), 0)
+
     def test_sigterm_with_idle_rig(self):
         with Rig() as rig:
             self.assertEqual(rig.stop(), 0)
+
+
+class ConnectionCap(unittest.TestCase):
+    """RIG_MAX_CONNECTIONS: public connections beyond the cap get 503 and a close, so that
+    the internal API keeps file descriptors when clients take all they can."""
+
+    @staticmethod
+    def refused(sock):
+        """True when rig answered the connection 503 or closed it without serving it."""
+        sock.settimeout(10)
+        try:
+            data = sock.recv(4096)
+        except ConnectionResetError:
+            return True
+        return data == b"" or data.startswith(b"HTTP/1.1 503")
+
+    def test_connections_beyond_the_cap_get_503_and_the_internal_api_still_answers(self):
+        with Rig(env={"RIG_MAX_CONNECTIONS": "2"}) as rig:
+            held = [socket.create_connection(("127.0.0.1", rig.port)) for _ in range(2)]
+            for s in held:  # a request each, so that both are surely accepted
+                s.sendall(b"GET /_rig/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+            extra = socket.create_connection(("127.0.0.1", rig.port))
+            extra.sendall(b"GET /_rig/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(self.refused(extra))
+            extra.close()
+            self.assertEqual(rig.request("GET", "/health", api=True)[0], 200)
+            held.pop().close()
+            # The closed one's share comes back once rig has seen the close.
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    if rig.request("GET", "/_rig/health")[0] == 200:
+                        break
+                except (ConnectionError, http.client.HTTPException):
+                    pass  # refused: rig has not yet seen the close
+                self.assertLess(time.monotonic(), deadline, "the cap never freed up")
+            for s in held:
+                s.close()
+
+    def test_out_of_descriptors_the_internal_api_still_answers(self):
+        # 256 descriptors: the default cap keeps 100 back. 300 idle public connections would
+        # take every descriptor without it, and /health on the internal port would hang.
+        with Rig(fd_limit=256) as rig:
+            held, served, refused = [], 0, 0
+            for _ in range(300):
+                # One at a time, each answered (200, kept open) or refused before the next:
+                # without the cap, the first connection past the descriptor limit is never
+                # accepted and its recv times out.
+                s = socket.create_connection(("127.0.0.1", rig.port))
+                held.append(s)
+                s.sendall(b"GET /_rig/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.settimeout(10)
+                try:
+                    data = s.recv(4096)
+                except ConnectionResetError:
+                    data = b""
+                if data.startswith(b"HTTP/1.1 200"):
+                    served += 1
+                else:
+                    self.assertTrue(data == b"" or data.startswith(b"HTTP/1.1 503"), data)
+                    refused += 1
+            self.assertGreater(served, 100)
+            self.assertGreater(refused, 0)
+            status, _, body = rig.request("GET", "/health", api=True)
+            self.assertEqual(status, 200, body)
+            for s in held:
+                s.close()
+            self.assertIn("RIG_MAX_CONNECTIONS", rig.stderr())
 
 
 class RateLimit(unittest.TestCase):

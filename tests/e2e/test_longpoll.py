@@ -473,6 +473,17 @@ class Sessions(LongPollTestCase):
             self.assertEqual(lp.cookies["last_event_id"], '"first_event"')
             self.assertEqual(rig.wait_metric(LP_GAUGE, 1), 1)
 
+    def test_session_ends_at_its_ttl_not_at_a_heartbeat(self):
+        # The heartbeat (60 s here) used to be the only expiry check: a 1 s session lived on
+        # until the next one. It must end at its own deadline (5 s bound: 1 s TTL plus slack
+        # for a loaded machine, well below the heartbeat).
+        env = dict(HOLD, RIG_LONGPOLL_SESSION_TTL_MS="1000", RIG_HEARTBEAT_INTERVAL_MS="60000")
+        with Rig(env=env) as rig:
+            lp = self.connect(rig)
+            lp.poll()
+            self.assertEqual(rig.wait_metric(LP_GAUGE, 1), 1)
+            self.assertEqual(rig.wait_metric(LP_GAUGE, 0, timeout=5), 0)
+
     def test_polled_session_stays_alive(self):
         env = dict(HOLD, RIG_LONGPOLL_SESSION_TTL_MS="1000", RIG_HEARTBEAT_INTERVAL_MS="200")
         with Rig(env=env) as rig:

@@ -10,6 +10,7 @@ checks that the marker is the next thing that arrives.
 """
 
 import json
+import time
 import unittest
 
 from rig_harness import LongPollClient, Rig, SseClient, WsClient, make_jwt, quote
@@ -519,6 +520,72 @@ class Matching(SubscriptionTestCase):
         ids = {("user%d" % n): self.publish("person", {"name": "user%d" % n}) for n in range(3)}
         for client, name in clients:
             self.expect(client, ids[name])
+
+
+class NodeSubscriptionCap(unittest.TestCase):
+    """RIG_MAX_SUBSCRIPTIONS: what all connections of a node hold together is capped; beyond
+    it a connect or an update gets 429 and changes nothing; a closed connection's share comes
+    back."""
+
+    FULL = "The node holds as many subscriptions as it may (RIG_MAX_SUBSCRIPTIONS)."
+
+    def sse(self, rig, subscriptions):
+        return SseClient(rig, "subscriptions=" + quote(subscriptions))
+
+    def assert_full(self, status, body):
+        self.assertEqual(status, 429, body)
+        self.assertEqual(json.loads(body), {"error": self.FULL})
+
+    def test_connects_and_updates_beyond_the_cap_are_refused(self):
+        with Rig(env=dict(ENV, RIG_MAX_SUBSCRIPTIONS="3")) as rig:
+            first = self.sse(rig, [ALICE, BOB])
+            self.assertEqual(first.status, 200, first.body)
+            first.connect_events()
+
+            refused = self.sse(rig, [ALICE, BOB])
+            self.assert_full(refused.status, refused.body)
+            refused.close()
+
+            ws = WsClient(rig, "subscriptions=" + quote([ALICE, BOB]))
+            self.assertEqual(ws.status, 101)
+            opcode, payload = ws.recv_frame()
+            self.assertEqual(opcode, 0x8, payload)
+            self.assertEqual(int.from_bytes(payload[:2], "big"), 1013)
+            self.assertEqual(payload[2:].decode(), self.FULL)
+            ws.close()
+
+            second = self.sse(rig, [CHARLIE])  # 2 + 1 = 3 fits
+            self.assertEqual(second.status, 200, second.body)
+            second.connect_events()
+
+            path = "/_rig/v1/connection/sse/%s/subscriptions" % first.token
+            status, _, body = rig.request("PUT", path,
+                                          json.dumps({"subscriptions": [ALICE, BOB, CHARLIE]}),
+                                          {"Content-Type": "application/json"})
+            self.assert_full(status, body)
+            status, _, body = rig.request("PUT", path, json.dumps({"subscriptions": [ALICE]}),
+                                          {"Content-Type": "application/json"})
+            self.assertEqual(status, 204, body)
+            self.assertEqual(first.next_event()["type"], "rig.subscriptions_set")
+
+            third = self.sse(rig, [BOB])  # 1 + 1 + 1 = 3 fits again
+            self.assertEqual(third.status, 200, third.body)
+            third.connect_events()
+
+            # Closing gives the share back once rig has seen the close (a blocking round trip
+            # per attempt, bounded).
+            third.close()
+            second.close()
+            deadline = time.monotonic() + 10
+            while True:
+                again = self.sse(rig, [BOB, CHARLIE])
+                if again.status == 200:
+                    break
+                self.assert_full(again.status, again.body)
+                again.close()
+                self.assertLess(time.monotonic(), deadline, "closed connections kept their share")
+            again.close()
+            first.close()
 
 
 if __name__ == "__main__":

@@ -384,16 +384,21 @@ TEST(LongpollSession, KeepsTheNewestEventsAndReturnsThoseAfterTheClientsLast) {
     EXPECT_NE(none.body.find("\"events\":[]"), std::string::npos);
 }
 
-TEST(LongpollSession, ExpiresWhenNobodyPolls) {
-    longpoll_fixture f;
-    f.host.opts.longpoll_session_ttl = 10s;
-    f.host.clock += 5s;
-    f.session->on_tick(16);
-    EXPECT_TRUE(f.session->is_open());
-    f.host.clock += 6s;
-    f.session->on_tick(32);
-    EXPECT_EQ(f.session->state(), connection::phase::finished);
-    EXPECT_EQ(f.host.finishes, 1);
+TEST(LongpollSession, ExpiresAtItsDeadlineWhenNobodyPolls) {
+    // Its own timer, not the heartbeat: the session's deadline is checked against the host's
+    // clock each time the timer (10 ms of real time here) fires.
+    fake_host host;
+    host.opts.longpoll_session_ttl = 10ms;
+    boost::asio::io_context io;
+    auto session = std::make_shared<rig::transport::longpoll_session>(host, io.get_executor());
+    session->enrolled(0, "lp-token", 0);
+    session->start();
+    ASSERT_EQ(io.run_one_for(5s), 1U);  // fired, but the host's clock has not moved: re-armed
+    EXPECT_TRUE(session->is_open());
+    host.clock += 11ms;
+    ASSERT_EQ(io.run_one_for(5s), 1U);
+    EXPECT_EQ(session->state(), connection::phase::finished);
+    EXPECT_EQ(host.finishes, 1);
 }
 
 }  // namespace

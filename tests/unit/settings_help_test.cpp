@@ -20,13 +20,16 @@ const std::set<std::string> not_settings = {
 };
 
 std::set<std::string> names_read_by_node_options() {
-    std::stringstream text;
-    for (const char* path : {RIG_NODE_OPTIONS_SOURCE, RIG_METRICS_OPTIONS_SOURCE}) {
-        std::ifstream f(path);
-        EXPECT_TRUE(f.good()) << "cannot read " << path;
+    // node_options.cpp and the per-module parsers it calls.
+    std::string source;
+    for (const char* file :
+         {RIG_NODE_OPTIONS_SOURCE, RIG_TRACING_OPTIONS_SOURCE, RIG_METRICS_OPTIONS_SOURCE}) {
+        std::ifstream f(file);
+        EXPECT_TRUE(f.good()) << "cannot read " << file;
+        std::stringstream text;
         text << f.rdbuf();
+        source += text.str();
     }
-    const std::string source = text.str();
     std::set<std::string> names;
     const std::regex literal("\"([A-Z][A-Z0-9_]{2,})\"");
     for (std::sregex_iterator it(source.begin(), source.end(), literal), end; it != end; ++it) {

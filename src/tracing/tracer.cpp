@@ -1,0 +1,111 @@
+#include "tracing/tracer.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "tracing/span.hpp"
+#include "tracing/zipkin_exporter.hpp"
+
+namespace rig::tracing {
+
+namespace json = boost::json;
+
+bool set_trace_attributes(cloudevents::cloud_event& ev, std::string_view traceparent,
+                          std::optional<std::string_view> tracestate, bool keep_tracestate) {
+    auto* obj = ev.document.if_object();
+    if (obj == nullptr) {
+        return false;
+    }
+    (*obj)["traceparent"] = traceparent;
+    if (!keep_tracestate) {
+        if (tracestate) {
+            (*obj)["tracestate"] = *tracestate;
+        } else {
+            obj->erase("tracestate");
+        }
+    }
+    ev.json = json::serialize(ev.document);
+    return true;
+}
+
+tracer::request_span tracer::start_request(std::string_view traceparent,
+                                           std::string_view tracestate) const {
+    request_span s;
+    s.start_us = now_us();
+    if (!traceparent.empty()) {
+        s.parent = parse_traceparent(traceparent);
+    }
+    if (s.parent) {
+        s.ctx = child_of(*s.parent);
+        if (!tracestate.empty() && passable_tracestate(tracestate, max_tracestate_bytes_)) {
+            s.tracestate = std::string(tracestate);
+        }
+    } else {
+        s.ctx = new_trace(0);
+    }
+    return s;
+}
+
+void tracer::stamp(cloudevents::cloud_event& ev, const request_span& s) const {
+    if (!s.parent) {
+        return;
+    }
+    set_trace_attributes(
+        ev, format_traceparent(s.ctx),
+        s.tracestate.empty() ? std::nullopt : std::optional<std::string_view>(s.tracestate), false);
+}
+
+void tracer::finish_request(const request_span& s, std::string_view method, std::string_view path,
+                            unsigned status) const {
+    if (exporter_ == nullptr || !s.parent || !s.ctx.sampled()) {
+        return;
+    }
+    span out;
+    out.trace_id = trace_id_hex(s.ctx);
+    out.id = span_id_hex(s.ctx);
+    out.parent_id = span_id_hex(*s.parent);
+    out.name = std::string(method) + " " + std::string(path);
+    out.kind = "SERVER";
+    out.timestamp_us = s.start_us;
+    out.duration_us = now_us() - s.start_us;
+    out.tags = {{"http.method", std::string(method)},
+                {"http.path", std::string(path)},
+                {"http.status_code", std::to_string(status)}};
+    exporter_->submit(std::move(out));
+}
+
+bool tracer::continue_event(cloudevents::cloud_event& ev, std::string_view source) const {
+    const auto* obj = ev.document.if_object();
+    if (obj == nullptr) {
+        return false;
+    }
+    const auto it = obj->find("traceparent");
+    if (it == obj->end() || !it->value().is_string()) {
+        return false;
+    }
+    const auto parent = parse_traceparent(it->value().get_string());
+    if (!parent) {
+        return false;
+    }
+    const uint64_t start = now_us();
+    const trace_context ctx = child_of(*parent);
+    if (!set_trace_attributes(ev, format_traceparent(ctx), std::nullopt, true)) {
+        return false;
+    }
+    if (exporter_ != nullptr && ctx.sampled()) {
+        span out;
+        out.trace_id = trace_id_hex(ctx);
+        out.id = span_id_hex(ctx);
+        out.parent_id = span_id_hex(*parent);
+        out.name = std::string(source) + " consume";
+        out.kind = "CONSUMER";
+        out.timestamp_us = start;
+        out.duration_us = now_us() - start;
+        out.tags = {{"messaging.system", std::string(source)},
+                    {"cloudevents.event_type", ev.type},
+                    {"cloudevents.event_id", ev.id}};
+        exporter_->submit(std::move(out));
+    }
+    return true;
+}
+
+}  // namespace rig::tracing
