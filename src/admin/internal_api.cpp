@@ -118,7 +118,7 @@ std::optional<http::response> internal_api::apis(const http::request& req,
         (rest.front() != '/' || rest.size() == 1 || rest.find('/', 1) != std::string_view::npos)) {
         return std::nullopt;
     }
-    const auto method = req.method();
+    const auto method = http::routing_method(req.method());  // HEAD as GET (spec §2.1)
     const auto answer = [](const proxy::api_registry::outcome& o) {
         if (o.body.empty()) {
             return http::make_empty(static_cast<http::status>(o.status));
@@ -139,7 +139,7 @@ std::optional<http::response> internal_api::apis(const http::request& req,
     };
     auto& registry = *proxy_.apis;
     if (rest.empty()) {
-        if (method == http::verb::get || method == http::verb::head) {
+        if (method == http::verb::get) {
             return answer(registry.list());
         }
         if (method == http::verb::post) {
@@ -152,7 +152,7 @@ std::optional<http::response> internal_api::apis(const http::request& req,
         return http::method_not_allowed("GET, POST");
     }
     const std::string id = decode_path_segment(rest.substr(1));
-    if (method == http::verb::get || method == http::verb::head) {
+    if (method == http::verb::get) {
         return answer(registry.get(id));
     }
     if (method == http::verb::put) {
@@ -188,12 +188,12 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
     http::exchange& ex, http::client_pool& clients) const {
     const auto& req = ex.req();
     const std::string_view path = http::target_path(req.target());
-    const auto method = req.method();
+    const auto method = http::routing_method(req.method());  // HEAD as GET (spec §2.1)
     if (path == "/health") {
         co_return http::make_response(http::status::ok, "OK", http::text_type);
     }
     if (dashboard_ != nullptr && path == "/dashboard") {
-        if (method != http::verb::get && method != http::verb::head) {
+        if (method != http::verb::get) {
             co_return http::method_not_allowed("GET, HEAD");
         }
         auto res = http::make_response(http::status::ok, std::string(dashboard_page()),
@@ -245,7 +245,7 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
         }
     }
     if (dashboard_ != nullptr && path == "/dashboard/stream") {
-        if (method == http::verb::head) {
+        if (req.method() == http::verb::head) {  // the stream's head, no stream
             co_return http::make_response(http::status::ok, "", "text/event-stream; charset=utf-8");
         }
         if (method != http::verb::get) {
@@ -253,8 +253,7 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
         }
         co_return dashboard_->open(ex, co_await asio::this_coro::executor);
     }
-    if (metrics_enabled_ && path == "/metrics" &&
-        (method == http::verb::get || method == http::verb::head)) {
+    if (metrics_enabled_ && path == "/metrics" && method == http::verb::get) {
         co_return metrics();
     }
     if (proxy_.apis != nullptr) {

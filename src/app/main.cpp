@@ -7,6 +7,7 @@
 
 #include "app/node.hpp"
 #include "config/check_config.hpp"
+#include "config/env_warnings.hpp"
 #include "config/node_options.hpp"
 #include "config/settings_help.hpp"
 #include "core/log.hpp"
@@ -26,6 +27,15 @@ int invalid_configuration(const std::string& message) {
     return 2;
 }
 
+// One warning line per variable rig sees but will not act on (unimplemented or misspelt).
+void warn_about_environment(const rig::config::node_options& options) {
+    const auto extra = rig::config::referenced_variables(options);
+    for (const auto& line :
+         rig::config::environment_warnings(rig::config::process_environment(), extra)) {
+        rig::log::warn("{}", line);
+    }
+}
+
 // --check-config: everything a start checks before it listens, and nothing after.
 int check_config() {
     const auto options = rig::config::load_from_env();
@@ -35,6 +45,8 @@ int check_config() {
     if (auto e = rig::config::check_before_start(*options)) {
         return invalid_configuration(e->message);
     }
+    rig::log::init(options->log_level, options->log_format);
+    warn_about_environment(*options);
     std::puts("config ok");
     return 0;
 }
@@ -84,6 +96,7 @@ int main(int argc, char** argv) {
         return invalid_configuration(e->message);
     }
     rig::log::init(options->log_level, options->log_format);
+    warn_about_environment(*options);
 
     try {
         rig::app::node node(std::move(*options));

@@ -40,10 +40,10 @@ http::handler make_inbound_routes(transport::endpoints& endpoints,
     return [&endpoints, &publisher, &clients, &gateway](http::exchange& ex) -> result {
         const auto& req = ex.req();
         const std::string_view path = http::target_path(req.target());
-        const auto method = req.method();
+        const auto method = http::routing_method(req.method());
 
         if (path == "/_rig/v1/connection/sse") {
-            // RIG's SSE handler answers any method.
+            // RIG's SSE handler answers any method (HEAD: the stream's head, then the end).
             co_return co_await endpoints.sse(ex);
         }
         if (path == "/_rig/v1/connection/ws") {
@@ -77,12 +77,13 @@ http::handler make_inbound_routes(transport::endpoints& endpoints,
             co_return http::method_not_allowed("PUT, POST, OPTIONS");
         }
         if (path == "/_rig/health") {
-            if (method == http::verb::get || method == http::verb::head) {
+            if (method == http::verb::get) {
                 co_return http::make_response(http::status::ok, "OK", http::text_type);
             }
             co_return http::method_not_allowed("GET, HEAD");
         }
-        // RIG hands everything else to its API proxy, which answers 404 when no API matches.
+        // RIG hands everything else to its API proxy, which answers 404 when no API matches
+        // (and forwards HEAD as GET itself: it sees the request's own method).
         co_return co_await gateway.handle(ex);
     };
 }

@@ -9,18 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "auth/auth_options.hpp"
 #include "core/error.hpp"
 
 namespace rig::auth {
-
-struct jwt_options {
-    // HS256/384/512 (key = shared secret), RS256/384/512 (PEM public key or X.509
-    // certificate), ES256/384 (PEM EC public key or certificate), EdDSA (Ed25519 PEM).
-    std::string algorithm = "HS256";
-    std::string key;
-    // Tolerance for exp and nbf against clock drift between issuer and rig.
-    std::chrono::seconds leeway{0};
-};
 
 // One verification key: an HMAC secret or a public key (RSA, EC P-256/P-384, Ed25519).
 // Opaque; made by jwt_key::from_options (PEM or secret) or parse_jwks.

@@ -5,18 +5,11 @@
 #include <vector>
 
 #include "auth/token_validator.hpp"
+#include "checks/check_options.hpp"
 #include "http/client_pool.hpp"
 #include "net/asio.hpp"
 
 namespace rig::checks {
-
-// SUBSCRIPTION_CHECK / SUBMISSION_CHECK (spec §5.3, §5.4).
-struct check_options {
-    enum class mode { no_check, jwt_validation, url };
-    mode kind = mode::no_check;
-    std::string url;
-    std::chrono::milliseconds timeout{5000};  // RIG_CHECK_TIMEOUT_MS
-};
 
 // One credential from Authorization headers (spec §5.2): every header value split at commas,
 // each part split at its first space into a lowercased scheme and a token; a part without a

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/env.hpp"
 
 namespace rig::cluster {
 
@@ -12,5 +15,10 @@ struct cluster_options {
     std::chrono::milliseconds timeout{2000};  // RIG_CLUSTER_TIMEOUT_MS: answers, acknowledgements
     std::string prefix = "rig";               // RIG_CLUSTER_PREFIX: subject and bucket namespace
 };
+
+// RIG_CLUSTER_NATS, RIG_NODE_ID, RIG_CLUSTER_TIMEOUT_MS and RIG_CLUSTER_PREFIX: nullopt when
+// RIG_CLUSTER_NATS is unset (a single node). A cluster needs `node_cookie` (NODE_COOKIE).
+core::result<std::optional<cluster_options>> parse_cluster_options(const core::env& env,
+                                                                   const std::string& node_cookie);
 
 }  // namespace rig::cluster

@@ -8,17 +8,18 @@
 #include <string>
 
 #include "admin/metrics_options.hpp"
-#include "auth/jwt_verifier.hpp"
-#include "checks/access_check.hpp"
+#include "auth/auth_options.hpp"
+#include "checks/check_options.hpp"
 #include "cluster/cluster_options.hpp"
+#include "core/env.hpp"
 #include "core/log.hpp"
 #include "http/server_options.hpp"
 #include "hub/event_history.hpp"
 #include "net/tls_context.hpp"
 #include "proxy/proxy_options.hpp"
-#include "sources/kafka_source.hpp"
-#include "sources/kinesis_source.hpp"
-#include "sources/nats_source.hpp"
+#include "sources/kafka_options.hpp"
+#include "sources/kinesis_options.hpp"
+#include "sources/nats_options.hpp"
 #include "subscription/extractors.hpp"
 #include "tracing/tracing_options.hpp"
 #include "transport/transport_options.hpp"
@@ -26,7 +27,9 @@
 namespace rig::config {
 
 // Everything a node is configured with, validated. Built from the environment once at
-// start-up (load_from_env); nothing below app reads the environment itself.
+// start-up (load_from_env); nothing below app reads the environment itself. Each module's
+// settings are read by its own parser next to its options struct (sources/kafka_options.hpp,
+// http/server_options.hpp, ...); load() composes them.
 struct node_options {
     std::string bind_address = "0.0.0.0";         // RIG_BIND_ADDRESS (public listener)
     uint16_t inbound_port = 4000;                 // INBOUND_PORT
@@ -71,7 +74,7 @@ struct node_options {
     admin::metrics_options metrics;    // PROMETHEUS_METRICS_ENABLED, RIG_METRICS_MAX_EVENT_TYPES
 };
 
-using env_lookup = std::function<std::optional<std::string>(const char* name)>;
+using env_lookup = core::env_lookup;
 
 // Reads and validates every setting. The error names the variable and what is wrong with it,
 // in one line, e.g. `INBOUND_PORT: expected a port number (0-65535), got "x"`.

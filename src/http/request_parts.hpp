@@ -9,6 +9,14 @@
 
 namespace rig::http {
 
+// The method a router matches a request by: HEAD is answered as GET on every route (spec §2.1,
+// RIG's Plug.Head). The session then sends the GET response's head only, Content-Length
+// included. The request itself keeps HEAD, so handlers that stream (SSE) or forward (the API
+// gateway) still see it.
+inline verb routing_method(verb m) {
+    return m == verb::head ? verb::get : m;
+}
+
 // The path of a request target, without the query.
 std::string_view target_path(std::string_view target);
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/env.hpp"
+
 namespace rig::http {
 
 // Limits of the HTTP server side (HTTP/1.1 and HTTP/2), per request and per connection.
@@ -29,5 +31,9 @@ struct server_options {
     // HTTP/1.1 only; HTTP/2 bodies are read whole.
     bool (*streams_body)(std::string_view path) = nullptr;
 };
+
+// RIG_MAX_BODY_BYTES, RIG_MAX_HEADER_BYTES, RIG_HTTP_IDLE_TIMEOUT_MS,
+// RIG_TLS_HANDSHAKE_TIMEOUT_MS, RIG_H2_MAX_STREAMS and RIG_H2C.
+core::result<server_options> parse_server_options(const core::env& env);
 
 }  // namespace rig::http

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/env.hpp"
 #include "proxy/api_definition.hpp"
 
 namespace rig::proxy {
@@ -37,5 +38,13 @@ struct proxy_options {
     // (RIG's behaviour: such requests wait, then get 504).
     std::string kinesis_response_stream;  // PROXY_KINESIS_RESPONSE_STREAM
 };
+
+// PROXY_*, REQUEST_LOG, KAFKA_LOG_* and RIG_PROXY_* (spec §12.3). PROXY_CONFIG_FILE is
+// validated whole: any invalid API stops start-up with its validation messages (§8.3).
+// `max_event_body_bytes` is rig's own body limit (RIG_MAX_BODY_BYTES); `kafka` and `kinesis`
+// say whether those clients are configured, which REQUEST_LOG=kafka and
+// PROXY_KINESIS_RESPONSE_STREAM need.
+core::result<proxy_options> parse_proxy_options(const core::env& env, uint64_t max_event_body_bytes,
+                                                bool kafka, bool kinesis);
 
 }  // namespace rig::proxy

@@ -7,25 +7,10 @@
 
 #include "brokers/kinesis_client.hpp"
 #include "sources/ingest.hpp"
+#include "sources/kinesis_options.hpp"
 #include "sources/source_status.hpp"
 
 namespace rig::sources {
-
-struct kinesis_options {
-    std::string stream = "RIG-outbound";  // KINESIS_STREAM
-    std::string region = "eu-west-1";     // KINESIS_AWS_REGION
-    std::string endpoint;                 // KINESIS_ENDPOINT (default: AWS for the region)
-    std::string access_key;               // AWS_ACCESS_KEY_ID, or ~/.aws/credentials
-    std::string secret_key;               // AWS_SECRET_ACCESS_KEY
-    std::string session_token;            // AWS_SESSION_TOKEN
-    bool from_start = false;              // RIG_KINESIS_ITERATOR=TRIM_HORIZON (default LATEST)
-    std::chrono::milliseconds poll_interval{1000};  // RIG_KINESIS_POLL_MS
-
-    // Where Kinesis is and the credentials, which the proxy's Kinesis producer shares.
-    brokers::kinesis_account account() const {
-        return {region, endpoint, access_key, secret_key, session_token};
-    }
-};
 
 // Consumes CloudEvents from a Kinesis stream natively (RIG needed a JVM sidecar): Kinesis'
 // JSON API over libcurl with AWS Signature V4, on a thread of its own. Reads every shard from

@@ -5,15 +5,10 @@
 #include <vector>
 
 #include "sources/ingest.hpp"
+#include "sources/nats_options.hpp"
 #include "sources/source_status.hpp"
 
 namespace rig::sources {
-
-struct nats_options {
-    std::vector<std::string> servers;                // NATS_SERVERS
-    std::vector<std::string> topics;                 // NATS_SOURCE_TOPICS
-    std::string queue_group = "rig-nats-to-filter";  // NATSTOFILTER_QUEUE_GROUP
-};
 
 // Consumes CloudEvents from NATS subjects (cnats) in a queue group, so that a cluster of rig
 // nodes receives each message once. Structured events in the payload, or binary mode through

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/env.hpp"
+
 namespace rig::transport {
 
 // Settings of the client-facing connection endpoints (SSE, WebSocket, long polling).
@@ -22,5 +24,8 @@ struct transport_options {
     std::chrono::milliseconds longpoll_session_ttl{3'600'000};  // RIG_LONGPOLL_SESSION_TTL_MS
     std::size_t longpoll_buffer = 200;  // RIG_LONGPOLL_BUFFER events per session
 };
+
+// CORS, MAX_CONNECTIONS_PER_MINUTE and the RIG_* limits of the connection endpoints.
+core::result<transport_options> parse_transport_options(const core::env& env);
 
 }  // namespace rig::transport
