@@ -190,6 +190,9 @@ class DashboardTest(SharedRigTestCase):
         status, hdrs, body = self.rig.request("HEAD", "/dashboard/stream", api=True)
         self.assertEqual(status, 200)
         self.assertEqual(hdrs["content-type"], "text/event-stream; charset=utf-8")
+        # The stream's head only: no stream is opened (it would be chunked).
+        self.assertNotIn("transfer-encoding", hdrs)
+        self.assertEqual(hdrs.get("content-length"), "0")
 
     def test_stream_over_h2c(self):
         c = H2Client(self.rig.api_port)
