@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 
 #include "admin/blacklist_request.hpp"
+#include "admin/dashboard_page.hpp"
 #include "admin/metrics.hpp"
 #include "admin/process_metrics.hpp"
 #include "core/log.hpp"
@@ -28,7 +30,7 @@ internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_k
                            const hub::hub& events, const sources::http_publisher& publisher,
                            const std::vector<const sources::source_status*>& sources,
                            blacklist_hook blacklisted, cluster_view cluster, proxy_view proxy,
-                           bool metrics_enabled)
+                           bool metrics_enabled, dashboard_streams* dashboard)
     : blacklist_(blacklist),
       api_key_(std::move(api_key)),
       events_(events),
@@ -37,7 +39,8 @@ internal_api::internal_api(auth::session_blacklist& blacklist, std::string api_k
       blacklisted_(std::move(blacklisted)),
       cluster_(std::move(cluster)),
       proxy_(std::move(proxy)),
-      metrics_enabled_(metrics_enabled) {}
+      metrics_enabled_(metrics_enabled),
+      dashboard_(dashboard) {}
 
 bool internal_api::key_accepted(const http::request& req) const {
     if (api_key_.empty()) {
@@ -189,6 +192,20 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
     if (path == "/health") {
         co_return http::make_response(http::status::ok, "OK", http::text_type);
     }
+    if (dashboard_ != nullptr && path == "/dashboard") {
+        if (method != http::verb::get) {
+            co_return http::method_not_allowed("GET, HEAD");
+        }
+        auto res = http::make_response(http::status::ok, std::string(dashboard_page()),
+                                       "text/html; charset=utf-8");
+        res.set(http::field::cache_control, "no-cache");
+        res.set("x-content-type-options", "nosniff");
+        res.set("content-security-policy",
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                "frame-ancestors 'none'");
+        co_return res;
+    }
     if (!key_accepted(req)) {
         auto res = http::make_error(
             {core::condition::unauthorized, "Missing or wrong API key (Authorization: Bearer)."});
@@ -226,6 +243,15 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
             }
             co_return http::make_error({core::condition::not_found, "Not found."});
         }
+    }
+    if (dashboard_ != nullptr && path == "/dashboard/stream") {
+        if (req.method() == http::verb::head) {  // the stream's head, no stream
+            co_return http::make_response(http::status::ok, "", "text/event-stream; charset=utf-8");
+        }
+        if (method != http::verb::get) {
+            co_return http::method_not_allowed("GET, HEAD");
+        }
+        co_return dashboard_->open(ex, co_await asio::this_coro::executor);
     }
     if (metrics_enabled_ && path == "/metrics" && method == http::verb::get) {
         co_return metrics();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/dashboard_streams.hpp"
 #include "auth/session_blacklist.hpp"
 #include "http/client_pool.hpp"
 #include "http/exchange.hpp"
@@ -26,6 +27,9 @@ namespace rig::admin {
 // in a cluster, to share the entry with every node).
 //
 // The API gateway's definitions are managed under /v2|v3/apis (spec §7.2).
+//
+// GET /dashboard is the live dashboard's page (served without the key: it holds no data, and
+// asks for the key itself); GET /dashboard/stream its snapshots (admin::dashboard_streams).
 //
 // In a cluster, GET /health/cluster reports the backplane link (503 while it is down; /health
 // stays 200 for the node itself) and /metrics adds the cluster's counters. With
@@ -55,7 +59,7 @@ public:
                  const sources::http_publisher& publisher,
                  const std::vector<const sources::source_status*>& sources,
                  blacklist_hook blacklisted, cluster_view cluster = {}, proxy_view proxy = {},
-                 bool metrics_enabled = true);
+                 bool metrics_enabled = true, dashboard_streams* dashboard = nullptr);
 
     // `clients` is the calling shard's outbound pool.
     asio::awaitable<std::optional<http::response>> handle(http::exchange& ex,
@@ -76,7 +80,8 @@ private:
     blacklist_hook blacklisted_;
     cluster_view cluster_;
     proxy_view proxy_;
-    bool metrics_enabled_;  // PROMETHEUS_METRICS_ENABLED: without it /metrics is 404
+    bool metrics_enabled_;          // PROMETHEUS_METRICS_ENABLED: without it /metrics is 404
+    dashboard_streams* dashboard_;  // null: no dashboard
 };
 
 }  // namespace rig::admin

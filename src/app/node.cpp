@@ -247,6 +247,13 @@ node::node(config::node_options options)
         };
         cluster_view.metrics = [this] { return cluster_->metrics_text(); };
     }
+    // The internal API runs on shard 0: its dashboard streams end with that shard's drain.
+    dashboard_ = std::make_unique<admin::dashboard_streams>(
+        admin::dashboard_options{.max_streams = options_.dashboard_max_streams},
+        [this] {
+            return admin::read_dashboard_counters(events_, publisher_->received(), status_views_);
+        },
+        shards_.front()->sessions);
     admin_ = std::make_unique<admin::internal_api>(
         blacklist_, options_.api_key, events_, *publisher_, status_views_,
         [this, kill_everywhere_here](const std::string& session,
@@ -274,7 +281,7 @@ node::node(config::node_options options)
                        (zipkin_ ? zipkin_->metrics_text() : std::string()) +
                        admin::render_limit_metrics(connections_, subscriptions_);
             }},
-        options_.metrics.enabled);
+        options_.metrics.enabled, dashboard_.get());
     admin_routes_ = http::with_request_id(
         [this](http::exchange& ex) { return admin_->handle(ex, shards_.front()->clients); });
 }

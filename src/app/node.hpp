@@ -102,6 +102,7 @@ private:
     std::unique_ptr<proxy::nats_publisher> nats_publisher_;
     std::unique_ptr<proxy::kinesis_putter> kinesis_putter_;
     std::unique_ptr<proxy::response_router> responses_;
+    std::unique_ptr<admin::dashboard_streams> dashboard_;  // on shard 0, with the internal API
     std::unique_ptr<admin::internal_api> admin_;
     http::handler admin_routes_;
     std::vector<std::unique_ptr<shard>> shards_;

@@ -62,8 +62,9 @@ struct node_options {
     std::optional<sources::kafka_options> kafka;  // when KAFKA_BROKERS is set
     std::optional<sources::nats_options> nats;    // when NATS_SERVERS is set
     std::optional<sources::kinesis_options> kinesis;  // when KINESIS_ENABLED is true
-    unsigned source_batch_window = 16;    // RIG_SOURCE_BATCH_WINDOW: batches queued per shard
-    std::size_t max_batch_events = 1000;  // RIG_MAX_BATCH_EVENTS: events per batched submission
+    unsigned source_batch_window = 16;       // RIG_SOURCE_BATCH_WINDOW: batches queued per shard
+    std::size_t max_batch_events = 1000;     // RIG_MAX_BATCH_EVENTS: events per batched submission
+    std::size_t dashboard_max_streams = 16;  // RIG_DASHBOARD_MAX_STREAMS: live dashboard streams
     // RIG_HISTORY_SIZE, RIG_HISTORY_TTL_S, RIG_HISTORY_MAX_BYTES: events kept for resuming.
     hub::event_history::limits history;
     http::server_options http;

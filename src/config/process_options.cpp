@@ -86,6 +86,10 @@ std::optional<core::error> read_process_options(const core::env& env, node_optio
                                "expected an event count (1-1000000)")) {
         return e;
     }
+    if (auto e = env.read_uint("RIG_DASHBOARD_MAX_STREAMS", o.dashboard_max_streams, 1, 10'000,
+                               "expected a stream count (1-10000)")) {
+        return e;
+    }
     return std::nullopt;
 }
 

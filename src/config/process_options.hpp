@@ -10,7 +10,7 @@ namespace rig::config {
 
 // The node's own settings: RIG_SHARDS, RIG_MAX_CONNECTIONS, LOG_LEVEL, LOG_FMT,
 // RIG_DRAIN_TIMEOUT_MS, NODE_COOKIE, RIG_READY_FILE, RIG_TLS_CA_FILE, RIG_API_KEY,
-// RIG_SOURCE_BATCH_WINDOW and RIG_MAX_BATCH_EVENTS.
+// RIG_SOURCE_BATCH_WINDOW, RIG_MAX_BATCH_EVENTS and RIG_DASHBOARD_MAX_STREAMS.
 std::optional<core::error> read_process_options(const core::env& env, node_options& o);
 
 // EXTRACTORS and RIG_CONFLATION_KEY.

@@ -67,7 +67,8 @@ constexpr setting_help table[] = {
     {"SUBMISSION_CHECK", "no_check", "the same for POST /_rig/v1/events"},
     {"RIG_CHECK_TIMEOUT_MS", "5000", "how long an external check may take"},
     {"RIG_TLS_CA_FILE", "", "extra CA certificates (PEM) for outbound https:// calls"},
-    {"RIG_API_KEY", "", "bearer key required on the internal API (except /health)"},
+    {"RIG_API_KEY", "", "bearer key for the internal API (not /health, /dashboard)"},
+    {"RIG_DASHBOARD_MAX_STREAMS", "16", "live dashboard streams open at once (503 beyond)"},
     {"NODE_COOKIE", "", "connection-token key, the same on every node (default: random)"},
     // event sources
     {"KAFKA_BROKERS", "", "comma-separated host:port list; turns Kafka on"},

@@ -96,18 +96,18 @@ async function withBrowser(args, body) {
 }
 
 // The whole of a browser test, run as the process (exit 0 on success, 1 with the error):
-// starts rig (`rigOptions` as for startRig), serves `page`, and calls
-// `body({ page, context, rig, pageUrl })` in a fresh Chromium with `args`; then rig must exit
-// 0 on SIGTERM.
+// starts rig (`rigOptions` as for startRig), serves `page` (none when not given: a test of
+// rig's own pages), and calls `body({ page, context, rig, pageUrl })` in a fresh Chromium
+// with `args`; then rig must exit 0 on SIGTERM.
 function browserTest({ rig: rigOptions = {}, page: pageFile, args = [] }, body) {
   const main = async () => {
     const rig = await startRig(rigOptions);
-    const server = await servePage(pageFile);
+    const server = pageFile ? await servePage(pageFile) : null;
     try {
-      const pageUrl = `http://127.0.0.1:${server.address().port}/`;
+      const pageUrl = server ? `http://127.0.0.1:${server.address().port}/` : null;
       await withBrowser(args, (page, context) => body({ page, context, rig, pageUrl }));
     } finally {
-      server.close();
+      if (server) server.close();
     }
     const code = await stopRig(rig);
     assert.strictEqual(code, 0, `rig exited with ${code} after SIGTERM`);
