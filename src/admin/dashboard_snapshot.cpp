@@ -86,23 +86,8 @@ dashboard_counters read_dashboard_counters(const hub::hub& events, uint64_t http
     }
     auto c = read_dashboard_counters(events.published(), http_received, shards, src,
                                      std::chrono::steady_clock::now());
-    if (const hub::forwarded_types* types = events.forwarded()) {
-        const auto sum = [&](std::size_t id) {
-            uint64_t total = 0;
-            for (std::size_t i = 0; i < events.shard_count(); ++i) {
-                if (const auto* f = events.shard(i).forwarded()) {
-                    total += f->read(id);
-                }
-            }
-            return total;
-        };
-        std::vector<std::string> names = types->names();
-        for (std::size_t id = 0; id < names.size(); ++id) {
-            c.types.push_back({std::move(names[id]), sum(id)});
-        }
-        if (const uint64_t other = sum(types->capacity()); other > 0) {
-            c.types.push_back({std::string(hub::forwarded_types::overflow_label), other});
-        }
+    for (auto& [type, n] : events.forwarded_totals()) {
+        c.types.push_back({std::move(type), n});
     }
     return c;
 }

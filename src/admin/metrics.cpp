@@ -173,27 +173,9 @@ std::string render_forwarded(const hub::hub& events) {
         "# HELP rig_consumed_events_forwarded_total Events delivered to at least one connection "
         "(counted once per event), by type.\n"
         "# TYPE rig_consumed_events_forwarded_total counter\n";
-    const hub::forwarded_types* types = events.forwarded();
-    if (types == nullptr) {
-        return out;
-    }
-    const auto sum = [&](std::size_t id) {
-        uint64_t total = 0;
-        for (std::size_t i = 0; i < events.shard_count(); ++i) {
-            if (const auto* c = events.shard(i).forwarded()) {
-                total += c->read(id);
-            }
-        }
-        return total;
-    };
-    const std::vector<std::string> names = types->names();
-    for (std::size_t id = 0; id < names.size(); ++id) {
+    for (const auto& [type, n] : events.forwarded_totals()) {
         out += fmt::format("rig_consumed_events_forwarded_total{{type=\"{}\"}} {}\n",
-                           core::escape_label_value(names[id]), sum(id));
-    }
-    if (const uint64_t other = sum(types->capacity()); other > 0) {
-        out += fmt::format("rig_consumed_events_forwarded_total{{type=\"{}\"}} {}\n",
-                           hub::forwarded_types::overflow_label, other);
+                           core::escape_label_value(type), n);
     }
     return out;
 }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <semaphore>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "hub/event_history.hpp"
@@ -44,6 +46,31 @@ public:
     void set_max_event_types(std::size_t n) { max_event_types_ = n; }
     // The labelled types, null before the first add_shard().
     const forwarded_types* forwarded() const { return forwarded_.get(); }
+    // Events forwarded per labelled type, summed over shards, in label order; the overflow
+    // label last when anything counted under it. Any thread (reads relaxed counters).
+    std::vector<std::pair<std::string, uint64_t>> forwarded_totals() const {
+        std::vector<std::pair<std::string, uint64_t>> out;
+        if (!forwarded_) {
+            return out;
+        }
+        const auto sum = [&](std::size_t id) {
+            uint64_t total = 0;
+            for (const auto& s : shards_) {
+                if (const auto* f = s.hub->forwarded()) {
+                    total += f->read(id);
+                }
+            }
+            return total;
+        };
+        std::vector<std::string> names = forwarded_->names();
+        for (std::size_t id = 0; id < names.size(); ++id) {
+            out.emplace_back(std::move(names[id]), sum(id));
+        }
+        if (const uint64_t other = sum(forwarded_->capacity()); other > 0) {
+            out.emplace_back(std::string(forwarded_types::overflow_label), other);
+        }
+        return out;
+    }
 
     // Shards are added in shard-index order (the order of net::shard_pool).
     void add_shard(boost::asio::any_io_executor executor, shard_hub& shard) {
