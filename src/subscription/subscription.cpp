@@ -3,31 +3,11 @@
 #include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <cmath>
+
+#include "core/json_text.hpp"
 
 namespace rig::subscription {
 namespace json = boost::json;
-
-namespace {
-
-// Boost.JSON reads a number beyond a double's range (1e309) as infinity and writes it back as
-// `Infinity`, which is not JSON: such a value must not reach one_of_json, which rig writes
-// into rig.subscriptions_set and its answers. RIG's JSON decoder refuses the number outright.
-bool finite_numbers_only(const json::value& v) {
-    switch (v.kind()) {
-        case json::kind::double_:
-            return std::isfinite(v.get_double());
-        case json::kind::array:
-            return std::all_of(v.get_array().begin(), v.get_array().end(), finite_numbers_only);
-        case json::kind::object:
-            return std::all_of(v.get_object().begin(), v.get_object().end(),
-                               [](const auto& kv) { return finite_numbers_only(kv.value()); });
-        default:
-            return true;
-    }
-}
-
-}  // namespace
 
 bool conjunction::matches(const event_fields& event) const {
     for (const auto& c : all_of) {
@@ -117,7 +97,8 @@ std::optional<subscription> parse_subscription(const json::value& v, parse_failu
                     return fail(
                         "conjunctive clauses expected to be a map with nonempty strings as keys");
                 }
-                if (!finite_numbers_only(value)) {
+                // One that is not would be written back as `Infinity` (core/json_text.hpp).
+                if (!core::has_only_finite_numbers(value)) {
                     return fail("constraint values expected to hold no number out of range");
                 }
                 conj.all_of.push_back({std::string(field), scalar::from_json(value)});
