@@ -4,13 +4,16 @@
 //
 // Input: when it starts with '/', a request target whose `subscriptions` parameter is the
 // JSON; otherwise the JSON itself. Invariants beyond "no crash": an accepted list, written out
-// with to_json and parsed again (as a value and after a round trip through text), is equal
-// element by element, with the same event types, wildcard flags and constraint counts; a
+// with to_json and parsed again, is equal element by element, with the same event types,
+// wildcard flags and constraint counts; after a round trip through text, too (doubles within
+// 1e-12: Boost.JSON 1.81 does not parse numbers exactly); a
 // refused list names a reason and the refused element.
 // Found: a number beyond a double's range (1e309), which Boost.JSON writes back as `Infinity`
 // (not JSON); the parser now refuses it (corpus file number_out_of_range).
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -45,6 +48,37 @@ void require_same(const std::vector<subscription>& a, const std::vector<subscrip
             require(a[i].one_of[j].all_of.size() == b[i].one_of[j].all_of.size());
         }
     }
+}
+
+bool nearly_equal(const json::value& a, const json::value& b) {
+    if (a.is_double() && b.is_double()) {
+        const double x = a.get_double();
+        const double y = b.get_double();
+        return std::fabs(x - y) <= 1e-12 * std::max(std::fabs(x), std::fabs(y));
+    }
+    if (a.kind() != b.kind()) {
+        return false;
+    }
+    if (a.is_array()) {
+        const auto& x = a.get_array();
+        const auto& y = b.get_array();
+        return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), nearly_equal);
+    }
+    if (a.is_object()) {
+        const auto& x = a.get_object();
+        const auto& y = b.get_object();
+        if (x.size() != y.size()) {
+            return false;
+        }
+        for (const auto& [key, value] : x) {
+            const auto* other = y.if_contains(key);
+            if (other == nullptr || !nearly_equal(value, *other)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    return a == b;
 }
 
 }  // namespace
@@ -82,8 +116,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     require(again.has_value());
     require_same(*subs, *again);
 
+    // Through text, doubles may move by an ulp or so: Boost.JSON 1.81 parses numbers fast but
+    // not exactly (precise parsing came with 1.83), so text of the shortest exact form may read
+    // back as a neighbour. Everything else must come back as it was.
     const auto reread = parse_subscription_list(json::parse(json::serialize(written)), err2);
-    require(reread.has_value());
-    require_same(*subs, *reread);
+    require(reread.has_value() && reread->size() == subs->size());
+    for (std::size_t i = 0; i < subs->size(); ++i) {
+        require((*reread)[i].event_type == (*subs)[i].event_type);
+        require(nearly_equal((*reread)[i].one_of_json, (*subs)[i].one_of_json));
+    }
     return 0;
 }
