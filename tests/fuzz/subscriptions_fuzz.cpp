@@ -10,10 +10,8 @@
 // refused list names a reason and the refused element.
 // Found: a number beyond a double's range (1e309), which Boost.JSON writes back as `Infinity`
 // (not JSON); the parser now refuses it (corpus file number_out_of_range).
-#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,11 +21,13 @@
 #include <vector>
 
 #include "http/request_parts.hpp"
+#include "nearly_equal.hpp"
 #include "subscription/subscription.hpp"
 
 namespace {
 
 namespace json = boost::json;
+using rig::fuzz::nearly_equal;
 using rig::subscription::parse_failure;
 using rig::subscription::parse_subscription_list;
 using rig::subscription::subscription;
@@ -48,37 +48,6 @@ void require_same(const std::vector<subscription>& a, const std::vector<subscrip
             require(a[i].one_of[j].all_of.size() == b[i].one_of[j].all_of.size());
         }
     }
-}
-
-bool nearly_equal(const json::value& a, const json::value& b) {
-    if (a.is_double() && b.is_double()) {
-        const double x = a.get_double();
-        const double y = b.get_double();
-        return std::fabs(x - y) <= 1e-12 * std::max(std::fabs(x), std::fabs(y));
-    }
-    if (a.kind() != b.kind()) {
-        return false;
-    }
-    if (a.is_array()) {
-        const auto& x = a.get_array();
-        const auto& y = b.get_array();
-        return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), nearly_equal);
-    }
-    if (a.is_object()) {
-        const auto& x = a.get_object();
-        const auto& y = b.get_object();
-        if (x.size() != y.size()) {
-            return false;
-        }
-        for (const auto& [key, value] : x) {
-            const auto* other = y.if_contains(key);
-            if (other == nullptr || !nearly_equal(value, *other)) {
-                return false;
-            }
-        }
-        return true;
-    }
-    return a == b;
 }
 
 }  // namespace
