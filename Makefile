@@ -54,8 +54,13 @@ bench: build
 	bench/run.sh
 
 # Fuzz with libFuzzer (clang) for FUZZ_SECONDS (not CI; ctest replays each corpus in every
-# build). FUZZ_TARGET=jwt (JWT decoder and JWK Set parser), websocket (frame reader) or
-# parse_batch (CloudEvents batch parser).
+# build; docs/reliability.md has the runs). FUZZ_TARGET=jwt (JWT decoder and JWK Set parser),
+# websocket (frame reader), parse_batch (CloudEvents batch parser), structured (CloudEvents
+# structured mode), binary (CloudEvents over HTTP, Kafka and NATS), subscriptions (subscription
+# JSON and the connect query parameter), extractors (EXTRACTORS), proxy_config (inline
+# PROXY_CONFIG_FILE and the router built from it), connection_token (connection tokens),
+# longpoll_cookie (long polling's cookies) or http_request (HTTP/1.1 request heads and the
+# WebSocket handshake).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGET ?= jwt
 fuzz:

@@ -98,10 +98,11 @@ std::string percent_decode(std::string_view s) {
 }
 
 // RIG's rule for 0.1/0.2 extension headers: a value that parses as JSON is used decoded.
+// A number out of a double's range is not JSON to RIG either (core::has_only_finite_numbers).
 json::value decode_extension(std::string_view raw) {
     json::error_code ec;
     json::value v = json::parse(raw, ec);
-    if (ec) {
+    if (ec || !core::has_only_finite_numbers(v)) {
         return json::string(raw);
     }
     return v;
@@ -339,6 +340,10 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
             if (ec) {
                 return core::bad_request("The binary-mode request body is not valid JSON: " +
                                          ec.message());
+            }
+            if (!core::has_only_finite_numbers(data)) {
+                return core::bad_request(
+                    "The binary-mode request body is not valid JSON: a number is out of range");
             }
             attrs["data"] = std::move(data);
         } else if (core::is_valid_utf8(body)) {

@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/json_text.hpp"
 #include "core/text.hpp"
 #include "proxy/route_table.hpp"
 
@@ -165,6 +166,13 @@ validation_errors validate_api(const json::object& api,
         check_string(e, top, api, "id");
     }
     check_string(e, top, api, "name");
+    // The definition is kept as given and written out again (internal API, replication to
+    // the other nodes): a number Boost.JSON read as infinity would come out as `Infinity`.
+    for (const auto& [key, value] : api) {
+        if (!core::has_only_finite_numbers(value)) {
+            e.add(top, std::string(key), "must not hold a number out of range");
+        }
+    }
 
     const auto* proxy = api.if_contains("proxy");
     if (proxy == nullptr || !proxy->is_object()) {

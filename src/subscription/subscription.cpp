@@ -4,6 +4,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/json_text.hpp"
+
 namespace rig::subscription {
 namespace json = boost::json;
 
@@ -94,6 +96,10 @@ std::optional<subscription> parse_subscription(const json::value& v, parse_failu
                 if (field.empty()) {
                     return fail(
                         "conjunctive clauses expected to be a map with nonempty strings as keys");
+                }
+                // One that is not would be written back as `Infinity` (core/json_text.hpp).
+                if (!core::has_only_finite_numbers(value)) {
+                    return fail("constraint values expected to hold no number out of range");
                 }
                 conj.all_of.push_back({std::string(field), scalar::from_json(value)});
             }

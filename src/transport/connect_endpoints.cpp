@@ -1,8 +1,4 @@
 #include <boost/asio/steady_timer.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/grammar/lut_chars.hpp>
-#include <boost/url/pct_string_view.hpp>
 
 #include "core/json_text.hpp"
 #include "core/log.hpp"
@@ -11,6 +7,7 @@
 #include "http/websocket_handshake.hpp"
 #include "net/cross_shard.hpp"
 #include "transport/endpoints.hpp"
+#include "transport/longpoll_cookie.hpp"
 #include "transport/longpoll_session.hpp"
 #include "transport/sse_connection.hpp"
 #include "transport/ws_connection.hpp"
@@ -20,7 +17,7 @@ namespace {
 
 log::rate_limited refused_log{10};
 
-constexpr std::string_view first_event = "first_event";
+constexpr std::string_view first_event = longpoll_first_event;
 
 // The end of a refused WebSocket connect: RIG upgrades, then closes with a reason. Sends the
 // close frame after the 101 and waits (within the close grace period) for the client's
@@ -95,36 +92,6 @@ private:
     core::websocket::frame_reader reader_;
     bool done_ = false;
 };
-
-// cookie-octet (RFC 6265) minus '%', which is the escape.
-constexpr boost::urls::grammar::lut_chars cookie_octets([](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c == 0x21 || (c >= 0x23 && c <= 0x2b && c != 0x25) || (c >= 0x2d && c <= 0x3a) ||
-           (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
-});
-
-// last_event_id travels JSON-encoded, as in RIG ("first_event" with its quotes); characters
-// a cookie cannot hold inside the quotes are percent-encoded.
-std::string encode_last_event_id(std::string_view id) {
-    const std::string quoted = core::json_quote(id);
-    return '"' +
-           boost::urls::encode(std::string_view(quoted).substr(1, quoted.size() - 2),
-                               cookie_octets) +
-           '"';
-}
-
-std::string decode_last_event_id(std::string_view cookie) {
-    auto pct = boost::urls::make_pct_string_view(cookie);
-    if (!pct) {
-        return std::string(first_event);
-    }
-    boost::json::error_code ec;
-    auto v = boost::json::parse(pct->decode(), ec);
-    if (ec || !v.is_string()) {
-        return std::string(first_event);
-    }
-    return std::string(v.get_string());
-}
 
 // The id of the last event a reconnecting client got: the Last-Event-ID header (what an
 // EventSource sends when it reconnects; SSE only, and it wins), or the last_event_id query

@@ -159,6 +159,22 @@ TEST(ParseSubscription, ClauseKeysMustBeNonEmpty) {
               "conjunctive clauses expected to be a map with nonempty strings as keys");
 }
 
+// Found by fuzzing (tests/fuzz/corpus/subscriptions/number_out_of_range): Boost.JSON reads
+// 1e309 as infinity and writes it back as `Infinity`, so the subscription list rig echoed in
+// rig.subscriptions_set and in the 201 answer was not JSON.
+TEST(ParseSubscription, NumbersOutOfRangeAreRefused) {
+    for (const char* c :
+         {R"([{"n":1e309}])", R"([{"n":-1e400}])", R"([{"a":1},{"o":{"x":[1e999]}}])"}) {
+        EXPECT_EQ(parse_fails(std::string(R"({"eventType":"greeting","oneOf":)") + c + "}").reason,
+                  "constraint values expected to hold no number out of range")
+            << c;
+    }
+    const auto s = parse_ok(R"({"eventType":"t","oneOf":[{"n":1e308,"m":-1.5e-320}]})");
+    const std::string written = json::serialize(to_json({s}));
+    EXPECT_EQ(json::parse(written),
+              json::parse(R"([{"eventType":"t","oneOf":[{"n":1e308,"m":-1.5e-320}]}])"));
+}
+
 TEST(ParseSubscription, DescribeFormat) {
     auto err = parse_fails("42");
     EXPECT_EQ(err.describe(), "invalid subscription: not a map when parsing 42");
