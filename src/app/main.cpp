@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string_view>
 
 #include "app/node.hpp"
@@ -36,17 +37,28 @@ void warn_about_environment(const rig::config::node_options& options) {
     }
 }
 
-// --check-config: everything a start checks before it listens, and nothing after.
-int check_config() {
-    const auto options = rig::config::load_from_env();
+// The environment's settings, checked as a start checks them before it listens, with the
+// log set up and the environment's warnings written; nothing when refused (reported).
+std::optional<rig::config::node_options> load_checked_configuration() {
+    auto options = rig::config::load_from_env();
     if (!options) {
-        return invalid_configuration(options.error().message);
+        invalid_configuration(options.error().message);
+        return std::nullopt;
     }
     if (auto e = rig::config::check_before_start(*options)) {
-        return invalid_configuration(e->message);
+        invalid_configuration(e->message);
+        return std::nullopt;
     }
     rig::log::init(options->log_level, options->log_format);
     warn_about_environment(*options);
+    return std::move(*options);
+}
+
+// --check-config: everything a start checks before it listens, and nothing after.
+int check_config() {
+    if (!load_checked_configuration()) {
+        return 2;
+    }
     std::puts("config ok");
     return 0;
 }
@@ -88,15 +100,10 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    auto options = rig::config::load_from_env();
+    auto options = load_checked_configuration();
     if (!options) {
-        return invalid_configuration(options.error().message);
+        return 2;
     }
-    if (auto e = rig::config::check_before_start(*options)) {
-        return invalid_configuration(e->message);
-    }
-    rig::log::init(options->log_level, options->log_format);
-    warn_about_environment(*options);
 
     try {
         rig::app::node node(std::move(*options));

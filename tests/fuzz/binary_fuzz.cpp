@@ -25,19 +25,16 @@
 #include "core/base64url.hpp"
 #include "core/text.hpp"
 #include "core/utf8.hpp"
+#include "require.hpp"
 
 namespace {
+
+using rig::fuzz::require;
 
 namespace json = boost::json;
 using namespace rig::cloudevents;
 
 constexpr std::string_view now = "2020-01-01T00:00:00Z";
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 struct split_input {
     std::string_view binding_name;

@@ -15,18 +15,15 @@
 #include <string>
 #include <string_view>
 
+#include "require.hpp"
 #include "transport/connection_token.hpp"
 
 namespace {
 
+using rig::fuzz::require;
+
 using rig::transport::connection_address;
 using rig::transport::token_codec;
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 bool same(const connection_address& a, const connection_address& b) {
     return a.instance == b.instance && a.shard == b.shard && a.slot == b.slot &&

@@ -12,19 +12,16 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "require.hpp"
 #include "subscription/extractors.hpp"
 #include "subscription/subscription.hpp"
 
 namespace {
 
+using rig::fuzz::require;
+
 namespace json = boost::json;
 using rig::subscription::extractors;
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 }  // namespace
 

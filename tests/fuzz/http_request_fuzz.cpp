@@ -22,20 +22,17 @@
 #include "core/base64url.hpp"
 #include "http/request_parts.hpp"
 #include "http/websocket_handshake.hpp"
+#include "require.hpp"
 
 namespace {
+
+using rig::fuzz::require;
 
 namespace bhttp = boost::beast::http;
 using rig::http::field;
 
 constexpr std::size_t max_header_bytes = 32 << 10;  // server_options' default
 constexpr std::size_t max_body_bytes = 1 << 16;
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 bool trimmed(std::string_view s) {
     const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };

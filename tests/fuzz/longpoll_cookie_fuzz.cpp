@@ -15,18 +15,15 @@
 
 #include "core/utf8.hpp"
 #include "http/request_parts.hpp"
+#include "require.hpp"
 #include "transport/longpoll_cookie.hpp"
 
 namespace {
 
+using rig::fuzz::require;
+
 using rig::transport::decode_last_event_id;
 using rig::transport::encode_last_event_id;
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 bool cookie_octet(char ch) {
     const auto c = static_cast<unsigned char>(ch);

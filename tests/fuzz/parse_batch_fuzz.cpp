@@ -19,8 +19,11 @@
 #include <string_view>
 
 #include "cloudevents/parse.hpp"
+#include "require.hpp"
 
 namespace {
+
+using rig::fuzz::require;
 
 namespace json = boost::json;
 using rig::cloudevents::parse_batch;
@@ -29,12 +32,6 @@ using rig::cloudevents::spec_version;
 
 constexpr std::string_view now = "2020-01-01T00:00:00Z";
 constexpr std::size_t max_events = 64;
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 }  // namespace
 

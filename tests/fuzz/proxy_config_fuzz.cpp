@@ -27,17 +27,14 @@
 #include "nearly_equal.hpp"
 #include "proxy/proxy_config.hpp"
 #include "proxy/route_table.hpp"
+#include "require.hpp"
 
 namespace {
 
+using rig::fuzz::require;
+
 namespace json = boost::json;
 using namespace rig::proxy;
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 bool plain_path(std::string_view p) {
     if (p.empty() || p.front() != '/') {

@@ -16,19 +16,16 @@
 #include <string_view>
 
 #include "cloudevents/parse.hpp"
+#include "require.hpp"
 
 namespace {
+
+using rig::fuzz::require;
 
 namespace json = boost::json;
 using namespace rig::cloudevents;
 
 constexpr std::string_view now = "2020-01-01T00:00:00Z";
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 bool non_empty_string(const json::value* v) {
     return v != nullptr && v->is_string() && !v->get_string().empty();

@@ -22,21 +22,18 @@
 
 #include "http/request_parts.hpp"
 #include "nearly_equal.hpp"
+#include "require.hpp"
 #include "subscription/subscription.hpp"
 
 namespace {
+
+using rig::fuzz::require;
 
 namespace json = boost::json;
 using rig::fuzz::nearly_equal;
 using rig::subscription::parse_failure;
 using rig::subscription::parse_subscription_list;
 using rig::subscription::subscription;
-
-void require(bool ok) {
-    if (!ok) {
-        std::abort();
-    }
-}
 
 void require_same(const std::vector<subscription>& a, const std::vector<subscription>& b) {
     require(a.size() == b.size());
