@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "core/base64url.hpp"
+#include "core/json_text.hpp"
 
 namespace rig::auth {
 namespace json = boost::json;
@@ -417,6 +418,11 @@ core::result<json::object> jwt_verifier::verify(std::string_view token,
     json::value claims = json::parse(*claims_text, ec);
     if (ec || !claims.is_object()) {
         return refused("the token's claims are not a JSON object");
+    }
+    // Boost.JSON reads 1e999 as infinity: a claim bound as a subscription constraint would be
+    // written back as `Infinity` (core/json_text.hpp). RIG's decoder refuses such a token.
+    if (!core::has_only_finite_numbers(claims)) {
+        return refused("the token's claims hold a number out of range");
     }
     const double t = std::chrono::duration<double>(now.time_since_epoch()).count();
     const double leeway = static_cast<double>(leeway_.count());

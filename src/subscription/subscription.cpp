@@ -151,6 +151,12 @@ std::vector<subscription> infer_from_claims(const extractors& ex, const json::va
             if (v == nullptr) {
                 continue;
             }
+            // Written back as `Infinity` otherwise; the verifier refuses such a token, and a
+            // dropped binding would widen the subscription, so the type gets none.
+            if (!core::has_only_finite_numbers(*v)) {
+                conj.all_of.clear();
+                break;
+            }
             clause[f.name] = *v;
             conj.all_of.push_back({f.name, scalar::from_json(*v)});
         }

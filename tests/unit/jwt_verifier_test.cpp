@@ -286,6 +286,15 @@ TEST(JwtVerifier, ClaimsNotObjectAreRefused) {
     }
 }
 
+TEST(JwtVerifier, ClaimsWithNumbersOutOfRangeAreRefused) {
+    // Boost.JSON reads 1e999 as infinity; inferred subscriptions would echo it as `Infinity`.
+    const auto v = make_verifier("HS256", "mysecret");
+    for (const char* extra : {R"("foo":1e999)", R"("foo":{"n":[-1e309]})", R"("exp2":1E400)"}) {
+        expect_refused(*v, hs_token("HS256", "mysecret", future_claims(extra)), "out of range");
+    }
+    expect_valid(*v, hs_token("HS256", "mysecret", future_claims(R"("foo":"bar","n":1e308)")));
+}
+
 TEST(JwtVerifier, TamperedClaimsAreRefused) {
     const auto v = make_verifier("HS256", "mysecret");
     const std::string good = hs_token("HS256", "mysecret", future_claims());

@@ -474,6 +474,23 @@ TEST(InferFromClaims, OnlyResolvingFieldsAreBound) {
     EXPECT_EQ(nested[0].one_of_json, json::parse(R"([{"b":[1,2]}])"));
 }
 
+TEST(InferFromClaims, NumbersOutOfRangeBindNothing) {
+    // A claim 1e999 reads as infinity and would be written back as `Infinity`; dropping only
+    // that binding would widen the subscription, so the type gets no inferred subscription.
+    const auto ex = make_extractors(R"({"t": {
+      "a": {"stable_field_index": 0, "event": {"json_pointer": "/data/a"},
+            "jwt": {"json_pointer": "/a"}},
+      "b": {"stable_field_index": 1, "event": {"json_pointer": "/data/b"},
+            "jwt": {"json_pointer": "/b"}}},
+      "u": {"a": {"stable_field_index": 0, "event": {"json_pointer": "/data/a"},
+                  "jwt": {"json_pointer": "/a"}}}})");
+    const auto subs = infer_from_claims(ex, json::parse(R"({"a":"x","b":1e999})"));
+    ASSERT_EQ(subs.size(), 1u);
+    EXPECT_EQ(subs[0].event_type, "u");
+    EXPECT_EQ(json::serialize(to_json(subs)), R"([{"eventType":"u","oneOf":[{"a":"x"}]}])");
+    EXPECT_TRUE(infer_from_claims(ex, json::parse(R"({"a":[1,-1e999]})")).empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // to_json
 
