@@ -14,6 +14,7 @@
 
 #include "core/log.hpp"
 #include "http/h2_session.hpp"
+#include "http/origin_form.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
 
@@ -327,6 +328,9 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         }
         auto [ec, n] = co_await bhttp::async_read_header(*stream, buffer, parser, use_tuple);
         self.idle = false;
+        if (!ec) {
+            to_origin_form(parser.get());  // routed by its path, whichever form it came in
+        }
         const bool streamed = !ec && !parser.is_done() && options.streams_body != nullptr &&
                               options.streams_body(target_path(parser.get().target()));
         if (!ec && !streamed) {

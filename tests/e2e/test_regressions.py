@@ -1,11 +1,14 @@
 """Regression tests, one per defect found in review, named after what went wrong."""
 
+import hashlib
+import hmac
 import json
 import socket
+import time
 import unittest
 
-from rig_harness import (Conn, LongPollClient, Rig, SseClient, WsClient, make_event, quote,
-                         read_response_head)
+from rig_harness import (Conn, LongPollClient, Rig, SseClient, WsClient, b64url, make_event,
+                         quote, read_response_head)
 
 SLOW = "rig_slow_consumer_disconnects_total"
 WS_GAUGE = 'rig_connections{transport="ws"}'
@@ -96,6 +99,48 @@ class Regressions(unittest.TestCase):
             conn.send(body)
             self.assertEqual(read_response_head(conn)[0], 202)
             conn.close()
+
+    def test_jwt_claim_out_of_range_is_refused(self):
+        # A claim 1e999 was read as infinity, and the inferred subscription was echoed in
+        # rig.subscriptions_set as `Infinity`, which is not JSON.
+        extractors = json.dumps({"greeting": {"name": {
+            "stable_field_index": 0, "event": {"json_pointer": "/data/name"},
+            "jwt": {"json_pointer": "/username"}}}})
+        env = {"JWT_SECRET_KEY": "mysecret", "JWT_ALG": "HS256", "EXTRACTORS": extractors}
+        head = b64url(b'{"alg":"HS256","typ":"JWT"}')
+        claims = b64url(b'{"username":1e999,"exp":%d}' % (int(time.time()) + 3600))
+        signing_input = head + "." + claims
+        sig = hmac.new(b"mysecret", signing_input.encode(), hashlib.sha256).digest()
+        token = signing_input + "." + b64url(sig)
+        with Rig(env=env) as rig:
+            sse = SseClient(rig, "jwt=" + quote(token))
+            sse.close()
+            self.assertEqual(sse.status, 400, sse.body)
+            error = json.loads(sse.body)["error"]
+            self.assertIn("could not decode JWT", error)
+            self.assertIn("out of range", error)
+
+    def test_absolute_form_target_is_routed_by_its_path(self):
+        # RFC 9112 §3.2.2: a server MUST accept `GET http://host/path HTTP/1.1`; rig answered
+        # 404 (the API gateway's) because it routed by the whole target.
+        with Rig() as rig:
+            base = "http://127.0.0.1:%d" % rig.port
+            conn = Conn(rig.port)
+            conn.send(("GET %s/_rig/health HTTP/1.1\r\nHost: elsewhere\r\n\r\n" % base).encode())
+            self.assertEqual(read_response_head(conn)[0], 200)
+            conn.read_exact(2)  # OK
+            body = json.dumps(make_event("greeting", "abs-1")).encode()
+            conn.send(("POST %s/_rig/v1/events HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                       % (base, len(body))).encode() + body)
+            self.assertEqual(read_response_head(conn)[0], 202)
+            conn.close()
+            # The query of an absolute-form target is read too.
+            sse = SseClient(rig, path=base + "/_rig/v1/connection/sse",
+                            query="subscriptions=" + quote([{"eventType": "greeting"}]))
+            self.assertEqual(sse.status, 200, sse.body)
+            self.assertEqual(sse.connect_events()[1], [{"eventType": "greeting", "oneOf": []}])
+            sse.close()
 
 
 if __name__ == "__main__":
