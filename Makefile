@@ -59,8 +59,9 @@ bench: build
 # structured mode), binary (CloudEvents over HTTP, Kafka and NATS), subscriptions (subscription
 # JSON and the connect query parameter), extractors (EXTRACTORS), proxy_config (inline
 # PROXY_CONFIG_FILE and the router built from it), connection_token (connection tokens),
-# longpoll_cookie (long polling's cookies) or http_request (HTTP/1.1 request heads and the
-# WebSocket handshake).
+# longpoll_cookie (long polling's cookies), http_request (HTTP/1.1 request heads and the
+# WebSocket handshake), router (request heads through the public listener's route decision)
+# or h2_session (HTTP/2 frames after the client preface, through rig's nghttp2 session).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGET ?= jwt
 fuzz:
