@@ -363,6 +363,15 @@ class CheckServiceFaults(unittest.TestCase):
     def submit(self, eid):
         return self.rig.publish(make_event("faults.check", eid))
 
+    def results(self):
+        """{(check, result): count} of rig_check_results_total."""
+        out = {}
+        for name, value in self.rig.metrics().items():
+            if name.startswith("rig_check_results_total{"):
+                labels = dict(part.split("=") for part in name[name.index("{") + 1:-1].split(","))
+                out[(labels["check"].strip('"'), labels["result"].strip('"'))] = value
+        return out
+
     def delivered(self, client, eid):
         status, _, body = self.rig.publish(make_event("faults.check", eid), api=True)
         self.assertEqual(status, 202, body)
@@ -392,7 +401,10 @@ class CheckServiceFaults(unittest.TestCase):
         self.assertEqual(status, 202, body)
         self.assertEqual(watcher.next_event()["id"], "after-restart")
 
-        # Down (connection refused): checked requests are denied, unchecked ones served.
+        # Down (connection refused): checked requests are denied, unchecked ones served; the
+        # operator sees the failed checks in /metrics (and the reason in the log).
+        before = self.results()
+        self.assertEqual(before[("subscription", "failed")], 0, before)
         self.service.stop()
         self.assert_denied("faults.check")
         status, hdrs, body = self.submit("while-down")
@@ -402,6 +414,10 @@ class CheckServiceFaults(unittest.TestCase):
         self.assertEqual(plain.status, 200)
         assert_rig_serves(self, self.rig)
         self.delivered(watcher, "internal-while-down")
+        after = self.results()
+        self.assertEqual(after[("subscription", "failed")], 1, after)
+        self.assertEqual(after[("submission", "failed")], 1, after)
+        self.assertEqual(after[("subscription", "allowed")], before[("subscription", "allowed")])
 
         # Slow: one check waits beyond the timeout; meanwhile another client's check on the same
         # shard is answered and that client receives events.
@@ -419,6 +435,7 @@ class CheckServiceFaults(unittest.TestCase):
         check_json_error(self, slow["client"].status, slow["client"].headers,
                          slow["client"].body, 400, equals=SSE_DENIED)
         self.release.set()
+        self.assertEqual(self.results()[("subscription", "failed")], 2)  # the timeout
 
         # Back to normal: allowed again, submissions delivered.
         self.mode["hold"] = None
@@ -454,15 +471,22 @@ class JwksFaults(unittest.TestCase):
         api.wait_log(failed)
         self.assertEqual(status(t1), 400)
         assert_rig_serves(self, rig)
+        m = rig.metrics()
+        self.assertEqual((m["rig_jwks_keys"], m["rig_jwks_last_fetch_ok"]), (0, 0), m)
+        self.assertGreaterEqual(m["rig_jwks_fetch_failures_total"], 1, m)
         service.start()
         service.wait_requests(1, timeout=30)  # the retry
         api.wait_log("jwks: loaded 1 key(s)")
         self.assertEqual(status(t1), 200)
+        api.wait_metric("rig_jwks_last_fetch_ok", 1.0)
+        self.assertEqual(rig.metrics()["rig_jwks_keys"], 1)
 
         # Down during a refresh: the keys already loaded stay in use.
         service.stop()
         api.wait_log(failed, rig.stderr().count(failed) + 1)
         self.assertEqual(status(t1), 200)
+        api.wait_metric("rig_jwks_last_fetch_ok", 0.0)
+        self.assertEqual(rig.metrics()["rig_jwks_keys"], 1)
         # Back with a rotated set: the new key is picked up (early refresh on an unknown kid,
         # or the retry), the withdrawn one is refused.
         keys["set"] = [jwt_keys.jwk(k2, "k2", "RS256")]
@@ -472,6 +496,7 @@ class JwksFaults(unittest.TestCase):
         api.wait_log("jwks: loaded 1 key(s)", loaded + 1)
         self.assertEqual(status(t2), 200)
         self.assertEqual(status(t1), 400)
+        api.wait_metric("rig_jwks_last_fetch_ok", 1.0)
 
 
 # -- SIGTERM under load -----------------------------------------------------------------------
