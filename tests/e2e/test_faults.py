@@ -18,6 +18,7 @@ Every wait is a blocking request or read bounded by a deadline (health, metrics,
 socket), never a sleep; no timing is asserted beyond generous deadlines.
 """
 
+import base64
 import errno
 import http.client
 import http.server
@@ -139,7 +140,8 @@ class RestartableService:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                req = {"method": self.command, "path": self.path, "body": body}
+                req = {"method": self.command, "path": self.path, "body": body,
+                       "headers": {k.lower(): v for k, v in self.headers.items()}}
                 with service.cond:
                     service.requests.append(req)
                     service.cond.notify_all()
@@ -314,6 +316,83 @@ class BrokerFaults(SourceTestCase):
         for eid in ("after1", "after2", "end"):
             kin.put("faults", compact(make_event("faults.kinesis", eid)))
         self.assert_ids_before_marker(client, "end", ["after1", "after2"], timeout=30)
+
+
+class FakeKinesis:
+    """The three Kinesis calls rig's reader makes, for one single-shard stream, with an
+    iterator that expires on demand (`expire_next`): kinesalite expires iterators only after
+    its real 5 minutes. Records are (sequence number, data); an iterator names the index of
+    the next record to read. Every GetShardIterator request is kept in `positioned`."""
+
+    SHARD = "shardId-000000000000"
+
+    def __init__(self):
+        self.records = []
+        self.positioned = []
+        self.expire_next = False
+        self.lock = threading.Lock()
+        self.service = RestartableService(self.answer)
+
+    def put(self, data):
+        with self.lock:
+            self.records.append(("%020d" % (len(self.records) + 1), data))
+
+    def answer(self, req):
+        action = req["headers"]["x-amz-target"].split(".", 1)[1]
+        body = json.loads(req["body"])
+        with self.lock:
+            if action == "ListShards":
+                return 200, {"Shards": [{"ShardId": self.SHARD}]}
+            if action == "GetShardIterator":
+                self.positioned.append(body)
+                kind = body["ShardIteratorType"]
+                if kind == "TRIM_HORIZON":
+                    index = 0
+                elif kind == "AFTER_SEQUENCE_NUMBER":
+                    index = [seq for seq, _ in self.records].index(
+                        body["StartingSequenceNumber"]) + 1
+                else:
+                    index = len(self.records)
+                return 200, {"ShardIterator": "it-%d" % index}
+            if action == "GetRecords":
+                if self.expire_next:
+                    self.expire_next = False
+                    return 400, {"__type": "ExpiredIteratorException",
+                                 "message": "Iterator expired."}
+                index = int(body["ShardIterator"][3:])
+                out = [{"SequenceNumber": seq, "PartitionKey": "pk",
+                        "Data": base64.b64encode(data.encode()).decode()}
+                       for seq, data in self.records[index:]]
+                return 200, {"Records": out, "MillisBehindLatest": 0,
+                             "NextShardIterator": "it-%d" % len(self.records)}
+        return 400, {"__type": "UnknownOperationException"}
+
+
+class KinesisIteratorExpiry(SourceTestCase):
+    def test_an_expired_iterator_resumes_after_the_last_record_read(self):
+        # An outage (or back-pressure) longer than 5 min expires a shard's iterator; rig then
+        # positions the shard again. From the start of the retention period (as it did) it
+        # would send every retained event again.
+        kin = FakeKinesis()
+        self.addCleanup(kin.service.stop)
+        rig = self.start_rig({"KINESIS_ENABLED": "true", "KINESIS_STREAM": "faults",
+                              "KINESIS_AWS_REGION": "us-east-1",
+                              "KINESIS_ENDPOINT": kin.service.url + "/",
+                              "AWS_ACCESS_KEY_ID": "AKIDE2ETEST",
+                              "AWS_SECRET_ACCESS_KEY": "e2e-secret",
+                              "RIG_KINESIS_POLL_MS": "200",
+                              "RIG_KINESIS_ITERATOR": "TRIM_HORIZON"})
+        client = self.sse(rig, [{"eventType": "faults.expiry"}])
+        for eid in ("e1", "e2"):
+            kin.put(compact(make_event("faults.expiry", eid)))
+        self.assertEqual([client.next_event()["id"] for _ in range(2)], ["e1", "e2"])
+        kin.expire_next = True
+        for eid in ("e3", "end"):
+            kin.put(compact(make_event("faults.expiry", eid)))
+        self.assert_ids_before_marker(client, "end", ["e3"])
+        self.assertEqual(kin.positioned[-1]["ShardIteratorType"], "AFTER_SEQUENCE_NUMBER",
+                         kin.positioned)
+        self.assertIn("ExpiredIteratorException", rig.stderr())
 
 
 # -- the external check service ---------------------------------------------------------------
