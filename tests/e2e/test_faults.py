@@ -7,7 +7,8 @@ by itself, and events published after the recovery reach a subscriber:
 
 - Kafka broker down and back (librdkafka's mock cluster, tests/support/kafka_mock `down`/`up`);
 - NATS server restarted on the same port;
-- Kinesis endpoint down (kinesalite killed, restarted on the same port, stream recreated);
+- Kinesis endpoint down (kinesalite killed, restarted on the same port, stream recreated),
+  and a shard iterator that expires (a fake Kinesis endpoint: kinesalite waits 5 minutes);
 - the subscription/submission check service restarted, down (connection refused) and slow
   (beyond RIG_CHECK_TIMEOUT_MS), with a second client served meanwhile on the same shard;
 - the JWK Set endpoint down at start and during a refresh;
