@@ -126,9 +126,12 @@ node::node(config::node_options options)
     const std::string cookie = token_key(options_);
     outbound_tls_ = http::make_client_tls(options_.tls_ca_file).value();
     submission_check_ = checks::access_check(options_.submission_check, &jwt_);
+    checks::access_check subscription_check(options_.subscription_check, &jwt_);
+    if (subscription_check.enabled()) {
+        subscription_check_counts_ = subscription_check.counts();
+    }
     policy_ = std::make_unique<transport::connect_policy>(
-        options_.transport, options_.extractors, jwt_,
-        checks::access_check(options_.subscription_check, &jwt_),
+        options_.transport, options_.extractors, jwt_, std::move(subscription_check),
         transport::token_codec(cookie, random_instance()), &subscriptions_);
     const auto kill_everywhere_here = [this](const std::string& session) {
         for (auto* r : registries_) {
@@ -279,11 +282,29 @@ node::node(config::node_options options)
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
                             : std::string()) +
                        (zipkin_ ? zipkin_->metrics_text() : std::string()) +
+                       (jwks_ ? jwks_->metrics_text() : std::string()) + check_metrics() +
                        admin::render_limit_metrics(connections_, subscriptions_);
             }},
         options_.metrics.enabled, dashboard_.get());
     admin_routes_ = http::with_request_id(
         [this](http::exchange& ex) { return admin_->handle(ex, shards_.front()->clients); });
+}
+
+std::string node::check_metrics() const {
+    std::string out;
+    if (subscription_check_counts_) {
+        out += checks::render_check_metrics("subscription", *subscription_check_counts_);
+    }
+    if (submission_check_.enabled()) {
+        out += checks::render_check_metrics("submission", *submission_check_.counts());
+    }
+    if (out.empty()) {
+        return out;
+    }
+    return "# HELP rig_check_results_total SUBSCRIPTION_CHECK and SUBMISSION_CHECK runs: allowed, "
+           "denied, or failed (the service did not answer in time or could not be reached; the "
+           "client was denied).\n# TYPE rig_check_results_total counter\n" +
+           out;
 }
 
 void node::stop_sources() {

@@ -315,11 +315,12 @@ class NatsPublisher(Closing):
 
 class Kinesalite(Closing):
     """kinesalite (in memory) on 127.0.0.1 through tests/kinesis/start.js, with the Kinesis
-    JSON API calls the tests need."""
+    JSON API calls the tests need. `port`: listen there (e.g. to restart on the same port),
+    else on a free one."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([NODE, "start.js", "0"], cwd=KINESALITE_DIR,
+        self.proc = subprocess.Popen([NODE, "start.js", str(port)], cwd=KINESALITE_DIR,
                                      stdout=subprocess.PIPE, stderr=self.log)
         try:
             line = LineReader(self.proc.stdout).read_until(
