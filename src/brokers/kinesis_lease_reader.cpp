@@ -203,7 +203,19 @@ void kinesis_lease_reader::run(const std::atomic<bool>& stop) {
                         lose(l.shard_id, "taken by " + l.owner);
                     }
                 }
-                for (auto l : coordinator.decide(*leases, at).take) {
+                const auto decisions = coordinator.decide(*leases, at);
+                // Ours in the table but not read: a take whose answer was lost. Adopted (the
+                // owner names this process only), so that it is read and renewed.
+                for (const auto& l : decisions.renew) {
+                    if (!held.count(l.shard_id)) {
+                        held_shard h;
+                        h.lease = l;
+                        h.renewed = at;
+                        h.checkpointed = l.checkpoint;
+                        held[l.shard_id] = std::move(h);
+                    }
+                }
+                for (auto l : decisions.take) {
                     if (held.count(l.shard_id)) {
                         continue;
                     }
