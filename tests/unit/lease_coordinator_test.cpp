@@ -171,5 +171,114 @@ TEST(LeaseCoordinator, AnUnobservedLeaseIsNotExpired) {
     EXPECT_FALSE(c.expired(renewed, t0 + 100s));  // a counter it has not seen yet
 }
 
+// Nodes running the lease reader's rounds against one in-memory table with the default
+// timings (KCL's: lease 10 s, renewals every 3.333 s, takes every 20 s), on a simulated clock:
+// the issue's rules "shards settle within about a minute" and "a stopped node's shards are
+// taken over within 45 s".
+class lease_simulation {
+public:
+    explicit lease_simulation(int shards) {
+        for (int i = 0; i < shards; ++i) {
+            std::string id = std::to_string(i);
+            id.insert(id.begin(), 's');  // (not "s" + ...: g++ 12's -Wrestrict false positive)
+            table_.push_back(lease(std::move(id), "", 0));
+        }
+    }
+
+    void start(const std::string& id) {
+        nodes_.push_back({lease_coordinator(id, 10s), now_, now_ + 3333ms, true});
+    }
+    void kill(const std::string& id) {
+        for (auto& n : nodes_) {
+            if (n.coordinator.worker_id() == id) {
+                n.alive = false;
+            }
+        }
+    }
+    std::size_t held(const std::string& id) const {
+        return std::count_if(table_.begin(), table_.end(),
+                             [&](const shard_lease& l) { return l.owner == id; });
+    }
+    // Advances the clock by `d` in 100 ms steps, running every round that falls due.
+    void run_for(clock::duration d) {
+        const auto until = now_ + d;
+        while (now_ < until) {
+            now_ += 100ms;
+            for (auto& n : nodes_) {
+                if (!n.alive) {
+                    continue;
+                }
+                const auto& me = n.coordinator.worker_id();
+                if (now_ >= n.next_renew) {
+                    n.next_renew = now_ + 3333ms;
+                    for (auto& l : table_) {
+                        if (l.owner == me) {
+                            ++l.counter;
+                        }
+                    }
+                }
+                if (now_ >= n.next_take) {
+                    n.next_take = now_ + 20s;
+                    n.coordinator.observe(table_, now_);
+                    for (const auto& want : n.coordinator.decide(table_, now_).take) {
+                        for (auto& l : table_) {
+                            // The conditional write: only if the counter is still as read.
+                            if (l.shard_id == want.shard_id && l.counter == want.counter) {
+                                l.owner = me;
+                                ++l.counter;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+private:
+    struct node {
+        lease_coordinator coordinator;
+        clock::time_point next_take;
+        clock::time_point next_renew;
+        bool alive;
+    };
+    clock::time_point now_{};
+    std::vector<shard_lease> table_;
+    std::vector<node> nodes_;
+};
+
+TEST(LeaseCoordinator, WithDefaultTimingsShardsSettleWithinAMinuteAndTakeOverWithin45s) {
+    lease_simulation sim(4);
+    sim.start("a");
+    sim.run_for(1s);
+    EXPECT_EQ(sim.held("a"), 4u);
+    sim.run_for(6s);  // b joins 7 s later, between a's rounds
+    sim.start("b");
+    sim.run_for(60s);
+    EXPECT_EQ(sim.held("a"), 2u);
+    EXPECT_EQ(sim.held("b"), 2u);
+    sim.run_for(120s);  // and it stays so
+    EXPECT_EQ(sim.held("a"), 2u);
+    EXPECT_EQ(sim.held("b"), 2u);
+    sim.kill("b");
+    sim.run_for(45s);
+    EXPECT_EQ(sim.held("a"), 4u);
+}
+
+TEST(LeaseCoordinator, ThreeNodesOnFiveShardsSettleWithoutFlapping) {
+    lease_simulation sim(5);
+    sim.start("a");
+    sim.start("b");
+    sim.run_for(3s);
+    sim.start("c");
+    sim.run_for(60s);
+    const auto a = sim.held("a"), b = sim.held("b"), c = sim.held("c");
+    EXPECT_EQ(a + b + c, 5u);
+    EXPECT_LE(std::max({a, b, c}), 2u);
+    sim.run_for(200s);
+    EXPECT_EQ(sim.held("a"), a);
+    EXPECT_EQ(sim.held("b"), b);
+    EXPECT_EQ(sim.held("c"), c);
+}
+
 }  // namespace
 }  // namespace rig::brokers
