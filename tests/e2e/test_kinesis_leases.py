@@ -10,13 +10,15 @@ implementation: src/brokers/kinesis_lease_reader.hpp, lease_coordinator.hpp,
 kinesis_lease_table.hpp.
 
 Peers: kinesalite and dynalite (tests/kinesis, in memory) on free loopback ports, and for the
-throttling test a small HTTP proxy in front of kinesalite. The lease timings are shortened
+throttling tests a small HTTP proxy in front of kinesalite or dynalite that answers
+ProvisionedThroughputExceededException to the first calls of one action. The lease timings are shortened
 (lease 2 s, renewals every 0.5 s, takes every 1 s) so that take-overs happen in seconds; every
 wait polls rig's metrics or reads a subscriber with a deadline.
 """
 
 import http.server
 import json
+import socket
 import threading
 import time
 import unittest
@@ -24,7 +26,8 @@ import urllib.error
 import urllib.request
 import uuid
 
-from peers import Dynalite, Kinesalite, SourceTestCase, consumed_metric, source_health
+from peers import (Dynalite, Kinesalite, SourceTestCase, consumed_metric, source_health,
+                   wait_source)
 from rig_harness import TIMEOUT, Rig, make_event
 
 QUARTER = 2 ** 126  # shard i of a 4-shard stream holds hash keys [i*QUARTER, (i+1)*QUARTER)
@@ -118,10 +121,11 @@ def wait_union(collectors, want, timeout):
 
 
 class ThrottlingProxy:
-    """An HTTP proxy in front of kinesalite that answers the first `n` GetRecords with 400
-    ProvisionedThroughputExceededException, as Kinesis does when a shard's read limit is hit."""
+    """An HTTP proxy in front of kinesalite (or dynalite) that answers the first `n` calls of
+    `action` with 400 ProvisionedThroughputExceededException, as Kinesis does when a shard's
+    read limit is hit (and DynamoDB when a table's capacity is)."""
 
-    def __init__(self, upstream, n):
+    def __init__(self, upstream, n, action="GetRecords", error_type=None):
         proxy = self
         self.upstream = upstream
         self.remaining = n
@@ -136,12 +140,13 @@ class ThrottlingProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = self.headers.get("X-Amz-Target", "")
                 with proxy.lock:
-                    throttle = target.endswith(".GetRecords") and proxy.remaining > 0
+                    throttle = target.endswith("." + action) and proxy.remaining > 0
                     if throttle:
                         proxy.remaining -= 1
                         proxy.throttled += 1
                 if throttle:
-                    answer = compact({"__type": "ProvisionedThroughputExceededException",
+                    answer = compact({"__type": error_type or
+                                      "ProvisionedThroughputExceededException",
                                       "message": "Rate exceeded for shard"}).encode()
                     self.send_response(400)
                     self.send_header("Content-Type", "application/x-amz-json-1.1")
@@ -160,7 +165,7 @@ class ThrottlingProxy:
                 except urllib.error.HTTPError as e:
                     status, data = e.code, e.read()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Type", self.headers.get("Content-Type", ""))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -367,6 +372,38 @@ class KinesisLeases(SourceTestCase):
         KINESALITE.put(stream, compact(make_event(etype, "late")))
         wait_union([c], {"late"}, timeout=30)
         self.assertEqual(c.ids, ["late"])
+
+    def test_a_throttled_lease_table_is_retried(self):
+        self.watch(KINESALITE)
+        self.watch(DYNALITE)
+        proxy = self.watch(ThrottlingProxy(
+            DYNALITE.endpoint, 3, action="Scan",
+            error_type="com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"))
+        self.addCleanup(proxy.close)
+        stream, app, etype = unique("rig-leases-"), unique("rig-app-"), "kin.dynthrottled"
+        KINESALITE.create_stream(stream, 1)
+        KINESALITE.put(stream, compact(make_event(etype, "early")))
+        rig = self.start_node(lease_env(stream, app,
+                                        KINESIS_DYNAMODB_ENDPOINT=proxy.endpoint))
+        rig.wait_metric(HELD, 1.0, timeout=30)
+        rig.wait_metric(consumed_metric("kinesis", stream), 1.0, timeout=30)
+        self.assertEqual(proxy.throttled, 3)
+        self.assertEqual(rig.metrics()[THROTTLES], 3.0)
+
+    def test_an_unreachable_lease_table_is_reported_in_health(self):
+        self.watch(KINESALITE)
+        stream, app = unique("rig-leases-"), unique("rig-app-")
+        KINESALITE.create_stream(stream, 1)
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        self.addCleanup(closed.close)
+        rig = self.start_node(lease_env(
+            stream, app, KINESIS_DYNAMODB_ENDPOINT="http://127.0.0.1:%d/" % closed.getsockname()[1]))
+        status, entry = wait_source(rig, "kinesis", lambda s, e: s == 503 and e["detail"],
+                                    what="503 while the lease table is unreachable")
+        self.assertFalse(entry["connected"])
+        self.assertIn("DescribeTable", entry["detail"])
+        self.assertEqual(entry["leases_held"], 0)
 
 
 if __name__ == "__main__":
