@@ -355,6 +355,40 @@ class KinesisLeases(SourceTestCase):
                              ["shardId-000000000000"])
         rig.wait_metric(HELD, 2.0)
 
+    def test_a_merged_shard_is_read_after_both_parents(self):
+        self.watch(KINESALITE)
+        self.watch(DYNALITE)
+        stream, app, etype = unique("rig-leases-"), unique("rig-app-"), "kin.merge"
+        KINESALITE.create_stream(stream, 2)
+        rig = self.start_node(lease_env(stream, app))
+        rig.wait_metric(HELD, 2.0, timeout=SETTLE)
+        c = Collector(self.sse(rig, [{"eventType": etype}]))
+        low, high = "shardId-000000000000", "shardId-000000000001"
+        for key, eid in ((1, "low-1"), (HALF + 1, "high-1")):
+            KINESALITE.put(stream, compact(make_event(etype, eid)), explicit_hash_key=key)
+        wait_union([c], {"low-1", "high-1"}, timeout=30)
+        for key, eid in ((1, "low-2"), (HALF + 1, "high-2")):
+            KINESALITE.put(stream, compact(make_event(etype, eid)), explicit_hash_key=key)
+        KINESALITE.call("MergeShards", {"StreamName": stream, "ShardToMerge": low,
+                                        "AdjacentShardToMerge": high})
+        desc = KINESALITE.wait_active(stream)
+        merged = [s for s in desc["Shards"] if s.get("AdjacentParentShardId")]
+        self.assertEqual(len(merged), 1, desc)
+        merged = merged[0]["ShardId"]
+        ids = ["merged-%d" % i for i in range(3)]
+        for i, eid in enumerate(ids):
+            res = KINESALITE.put(stream, compact(make_event(etype, eid)),
+                                 explicit_hash_key=i * HALF // 2 + 1)
+            self.assertEqual(res["ShardId"], merged)
+        wait_union([c], {"low-2", "high-2"} | set(ids), timeout=30)
+        # Both parents to their ends first, then the child, in order, each record once.
+        self.assertEqual(sorted(c.ids[:4]), ["high-1", "high-2", "low-1", "low-2"])
+        self.assertEqual(c.ids[4:], ids)
+        table = [t for t in DYNALITE.tables() if app in t][0]
+        leases = DYNALITE.leases(table)
+        self.assertEqual([leases[s]["checkpoint"] for s in (low, high)], ["SHARD_END"] * 2)
+        self.assertEqual(sorted(leases[merged]["parentShardIds"]), [low, high])
+
     def test_throttled_reads_are_retried(self):
         self.watch(KINESALITE)
         self.watch(DYNALITE)
