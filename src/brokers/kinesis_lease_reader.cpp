@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <boost/json/object.hpp>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <thread>
 #include <vector>
@@ -272,12 +274,24 @@ void kinesis_lease_reader::run(const std::atomic<bool>& stop) {
                 continue;
             }
             if (h.iterator.empty()) {
-                const std::string& from = h.handed.empty() ? h.checkpointed : h.handed;
+                const std::string from = h.handed.empty() ? h.checkpointed : h.handed;
                 json::object req{{"StreamName", options_.stream}, {"ShardId", id}};
+                // LATEST is pinned to the time it was first taken (checkpointed below), so that
+                // what arrives later is read even if this node stops before any record did.
+                const int64_t latest_at_ms =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
                 if (from.empty()) {
                     req["ShardIteratorType"] = options_.from_start ? "TRIM_HORIZON" : "LATEST";
                 } else if (from == checkpoint_trim_horizon) {
                     req["ShardIteratorType"] = "TRIM_HORIZON";
+                } else if (from.starts_with(checkpoint_at_timestamp)) {
+                    req["ShardIteratorType"] = "AT_TIMESTAMP";
+                    req["Timestamp"] =
+                        static_cast<double>(std::strtoll(
+                            from.c_str() + std::strlen(checkpoint_at_timestamp), nullptr, 10)) /
+                        1000.0;
                 } else {
                     req["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER";
                     req["StartingSequenceNumber"] = from;
@@ -292,6 +306,19 @@ void kinesis_lease_reader::run(const std::atomic<bool>& stop) {
                     continue;
                 }
                 h.iterator = string_at(res.body, "ShardIterator");
+                if (from.empty() && !options_.from_start) {
+                    const std::string at = checkpoint_at_timestamp + std::to_string(latest_at_ms);
+                    const auto r = table.checkpoint(id, me, at);
+                    if (r == lease_write::ok) {
+                        h.checkpointed = at;
+                    } else if (r == lease_write::lost) {
+                        lose(id, "checkpoint refused");
+                        continue;
+                    } else {
+                        counters_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
+                        table_failed("checkpoint");
+                    }
+                }
             }
             json::object req{{"ShardIterator", h.iterator}, {"Limit", 1000}};
             auto res = kinesis.call("GetRecords", req);

@@ -11,6 +11,9 @@ namespace rig::brokers {
 // Checkpoint values with a meaning of their own (anything else is a sequence number).
 inline constexpr const char* checkpoint_shard_end = "SHARD_END";        // read to its end
 inline constexpr const char* checkpoint_trim_horizon = "TRIM_HORIZON";  // from its start
+// Followed by Unix milliseconds: from the records that arrived since (where LATEST was when
+// the shard was first read, so that a restart before any record still reads what came after).
+inline constexpr const char* checkpoint_at_timestamp = "AT_TIMESTAMP:";
 
 // One item of the lease table: who reads a shard, and how far it has been handed over.
 struct shard_lease {

@@ -316,6 +316,38 @@ class KinesisLeases(SourceTestCase):
         self.assertEqual(sorted(c2.ids), sorted(markers))
         self.assertEqual(a2.metrics()[consumed], float(len(down) + len(markers)))
 
+    def test_latest_is_pinned_so_a_restart_before_any_record_loses_nothing(self):
+        self.watch(KINESALITE)
+        self.watch(DYNALITE)
+        stream, app, etype = unique("rig-leases-"), unique("rig-app-"), "kin.latest"
+        KINESALITE.create_stream(stream, 2)
+        KINESALITE.put(stream, compact(make_event(etype, "old")), explicit_hash_key=1)
+        env = lease_env(stream, app, RIG_KINESIS_ITERATOR=None)  # LATEST, the default
+        a = self.start_node(env)
+        a.wait_metric(HELD, 2.0, timeout=SETTLE)
+        table = [t for t in DYNALITE.tables() if app in t][0]
+        deadline = time.monotonic() + 30
+        while not all(l.get("checkpoint", "").startswith("AT_TIMESTAMP:")
+                      for l in DYNALITE.leases(table).values()):
+            self.assertLess(time.monotonic(), deadline, DYNALITE.leases(table))
+        a.stop()  # before any record arrived: no sequence number to checkpoint
+        down = []
+        for key, prefix in ((1, "low"), (HALF + 1, "high")):
+            for i in range(3):
+                eid = "%s-%d" % (prefix, i)
+                KINESALITE.put(stream, compact(make_event(etype, eid)), explicit_hash_key=key)
+                down.append(eid)
+        a2 = self.start_node(env)
+        consumed = consumed_metric("kinesis", stream)
+        a2.wait_metric(consumed, float(len(down)), timeout=30)
+        c = Collector(self.sse(a2, [{"eventType": etype}]))
+        for key, marker in ((1, "end-low"), (HALF + 1, "end-high")):
+            KINESALITE.put(stream, compact(make_event(etype, marker)), explicit_hash_key=key)
+        wait_union([c], {"end-low", "end-high"}, timeout=30)
+        # The record from before the first start stays skipped (LATEST); nothing twice.
+        self.assertEqual(a2.metrics()[consumed], float(len(down) + 2))
+        self.assertEqual(sorted(c.ids), ["end-high", "end-low"])
+
     def test_a_split_shard_is_followed_parent_first(self):
         self.watch(KINESALITE)
         self.watch(DYNALITE)
