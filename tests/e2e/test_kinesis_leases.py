@@ -348,6 +348,31 @@ class KinesisLeases(SourceTestCase):
         self.assertEqual(a2.metrics()[consumed], float(len(down) + 2))
         self.assertEqual(sorted(c.ids), ["end-high", "end-low"])
 
+    def test_a_pinned_latest_without_records_since_is_read_on_kinesalite_too(self):
+        # kinesalite never answers GetShardIterator AT_TIMESTAMP when no record came since:
+        # rig gives up after its 10 s call timeout and pins LATEST anew.
+        self.watch(KINESALITE)
+        self.watch(DYNALITE)
+        stream, app, etype = unique("rig-leases-"), unique("rig-app-"), "kin.idle"
+        KINESALITE.create_stream(stream, 1)
+        env = lease_env(stream, app, RIG_KINESIS_ITERATOR=None)
+        a = self.start_node(env)
+        a.wait_metric(HELD, 1.0, timeout=SETTLE)
+        table = [t for t in DYNALITE.tables() if app in t]
+        deadline = time.monotonic() + 30
+        while not DYNALITE.leases(table[0])["shardId-000000000000"].get(
+                "checkpoint", "").startswith("AT_TIMESTAMP:"):
+            self.assertLess(time.monotonic(), deadline)
+        a.stop()
+        a2 = self.start_node(env)
+        pinned = DYNALITE.leases(table[0])["shardId-000000000000"]["checkpoint"]
+        deadline = time.monotonic() + 30
+        while DYNALITE.leases(table[0])["shardId-000000000000"]["checkpoint"] == pinned:
+            self.assertLess(time.monotonic(), deadline, "not pinned anew")
+        c = Collector(self.sse(a2, [{"eventType": etype}]))
+        KINESALITE.put(stream, compact(make_event(etype, "after")))
+        wait_union([c], {"after"}, timeout=30)
+
     def test_a_split_shard_is_followed_parent_first(self):
         self.watch(KINESALITE)
         self.watch(DYNALITE)
