@@ -90,8 +90,9 @@ bool kinesis_lease_table::ensure(const std::atomic<bool>& stop, std::chrono::mil
             if (!created) {
                 return false;
             }
-        } else if (!res.error.empty() && !throttled_) {
-            return false;
+        } else if (!res.error.empty() && !throttled_ &&
+                   res.error.find("ResourceNotFound") == std::string::npos) {
+            return false;  // (not found right after creating it: not visible yet)
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // table creation poll
     }
