@@ -368,6 +368,9 @@ void node::warn_about_unclustered_sources() const {
     if (options_.nats) {
         warn("nats", "queue group", options_.nats->queue_group);
     }
+    if (options_.kinesis && !options_.kinesis->app_name.empty()) {
+        warn("kinesis", "lease table", options_.kinesis->app_name);
+    }
 }
 
 void node::open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards) {
@@ -449,11 +452,14 @@ void node::start() {
         proxy::log_kinesis_responses_off(options_.proxy.apis);
     }
     if (options_.kinesis) {
-        // Every node reads every shard of the stream (no leases yet), so in a cluster each
-        // delivers what it reads to its own clients only: relayed, each event would arrive
-        // once per node.
+        // Without a lease table every node reads every shard, so in a cluster each delivers
+        // what it reads to its own clients only (relayed, each event would arrive once per
+        // node). With one (KINESIS_APP_NAME) the nodes split the shards, as a Kafka group
+        // splits partitions, and the backplane brings each event to every node.
+        const bool shared = !options_.kinesis->app_name.empty();
         kinesis_ = std::make_unique<sources::kinesis_source>(
-            *options_.kinesis, local_ingest_ ? *local_ingest_ : *ingest_, status_of("kinesis"));
+            *options_.kinesis, local_ingest_ && !shared ? *local_ingest_ : *ingest_,
+            status_of("kinesis"));
     }
     std::string ports;
     for (const auto& l : listeners_) {

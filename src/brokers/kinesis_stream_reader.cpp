@@ -180,7 +180,8 @@ void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
             batch.clear();
             if (records && records->is_array()) {
                 for (const auto& r : records->get_array()) {
-                    batch.push_back({base64_decode(string_at(r, "Data"))});
+                    batch.push_back(
+                        {base64_decode(string_at(r, "Data")), string_at(r, "SequenceNumber")});
                 }
                 if (!records->get_array().empty()) {
                     st.last_sequence = string_at(records->get_array().back(), "SequenceNumber");
