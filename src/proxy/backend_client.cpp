@@ -287,7 +287,7 @@ asio::awaitable<forward_result> backend_client::forward(
         }
 
         // Large or of unknown length: streamed through, one buffer at a time, each read under
-        // the tcp_stream's timer (the socket is closed if the answer's deadline ran out).
+        // the tcp_stream's own timer.
         answer_due.reset();
         bhttp::response_parser<bhttp::buffer_body> streamed{std::move(parser)};
         streamed.body_limit(boost::none);
