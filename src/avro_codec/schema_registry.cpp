@@ -1,6 +1,7 @@
 #include "avro_codec/schema_registry.hpp"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -180,6 +181,17 @@ schema_registry::lookup schema_registry::latest(std::string_view subject) {
         by_id_.emplace(out.id, out.schema);
     }
     return out;
+}
+
+std::string render_registry_metrics(const schema_registry& registry) {
+    const auto& s = registry.stats();
+    return fmt::format(
+        "# HELP rig_schema_registry_lookups_total Schema registry lookups of schemas not yet "
+        "cached, by result.\n# TYPE rig_schema_registry_lookups_total counter\n"
+        "rig_schema_registry_lookups_total{{result=\"fetched\"}} {}\n"
+        "rig_schema_registry_lookups_total{{result=\"not_found\"}} {}\n"
+        "rig_schema_registry_lookups_total{{result=\"unavailable\"}} {}\n",
+        s.fetched.load(), s.not_found.load(), s.unavailable.load());
 }
 
 }  // namespace rig::avro_codec

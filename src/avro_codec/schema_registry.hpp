@@ -81,4 +81,8 @@ private:
     std::chrono::milliseconds backoff_{0};
 };
 
+// rig_schema_registry_lookups_total{result="fetched|not_found|unavailable"}: schemas fetched,
+// 404 answers, and failed or back-off-refused requests; HELP and TYPE lines included.
+std::string render_registry_metrics(const schema_registry& registry);
+
 }  // namespace rig::avro_codec

@@ -251,9 +251,13 @@ core::result<cloud_event> parse_structured(std::string_view body, std::string_vi
     return ev;
 }
 
-core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
+namespace {
+
+// parse_binary, with `decoded` (when not null) as the data instead of the body.
+core::result<cloud_event> binary_event(std::span<const attribute_header> headers,
                                        std::string_view content_type, std::string_view body,
-                                       std::string_view now_rfc3339, binding transport) {
+                                       const json::value* decoded, std::string_view now_rfc3339,
+                                       binding transport) {
     std::vector<std::string_view> specversions;
     std::vector<std::string_view> legacy_versions;
     for (const auto& h : headers) {
@@ -333,7 +337,9 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
     const char* ct_attr = version == spec_version::v0_1   ? "contentType"
                           : version == spec_version::v0_2 ? "contenttype"
                                                           : "datacontenttype";
-    if (!body.empty()) {
+    if (decoded != nullptr) {
+        attrs["data"] = *decoded;
+    } else if (!body.empty()) {
         if (is_json_media_type(mt)) {
             json::error_code ec;
             json::value data = json::parse(body, ec);
@@ -380,6 +386,21 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
             parsed.error().message + ").");
     }
     return parsed;
+}
+
+}  // namespace
+
+core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
+                                       std::string_view content_type, std::string_view body,
+                                       std::string_view now_rfc3339, binding transport) {
+    return binary_event(headers, content_type, body, nullptr, now_rfc3339, transport);
+}
+
+core::result<cloud_event> parse_binary_decoded(std::span<const attribute_header> headers,
+                                               std::string_view content_type,
+                                               const boost::json::value& data,
+                                               std::string_view now_rfc3339, binding transport) {
+    return binary_event(headers, content_type, {}, &data, now_rfc3339, transport);
 }
 
 core::result<cloud_event> parse_http(std::span<const attribute_header> ce_headers,

@@ -41,6 +41,14 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
                                        std::string_view now_rfc3339,
                                        binding transport = binding::http);
 
+// parse_binary for a body already decoded (Avro, by the Kafka source): `data` becomes the
+// event's data as it is, and `content_type` is recorded as parse_binary records it.
+core::result<cloud_event> parse_binary_decoded(std::span<const attribute_header> headers,
+                                               std::string_view content_type,
+                                               const boost::json::value& data,
+                                               std::string_view now_rfc3339,
+                                               binding transport = binding::kafka);
+
 // The media type of the CloudEvents JSON batch format: a JSON array of structured-mode events.
 inline constexpr std::string_view batch_media_type = "application/cloudevents-batch+json";
 
