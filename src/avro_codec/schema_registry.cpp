@@ -125,8 +125,8 @@ schema_registry::lookup schema_registry::settle(const answer& a, const std::stri
     std::chrono::milliseconds wait;
     {
         std::lock_guard lock(mutex_);
-        backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(500)
-                                         : std::min(backoff_ * 2, options_.backoff_max);
+        backoff_ = std::min(backoff_.count() == 0 ? std::chrono::milliseconds(500) : backoff_ * 2,
+                            options_.backoff_max);
         wait = backoff_;
         retry_at_ = std::chrono::steady_clock::now() + backoff_;
     }

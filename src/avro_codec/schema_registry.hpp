@@ -28,8 +28,8 @@ std::string registry_url(std::string_view host);
 // producing), each once: a fetched schema is kept for the life of the process, and so is an id
 // the registry answered 404 for (never asked again). When the registry cannot be reached (or
 // answers 5xx or garbage), lookups of schemas not yet cached fail at once without a request until
-// a back-off has passed (0.5 s, doubling up to `backoff_max`); the next lookup after that asks
-// again, and a success ends the back-off.
+// a back-off has passed (0.5 s, doubling up to `backoff_max`, which also caps the first); the next
+// lookup after that asks again, and a success ends the back-off.
 //
 // @par Thread safety
 // Any thread, concurrently, but lookups block for up to `timeout`: call them only from threads
