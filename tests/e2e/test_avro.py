@@ -30,6 +30,7 @@ from test_proxy import api, endpoint
 
 TOPIC = "avro-in"
 OUT_TOPIC = "avro-out"
+LOG_TOPIC = "avro-log"
 TIME = "2021-05-06T07:08:09Z"
 
 DATA_SCHEMA = {
@@ -62,10 +63,19 @@ PUBLISH_SCHEMA = {  # subject rig-avro-value: what the proxy encodes `data` with
         {"name": "n", "type": ["null", "long"], "default": None},
         {"name": "list", "type": {"type": "array", "items": "int"}, "default": []},
     ]}
+LOG_SCHEMA = {  # subject rig-request-log-value: the request logger's data (spec §8.9)
+    "type": "record", "name": "ApiCall", "namespace": "rig.test",
+    "fields": [
+        {"name": "endpoint", "type": {"type": "record", "name": "Endpoint", "fields": [
+            {"name": "id", "type": "string"}, {"name": "method", "type": "string"},
+            {"name": "path_regex", "type": "string"}]}},
+        {"name": "request_path", "type": "string"},
+        {"name": "remote_ip", "type": "string"},
+    ]}
 LATE_SCHEMA = {"type": "record", "name": "Late", "fields": [{"name": "x", "type": "int"}]}
 
-SCHEMAS = {1: DATA_SCHEMA, 2: EVENT_SCHEMA, 3: PUBLISH_SCHEMA, 4: LATE_SCHEMA}
-SUBJECTS = {"rig-avro-value": 3}
+SCHEMAS = {1: DATA_SCHEMA, 2: EVENT_SCHEMA, 3: PUBLISH_SCHEMA, 4: LATE_SCHEMA, 5: LOG_SCHEMA}
+SUBJECTS = {"rig-avro-value": 3, "rig-request-log-value": 5}
 UNKNOWN_ID = 99
 
 
@@ -161,7 +171,7 @@ class KafkaAvro(SourceTestCase):
     def setUpClass(cls):
         cls.registry = Registry()
         cls.addClassCleanup(lambda: cls.registry.stop())
-        cls.kafka = KafkaMock(TOPIC, OUT_TOPIC)
+        cls.kafka = KafkaMock(TOPIC, OUT_TOPIC, LOG_TOPIC)
         cls.addClassCleanup(cls.kafka.close)
         cls.watch_class(cls.kafka)
         config = [api("events", 1, [
@@ -178,6 +188,9 @@ class KafkaAvro(SourceTestCase):
             "KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS": "200",
             "KAFKA_SERIALIZER": "avro",
             "PROXY_CONFIG_FILE": json.dumps(config),
+            "REQUEST_LOG": "kafka",
+            "KAFKA_LOG_TOPIC": LOG_TOPIC,
+            "KAFKA_LOG_SCHEMA": "rig-request-log-value",
         })
         wait_source(cls.rig, "kafka",
                     lambda status, e: status == 200 and e["connected"] and
@@ -324,6 +337,24 @@ class KafkaAvro(SourceTestCase):
                 "POST", path, body=make_event(etype, "bad", time=TIME, data=data))
             self.assertEqual((status, body), (202, b"Accepted."))  # as for any produce failure
         self.rig.wait_metric(failed, before + 2)
+
+    def test_request_log_is_produced_as_avro(self):  # 119
+        status, _, _ = self.rig.request(
+            "POST", "/publish", body=make_event("avro.logged", "l1", time=TIME, data={"foo": "x"}))
+        self.assertEqual(status, 202)
+        # Every proxied request of this class is logged; the first one is at offset 0.
+        headers, body = self.fetch(LOG_TOPIC, 0)
+        schema_id, data = avro_decode(body)
+        self.assertEqual(schema_id, 5)
+        self.assertIn(data["endpoint"]["id"], ("publish", "publish-unknown"))
+        self.assertEqual(data["endpoint"]["method"], "POST")
+        self.assertIn(data["request_path"], ("/publish", "/unknown-subject"))
+        self.assertEqual(data["remote_ip"], "127.0.0.1")
+        h = dict(headers)
+        self.assertEqual(h["content-type"], "avro/binary")
+        self.assertEqual(h["ce_type"], "com.rig.proxy.api.call")
+        self.assertEqual(h["ce_contenttype"], "avro/binary")
+        self.assertEqual(h["ce_specversion"], "0.2")
 
 
 if __name__ == "__main__":
