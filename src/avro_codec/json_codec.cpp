@@ -372,6 +372,46 @@ private:
 
 }  // namespace
 
+struct decoder::state {
+    avro_value_t value{};
+    bool value_ok = false;
+    avro_reader_t reader = nullptr;
+};
+
+decoder::decoder(std::shared_ptr<const avro_schema> schema)
+    : schema_(std::move(schema)), state_(std::make_unique<state>()) {
+    state_->value_ok = avro_generic_value_new(schema_->iface(), &state_->value) == 0;
+    state_->reader = avro_reader_memory(nullptr, 0);
+}
+
+decoder::~decoder() {
+    if (state_->value_ok) {
+        avro_value_decref(&state_->value);
+    }
+    if (state_->reader != nullptr) {
+        avro_reader_free(state_->reader);
+    }
+}
+
+core::result<json::value> decoder::decode(std::string_view payload) {
+    if (!state_->value_ok || state_->reader == nullptr) {
+        return core::bad_request(std::string("Avro: ") + avro_strerror());
+    }
+    // Arrays and maps append on read: the value from the last datum must be emptied first.
+    avro_value_reset(&state_->value);
+    avro_reader_memory_set_source(state_->reader, payload.data(),
+                                  static_cast<int64_t>(payload.size()));
+    if (avro_value_read(state_->reader, &state_->value) != 0) {
+        return core::bad_request(std::string("not an Avro datum of the schema: ") +
+                                 avro_strerror());
+    }
+    json::value out;
+    if (!to_json(state_->value, out)) {
+        return core::bad_request("not an Avro datum of the schema");
+    }
+    return out;
+}
+
 core::result<json::value> decode(const avro_schema& schema, std::string_view payload) {
     owned_value value(schema);
     if (!value.ok()) {

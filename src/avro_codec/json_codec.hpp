@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,24 @@ namespace rig::avro_codec {
 // Decodes one Avro datum (the payload, without any wire-format prefix). bad_request when the
 // bytes are not a datum of `schema`.
 core::result<boost::json::value> decode(const avro_schema& schema, std::string_view payload);
+
+// decode() for many datums of one schema: keeps one avro-c value and reader and reuses them, so
+// a datum costs no avro-c allocations beyond its strings. For a consumer's thread: one decoder
+// is used by one thread at a time.
+class decoder {
+public:
+    explicit decoder(std::shared_ptr<const avro_schema> schema);
+    ~decoder();
+    decoder(const decoder&) = delete;
+    decoder& operator=(const decoder&) = delete;
+
+    core::result<boost::json::value> decode(std::string_view payload);
+
+private:
+    struct state;
+    std::shared_ptr<const avro_schema> schema_;
+    std::unique_ptr<state> state_;
+};
 
 // Encodes a JSON value as one Avro datum of `schema`. A record takes its fields by name; object
 // members the record does not have are ignored; a missing field is null when its schema allows

@@ -1,7 +1,9 @@
 #include "sources/kafka_avro.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "avro_codec/json_codec.hpp"
@@ -64,7 +66,16 @@ core::result<cloudevents::cloud_event> parse_avro_message(
         return core::bad_request("the schema registry is unavailable (schema id " +
                                  std::to_string(framed->schema_id) + ")");
     }
-    auto decoded = avro_codec::decode(*found.schema, framed->payload);
+    // One decoder per schema and thread (the consumer's), reused for every message: schemas
+    // are cached for the life of the process, so this map is bounded by the same ids.
+    thread_local std::unordered_map<const avro_codec::avro_schema*,
+                                    std::unique_ptr<avro_codec::decoder>>
+        decoders;
+    auto& dec = decoders[found.schema.get()];
+    if (!dec) {
+        dec = std::make_unique<avro_codec::decoder>(found.schema);
+    }
+    auto decoded = dec->decode(framed->payload);
     if (!decoded) {
         return decoded.error();
     }

@@ -122,6 +122,27 @@ TEST(AvroCodec, BadBytesAreRefusedNotCrashed) {
     EXPECT_FALSE(decode(*s, "\x80").has_value());  // an unfinished varint
 }
 
+TEST(AvroCodec, ReusedDecoderStartsEachDatumAfresh) {
+    // Arrays and maps of one datum must not leak into the next.
+    const auto schema = schema_of(user_schema);
+    decoder dec(schema);
+    const std::string a =
+        R"({"name":"A","age":1,"email":"e","color":"RED","tags":["x","y"],"scores":{"s":1.5},)"
+        R"("raw":"","hash":"zz","address":null})";
+    const std::string b =
+        R"({"name":"B","age":null,"email":null,"color":"GREEN","tags":["z"],"scores":{},)"
+        R"("raw":"r","hash":"qq","address":{"city":"C","zip":1}})";
+    for (const auto& text : {a, b, a}) {
+        auto bytes = encode(*schema, json::parse(text));
+        ASSERT_TRUE(bytes.has_value());
+        auto decoded = dec.decode(*bytes);
+        ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+        EXPECT_EQ(*decoded, json::parse(text));
+    }
+    EXPECT_FALSE(dec.decode("\x80").has_value());
+    EXPECT_TRUE(dec.decode(*encode(*schema, json::parse(a))).has_value());  // usable after
+}
+
 TEST(AvroCodec, NotASchemaIsRefused) {
     EXPECT_FALSE(avro_schema::parse("{").has_value());
     EXPECT_FALSE(avro_schema::parse(R"({"type":"nope"})").has_value());
