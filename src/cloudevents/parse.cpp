@@ -170,14 +170,12 @@ std::optional<std::string> strict_violation(spec_version v, const json::object& 
 
 }  // namespace
 
-core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
-                                           validation rules) {
-    const std::string_view text = trim(body);
-    json::error_code ec;
-    json::value doc = json::parse(text, ec);
-    if (ec) {
-        return not_a_cloud_event("invalid JSON: " + ec.message());
-    }
+namespace {
+
+// parse_structured after the JSON parse. `text` is the document's original text, or empty when
+// there is none (a decoded document): then the event's JSON is the document serialised.
+core::result<cloud_event> structured_event(json::value doc, std::string_view text,
+                                           std::string_view now_rfc3339, validation rules) {
     if (!doc.is_object()) {
         return not_a_cloud_event("expected a JSON object");
     }
@@ -232,7 +230,12 @@ core::result<cloud_event> parse_structured(std::string_view body, std::string_vi
         }
     }
 
-    if (obj.contains(keys->time)) {
+    if (text.empty()) {
+        if (!obj.contains(keys->time)) {
+            doc.get_object().emplace(keys->time, json::string(now_rfc3339));
+        }
+        ev.json = json::serialize(doc);
+    } else if (obj.contains(keys->time)) {
         ev.json = std::string(text);
     } else {
         // Insert the time attribute right after the opening brace: the object has at least
@@ -249,6 +252,25 @@ core::result<cloud_event> parse_structured(std::string_view body, std::string_vi
     }
     ev.document = std::move(doc);
     return ev;
+}
+
+}  // namespace
+
+core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
+                                           validation rules) {
+    const std::string_view text = trim(body);
+    json::error_code ec;
+    json::value doc = json::parse(text, ec);
+    if (ec) {
+        return not_a_cloud_event("invalid JSON: " + ec.message());
+    }
+    return structured_event(std::move(doc), text, now_rfc3339, rules);
+}
+
+core::result<cloud_event> parse_structured_document(boost::json::value document,
+                                                    std::string_view now_rfc3339,
+                                                    validation rules) {
+    return structured_event(std::move(document), {}, now_rfc3339, rules);
 }
 
 namespace {

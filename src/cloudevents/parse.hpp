@@ -24,6 +24,13 @@ enum class validation { rig, strict };
 core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
                                            validation rules = validation::rig);
 
+// parse_structured for a document already decoded (structured Avro, by the Kafka source): the
+// same checks; the event's JSON is the document serialised (with the time attribute added when
+// missing).
+core::result<cloud_event> parse_structured_document(boost::json::value document,
+                                                    std::string_view now_rfc3339,
+                                                    validation rules = validation::strict);
+
 // The transport a binary-mode event came over: header prefixes and value encodings differ.
 enum class binding { http, kafka, nats };
 

@@ -1,6 +1,5 @@
 #include "sources/kafka_avro.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -34,6 +33,11 @@ avro_mode avro_mode_of(std::span<const cloudevents::message_header> headers,
                 return avro_mode::binary;
             }
             if (mt == "application/cloudevents+avro") {
+                return avro_mode::structured;
+            }
+            // Spec §3.4: another structured format than JSON works when the body is framed Avro.
+            if (mt.starts_with("application/cloudevents+") &&
+                mt != "application/cloudevents+json" && avro_codec::unframe(body)) {
                 return avro_mode::structured;
             }
         } else if (h.name.size() == 14 && iequals_prefix(h.name, "ce_specversion")) {
@@ -83,8 +87,8 @@ core::result<cloudevents::cloud_event> parse_avro_message(
         if (!decoded->is_object()) {
             return core::bad_request("a structured Avro event must be a record");
         }
-        return cloudevents::parse_structured(boost::json::serialize(*decoded), now_rfc3339,
-                                             cloudevents::validation::strict);
+        return cloudevents::parse_structured_document(std::move(*decoded), now_rfc3339,
+                                                      cloudevents::validation::strict);
     }
     std::vector<std::string> names;  // lowercased, prefix removed
     std::vector<cloudevents::attribute_header> attributes;

@@ -12,7 +12,8 @@ namespace rig::sources {
 
 // How a Kafka message carries Avro (spec §3.4), if it does: `avro/binary` is binary mode (the
 // attributes in ce_* headers, the body the data); `application/cloudevents+avro` is structured
-// (the record's fields are the attributes); without a content type, a body that starts with the
+// (the record's fields are the attributes), and so is any other `application/cloudevents+<fmt>`
+// but JSON when the body is framed Avro; without a content type, a body that starts with the
 // Confluent magic byte and a schema id is binary when a ce_specversion header is present and
 // structured otherwise.
 enum class avro_mode { none, structured, binary };

@@ -25,6 +25,11 @@ TEST(KafkaAvro, ContentTypeOrMagicByteSelectsTheMode) {
     const std::vector<message_header> structured{
         {"content-type", "application/cloudevents+avro; charset=utf-8"}};
     EXPECT_EQ(avro_mode_of(structured, framed), avro_mode::structured);
+    // Spec §3.4: +xml (any format but JSON) with a framed body is structured Avro; not framed,
+    // it is left to the JSON parser (which refuses it).
+    const std::vector<message_header> xml{{"content-type", "application/cloudevents+xml"}};
+    EXPECT_EQ(avro_mode_of(xml, framed), avro_mode::structured);
+    EXPECT_EQ(avro_mode_of(xml, "<xml/>"), avro_mode::none);
     EXPECT_EQ(avro_mode_of({}, framed), avro_mode::structured);
     const std::vector<message_header> with_version{{"ce_specversion", "1.0"}};
     EXPECT_EQ(avro_mode_of(with_version, framed), avro_mode::binary);
