@@ -120,6 +120,16 @@ TEST(AvroCodec, BadBytesAreRefusedNotCrashed) {
                      .has_value());  // short string
     const auto s = schema_of(R"("string")");
     EXPECT_FALSE(decode(*s, "\x80").has_value());  // an unfinished varint
+    // Lengths that lie: negative (zigzag 0x01 is -1, 0x03 is -2), and far beyond the data.
+    EXPECT_FALSE(decode(*s, "\x01").has_value());
+    EXPECT_FALSE(decode(*s,
+                        "\x03"
+                        "ab")
+                     .has_value());
+    EXPECT_FALSE(decode(*s, "\xfe\xff\xff\xff\xff\xff\xff\xff\x7f").has_value());
+    const auto b = schema_of(R"("bytes")");
+    EXPECT_FALSE(decode(*b, "\x01").has_value());
+    EXPECT_FALSE(decode(*b, "\xfe\xff\xff\xff\xff\xff\xff\xff\x7f").has_value());
 }
 
 TEST(AvroCodec, ReusedDecoderStartsEachDatumAfresh) {
