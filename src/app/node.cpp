@@ -190,8 +190,9 @@ node::node(config::node_options options)
                     options_.kafka->schema_registry_backoff_max});
         }
         if (options_.kafka->avro_serializer && schema_registry_) {
-            kafka_avro_ = std::make_unique<proxy::avro_producer>(
-                *kafka_producer_, *schema_registry_, kafka_produced_);
+            kafka_avro_ = std::make_unique<proxy::avro_producer>(*kafka_producer_,
+                                                                 *schema_registry_, kafka_produced_,
+                                                                 options_.kafka->avro_queue_limit);
             gateway_context_->kafka_avro = kafka_avro_.get();
         }
     }

@@ -87,6 +87,7 @@ constexpr setting_help table[] = {
     {"KAFKA_SERIALIZER", "", "avro: produce event data as Confluent Avro (unset: JSON)"},
     {"KAFKA_SCHEMA_REGISTRY_TIMEOUT_MS", "5000", "timeout of one schema registry request"},
     {"KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS", "30000", "longest wait between registry retries"},
+    {"RIG_KAFKA_AVRO_QUEUE", "10000", "events waiting to be Avro-encoded, at most"},
     {"NATS_SERVERS", "", "comma-separated host:port or nats:// URLs; turns NATS on"},
     {"NATS_SOURCE_TOPICS", "rig", "comma-separated subjects to consume"},
     {"NATSTOFILTER_QUEUE_GROUP", "rig-nats-to-filter", "NATS queue group"},

@@ -83,6 +83,10 @@ core::result<std::optional<kafka_options>> parse_kafka_options(const core::env& 
             env.read_ms("KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS", k.schema_registry_backoff_max, 1)) {
         return *e;
     }
+    if (auto e = env.read_uint("RIG_KAFKA_AVRO_QUEUE", k.avro_queue_limit, 1, 10'000'000,
+                               "expected events (1-10000000)")) {
+        return *e;
+    }
     return std::optional<kafka_options>(std::move(k));
 }
 

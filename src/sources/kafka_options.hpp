@@ -33,6 +33,8 @@ struct kafka_options {
     std::chrono::milliseconds schema_registry_timeout{5'000};  // KAFKA_SCHEMA_REGISTRY_TIMEOUT_MS
     std::chrono::milliseconds schema_registry_backoff_max{
         30'000};  // KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS
+    // RIG_KAFKA_AVRO_QUEUE: events waiting for the Avro producer's thread, at most.
+    unsigned avro_queue_limit = 10'000;
 
     // The broker and security settings, which the node's other Kafka clients share.
     rig::brokers::kafka_connection connection() const {
