@@ -140,7 +140,13 @@ bool to_json(const avro_value_t& const_value, json::value& out) {
         case AVRO_ENUM: {
             int symbol = 0;
             avro_value_get_enum(v, &symbol);
-            const char* name = avro_schema_enum_get(avro_value_get_schema(v), symbol);
+            avro_schema_t schema = avro_value_get_schema(v);
+            // avro-c reads any index from the bytes, and looking up one the enum does not have
+            // returns garbage instead of null.
+            if (symbol < 0 || symbol >= avro_schema_enum_number_of_symbols(schema)) {
+                return false;
+            }
+            const char* name = avro_schema_enum_get(schema, symbol);
             if (name == nullptr) {
                 return false;
             }
