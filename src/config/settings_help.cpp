@@ -120,7 +120,8 @@ constexpr setting_help table[] = {
     {"PROXY_KINESIS_RESPONSE_STREAM", "", "stream read for response_from: kinesis answers"},
     {"REQUEST_LOG", "", "comma-separated console, kafka: log each proxied request"},
     {"KAFKA_LOG_TOPIC", "rig-request-log", "topic of the Kafka request log"},
-    {"KAFKA_LOG_SCHEMA", "", "Avro schema name of the Kafka request log (empty: JSON)"},
+    {"KAFKA_LOG_SCHEMA", "",
+     "registry subject of the request log's Avro data (KAFKA_SERIALIZER=avro)"},
     // cluster
     {"RIG_CLUSTER_NATS", "", "comma-separated NATS URLs; turns cluster mode on"},
     {"RIG_NODE_ID", "", "this node's name in a cluster (default: host-pid-random)"},
