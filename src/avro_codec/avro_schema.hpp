@@ -17,7 +17,8 @@ namespace rig::avro_codec {
 class avro_schema {
 public:
     // Parses a schema in Avro's JSON schema syntax; bad_request with avro-c's message if it is
-    // not one.
+    // not one. Also refused: an array whose items take no bytes (null, an empty record), whose
+    // datums could ask for any number of items in a few bytes.
     static core::result<std::shared_ptr<const avro_schema>> parse(std::string_view json);
 
     ~avro_schema();

@@ -155,6 +155,19 @@ TEST(AvroCodec, ReusedDecoderStartsEachDatumAfresh) {
 
 TEST(AvroCodec, NotASchemaIsRefused) {
     EXPECT_FALSE(avro_schema::parse("{").has_value());
+    // Arrays of items that take no bytes: a 10-byte count would ask for 2^62 of them.
+    EXPECT_FALSE(avro_schema::parse(R"({"type":"array","items":"null"})").has_value());
+    EXPECT_FALSE(
+        avro_schema::parse(
+            R"({"type":"record","name":"R","fields":[{"name":"a","type":{"type":"map",)"
+            R"("values":{"type":"array","items":{"type":"record","name":"E","fields":[]}}}}]})")
+            .has_value());
+    // Items that take a byte (a union's branch index) are fine, and so are recursive records.
+    EXPECT_TRUE(avro_schema::parse(R"({"type":"array","items":["null","int"]})").has_value());
+    EXPECT_TRUE(
+        avro_schema::parse(
+            R"({"type":"record","name":"N","fields":[{"name":"next","type":["null","N"]}]})")
+            .has_value());
     EXPECT_FALSE(avro_schema::parse(R"({"type":"nope"})").has_value());
 }
 
