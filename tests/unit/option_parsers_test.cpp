@@ -236,6 +236,15 @@ TEST(KinesisOptions, OffByDefaultAndBadValues) {
     auto bad = creds;
     bad["RIG_KINESIS_ITERATOR"] = "middle";
     error_of(rig::sources::parse_kinesis_options(env_of(bad)), "RIG_KINESIS_ITERATOR");
+    // The name wins over the older one.
+    auto start = creds;
+    start["KINESIS_INITIAL_POSITION"] = "TRIM_HORIZON";
+    start["RIG_KINESIS_ITERATOR"] = "LATEST";
+    const auto s = rig::sources::parse_kinesis_options(env_of(start));
+    ASSERT_TRUE(s && s->has_value());
+    EXPECT_TRUE((*s)->from_start);
+    start["KINESIS_INITIAL_POSITION"] = "middle";
+    error_of(rig::sources::parse_kinesis_options(env_of(start)), "KINESIS_INITIAL_POSITION");
 }
 
 TEST(KinesisOptions, LeaseTableSettings) {
