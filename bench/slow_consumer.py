@@ -5,7 +5,8 @@ Each run starts a fresh rig and measures one rig-bench fan-out step (--connectio
 subscribers, --rate events/s of --payload bytes); in the "with" runs --stalled extra SSE
 subscribers of the same events never read a byte (4 KiB receive buffers) and reconnect as soon
 as rig cuts them off at RIG_MAX_QUEUE_BYTES (their socket reaches CLOSE_WAIT), so that some are
-always filling up. Runs alternate without/with (the order flips each round); the result is the
+always filling up. A stalled subscriber is cut after about 4 MB (1 MiB queued in rig, the rest
+in the kernel's buffers), so the defaults (100 events/s of 4 KB) cut each one every ~10 s. Runs alternate without/with (the order flips each round); the result is the
 median (range) p99 of each, and their ratio (goal: within 20%).
 
   /usr/bin/python3 bench/slow_consumer.py --runs 3
@@ -121,10 +122,10 @@ def main():
     p.add_argument("--rig", default=os.path.join(ROOT, "build", "rig"))
     p.add_argument("--bench", default=os.path.join(ROOT, "build", "rig-bench"))
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--connections", type=int, default=200)
+    p.add_argument("--connections", type=int, default=100)
     p.add_argument("--stalled", type=int, default=10)
     p.add_argument("--rate", type=int, default=100)
-    p.add_argument("--payload", type=int, default=1000)
+    p.add_argument("--payload", type=int, default=4000)
     p.add_argument("--seconds", type=int, default=30)
     p.add_argument("--json")
     a = p.parse_args()
