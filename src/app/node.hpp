@@ -69,6 +69,8 @@ private:
     void open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards);
     void write_ready_file() const;
     void stop_sources();
+    // rig_check_results_total for the checks that are on (empty when none is).
+    std::string check_metrics() const;
     void start_cluster();
     void warn_about_unclustered_sources() const;
 
@@ -81,6 +83,7 @@ private:
     std::unique_ptr<auth::jwks_fetcher> jwks_;
     auth::token_validator jwt_;
     checks::access_check submission_check_;
+    std::shared_ptr<const checks::check_counts> subscription_check_counts_;  // when enabled
     http::client_tls outbound_tls_;      // RIG_TLS_CA_FILE: trust for https:// checks
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
     // RIG_MAX_CONNECTIONS over the public listeners; outlives the shards' streams.

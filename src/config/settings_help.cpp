@@ -99,6 +99,12 @@ constexpr setting_help table[] = {
     {"AWS_PROFILE", "default", "profile in the AWS credentials file"},
     {"RIG_KINESIS_ITERATOR", "LATEST", "where shards are read from at start: LATEST, TRIM_HORIZON"},
     {"RIG_KINESIS_POLL_MS", "1000", "how often an idle Kinesis shard is polled"},
+    {"KINESIS_APP_NAME", "", "DynamoDB lease table: nodes share the shards, resume checkpoints"},
+    {"KINESIS_DYNAMODB_ENDPOINT", "", "DynamoDB endpoint URL (default: AWS's for the region)"},
+    {"RIG_KINESIS_LEASE_MS", "10000", "a lease not renewed for this long may be taken"},
+    {"RIG_KINESIS_LEASE_RENEW_MS", "3333", "how often a node renews its Kinesis leases"},
+    {"RIG_KINESIS_LEASE_TAKE_MS", "20000", "how often a node looks for leases to take"},
+    {"RIG_KINESIS_SHARD_SYNC_MS", "60000", "how often shards are listed for new leases"},
     // API gateway
     {"PROXY_CONFIG_FILE", "", "JSON array of API definitions, inline or a file"},
     {"PROXY_RECV_TIMEOUT", "5000", "how long a backend may take to answer, in ms"},

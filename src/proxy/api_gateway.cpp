@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/beast/http/error.hpp>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -79,7 +80,19 @@ http::response authentication_failed(const std::string& cors_origin) {
 // An address as the Forwarded header writes it (RFC 7239 §6: IPv6 quoted and bracketed).
 std::string forwarded_node(const tcp::endpoint& e) {
     const auto a = e.address();
-    return a.is_v6() ? "\"[" + a.to_string() + "]\"" : a.to_string();
+    if (a.is_v4()) {
+        // By hand rather than to_string(): glibc's inet_ntop formats IPv4 through sprintf,
+        // and this runs twice per proxied request.
+        std::string out;
+        for (const auto byte : a.to_v4().to_bytes()) {
+            char digits[4];
+            out.append(digits, std::to_chars(digits, digits + sizeof digits, byte).ptr);
+            out += '.';
+        }
+        out.pop_back();
+        return out;
+    }
+    return "\"[" + a.to_string() + "]\"";
 }
 
 // The CORS headers of answers RIG gives itself for an endpoint (spec §2.2, §8.7, §8.8).

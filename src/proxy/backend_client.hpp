@@ -9,6 +9,7 @@
 #include "http/client_tls.hpp"
 #include "http/exchange.hpp"
 #include "net/asio.hpp"
+#include "proxy/request_head.hpp"
 
 namespace rig::http {
 struct client_connection;
@@ -22,14 +23,6 @@ struct backend_address {
     bool tls = false;
     std::string host;
     std::string port;
-};
-
-// The request as the backend gets it: method, target (path and query) and the headers after
-// §8.6's rewriting (Host included); the body is the client's.
-struct backend_request {
-    http::verb method = http::verb::get;
-    std::string target;
-    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // How forwarding went, for the answer and the metrics (RIG's statuses of §8.6).

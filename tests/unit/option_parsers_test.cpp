@@ -213,6 +213,45 @@ TEST(KinesisOptions, OffByDefaultAndBadValues) {
     error_of(rig::sources::parse_kinesis_options(env_of(bad)), "RIG_KINESIS_ITERATOR");
 }
 
+TEST(KinesisOptions, LeaseTableSettings) {
+    const vars creds = {{"KINESIS_ENABLED", "true"},
+                        {"AWS_ACCESS_KEY_ID", "id"},
+                        {"AWS_SECRET_ACCESS_KEY", "secret"}};
+    // Unset: no lease table; KCL's timings otherwise.
+    const auto k = rig::sources::parse_kinesis_options(env_of(creds));
+    ASSERT_TRUE(k && k->has_value());
+    EXPECT_EQ((*k)->app_name, "");
+    EXPECT_EQ((*k)->lease_duration, 10000ms);
+    EXPECT_EQ((*k)->lease_renew_interval, 3333ms);
+    EXPECT_EQ((*k)->lease_take_interval, 20000ms);
+    EXPECT_EQ((*k)->shard_sync_interval, 60000ms);
+    auto set = creds;
+    set["KINESIS_APP_NAME"] = "Reactive-Interaction-Gateway";
+    set["KINESIS_DYNAMODB_ENDPOINT"] = "http://127.0.0.1:4568/";
+    set["RIG_KINESIS_LEASE_MS"] = "2000";
+    set["RIG_KINESIS_LEASE_RENEW_MS"] = "500";
+    const auto l = rig::sources::parse_kinesis_options(env_of(set));
+    ASSERT_TRUE(l && l->has_value());
+    EXPECT_EQ((*l)->app_name, "Reactive-Interaction-Gateway");
+    EXPECT_EQ((*l)->dynamodb_account().endpoint, "http://127.0.0.1:4568/");
+    EXPECT_EQ((*l)->dynamodb_account().access_key, "id");
+    EXPECT_EQ((*l)->account().endpoint, "");
+    EXPECT_EQ((*l)->lease_duration, 2000ms);
+    // Not a DynamoDB table name.
+    for (const char* name : {"ab", "has space", "sl/ash"}) {
+        auto bad = set;
+        bad["KINESIS_APP_NAME"] = name;
+        error_of(rig::sources::parse_kinesis_options(env_of(bad)), "KINESIS_APP_NAME");
+    }
+    // A lease that would expire between its renewals.
+    auto slow = set;
+    slow["RIG_KINESIS_LEASE_RENEW_MS"] = "2000";
+    error_of(rig::sources::parse_kinesis_options(env_of(slow)), "RIG_KINESIS_LEASE_RENEW_MS");
+    auto tiny = set;
+    tiny["RIG_KINESIS_LEASE_MS"] = "10";
+    error_of(rig::sources::parse_kinesis_options(env_of(tiny)), "RIG_KINESIS_LEASE_MS");
+}
+
 TEST(ProxyOptions, DefaultsAndBadValues) {
     const auto p = rig::proxy::parse_proxy_options(env_of({}), 1234, false, false);
     ASSERT_TRUE(p);
