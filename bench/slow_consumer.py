@@ -4,8 +4,8 @@
 Each run starts a fresh rig and measures one rig-bench fan-out step (--connections SSE
 subscribers, --rate events/s of --payload bytes); in the "with" runs --stalled extra SSE
 subscribers of the same events never read a byte (4 KiB receive buffers) and reconnect as soon
-as rig cuts them off at RIG_MAX_QUEUE_BYTES (their socket reaches CLOSE_WAIT), so that some are
-always filling up. A stalled subscriber is cut after about 4 MB (1 MiB queued in rig, the rest
+as rig cuts them off at RIG_MAX_QUEUE_BYTES, so that some are
+always filling up (rig's own disconnect counter tells when). A stalled subscriber is cut after about 4 MB (1 MiB queued in rig, the rest
 in the kernel's buffers), so the defaults (100 events/s of 4 KB) cut each one every ~10 s. Runs alternate without/with (the order flips each round); the result is the
 median (range) p99 of each, and their ratio (goal: within 20%).
 
@@ -28,7 +28,6 @@ import time
 import urllib.parse
 import urllib.request
 
-TCP_CLOSE_WAIT = 8  # tcp_info.tcpi_state
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -49,11 +48,13 @@ def start_rig(binary, env_extra):
 
 
 class Stallers(threading.Thread):
-    """`n` SSE subscribers that never read; each is replaced once rig has closed it."""
+    """`n` SSE subscribers that never read. Each time rig counts a slow-consumer disconnect
+    the oldest one is replaced (they fill at the same pace, so the oldest is cut first; the
+    client cannot see the cut itself: rig's FIN waits behind the data it never reads)."""
 
-    def __init__(self, port, query, n):
+    def __init__(self, port, api_port, query, n):
         super().__init__(daemon=True)
-        self.port, self.n = port, n
+        self.port, self.api_port, self.n = port, api_port, n
         self.request = ("GET /_rig/v1/connection/sse?%s HTTP/1.1\r\nHost: x\r\n"
                         "Accept: text/event-stream\r\n\r\n" % query).encode()
         self.stop = threading.Event()
@@ -69,15 +70,22 @@ class Stallers(threading.Thread):
 
     def run(self):
         self.socks = [self.open_one() for _ in range(self.n)]
-        while not self.stop.wait(0.05):
-            for i, s in enumerate(self.socks):
-                state = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
-                if state == TCP_CLOSE_WAIT:
-                    self.cut += 1
-                    s.close()
-                    self.socks[i] = self.open_one()
+        while not self.stop.wait(0.2):
+            cut = slow_disconnects(self.api_port)
+            for _ in range(int(cut) - self.cut):
+                self.socks.pop(0).close()
+                self.socks.append(self.open_one())
+            self.cut = int(cut)
         for s in self.socks:
             s.close()
+
+
+def slow_disconnects(api_port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port, timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("rig_slow_consumer_disconnects_total "):
+                return float(line.split()[1])
+    return 0.0
 
 
 def one_run(a, stalled):
@@ -86,7 +94,7 @@ def one_run(a, stalled):
         query = "subscriptions=" + urllib.parse.quote(json.dumps([{"eventType": "slow"}]))
         stallers = None
         if stalled:
-            stallers = Stallers(port, query, a.stalled)
+            stallers = Stallers(port, api_port, query, a.stalled)
             stallers.start()
         body = ('{"specversion":"1.0","type":"slow","source":"/rig-bench","id":"{seq}",'
                 '"time":"2026-01-01T00:00:00Z","data":{"seq":{seq},"ts":{ts},"pad":"{pad}"}}')
@@ -105,13 +113,9 @@ def one_run(a, stalled):
             stallers.stop.set()
             stallers.join()
             cut = stallers.cut
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port) as r:
-            metrics = r.read().decode()
-        slow = [ln for ln in metrics.splitlines()
-                if ln.startswith("rig_slow_consumer_disconnects_total ")]
         return {"p99_ms": step["p99_ms"], "p50_ms": step["p50_ms"], "lost": step["lost"],
                 "delivered": step["delivered"], "cut_seen": cut,
-                "slow_consumer_disconnects": float(slow[0].split()[1]) if slow else None}
+                "slow_consumer_disconnects": slow_disconnects(api_port)}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
