@@ -8,6 +8,7 @@
 #include "auth/jwks_fetcher.hpp"
 #include "auth/session_blacklist.hpp"
 #include "auth/token_validator.hpp"
+#include "avro_codec/schema_registry.hpp"
 #include "checks/access_check.hpp"
 #include "cluster/cluster_member.hpp"
 #include "config/node_options.hpp"
@@ -20,6 +21,7 @@
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
+#include "proxy/avro_producer.hpp"
 #include "proxy/kafka_producer.hpp"
 #include "proxy/kafka_response_consumer.hpp"
 #include "proxy/kinesis_putter.hpp"
@@ -106,7 +108,10 @@ private:
     std::unique_ptr<proxy::gateway_context> gateway_context_;
     // The API gateway's event targets and asynchronous answers.
     proxy::produce_counters kafka_produced_, nats_produced_, kinesis_produced_;
+    // KAFKA_SCHEMA_REGISTRY_HOST: Avro schemas for the Kafka source and the Avro producer.
+    std::unique_ptr<avro_codec::schema_registry> schema_registry_;
     std::unique_ptr<proxy::kafka_producer> kafka_producer_;
+    std::unique_ptr<proxy::avro_producer> kafka_avro_;  // KAFKA_SERIALIZER=avro
     std::unique_ptr<proxy::nats_publisher> nats_publisher_;
     std::unique_ptr<proxy::kinesis_putter> kinesis_putter_;
     std::unique_ptr<proxy::response_router> responses_;
