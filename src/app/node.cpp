@@ -297,7 +297,8 @@ node::node(config::node_options options)
                        (jwks_ ? jwks_->metrics_text() : std::string()) + check_metrics() +
                        (schema_registry_ ? avro_codec::render_registry_metrics(*schema_registry_)
                                          : std::string()) +
-                       admin::render_limit_metrics(connections_, subscriptions_);
+                       admin::render_limit_metrics(connections_, subscriptions_) +
+                       admin::render_accept_metrics(accept_failures_, fd_reserve_);
             }},
         options_.metrics.enabled, dashboard_.get());
     admin_routes_ = http::with_request_id(
@@ -421,8 +422,10 @@ void node::start() {
                 const http::handler& route = l->internal_api ? admin_routes_ : s.inbound_routes;
                 asio::co_spawn(
                     s.io,
-                    http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions,
-                                                        l->internal_api ? nullptr : &connections_}),
+                    http::accept_loop(l->acceptors[i],
+                                      {l->tls, l->options, &route, &s.sessions,
+                                       l->internal_api ? nullptr : &connections_, &accept_failures_,
+                                       &fd_reserve_, l->internal_api}),
                     log::exception_logger{"accept loop"});
             }
         }

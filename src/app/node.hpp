@@ -15,7 +15,9 @@
 #include "core/shared_budget.hpp"
 #include "http/client_tls.hpp"
 #include "hub/hub.hpp"
+#include "net/accept_failures.hpp"
 #include "net/fd_limit.hpp"
+#include "net/fd_reserve.hpp"
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
@@ -89,6 +91,9 @@ private:
     // RIG_MAX_CONNECTIONS over the public listeners; outlives the shards' streams.
     core::shared_budget connections_;
     core::shared_budget subscriptions_;  // RIG_MAX_SUBSCRIPTIONS, over every connection
+    // Out of descriptors: the failed accepts, and the descriptors kept for the internal API.
+    net::accept_failures accept_failures_;
+    net::fd_reserve fd_reserve_{8};
     net::shard_pool pool_;
     hub::event_history history_;  // before events_, which appends to it
     hub::hub events_;

@@ -31,6 +31,8 @@ constexpr setting_help table[] = {
     {"RIG_MAX_SUBSCRIPTIONS", "2000000",
      "subscriptions all connections of the node hold together, beyond: 429 (0: no cap)"},
     {"RIG_MAX_SUBSCRIPTION_BYTES", "262144", "size of one connection's subscriptions as JSON"},
+    {"RIG_MAX_CONSTRAINTS_PER_SUBSCRIPTION", "64", "field constraints in one subscription"},
+    {"RIG_MAX_EVENT_TYPE_BYTES", "256", "length of a subscription's event type"},
     {"RIG_MAX_QUEUE_BYTES", "1048576", "unsent bytes per connection before it is a slow consumer"},
     {"RIG_CONFLATION_KEY", "", "JSON pointer: a lagging connection gets the newest event per key"},
     {"RIG_HEARTBEAT_INTERVAL_MS", "15000", "SSE heartbeat comments and WebSocket pings"},
