@@ -704,7 +704,7 @@ if proxy_section:
     w("")
 
 # Sections measured by scripts of their own, outside `make bench` (kept as written).
-for manual in ("history.md", "metrics_cost.md"):
+for manual in ("history.md", "metrics_cost.md", "slow_consumer.md"):
     path = os.path.join(HERE, manual)
     if os.path.exists(path):
         with open(path) as f:

@@ -270,4 +270,30 @@ std::string render_limit_metrics(const core::shared_budget& connections,
         subscriptions.limit(), subscriptions.refused());
 }
 
+std::string render_accept_metrics(const net::accept_failures& failures,
+                                  const net::fd_reserve& reserve) {
+    std::string out =
+        "# HELP rig_accept_failures_total Failed accepts on the listeners, by cause (emfile: "
+        "out of file descriptors; the listener backs off).\n"
+        "# TYPE rig_accept_failures_total counter\n";
+    for (std::size_t l = 0; l < net::accept_failures::listeners.size(); ++l) {
+        for (std::size_t r = 0; r < net::accept_failures::reasons.size(); ++r) {
+            const auto n = failures.get(l, r);
+            // The out-of-descriptor series always, so that a rate() sees them from zero.
+            if (n != 0 || r < 2) {
+                out += fmt::format(
+                    "rig_accept_failures_total{{listener=\"{}\",reason=\"{}\"}} {}\n",
+                    net::accept_failures::listeners[l], net::accept_failures::reasons[r], n);
+            }
+        }
+    }
+    out += fmt::format(
+        "# HELP rig_fd_reserve_held File descriptors held back for the internal API when the "
+        "process runs out of them.\n# TYPE rig_fd_reserve_held gauge\nrig_fd_reserve_held {}\n"
+        "# HELP rig_fd_reserve_size The reserve's full size.\n"
+        "# TYPE rig_fd_reserve_size gauge\nrig_fd_reserve_size {}\n",
+        reserve.held(), reserve.size());
+    return out;
+}
+
 }  // namespace rig::admin

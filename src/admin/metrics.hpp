@@ -6,6 +6,8 @@
 #include "core/shared_budget.hpp"
 #include "hub/hub.hpp"
 #include "hub/shard_stats.hpp"
+#include "net/accept_failures.hpp"
+#include "net/fd_reserve.hpp"
 #include "sources/source_status.hpp"
 
 namespace rig::admin {
@@ -30,5 +32,10 @@ std::string render_source_health(const std::vector<const sources::source_status*
 // over every connection (what is held, the cap, and refusals).
 std::string render_limit_metrics(const core::shared_budget& connections,
                                  const core::shared_budget& subscriptions);
+
+// rig_accept_failures_total{listener,reason} and the descriptors held back for the internal
+// API (rig_fd_reserve_held, of rig_fd_reserve_size).
+std::string render_accept_metrics(const net::accept_failures& failures,
+                                  const net::fd_reserve& reserve);
 
 }  // namespace rig::admin

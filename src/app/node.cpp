@@ -186,6 +186,18 @@ node::node(config::node_options options)
         kafka_producer_ = std::make_unique<proxy::kafka_producer>(
             proxy::kafka_producer_options{options_.kafka->connection()}, kafka_produced_);
         gateway_context_->kafka = kafka_producer_.get();
+        if (!options_.kafka->schema_registry_host.empty()) {
+            schema_registry_ =
+                std::make_unique<avro_codec::schema_registry>(avro_codec::schema_registry_options{
+                    options_.kafka->schema_registry_host, options_.kafka->schema_registry_timeout,
+                    options_.kafka->schema_registry_backoff_max});
+        }
+        if (options_.kafka->avro_serializer && schema_registry_) {
+            kafka_avro_ = std::make_unique<proxy::avro_producer>(*kafka_producer_,
+                                                                 *schema_registry_, kafka_produced_,
+                                                                 options_.kafka->avro_queue_limit);
+            gateway_context_->kafka_avro = kafka_avro_.get();
+        }
     }
     if (options_.nats) {
         nats_publisher_ = std::make_unique<proxy::nats_publisher>(
@@ -283,7 +295,10 @@ node::node(config::node_options options)
                             : std::string()) +
                        (zipkin_ ? zipkin_->metrics_text() : std::string()) +
                        (jwks_ ? jwks_->metrics_text() : std::string()) + check_metrics() +
-                       admin::render_limit_metrics(connections_, subscriptions_);
+                       (schema_registry_ ? avro_codec::render_registry_metrics(*schema_registry_)
+                                         : std::string()) +
+                       admin::render_limit_metrics(connections_, subscriptions_) +
+                       admin::render_accept_metrics(accept_failures_, fd_reserve_);
             }},
         options_.metrics.enabled, dashboard_.get());
     admin_routes_ = http::with_request_id(
@@ -407,8 +422,10 @@ void node::start() {
                 const http::handler& route = l->internal_api ? admin_routes_ : s.inbound_routes;
                 asio::co_spawn(
                     s.io,
-                    http::accept_loop(l->acceptors[i], {l->tls, l->options, &route, &s.sessions,
-                                                        l->internal_api ? nullptr : &connections_}),
+                    http::accept_loop(l->acceptors[i],
+                                      {l->tls, l->options, &route, &s.sessions,
+                                       l->internal_api ? nullptr : &connections_, &accept_failures_,
+                                       &fd_reserve_, l->internal_api}),
                     log::exception_logger{"accept loop"});
             }
         }
@@ -423,8 +440,8 @@ void node::start() {
         throw std::logic_error("no status for a configured source");
     };
     if (options_.kafka) {
-        kafka_ =
-            std::make_unique<sources::kafka_source>(*options_.kafka, *ingest_, status_of("kafka"));
+        kafka_ = std::make_unique<sources::kafka_source>(
+            *options_.kafka, *ingest_, status_of("kafka"), schema_registry_.get());
     }
     if (options_.nats) {
         nats_ = std::make_unique<sources::nats_source>(*options_.nats, *ingest_, status_of("nats"));

@@ -8,16 +8,20 @@
 #include "auth/jwks_fetcher.hpp"
 #include "auth/session_blacklist.hpp"
 #include "auth/token_validator.hpp"
+#include "avro_codec/schema_registry.hpp"
 #include "checks/access_check.hpp"
 #include "cluster/cluster_member.hpp"
 #include "config/node_options.hpp"
 #include "core/shared_budget.hpp"
 #include "http/client_tls.hpp"
 #include "hub/hub.hpp"
+#include "net/accept_failures.hpp"
 #include "net/fd_limit.hpp"
+#include "net/fd_reserve.hpp"
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
+#include "proxy/avro_producer.hpp"
 #include "proxy/kafka_producer.hpp"
 #include "proxy/kafka_response_consumer.hpp"
 #include "proxy/kinesis_putter.hpp"
@@ -87,6 +91,9 @@ private:
     // RIG_MAX_CONNECTIONS over the public listeners; outlives the shards' streams.
     core::shared_budget connections_;
     core::shared_budget subscriptions_;  // RIG_MAX_SUBSCRIPTIONS, over every connection
+    // Out of descriptors: the failed accepts, and the descriptors kept for the internal API.
+    net::accept_failures accept_failures_;
+    net::fd_reserve fd_reserve_{8};
     net::shard_pool pool_;
     hub::event_history history_;  // before events_, which appends to it
     hub::hub events_;
@@ -101,7 +108,10 @@ private:
     std::unique_ptr<proxy::gateway_context> gateway_context_;
     // The API gateway's event targets and asynchronous answers.
     proxy::produce_counters kafka_produced_, nats_produced_, kinesis_produced_;
+    // KAFKA_SCHEMA_REGISTRY_HOST: Avro schemas for the Kafka source and the Avro producer.
+    std::unique_ptr<avro_codec::schema_registry> schema_registry_;
     std::unique_ptr<proxy::kafka_producer> kafka_producer_;
+    std::unique_ptr<proxy::avro_producer> kafka_avro_;  // KAFKA_SERIALIZER=avro
     std::unique_ptr<proxy::nats_publisher> nats_publisher_;
     std::unique_ptr<proxy::kinesis_putter> kinesis_putter_;
     std::unique_ptr<proxy::response_router> responses_;

@@ -3,11 +3,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <exception>
 
@@ -22,6 +24,7 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 log::rate_limited accept_log{1};
+log::rate_limited accept_recovered_log{1};  // apart, so that a failure's line does not hide it
 log::rate_limited handshake_log{5};
 log::rate_limited budget_log{1};
 
@@ -94,33 +97,66 @@ asio::awaitable<void> serve_connection(tcp::socket socket, serving s, bool non_b
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
     const int listener = acceptor.native_handle();
     const auto protocol = acceptor.local_endpoint().protocol();
+    const char* kind = s.internal ? "internal API" : "public";
+    std::chrono::milliseconds backoff{0};  // nonzero: in a run of failures
+    uint64_t failed_in_run = 0;
     for (;;) {
         auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, use_tuple);
         if (ec || !acceptor.is_open() || s.tracker->draining()) {
             co_return;
+        }
+        // Descriptors freed since the last round go back to the reserve first.
+        if (s.reserve != nullptr) {
+            s.reserve->refill();
         }
         // A burst of connects fills the listen queue faster than one accept per wake-up
         // empties it (overflowing SYNs are dropped and retried a second later): take what is
         // waiting, up to a round's worth. accept4 makes them non-blocking at once (inherited
         // TCP_NODELAY does the rest), so a connection costs no extra system call to set up.
         for (int i = 0; i < 64; ++i) {
-            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            int err = fd < 0 ? errno : 0;
+            if (fd < 0 && (err == EMFILE || err == ENFILE) && s.internal && s.reserve != nullptr &&
+                s.reserve->release(2) > 0) {
+                // One descriptor for the connection, one for what its request opens (the
+                // process metrics read /proc).
+                if (s.failures != nullptr) {
+                    s.failures->count(true, err);
+                }
+                fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                err = fd < 0 ? errno : 0;
+            }
             if (fd < 0) {
-                const int err = errno;
                 if (err == EAGAIN || err == EWOULDBLOCK) {
                     break;
                 }
                 if (err == EINTR || err == ECONNABORTED || err == EPROTO) {
                     continue;
                 }
-                accept_log.info("accept failed: {}", std::strerror(err));
+                if (s.failures != nullptr) {
+                    s.failures->count(s.internal, err);
+                }
+                if (++failed_in_run == 1) {
+                    accept_log.info(
+                        "{} listener: accept failed: {}; backing off until it succeeds (counted "
+                        "in rig_accept_failures_total)",
+                        kind, std::strerror(err));
+                }
                 if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-                    // Out of file descriptors or memory: back off instead of spinning.
-                    asio::steady_timer pause(acceptor.get_executor(),
-                                             std::chrono::milliseconds(50));
+                    // Out of file descriptors or memory: back off instead of spinning, longer
+                    // each time while it lasts.
+                    backoff = std::clamp(backoff * 2, std::chrono::milliseconds(50),
+                                         std::chrono::milliseconds(1000));
+                    asio::steady_timer pause(acceptor.get_executor(), backoff);
                     co_await pause.async_wait(use_tuple);
                 }
                 break;
+            }
+            if (failed_in_run != 0) {
+                accept_recovered_log.info("{} listener: accepting again after {} failed attempts",
+                                          kind, failed_in_run);
+                failed_in_run = 0;
+                backoff = std::chrono::milliseconds(0);
             }
             if (s.budget != nullptr && !s.budget->try_take()) {
                 budget_log.info("connection refused: RIG_MAX_CONNECTIONS ({}) reached",

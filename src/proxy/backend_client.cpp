@@ -106,7 +106,8 @@ backend_client::backend_client(asio::io_context& io, http::client_tls tls, backe
     : io_(io),
       tls_(std::move(tls)),
       limits_(limits),
-      idle_(std::make_unique<http::idle_connections>(limits.max_idle_per_backend)) {}
+      idle_(std::make_unique<http::idle_connections>(limits.max_idle_per_backend)),
+      deadlines_(io) {}
 
 backend_client::~backend_client() = default;
 
@@ -185,6 +186,20 @@ asio::awaitable<forward_result> backend_client::forward(
             }
         }
 
+        // The answer's deadline: kept by deadlines_ rather than by the tcp_stream's timer,
+        // which would be armed and cancelled for every read and write. When it runs out the
+        // socket is closed, which ends the pending operation.
+        std::optional<backend_deadlines::watch> answer_due;
+        const auto watch_answer = [&] {
+            answer_due.reset();
+            answer_due.emplace(deadlines_, limits_.recv_timeout, [c = conn.get()] {
+                beast::error_code ignored;
+                c->tcp().socket().close(ignored);
+            });
+        };
+        const auto timed_out = [&](const beast::error_code& e) {
+            return e == beast::error::timeout || (answer_due && answer_due->expired());
+        };
         beast::error_code wec;
         std::size_t wn = 0;
         if (streaming) {
@@ -196,8 +211,13 @@ asio::awaitable<forward_result> backend_client::forward(
                 result.outcome = forward_outcome::body_broke;
                 co_return result;
             }
+            conn->tcp().expires_never();
+            watch_answer();  // counted from the body's end
         } else {
-            conn->tcp().expires_after(limits_.recv_timeout);
+            if (!reused) {
+                conn->tcp().expires_never();  // the connect's timeout is spent
+            }
+            watch_answer();
             std::tie(wec, wn) = co_await conn->visit(
                 [&](auto& s) { return asio::async_write(s, wire, use_tuple); });
         }
@@ -211,17 +231,20 @@ asio::awaitable<forward_result> backend_client::forward(
                 return bhttp::async_read_header(s, conn->buffer, parser, use_tuple);
             });
         }
+        if (!ec && answer_due->expired()) {
+            ec = beast::error::timeout;  // ran out as the head arrived: the socket is closed
+        }
         if (ec) {
             // The backend closed the idle connection meanwhile: sent again on a new one, unless
             // the request may have reached it and must not be repeated (POST, PATCH).
-            if (reused && ec != beast::error::timeout &&
+            if (reused && !timed_out(ec) &&
                 (wec || (req.method != http::verb::post && req.method != http::verb::patch))) {
                 continue;
             }
             backend_log.info("proxy: {} {}: {}", pool_key(to), req.target,
-                             ec == beast::error::timeout ? "no answer in time" : ec.message());
-            result.outcome = ec == beast::error::timeout ? forward_outcome::timed_out
-                                                         : forward_outcome::unreachable;
+                             timed_out(ec) ? "no answer in time" : ec.message());
+            result.outcome =
+                timed_out(ec) ? forward_outcome::timed_out : forward_outcome::unreachable;
             co_return result;
         }
         result.status = parser.get().result_int();
@@ -242,13 +265,13 @@ asio::awaitable<forward_result> backend_client::forward(
                 }
             }
             if (!parser.is_done() && !ec) {
-                conn->tcp().expires_after(limits_.recv_timeout);
+                watch_answer();  // the body's own deadline, as for the head
                 std::tie(ec, wn) = co_await conn->visit(
                     [&](auto& s) { return bhttp::async_read(s, conn->buffer, parser, use_tuple); });
             }
             if (ec) {
-                result.outcome = ec == beast::error::timeout ? forward_outcome::timed_out
-                                                             : forward_outcome::unreachable;
+                result.outcome =
+                    timed_out(ec) ? forward_outcome::timed_out : forward_outcome::unreachable;
                 co_return result;
             }
             auto& answer = parser.get();
@@ -256,14 +279,16 @@ asio::awaitable<forward_result> backend_client::forward(
             res.result(answer.result_int());
             copy_answer_headers(answer, res);
             res.body() = std::move(answer.body());
-            if (answer.keep_alive()) {
+            if (answer.keep_alive() && !answer_due->expired()) {
                 idle_->give_back(key, std::move(conn));
             }
             result.response = std::move(res);
             co_return result;
         }
 
-        // Large or of unknown length: streamed through, one buffer at a time.
+        // Large or of unknown length: streamed through, one buffer at a time, each read under
+        // the tcp_stream's own timer.
+        answer_due.reset();
         bhttp::response_parser<bhttp::buffer_body> streamed{std::move(parser)};
         streamed.body_limit(boost::none);
         http::response head;

@@ -9,6 +9,7 @@
 #include "http/client_tls.hpp"
 #include "http/exchange.hpp"
 #include "net/asio.hpp"
+#include "proxy/backend_deadlines.hpp"
 #include "proxy/request_head.hpp"
 
 namespace rig::http {
@@ -88,6 +89,7 @@ private:
     http::client_tls tls_;
     backend_limits limits_;
     std::unique_ptr<http::idle_connections> idle_;
+    backend_deadlines deadlines_;  // the answers awaited (not the streamed parts)
 };
 
 // Whether a header belongs to one hop only and is never passed on (RFC 9110 §7.6.1, plus

@@ -73,10 +73,15 @@ core::result<std::optional<kinesis_options>> parse_kinesis_options(const core::e
             "KINESIS_ENABLED: no AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
             "or ~/.aws/credentials)");
     }
-    const std::string position = core::lower(env.value("RIG_KINESIS_ITERATOR", "latest"));
+    // KINESIS_INITIAL_POSITION is the name issue 14 gives it; RIG_KINESIS_ITERATOR is kept for
+    // the configurations written before it.
+    const char* position_name = env.value("KINESIS_INITIAL_POSITION", "").empty()
+                                    ? "RIG_KINESIS_ITERATOR"
+                                    : "KINESIS_INITIAL_POSITION";
+    const std::string position = core::lower(env.value(position_name, "latest"));
     if (position != "latest" && position != "trim_horizon") {
-        return core::bad_setting("RIG_KINESIS_ITERATOR", "expected LATEST or TRIM_HORIZON",
-                                 env.value("RIG_KINESIS_ITERATOR", ""));
+        return core::bad_setting(position_name, "expected LATEST or TRIM_HORIZON",
+                                 env.value(position_name, ""));
     }
     k.from_start = position == "trim_horizon";
     if (auto e = env.read_ms("RIG_KINESIS_POLL_MS", k.poll_interval, 200)) {

@@ -18,7 +18,7 @@ struct kinesis_options {
     std::string access_key;               // AWS_ACCESS_KEY_ID, or ~/.aws/credentials
     std::string secret_key;               // AWS_SECRET_ACCESS_KEY
     std::string session_token;            // AWS_SESSION_TOKEN
-    bool from_start = false;              // RIG_KINESIS_ITERATOR=TRIM_HORIZON (default LATEST)
+    bool from_start = false;              // KINESIS_INITIAL_POSITION=TRIM_HORIZON (default LATEST)
     std::chrono::milliseconds poll_interval{1000};  // RIG_KINESIS_POLL_MS
     // KINESIS_APP_NAME: when set, the nodes of this application share the shards through a
     // DynamoDB lease table of this name and resume from its checkpoints. Unset: every node

@@ -105,6 +105,23 @@ std::optional<std::string> connect_policy::limit_error(
                std::to_string(options_.max_subscriptions) +
                " per connection: RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION)";
     }
+    for (const auto& sub : subs) {
+        if (sub.event_type.size() > options_.max_event_type_bytes) {
+            return "event type too long (" + std::to_string(sub.event_type.size()) +
+                   " bytes, at most " + std::to_string(options_.max_event_type_bytes) +
+                   ": RIG_MAX_EVENT_TYPE_BYTES)";
+        }
+        std::size_t constraints = 0;
+        for (const auto& alternative : sub.one_of) {
+            constraints += alternative.all_of.size();
+        }
+        if (constraints > options_.max_constraints) {
+            return "too many constraints (" + std::to_string(constraints) +
+                   " in a subscription of " + sub.event_type + ", at most " +
+                   std::to_string(options_.max_constraints) +
+                   ": RIG_MAX_CONSTRAINTS_PER_SUBSCRIPTION)";
+        }
+    }
     const std::size_t bytes = json::serialize(subscription::to_json(subs)).size();
     if (bytes > options_.max_subscription_bytes) {
         return "subscriptions too large (" + std::to_string(bytes) + " bytes as JSON, at most " +

@@ -67,7 +67,8 @@ public:
     // (spec §2.4 steps 1-4). Error messages are RIG's.
     connect_result resolve(const connect_params& params, connect_flavor flavor) const;
 
-    // Why `subs` exceeds the per-connection limits (count, or size as JSON), if it does.
+    // Why `subs` exceeds the per-connection limits (count, event type length, constraints per
+    // subscription, or size as JSON), if it does.
     std::optional<std::string> limit_error(
         const std::vector<subscription::subscription>& subs) const;
 

@@ -30,6 +30,14 @@ core::result<transport_options> parse_transport_options(const core::env& env) {
                                1ULL << 30, "expected a size in bytes (at least 1024)")) {
         return *e;
     }
+    if (auto e = env.read_uint("RIG_MAX_CONSTRAINTS_PER_SUBSCRIPTION", t.max_constraints, 1,
+                               1'000'000, "expected a count (1-1000000)")) {
+        return *e;
+    }
+    if (auto e = env.read_uint("RIG_MAX_EVENT_TYPE_BYTES", t.max_event_type_bytes, 1, 1 << 20,
+                               "expected a size in bytes (1-1048576)")) {
+        return *e;
+    }
     if (auto e = env.read_uint("RIG_LONGPOLL_BUFFER", t.longpoll_buffer, 1, 100'000,
                                "expected an event count (1-100000)")) {
         return *e;

@@ -16,6 +16,10 @@ struct transport_options {
     std::size_t max_queue_bytes = 1 << 20;           // RIG_MAX_QUEUE_BYTES per connection
     std::size_t max_subscriptions = 1000;            // RIG_MAX_SUBSCRIPTIONS_PER_CONNECTION
     std::size_t max_subscription_bytes = 256 << 10;  // RIG_MAX_SUBSCRIPTION_BYTES (as JSON)
+    // RIG_MAX_CONSTRAINTS_PER_SUBSCRIPTION: field constraints in one subscription, over all
+    // its alternatives (each is evaluated per matching event).
+    std::size_t max_constraints = 64;
+    std::size_t max_event_type_bytes = 256;  // RIG_MAX_EVENT_TYPE_BYTES of a subscription
     // RIG_MAX_SUBSCRIPTIONS: subscriptions all connections of the node hold together (0 = no
     // cap), so that per-connection limits times connections cannot pin the machine's memory.
     std::size_t max_node_subscriptions = 2'000'000;

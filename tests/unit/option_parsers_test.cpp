@@ -159,6 +159,31 @@ TEST(KafkaOptions, OffWithoutBrokersDefaultsAndBadValues) {
              "RIG_KAFKA_PREFETCH_MB");
 }
 
+// Avro (issue 14): KAFKA_SERIALIZER is avro or unset, and avro needs the schema registry.
+TEST(KafkaOptions, AvroSettings) {
+    const auto k = rig::sources::parse_kafka_options(
+        env_of({{"KAFKA_BROKERS", "b"},
+                {"KAFKA_SERIALIZER", "Avro"},
+                {"KAFKA_SCHEMA_REGISTRY_HOST", "reg:8081"},
+                {"KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS", "200"}}));
+    ASSERT_TRUE(k && k->has_value());
+    EXPECT_TRUE((*k)->avro_serializer);
+    EXPECT_EQ((*k)->schema_registry_host, "reg:8081");
+    EXPECT_EQ((*k)->schema_registry_backoff_max, std::chrono::milliseconds(200));
+    EXPECT_EQ((*k)->schema_registry_timeout, std::chrono::milliseconds(5000));
+    EXPECT_EQ((*k)->avro_queue_limit, 10'000u);
+    error_of(rig::sources::parse_kafka_options(
+                 env_of({{"KAFKA_BROKERS", "b"}, {"KAFKA_SERIALIZER", "avro"}})),
+             "KAFKA_SERIALIZER");
+    error_of(rig::sources::parse_kafka_options(env_of({{"KAFKA_BROKERS", "b"},
+                                                       {"KAFKA_SERIALIZER", "protobuf"},
+                                                       {"KAFKA_SCHEMA_REGISTRY_HOST", "r:1"}})),
+             "KAFKA_SERIALIZER");
+    error_of(rig::sources::parse_kafka_options(
+                 env_of({{"KAFKA_BROKERS", "b"}, {"RIG_KAFKA_AVRO_QUEUE", "0"}})),
+             "RIG_KAFKA_AVRO_QUEUE");
+}
+
 // RIG's defaults when the KAFKA_SSL_* files are unset; an empty one is no such option (RIG's
 // Azure Event Hubs set-up gives only a CA).
 TEST(KafkaOptions, EmptySslFileSkipsThatOption) {
@@ -211,6 +236,15 @@ TEST(KinesisOptions, OffByDefaultAndBadValues) {
     auto bad = creds;
     bad["RIG_KINESIS_ITERATOR"] = "middle";
     error_of(rig::sources::parse_kinesis_options(env_of(bad)), "RIG_KINESIS_ITERATOR");
+    // The issue's name wins over the older one.
+    auto start = creds;
+    start["KINESIS_INITIAL_POSITION"] = "TRIM_HORIZON";
+    start["RIG_KINESIS_ITERATOR"] = "LATEST";
+    const auto s = rig::sources::parse_kinesis_options(env_of(start));
+    ASSERT_TRUE(s && s->has_value());
+    EXPECT_TRUE((*s)->from_start);
+    start["KINESIS_INITIAL_POSITION"] = "middle";
+    error_of(rig::sources::parse_kinesis_options(env_of(start)), "KINESIS_INITIAL_POSITION");
 }
 
 TEST(KinesisOptions, LeaseTableSettings) {
