@@ -34,11 +34,13 @@ deb: $(BUILD)/build.ninja
 run: deps build
 	./$(BUILD)/rig
 
-# npm packages of the tests: playwright-core (browser test), kinesalite (Kinesis peer).
+# npm packages of the tests: playwright-core (browser test), kinesalite and dynalite (Kinesis
+# and its lease table's DynamoDB).
 test-deps:
 	@if [ ! -d tests/browser/node_modules/playwright-core ]; then \
 	  npm ci --prefix tests/browser --no-audit --no-fund; fi
-	@if [ ! -d tests/kinesis/node_modules/kinesalite ]; then \
+	@if [ ! -d tests/kinesis/node_modules/kinesalite ] || \
+	    [ ! -d tests/kinesis/node_modules/dynalite ]; then \
 	  npm ci --prefix tests/kinesis --no-audit --no-fund; fi
 
 test: deps build test-deps

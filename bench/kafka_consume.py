@@ -11,16 +11,24 @@ Every subscriber subscribes to the benchmark's event type with a constraint that
 each with a value of its own: every event goes through the subscription index of each shard,
 none is sent.
 
+FORMAT=avro: the same event as structured Avro in Confluent's wire format (magic byte and
+schema id, no content type; encoded once by python3-avro), the schema served by a schema
+registry in this process (http.server). The result also has rig's CPU time per event
+(utime + stime from /proc/<pid>/stat between the first and the last change of the count).
+
 usage: kafka_consume.py OUT_JSON LABEL SUBSCRIBERS
 env:   MESSAGES (default 1,000,000; the mock keeps ~5 MB per partition, 64 partitions)
+       FORMAT   json (default) or avro
 """
 import base64
+import io
 import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -30,6 +38,7 @@ MOCK = os.path.join(ROOT, "build", "tests", "kafka_mock")
 RIG = os.path.join(ROOT, "build", "rig")
 out_path, label, subscribers = sys.argv[1], sys.argv[2], int(sys.argv[3])
 MESSAGES, PARTITIONS = int(os.environ.get("MESSAGES", "1000000")), 64
+FORMAT = os.environ.get("FORMAT", "json")
 STILL_SAMPLES = 100  # the count unchanged for this many 10 ms samples: consumption has ended
 
 
@@ -45,6 +54,51 @@ def consumed(api_port):
     m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port).read().decode()
     v = re.search(r'rig_consumed_events_total\{source="kafka",topic="bench"\} (\d+)', m)
     return int(v.group(1)) if v else 0
+
+
+def cpu_seconds(pid):
+    """utime + stime of the process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+EVENT_SCHEMA = {
+    "type": "record", "name": "Event", "fields": [
+        {"name": "specversion", "type": "string"}, {"name": "type", "type": "string"},
+        {"name": "source", "type": "string"}, {"name": "id", "type": "string"},
+        {"name": "data", "type": {"type": "record", "name": "Data", "fields": [
+            {"name": "name", "type": "string"}, {"name": "pad", "type": "string"}]}}]}
+
+
+def start_registry():
+    """A schema registry answering GET /schemas/ids/1; returns its port."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            ok = self.path == "/schemas/ids/1"
+            body = json.dumps({"schema": json.dumps(EVENT_SCHEMA)} if ok else {}).encode()
+            self.send_response(200 if ok else 404)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
+def avro_message(ev):
+    import avro.io
+    import avro.schema
+    buf = io.BytesIO()
+    avro.io.DatumWriter(avro.schema.parse(json.dumps(EVENT_SCHEMA))).write(
+        ev, avro.io.BinaryEncoder(buf))
+    return b"\x00\x00\x00\x00\x01" + buf.getvalue()
 
 
 def connect_subscribers(port, count):
@@ -75,7 +129,8 @@ event = {"specversion": "1.0", "type": "bench.kafka", "source": "bench", "id": "
 mock = subprocess.Popen([MOCK, "bench:%d" % PARTITIONS], stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE, text=True)
 bootstrap = mock.stdout.readline().split()[1]
-command(mock, "bulk bench %d %s" % (MESSAGES, base64.b64encode(json.dumps(event).encode()).decode()))
+value = avro_message(event) if FORMAT == "avro" else json.dumps(event).encode()
+command(mock, "bulk bench %d %s" % (MESSAGES, base64.b64encode(value).decode()))
 command(mock, "down")
 
 env = dict(os.environ, KAFKA_BROKERS=bootstrap, KAFKA_SOURCE_TOPICS="bench",
@@ -84,6 +139,8 @@ env = dict(os.environ, KAFKA_BROKERS=bootstrap, KAFKA_SOURCE_TOPICS="bench",
                                                            "event": {"json_pointer": "/data/name"}}}}),
            MAX_CONNECTIONS_PER_MINUTE="0", INBOUND_PORT="0", API_HTTP_PORT="0",
            RIG_READY_FILE="/dev/stdout", LOG_LEVEL="error")
+if FORMAT == "avro":
+    env["KAFKA_SCHEMA_REGISTRY_HOST"] = "127.0.0.1:%d" % start_registry()
 rig = subprocess.Popen([RIG], env=env, stdout=subprocess.PIPE, text=True)
 ports = json.loads(rig.stdout.readline())
 clients = connect_subscribers(ports["inbound_port"], subscribers)
@@ -92,7 +149,7 @@ command(mock, "up")
 samples = []
 deadline = time.time() + 120
 while time.time() < deadline:
-    samples.append((time.time(), consumed(ports["api_port"])))
+    samples.append((time.time(), consumed(ports["api_port"]), cpu_seconds(rig.pid)))
     if (len(samples) > STILL_SAMPLES and samples[-1][1] == samples[-STILL_SAMPLES][1]
             and samples[-1][1] > 0):
         break
@@ -103,8 +160,10 @@ if total != MESSAGES:
 first = next(s for s in samples if s[1] > 0)
 last = next(s for s in samples if s[1] == total)
 rate = (last[1] - first[1]) / (last[0] - first[0]) if last[0] > first[0] else 0
-result = {"label": label, "subscribers": subscribers, "consumed": total,
-          "seconds": last[0] - first[0], "events_per_s": rate}
+cpu_us = (last[2] - first[2]) * 1e6 / (last[1] - first[1]) if last[1] > first[1] else 0
+result = {"label": label, "format": FORMAT, "subscribers": subscribers, "consumed": total,
+          "seconds": last[0] - first[0], "events_per_s": rate, "cpu_us_per_event": cpu_us,
+          "message_bytes": len(value)}
 print(json.dumps(result))
 with open(out_path, "w") as f:
     json.dump(result, f)

@@ -122,6 +122,40 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
         "its furthest-behind shard was at its last read (GetRecords' MillisBehindLatest).\n"
         "# TYPE rig_source_consumer_lag_milliseconds gauge\n";
     bool any_lag_ms = false;
+    // Kinesis leases: one family each, samples per source with a lease table.
+    struct lease_family {
+        const char* name;
+        const char* type;
+        const char* help;
+        std::atomic<uint64_t> brokers::lease_counters::*counter;
+        std::string samples;
+    };
+    lease_family lease_families[] = {
+        {"rig_source_lease_takes_total",
+         "counter",
+         "Kinesis: shard leases taken (free, expired, or stolen to balance).",
+         &brokers::lease_counters::takes,
+         {}},
+        {"rig_source_lease_losses_total",
+         "counter",
+         "Kinesis: shard leases lost to another node or to a renewal not done in time.",
+         &brokers::lease_counters::losses,
+         {}},
+        {"rig_source_checkpoint_failures_total",
+         "counter",
+         "Kinesis: checkpoints the lease table did not take.",
+         &brokers::lease_counters::checkpoint_failures,
+         {}},
+        {"rig_source_throttles_total",
+         "counter",
+         "Kinesis: Kinesis or DynamoDB answers asking to slow down (backed off, retried).",
+         &brokers::lease_counters::throttles,
+         {}},
+    };
+    std::string leases_held =
+        "# HELP rig_source_leases_held Kinesis: shard leases this node holds.\n"
+        "# TYPE rig_source_leases_held gauge\n";
+    bool any_leases = false;
     std::string assigned =
         "# HELP rig_source_assigned_partitions Kafka partitions assigned to this node's "
         "consumer.\n# TYPE rig_source_assigned_partitions gauge\n";
@@ -150,6 +184,15 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
             fmt::format("rig_events_received_total{{source=\"{}\"}} {}\n", s->name(), valid);
         up += fmt::format("rig_source_connected{{source=\"{}\"}} {}\n", s->name(),
                           s->connected() ? 1 : 0);
+        if (const auto& l = s->leases(); l.held.load(std::memory_order_relaxed) >= 0) {
+            any_leases = true;
+            leases_held += fmt::format("rig_source_leases_held{{source=\"{}\"}} {}\n", s->name(),
+                                       l.held.load(std::memory_order_relaxed));
+            for (auto& f : lease_families) {
+                f.samples += fmt::format("{}{{source=\"{}\"}} {}\n", f.name, s->name(),
+                                         (l.*f.counter).load(std::memory_order_relaxed));
+            }
+        }
         if (s->assigned() >= 0) {
             assigned += fmt::format("rig_source_assigned_partitions{{source=\"{}\"}} {}\n",
                                     s->name(), s->assigned());
@@ -161,6 +204,13 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
     }
     if (any_lag) {
         out += lag;
+    }
+    if (any_leases) {
+        out += leases_held;
+        for (const auto& f : lease_families) {
+            out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{3}", f.name, f.help, f.type,
+                               f.samples);
+        }
     }
     if (any_lag_ms) {
         out += lag_ms;
@@ -189,6 +239,9 @@ std::string render_source_health(const std::vector<const sources::source_status*
         boost::json::object o{{"connected", s->connected()}, {"detail", s->detail()}};
         if (s->assigned() >= 0) {
             o["assigned_partitions"] = s->assigned();
+        }
+        if (const auto held = s->leases().held.load(std::memory_order_relaxed); held >= 0) {
+            o["leases_held"] = held;
         }
         list[s->name()] = std::move(o);
     }

@@ -126,9 +126,12 @@ node::node(config::node_options options)
     const std::string cookie = token_key(options_);
     outbound_tls_ = http::make_client_tls(options_.tls_ca_file).value();
     submission_check_ = checks::access_check(options_.submission_check, &jwt_);
+    checks::access_check subscription_check(options_.subscription_check, &jwt_);
+    if (subscription_check.enabled()) {
+        subscription_check_counts_ = subscription_check.counts();
+    }
     policy_ = std::make_unique<transport::connect_policy>(
-        options_.transport, options_.extractors, jwt_,
-        checks::access_check(options_.subscription_check, &jwt_),
+        options_.transport, options_.extractors, jwt_, std::move(subscription_check),
         transport::token_codec(cookie, random_instance()), &subscriptions_);
     const auto kill_everywhere_here = [this](const std::string& session) {
         for (auto* r : registries_) {
@@ -183,6 +186,18 @@ node::node(config::node_options options)
         kafka_producer_ = std::make_unique<proxy::kafka_producer>(
             proxy::kafka_producer_options{options_.kafka->connection()}, kafka_produced_);
         gateway_context_->kafka = kafka_producer_.get();
+        if (!options_.kafka->schema_registry_host.empty()) {
+            schema_registry_ =
+                std::make_unique<avro_codec::schema_registry>(avro_codec::schema_registry_options{
+                    options_.kafka->schema_registry_host, options_.kafka->schema_registry_timeout,
+                    options_.kafka->schema_registry_backoff_max});
+        }
+        if (options_.kafka->avro_serializer && schema_registry_) {
+            kafka_avro_ = std::make_unique<proxy::avro_producer>(*kafka_producer_,
+                                                                 *schema_registry_, kafka_produced_,
+                                                                 options_.kafka->avro_queue_limit);
+            gateway_context_->kafka_avro = kafka_avro_.get();
+        }
     }
     if (options_.nats) {
         nats_publisher_ = std::make_unique<proxy::nats_publisher>(
@@ -279,11 +294,31 @@ node::node(config::node_options options)
                             ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
                             : std::string()) +
                        (zipkin_ ? zipkin_->metrics_text() : std::string()) +
+                       (jwks_ ? jwks_->metrics_text() : std::string()) + check_metrics() +
+                       (schema_registry_ ? avro_codec::render_registry_metrics(*schema_registry_)
+                                         : std::string()) +
                        admin::render_limit_metrics(connections_, subscriptions_);
             }},
         options_.metrics.enabled, dashboard_.get());
     admin_routes_ = http::with_request_id(
         [this](http::exchange& ex) { return admin_->handle(ex, shards_.front()->clients); });
+}
+
+std::string node::check_metrics() const {
+    std::string out;
+    if (subscription_check_counts_) {
+        out += checks::render_check_metrics("subscription", *subscription_check_counts_);
+    }
+    if (submission_check_.enabled()) {
+        out += checks::render_check_metrics("submission", *submission_check_.counts());
+    }
+    if (out.empty()) {
+        return out;
+    }
+    return "# HELP rig_check_results_total SUBSCRIPTION_CHECK and SUBMISSION_CHECK runs: allowed, "
+           "denied, or failed (the service did not answer in time or could not be reached; the "
+           "client was denied).\n# TYPE rig_check_results_total counter\n" +
+           out;
 }
 
 void node::stop_sources() {
@@ -352,6 +387,9 @@ void node::warn_about_unclustered_sources() const {
     if (options_.nats) {
         warn("nats", "queue group", options_.nats->queue_group);
     }
+    if (options_.kinesis && !options_.kinesis->app_name.empty()) {
+        warn("kinesis", "lease table", options_.kinesis->app_name);
+    }
 }
 
 void node::open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards) {
@@ -404,8 +442,8 @@ void node::start() {
         throw std::logic_error("no status for a configured source");
     };
     if (options_.kafka) {
-        kafka_ =
-            std::make_unique<sources::kafka_source>(*options_.kafka, *ingest_, status_of("kafka"));
+        kafka_ = std::make_unique<sources::kafka_source>(
+            *options_.kafka, *ingest_, status_of("kafka"), schema_registry_.get());
     }
     if (options_.nats) {
         nats_ = std::make_unique<sources::nats_source>(*options_.nats, *ingest_, status_of("nats"));
@@ -433,11 +471,14 @@ void node::start() {
         proxy::log_kinesis_responses_off(options_.proxy.apis);
     }
     if (options_.kinesis) {
-        // Every node reads every shard of the stream (no leases yet), so in a cluster each
-        // delivers what it reads to its own clients only: relayed, each event would arrive
-        // once per node.
+        // Without a lease table every node reads every shard, so in a cluster each delivers
+        // what it reads to its own clients only (relayed, each event would arrive once per
+        // node). With one (KINESIS_APP_NAME) the nodes split the shards, as a Kafka group
+        // splits partitions, and the backplane brings each event to every node.
+        const bool shared = !options_.kinesis->app_name.empty();
         kinesis_ = std::make_unique<sources::kinesis_source>(
-            *options_.kinesis, local_ingest_ ? *local_ingest_ : *ingest_, status_of("kinesis"));
+            *options_.kinesis, local_ingest_ && !shared ? *local_ingest_ : *ingest_,
+            status_of("kinesis"));
     }
     std::string ports;
     for (const auto& l : listeners_) {

@@ -8,6 +8,7 @@
 #include "auth/jwks_fetcher.hpp"
 #include "auth/session_blacklist.hpp"
 #include "auth/token_validator.hpp"
+#include "avro_codec/schema_registry.hpp"
 #include "checks/access_check.hpp"
 #include "cluster/cluster_member.hpp"
 #include "config/node_options.hpp"
@@ -18,6 +19,7 @@
 #include "net/shard_pool.hpp"
 #include "proxy/api_gateway.hpp"
 #include "proxy/api_registry.hpp"
+#include "proxy/avro_producer.hpp"
 #include "proxy/kafka_producer.hpp"
 #include "proxy/kafka_response_consumer.hpp"
 #include "proxy/kinesis_putter.hpp"
@@ -67,6 +69,8 @@ private:
     void open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards);
     void write_ready_file() const;
     void stop_sources();
+    // rig_check_results_total for the checks that are on (empty when none is).
+    std::string check_metrics() const;
     void start_cluster();
     void warn_about_unclustered_sources() const;
 
@@ -79,6 +83,7 @@ private:
     std::unique_ptr<auth::jwks_fetcher> jwks_;
     auth::token_validator jwt_;
     checks::access_check submission_check_;
+    std::shared_ptr<const checks::check_counts> subscription_check_counts_;  // when enabled
     http::client_tls outbound_tls_;      // RIG_TLS_CA_FILE: trust for https:// checks
     http::server_options inbound_http_;  // options_.http plus CORS on session errors
     // RIG_MAX_CONNECTIONS over the public listeners; outlives the shards' streams.
@@ -98,7 +103,10 @@ private:
     std::unique_ptr<proxy::gateway_context> gateway_context_;
     // The API gateway's event targets and asynchronous answers.
     proxy::produce_counters kafka_produced_, nats_produced_, kinesis_produced_;
+    // KAFKA_SCHEMA_REGISTRY_HOST: Avro schemas for the Kafka source and the Avro producer.
+    std::unique_ptr<avro_codec::schema_registry> schema_registry_;
     std::unique_ptr<proxy::kafka_producer> kafka_producer_;
+    std::unique_ptr<proxy::avro_producer> kafka_avro_;  // KAFKA_SERIALIZER=avro
     std::unique_ptr<proxy::nats_publisher> nats_publisher_;
     std::unique_ptr<proxy::kinesis_putter> kinesis_putter_;
     std::unique_ptr<proxy::response_router> responses_;

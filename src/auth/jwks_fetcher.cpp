@@ -1,6 +1,7 @@
 #include "auth/jwks_fetcher.hpp"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include "core/log.hpp"
 
@@ -46,6 +47,23 @@ void jwks_fetcher::refresh_soon() {
     wake_.notify_all();
 }
 
+std::string jwks_fetcher::metrics_text() const {
+    return fmt::format(
+        "# HELP rig_jwks_keys Keys in the JWK Set last loaded from RIG_JWKS_URL (0: none yet, "
+        "every token is refused).\n"
+        "# TYPE rig_jwks_keys gauge\n"
+        "rig_jwks_keys {}\n"
+        "# HELP rig_jwks_last_fetch_ok Whether the last fetch of the JWK Set loaded it (1) or "
+        "failed (0; the keys loaded before stay in use).\n"
+        "# TYPE rig_jwks_last_fetch_ok gauge\n"
+        "rig_jwks_last_fetch_ok {}\n"
+        "# HELP rig_jwks_fetch_failures_total Fetches of the JWK Set that loaded nothing.\n"
+        "# TYPE rig_jwks_fetch_failures_total counter\n"
+        "rig_jwks_fetch_failures_total {}\n",
+        keys_.load(std::memory_order_relaxed), last_ok_.load(std::memory_order_relaxed) ? 1 : 0,
+        failures_.load(std::memory_order_relaxed));
+}
+
 bool jwks_fetcher::fetch_once() {
     CURL* curl = curl_easy_init();
     if (curl == nullptr) {
@@ -85,6 +103,7 @@ bool jwks_fetcher::fetch_once() {
         return false;
     }
     log::info("jwks: loaded {} key(s) from {}", keys->size(), url_);
+    keys_.store(keys->size(), std::memory_order_relaxed);
     verifier_->set_keys(std::make_shared<const jwt_key_set>(std::move(*keys)));
     return true;
 }
@@ -98,6 +117,10 @@ void jwks_fetcher::run() {
         early_ = false;
         lock.unlock();
         const bool ok = fetch_once();
+        last_ok_.store(ok, std::memory_order_relaxed);
+        if (!ok) {
+            failures_.fetch_add(1, std::memory_order_relaxed);
+        }
         const auto last = clock::now();
         lock.lock();
         const auto next = last + (ok ? std::chrono::duration_cast<clock::duration>(refresh_)

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +20,9 @@ namespace rig::auth {
 // must verify against the system CAs or, when `ca_file` is set (RIG_TLS_CA_FILE), that PEM
 // bundle, and name the URL's host.
 //
+// A fetch that fails (endpoint down, bad answer) keeps the keys loaded before and is retried
+// every 5 s; /metrics shows it (metrics_text).
+//
 // Lifetime: stops and joins its thread in the destructor.
 class jwks_fetcher {
 public:
@@ -29,6 +34,9 @@ public:
 
     // Asks for an early refresh (rate-limited); safe from any thread.
     void refresh_soon();
+
+    // rig_jwks_keys, rig_jwks_last_fetch_ok and rig_jwks_fetch_failures_total; any thread.
+    std::string metrics_text() const;
 
 private:
     void run();
@@ -42,6 +50,9 @@ private:
     std::condition_variable wake_;
     bool stop_ = false;
     bool early_ = false;
+    std::atomic<uint64_t> keys_{0};      // in the set last loaded
+    std::atomic<bool> last_ok_{false};   // the last fetch loaded a set
+    std::atomic<uint64_t> failures_{0};  // fetches that loaded nothing
     std::thread thread_;
 };
 

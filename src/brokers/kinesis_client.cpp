@@ -17,10 +17,12 @@ std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
 
 }  // namespace
 
-kinesis_client::kinesis_client(kinesis_account account) : account_(std::move(account)) {
-    endpoint_ = account_.endpoint.empty() ? "https://kinesis." + account_.region + ".amazonaws.com/"
+kinesis_client::kinesis_client(kinesis_account account, const aws_json_service& service)
+    : account_(std::move(account)), service_(service) {
+    endpoint_ = account_.endpoint.empty() ? "https://" + std::string(service_.name) + "." +
+                                                account_.region + ".amazonaws.com/"
                                           : account_.endpoint;
-    sigv4_ = "aws:amz:" + account_.region + ":kinesis";
+    sigv4_ = "aws:amz:" + account_.region + ":" + service_.name;
     userpwd_ = account_.access_key + ":" + account_.secret_key;
     curl_ = curl_easy_init();
 }
@@ -34,9 +36,11 @@ kinesis_result kinesis_client::call(const char* action, const json::object& requ
     kinesis_result out;
     std::string response;
     const std::string payload = json::serialize(request);
-    const std::string target = std::string("X-Amz-Target: Kinesis_20131202.") + action;
+    const std::string target =
+        std::string("X-Amz-Target: ") + service_.target_prefix + "." + action;
+    const std::string content_type = std::string("Content-Type: ") + service_.content_type;
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.1");
+    headers = curl_slist_append(headers, content_type.c_str());
     headers = curl_slist_append(headers, target.c_str());
     std::string token_header;
     if (!account_.session_token.empty()) {

@@ -23,14 +23,28 @@ struct kinesis_result {
     std::string error;  // transport error, or the AWS error type; empty on success
 };
 
-// Kinesis' JSON API over libcurl, signed with AWS Signature V4 (curl's CURLOPT_AWS_SIGV4).
-// Calls block for at most 10 s.
+// Which AWS JSON API a kinesis_client calls: Kinesis (the default) or DynamoDB (the lease
+// table), which differ only in the signing service, target prefix and content type.
+struct aws_json_service {
+    const char* name;           // SigV4 service and default host prefix
+    const char* target_prefix;  // X-Amz-Target: <prefix>.<Action>
+    const char* content_type;
+};
+inline constexpr aws_json_service kinesis_service{"kinesis", "Kinesis_20131202",
+                                                  "application/x-amz-json-1.1"};
+inline constexpr aws_json_service dynamodb_service{"dynamodb", "DynamoDB_20120810",
+                                                   "application/x-amz-json-1.0"};
+
+// Kinesis' (or DynamoDB's) JSON API over libcurl, signed with AWS Signature V4 (curl's
+// CURLOPT_AWS_SIGV4). Calls block for at most 10 s.
 //
 // @par Thread safety
 // One client per thread: it owns one curl handle, reused between calls.
 class kinesis_client {
 public:
-    explicit kinesis_client(kinesis_account account);
+    // `account.endpoint` is the service's endpoint (default: AWS's for the region).
+    explicit kinesis_client(kinesis_account account,
+                            const aws_json_service& service = kinesis_service);
     ~kinesis_client();
     kinesis_client(const kinesis_client&) = delete;
     kinesis_client& operator=(const kinesis_client&) = delete;
@@ -40,6 +54,7 @@ public:
 
 private:
     kinesis_account account_;
+    aws_json_service service_;
     std::string endpoint_;
     std::string sigv4_;
     std::string userpwd_;

@@ -52,9 +52,15 @@ void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
     struct shard_state {
         std::string iterator;
         clock::time_point next_read{};
+        std::string position;       // the iterator type it was first positioned with
+        std::string last_sequence;  // of the last record read
     };
     std::map<std::string, shard_state> shards;  // open shards we read
     std::set<std::string> finished;             // shards read to their end
+    // Shards whose iterator expired (unused for 5 min: an outage, or the shards' back-pressure),
+    // to be positioned again after their last record read, or as they first were: never
+    // from the start of the retention period again, which would replay days of events.
+    std::map<std::string, shard_state> expired;
     bool first_listing = true;
     auto next_listing = clock::now();
     auto backoff = std::chrono::milliseconds(0);
@@ -105,15 +111,26 @@ void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
                 // A shard found later (a child of a split or merge) is read from its start;
                 // at start-up, the configured position applies.
                 const bool from_start = options_.from_start || !first_listing;
-                json::object req{{"StreamName", options_.stream},
-                                 {"ShardId", id},
-                                 {"ShardIteratorType", from_start ? "TRIM_HORIZON" : "LATEST"}};
+                shard_state st{{}, clock::now(), from_start ? "TRIM_HORIZON" : "LATEST", {}};
+                if (const auto again = expired.find(id); again != expired.end()) {
+                    st.position = again->second.position;
+                    st.last_sequence = again->second.last_sequence;
+                }
+                json::object req{{"StreamName", options_.stream}, {"ShardId", id}};
+                if (st.last_sequence.empty()) {
+                    req["ShardIteratorType"] = st.position;
+                } else {
+                    req["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER";
+                    req["StartingSequenceNumber"] = st.last_sequence;
+                }
                 auto res = client.call("GetShardIterator", req);
                 if (!res.error.empty()) {
                     reader_log.info("{}: GetShardIterator {}: {}", name, id, res.error);
                     continue;
                 }
-                shards[id] = shard_state{string_at(res.body, "ShardIterator"), clock::now()};
+                st.iterator = string_at(res.body, "ShardIterator");
+                expired.erase(id);
+                shards[id] = std::move(st);
             }
             first_listing = false;
             shards_.store(shards.size(), std::memory_order_relaxed);
@@ -138,7 +155,10 @@ void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
                                  backoff.count() ? backoff * 2 : std::chrono::milliseconds(200));
                     st.next_read = clock::now() + backoff;
                 } else if (res.error.find("ExpiredIterator") != std::string::npos) {
-                    shards.erase(it++);  // re-listed and re-positioned below
+                    reader_log.info("{}: GetRecords {}: {}; positioning it again", name, id,
+                                    res.error);
+                    expired[id] = std::move(st);
+                    shards.erase(it++);  // re-listed and re-positioned above
                     shards_.store(shards.size(), std::memory_order_relaxed);
                     next_listing = clock::now();
                     continue;
@@ -160,7 +180,11 @@ void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
             batch.clear();
             if (records && records->is_array()) {
                 for (const auto& r : records->get_array()) {
-                    batch.push_back({base64_decode(string_at(r, "Data"))});
+                    batch.push_back(
+                        {base64_decode(string_at(r, "Data")), string_at(r, "SequenceNumber")});
+                }
+                if (!records->get_array().empty()) {
+                    st.last_sequence = string_at(records->get_array().back(), "SequenceNumber");
                 }
             }
             if (!batch.empty()) {

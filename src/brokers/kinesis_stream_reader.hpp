@@ -25,9 +25,11 @@ struct kinesis_reader_options {
     std::string log_name = "kinesis";
 };
 
-// One record of a GetRecords answer: its data, or nothing if it was not base64.
+// One record of a GetRecords answer: its data, or nothing if it was not base64, and its
+// sequence number.
 struct kinesis_record {
     std::optional<std::string> data;
+    std::string sequence;
 };
 
 // Reads every shard of one Kinesis stream, shared by the Kinesis event source and the proxy's

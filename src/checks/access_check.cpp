@@ -1,12 +1,22 @@
 #include "checks/access_check.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 
 #include "core/text.hpp"
 
 namespace rig::checks {
-namespace {}  // namespace
+
+std::string render_check_metrics(std::string_view name, const check_counts& counts) {
+    const auto line = [&](std::string_view result, const std::atomic<uint64_t>& n) {
+        return fmt::format("rig_check_results_total{{check=\"{}\",result=\"{}\"}} {}\n", name,
+                           result, n.load(std::memory_order_relaxed));
+    };
+    return line("allowed", counts.allowed) + line("denied", counts.denied) +
+           line("failed", counts.failed);
+}
 
 std::vector<credential> parse_authorization(const std::vector<std::string>& header_values) {
     std::vector<credential> out;
@@ -42,6 +52,9 @@ std::vector<credential> parse_authorization(const std::vector<std::string>& head
 asio::awaitable<verdict> access_check::run(http::client_pool& pool,
                                            std::vector<std::string> authorization,
                                            std::string content_type, std::string body) const {
+    const auto count = [this](std::atomic<uint64_t> check_counts::*which) {
+        ((*counts_).*which).fetch_add(1, std::memory_order_relaxed);
+    };
     switch (options_.kind) {
         case check_options::mode::no_check:
             co_return verdict{};
@@ -55,10 +68,12 @@ asio::awaitable<verdict> access_check::run(http::client_pool& pool,
                                       : core::result<boost::json::object>(core::error{
                                             core::condition::unauthorized, "no JWT configured"});
                 if (claims) {
+                    count(&check_counts::allowed);
                     co_return verdict{};
                 }
                 last_reason = claims.error().message;
             }
+            count(&check_counts::denied);
             co_return verdict{false, "jwt_validation: " + last_reason};
         }
         case check_options::mode::url: {
@@ -70,8 +85,10 @@ asio::awaitable<verdict> access_check::run(http::client_pool& pool,
                 co_await pool.post(options_.url, std::move(content_type), std::move(joined),
                                    std::move(body), options_.timeout);
             if (res.status >= 200 && res.status < 300) {
+                count(&check_counts::allowed);
                 co_return verdict{};
             }
+            count(res.status == 0 ? &check_counts::failed : &check_counts::denied);
             co_return verdict{
                 false, res.status == 0 ? options_.url + ": " + res.error
                                        : options_.url + " answered " + std::to_string(res.status)};

@@ -170,14 +170,12 @@ std::optional<std::string> strict_violation(spec_version v, const json::object& 
 
 }  // namespace
 
-core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
-                                           validation rules) {
-    const std::string_view text = trim(body);
-    json::error_code ec;
-    json::value doc = json::parse(text, ec);
-    if (ec) {
-        return not_a_cloud_event("invalid JSON: " + ec.message());
-    }
+namespace {
+
+// parse_structured after the JSON parse. `text` is the document's original text, or empty when
+// there is none (a decoded document): then the event's JSON is the document serialised.
+core::result<cloud_event> structured_event(json::value doc, std::string_view text,
+                                           std::string_view now_rfc3339, validation rules) {
     if (!doc.is_object()) {
         return not_a_cloud_event("expected a JSON object");
     }
@@ -232,7 +230,12 @@ core::result<cloud_event> parse_structured(std::string_view body, std::string_vi
         }
     }
 
-    if (obj.contains(keys->time)) {
+    if (text.empty()) {
+        if (!obj.contains(keys->time)) {
+            doc.get_object().emplace(keys->time, json::string(now_rfc3339));
+        }
+        ev.json = json::serialize(doc);
+    } else if (obj.contains(keys->time)) {
         ev.json = std::string(text);
     } else {
         // Insert the time attribute right after the opening brace: the object has at least
@@ -251,9 +254,32 @@ core::result<cloud_event> parse_structured(std::string_view body, std::string_vi
     return ev;
 }
 
-core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
+}  // namespace
+
+core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
+                                           validation rules) {
+    const std::string_view text = trim(body);
+    json::error_code ec;
+    json::value doc = json::parse(text, ec);
+    if (ec) {
+        return not_a_cloud_event("invalid JSON: " + ec.message());
+    }
+    return structured_event(std::move(doc), text, now_rfc3339, rules);
+}
+
+core::result<cloud_event> parse_structured_document(boost::json::value document,
+                                                    std::string_view now_rfc3339,
+                                                    validation rules) {
+    return structured_event(std::move(document), {}, now_rfc3339, rules);
+}
+
+namespace {
+
+// parse_binary, with `decoded` (when not null) as the data instead of the body.
+core::result<cloud_event> binary_event(std::span<const attribute_header> headers,
                                        std::string_view content_type, std::string_view body,
-                                       std::string_view now_rfc3339, binding transport) {
+                                       const json::value* decoded, std::string_view now_rfc3339,
+                                       binding transport) {
     std::vector<std::string_view> specversions;
     std::vector<std::string_view> legacy_versions;
     for (const auto& h : headers) {
@@ -333,7 +359,9 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
     const char* ct_attr = version == spec_version::v0_1   ? "contentType"
                           : version == spec_version::v0_2 ? "contenttype"
                                                           : "datacontenttype";
-    if (!body.empty()) {
+    if (decoded != nullptr) {
+        attrs["data"] = *decoded;
+    } else if (!body.empty()) {
         if (is_json_media_type(mt)) {
             json::error_code ec;
             json::value data = json::parse(body, ec);
@@ -380,6 +408,21 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
             parsed.error().message + ").");
     }
     return parsed;
+}
+
+}  // namespace
+
+core::result<cloud_event> parse_binary(std::span<const attribute_header> headers,
+                                       std::string_view content_type, std::string_view body,
+                                       std::string_view now_rfc3339, binding transport) {
+    return binary_event(headers, content_type, body, nullptr, now_rfc3339, transport);
+}
+
+core::result<cloud_event> parse_binary_decoded(std::span<const attribute_header> headers,
+                                               std::string_view content_type,
+                                               const boost::json::value& data,
+                                               std::string_view now_rfc3339, binding transport) {
+    return binary_event(headers, content_type, {}, &data, now_rfc3339, transport);
 }
 
 core::result<cloud_event> parse_http(std::span<const attribute_header> ce_headers,

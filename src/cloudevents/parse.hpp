@@ -24,6 +24,13 @@ enum class validation { rig, strict };
 core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
                                            validation rules = validation::rig);
 
+// parse_structured for a document already decoded (structured Avro, by the Kafka source): the
+// same checks; the event's JSON is the document serialised (with the time attribute added when
+// missing).
+core::result<cloud_event> parse_structured_document(boost::json::value document,
+                                                    std::string_view now_rfc3339,
+                                                    validation rules = validation::strict);
+
 // The transport a binary-mode event came over: header prefixes and value encodings differ.
 enum class binding { http, kafka, nats };
 
@@ -40,6 +47,14 @@ core::result<cloud_event> parse_binary(std::span<const attribute_header> headers
                                        std::string_view content_type, std::string_view body,
                                        std::string_view now_rfc3339,
                                        binding transport = binding::http);
+
+// parse_binary for a body already decoded (Avro, by the Kafka source): `data` becomes the
+// event's data as it is, and `content_type` is recorded as parse_binary records it.
+core::result<cloud_event> parse_binary_decoded(std::span<const attribute_header> headers,
+                                               std::string_view content_type,
+                                               const boost::json::value& data,
+                                               std::string_view now_rfc3339,
+                                               binding transport = binding::kafka);
 
 // The media type of the CloudEvents JSON batch format: a JSON array of structured-mode events.
 inline constexpr std::string_view batch_media_type = "application/cloudevents-batch+json";

@@ -19,8 +19,6 @@ struct unimplemented {
 };
 constexpr unimplemented unimplemented_table[] = {
     {"HOST", "Phoenix's URL host; rig's Forwarded by= is the listener's own address"},
-    {"KAFKA_SERIALIZER", "Avro is not supported yet; events are read as JSON"},
-    {"KAFKA_SCHEMA_REGISTRY_HOST", "Avro is not supported yet"},
     {"KINESIS_APP_NAME",
      "rig reads every shard itself; there is no Kinesis client library lease table yet"},
     {"KINESIS_DYNAMODB_ENDPOINT",

@@ -94,9 +94,10 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
     req.prepare_payload();
 
     // A pooled connection may have been closed by the server meanwhile: one retry on a fresh
-    // connection covers that.
+    // connection covers that. The retry never takes another pooled one: after a restart of the
+    // service every pooled connection is dead, and a second stale one would deny the request.
     for (int attempt = 0; attempt < 2; ++attempt) {
-        auto conn = idle_->take(u.pool_key);
+        auto conn = attempt == 0 ? idle_->take(u.pool_key) : nullptr;
         const bool reused = conn != nullptr;
         if (!conn) {
             std::string error;

@@ -192,22 +192,65 @@ private:
 };
 
 // Cuts the connection when a request takes longer than allowed to arrive or be answered.
+//
+// Armed and disarmed several times per request, so lazily: arm() and disarm() only note the
+// deadline, and the one pending timer wait, when it fires, cuts the connection if the deadline
+// is due, waits again if it moved later, and ends if disarmed. A keep-alive request then costs
+// no timer cancellation (each a completion through the scheduler) and no new timer wait while
+// one is pending. stop() ends the wait for good (the session's end, or a handler that took the
+// connection over). The state is shared with the pending wait, which may outlive the session.
 class deadline {
 public:
-    deadline(net::byte_stream& stream) : timer_(stream.get_executor()), stream_(&stream) {}
+    explicit deadline(net::byte_stream& stream)
+        : state_(std::make_shared<state>(stream.get_executor(), &stream)) {}
+    ~deadline() { stop(); }
+    deadline(const deadline&) = delete;
+    deadline& operator=(const deadline&) = delete;
+
     void arm(std::chrono::milliseconds d) {
-        timer_.expires_after(d);
-        timer_.async_wait([s = stream_](const error_code& ec) {
-            if (!ec) {
-                s->cancel();
-            }
-        });
+        state_->due = std::chrono::steady_clock::now() + d;
+        state_->armed = true;
+        if (state_->pending == 0 || state_->due < state_->timer.expiry()) {
+            wait(state_);  // (a wait for a later time is cancelled and completes aborted)
+        }
     }
-    void disarm() { timer_.cancel(); }
+    void disarm() { state_->armed = false; }
+    void stop() {
+        state_->armed = false;
+        state_->stream = nullptr;
+        state_->timer.cancel();
+    }
 
 private:
-    asio::steady_timer timer_;
-    net::byte_stream* stream_;
+    struct state {
+        state(asio::any_io_executor ex, net::byte_stream* s) : timer(std::move(ex)), stream(s) {}
+        asio::steady_timer timer;
+        net::byte_stream* stream;
+        std::chrono::steady_clock::time_point due;
+        bool armed = false;
+        unsigned pending = 0;  // waits not yet completed
+    };
+
+    static void wait(const std::shared_ptr<state>& st) {
+        st->timer.expires_at(st->due);
+        ++st->pending;
+        st->timer.async_wait([st](const error_code& ec) {
+            --st->pending;
+            if (ec || st->stream == nullptr || !st->armed) {
+                return;
+            }
+            if (std::chrono::steady_clock::now() < st->due) {
+                if (st->pending == 0) {
+                    wait(st);  // moved later meanwhile
+                }
+                return;
+            }
+            st->armed = false;
+            st->stream->cancel();
+        });
+    }
+
+    std::shared_ptr<state> state_;
 };
 
 // A body left to the handler: parsed from the session's buffer and stream as the handler
@@ -390,8 +433,23 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         const bool keep_alive = req.keep_alive() && !tracker.draining() && (!body || body->done());
         const std::string wire =
             serialize(*res, keep_alive, req.version(), req.method() == verb::head);
-        timer.arm(options.idle_timeout);
-        auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), use_tuple);
+        // A response mostly fits the socket's buffer: tried at once, without an asynchronous
+        // operation (and its completion through the scheduler) per request. Plain TCP only: a
+        // TLS write that must be retried has to offer OpenSSL the same bytes again, which the
+        // asynchronous write below does.
+        std::size_t sent = 0;
+        error_code wec;
+        if (!stream->secure()) {
+            const asio::const_buffer whole = asio::buffer(wire);
+            std::size_t no_retry = 0;
+            stream->write_now(&whole, 1, sent, no_retry, wec);
+        }
+        if (!wec && sent < wire.size()) {
+            timer.arm(options.idle_timeout);
+            std::size_t wn = 0;
+            std::tie(wec, wn) =
+                co_await asio::async_write(*stream, asio::buffer(wire) + sent, use_tuple);
+        }
         if (wec || !keep_alive) {
             break;
         }

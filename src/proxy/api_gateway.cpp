@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/beast/http/error.hpp>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -79,7 +80,19 @@ http::response authentication_failed(const std::string& cors_origin) {
 // An address as the Forwarded header writes it (RFC 7239 §6: IPv6 quoted and bracketed).
 std::string forwarded_node(const tcp::endpoint& e) {
     const auto a = e.address();
-    return a.is_v6() ? "\"[" + a.to_string() + "]\"" : a.to_string();
+    if (a.is_v4()) {
+        // By hand rather than to_string(): glibc's inet_ntop formats IPv4 through sprintf,
+        // and this runs twice per proxied request.
+        std::string out;
+        for (const auto byte : a.to_v4().to_bytes()) {
+            char digits[4];
+            out.append(digits, std::to_chars(digits, digits + sizeof digits, byte).ptr);
+            out += '.';
+        }
+        out.pop_back();
+        return out;
+    }
+    return "\"[" + a.to_string() + "]\"";
 }
 
 // The CORS headers of answers RIG gives itself for an endpoint (spec §2.2, §8.7, §8.8).
@@ -207,7 +220,14 @@ asio::awaitable<std::optional<http::response>> api_gateway::handle(http::exchang
         // for Kafka, and a failure is counted like any produce.
         const std::string event = make_request_log_event(endpoint_source(api, ep.id), path,
                                                          ex.remote().address().to_string());
-        context_.kafka->produce(context_.options.kafka_log_topic, request_log_partition_key, event);
+        if (context_.kafka_avro != nullptr && !context_.options.kafka_log_schema.empty()) {
+            context_.kafka_avro->produce(context_.options.kafka_log_topic,
+                                         request_log_partition_key, event,
+                                         context_.options.kafka_log_schema);
+        } else {
+            context_.kafka->produce(context_.options.kafka_log_topic, request_log_partition_key,
+                                    event);
+        }
     }
     if (auto refused = co_await take_body(ex, ep.target != target_kind::http)) {
         count(request_status::bad_request);
@@ -418,7 +438,12 @@ asio::awaitable<http::response> api_gateway::publish_event(http::exchange& ex,
                                  event->kafka_content_type_header->second);
         }
         // A failed produce is counted; the client is answered as if it went (RIG, §8.8).
-        context_.kafka->produce(ep.topic, event->partition_key, event->json, headers);
+        if (context_.kafka_avro != nullptr && !ep.schema.empty()) {
+            // Binary mode with Avro data (§8.8), encoded off the shard.
+            context_.kafka_avro->produce(ep.topic, event->partition_key, event->json, ep.schema);
+        } else {
+            context_.kafka->produce(ep.topic, event->partition_key, event->json, headers);
+        }
         if (ep.response_from == response_source::kafka) {
             co_return co_await await_answer(std::move(ticket),
                                             context_.options.kafka_response_timeout,

@@ -9,6 +9,7 @@
 #include "http/client_tls.hpp"
 #include "http/exchange.hpp"
 #include "proxy/api_registry.hpp"
+#include "proxy/avro_producer.hpp"
 #include "proxy/backend_client.hpp"
 #include "proxy/kafka_producer.hpp"
 #include "proxy/kinesis_putter.hpp"
@@ -32,6 +33,8 @@ struct gateway_context {
     const response_router* responses = nullptr;
     // The event targets' producers, null when their broker is not configured.
     kafka_producer* kafka = nullptr;
+    // KAFKA_SERIALIZER=avro: events with a schema subject go through here instead.
+    avro_producer* kafka_avro = nullptr;
     nats_publisher* nats = nullptr;
     kinesis_putter* kinesis = nullptr;
 };

@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -33,7 +34,12 @@ constexpr std::size_t stream_chunk_bytes = 64 * 1024;
 log::rate_limited backend_log{10};
 
 std::string pool_key(const backend_address& a) {
-    return fmt::format("{}://{}:{}", a.tls ? "https" : "http", a.host, a.port);
+    std::string key = a.tls ? "https://" : "http://";
+    key.reserve(key.size() + a.host.size() + 1 + a.port.size());
+    key += a.host;
+    key += ':';
+    key += a.port;
+    return key;
 }
 
 // Completes one write on a response channel into the awaiting coroutine. (The outcome is
@@ -63,8 +69,14 @@ asio::awaitable<bool> write_frames(http::response_channel& channel,
 // hop-by-hop headers and without the framing the answer gets anew.
 template <class Fields>
 void copy_answer_headers(const Fields& from, http::response& to) {
+    std::string name;  // one buffer for all the names
     for (const auto& f : from) {
-        const std::string name = core::lower(f.name_string());
+        const auto given = f.name_string();
+        name.resize(given.size());
+        for (std::size_t i = 0; i < given.size(); ++i) {
+            const char c = given[i];
+            name[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+        }
         if (hop_by_hop(name) || name == "content-length") {
             continue;
         }
@@ -94,7 +106,8 @@ backend_client::backend_client(asio::io_context& io, http::client_tls tls, backe
     : io_(io),
       tls_(std::move(tls)),
       limits_(limits),
-      idle_(std::make_unique<http::idle_connections>(limits.max_idle_per_backend)) {}
+      idle_(std::make_unique<http::idle_connections>(limits.max_idle_per_backend)),
+      deadlines_(io) {}
 
 backend_client::~backend_client() = default;
 
@@ -146,17 +159,16 @@ asio::awaitable<forward_result> backend_client::forward(
     http::exchange& ex, const backend_address& to, const backend_request& req,
     std::string_view body, http::request_body* upload, bool head_only) {
     const bool streaming = upload != nullptr && !upload->done();
-    bhttp::request<bhttp::string_body> out{req.method, req.target, 11};
+    // The head by hand, sent with the body in one gathered write (one system call).
+    std::string head_bytes;
+    const bool sends_body = has_body(req.method);
     if (!streaming) {
-        for (const auto& [name, value] : req.headers) {
-            out.insert(name, value);
-        }
-        if (has_body(req.method)) {
-            out.body() = std::string(body);
-            out.prepare_payload();
-        }
-        out.keep_alive(true);
+        append_request_head(head_bytes, req,
+                            sends_body ? std::optional<std::uint64_t>(body.size()) : std::nullopt);
     }
+    const std::array<asio::const_buffer, 2> wire = {
+        asio::buffer(head_bytes),
+        sends_body ? asio::buffer(body.data(), body.size()) : asio::const_buffer()};
 
     const std::string key = pool_key(to);
     forward_result result;
@@ -174,6 +186,20 @@ asio::awaitable<forward_result> backend_client::forward(
             }
         }
 
+        // The answer's deadline: kept by deadlines_ rather than by the tcp_stream's timer,
+        // which would be armed and cancelled for every read and write. When it runs out the
+        // socket is closed, which ends the pending operation.
+        std::optional<backend_deadlines::watch> answer_due;
+        const auto watch_answer = [&] {
+            answer_due.reset();
+            answer_due.emplace(deadlines_, limits_.recv_timeout, [c = conn.get()] {
+                beast::error_code ignored;
+                c->tcp().socket().close(ignored);
+            });
+        };
+        const auto timed_out = [&](const beast::error_code& e) {
+            return e == beast::error::timeout || (answer_due && answer_due->expired());
+        };
         beast::error_code wec;
         std::size_t wn = 0;
         if (streaming) {
@@ -185,10 +211,15 @@ asio::awaitable<forward_result> backend_client::forward(
                 result.outcome = forward_outcome::body_broke;
                 co_return result;
             }
+            conn->tcp().expires_never();
+            watch_answer();  // counted from the body's end
         } else {
-            conn->tcp().expires_after(limits_.recv_timeout);
+            if (!reused) {
+                conn->tcp().expires_never();  // the connect's timeout is spent
+            }
+            watch_answer();
             std::tie(wec, wn) = co_await conn->visit(
-                [&](auto& s) { return bhttp::async_write(s, out, use_tuple); });
+                [&](auto& s) { return asio::async_write(s, wire, use_tuple); });
         }
         bhttp::response_parser<bhttp::string_body> parser;
         // No limit while reading the head: Beast would refuse a longer declared length there,
@@ -200,17 +231,20 @@ asio::awaitable<forward_result> backend_client::forward(
                 return bhttp::async_read_header(s, conn->buffer, parser, use_tuple);
             });
         }
+        if (!ec && answer_due->expired()) {
+            ec = beast::error::timeout;  // ran out as the head arrived: the socket is closed
+        }
         if (ec) {
             // The backend closed the idle connection meanwhile: sent again on a new one, unless
             // the request may have reached it and must not be repeated (POST, PATCH).
-            if (reused && ec != beast::error::timeout &&
+            if (reused && !timed_out(ec) &&
                 (wec || (req.method != http::verb::post && req.method != http::verb::patch))) {
                 continue;
             }
             backend_log.info("proxy: {} {}: {}", pool_key(to), req.target,
-                             ec == beast::error::timeout ? "no answer in time" : ec.message());
-            result.outcome = ec == beast::error::timeout ? forward_outcome::timed_out
-                                                         : forward_outcome::unreachable;
+                             timed_out(ec) ? "no answer in time" : ec.message());
+            result.outcome =
+                timed_out(ec) ? forward_outcome::timed_out : forward_outcome::unreachable;
             co_return result;
         }
         result.status = parser.get().result_int();
@@ -220,28 +254,41 @@ asio::awaitable<forward_result> backend_client::forward(
             // Small: read whole, answer as one response, client connection kept alive.
             if (!parser.is_done()) {
                 parser.body_limit(limits_.buffer_response_bytes);
-                conn->tcp().expires_after(limits_.recv_timeout);
+                // The body mostly came with the head: parsed from the buffer at once, without
+                // another asynchronous read.
+                parser.eager(true);
+                if (const auto have = conn->buffer.data(); have.size() > 0) {
+                    conn->buffer.consume(parser.put(have, ec));
+                    if (ec == bhttp::error::need_more) {
+                        ec = {};
+                    }
+                }
+            }
+            if (!parser.is_done() && !ec) {
+                watch_answer();  // the body's own deadline, as for the head
                 std::tie(ec, wn) = co_await conn->visit(
                     [&](auto& s) { return bhttp::async_read(s, conn->buffer, parser, use_tuple); });
-                if (ec) {
-                    result.outcome = ec == beast::error::timeout ? forward_outcome::timed_out
-                                                                 : forward_outcome::unreachable;
-                    co_return result;
-                }
+            }
+            if (ec) {
+                result.outcome =
+                    timed_out(ec) ? forward_outcome::timed_out : forward_outcome::unreachable;
+                co_return result;
             }
             auto& answer = parser.get();
             http::response res;
             res.result(answer.result_int());
             copy_answer_headers(answer, res);
             res.body() = std::move(answer.body());
-            if (answer.keep_alive()) {
+            if (answer.keep_alive() && !answer_due->expired()) {
                 idle_->give_back(key, std::move(conn));
             }
             result.response = std::move(res);
             co_return result;
         }
 
-        // Large or of unknown length: streamed through, one buffer at a time.
+        // Large or of unknown length: streamed through, one buffer at a time, each read under
+        // the tcp_stream's own timer.
+        answer_due.reset();
         bhttp::response_parser<bhttp::buffer_body> streamed{std::move(parser)};
         streamed.body_limit(boost::none);
         http::response head;

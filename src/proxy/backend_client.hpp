@@ -9,6 +9,8 @@
 #include "http/client_tls.hpp"
 #include "http/exchange.hpp"
 #include "net/asio.hpp"
+#include "proxy/backend_deadlines.hpp"
+#include "proxy/request_head.hpp"
 
 namespace rig::http {
 struct client_connection;
@@ -22,14 +24,6 @@ struct backend_address {
     bool tls = false;
     std::string host;
     std::string port;
-};
-
-// The request as the backend gets it: method, target (path and query) and the headers after
-// §8.6's rewriting (Host included); the body is the client's.
-struct backend_request {
-    http::verb method = http::verb::get;
-    std::string target;
-    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // How forwarding went, for the answer and the metrics (RIG's statuses of §8.6).
@@ -95,6 +89,7 @@ private:
     http::client_tls tls_;
     backend_limits limits_;
     std::unique_ptr<http::idle_connections> idle_;
+    backend_deadlines deadlines_;  // the answers awaited (not the streamed parts)
 };
 
 // Whether a header belongs to one hop only and is never passed on (RFC 9110 §7.6.1, plus

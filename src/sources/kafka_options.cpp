@@ -64,6 +64,29 @@ core::result<std::optional<kafka_options>> parse_kafka_options(const core::env& 
                                "expected megabytes (1-2047)")) {
         return *e;
     }
+    k.schema_registry_host = env.value("KAFKA_SCHEMA_REGISTRY_HOST", "");
+    const std::string serializer = core::lower(env.value("KAFKA_SERIALIZER", ""));
+    if (!serializer.empty() && serializer != "avro") {
+        return core::bad_setting("KAFKA_SERIALIZER", "expected avro, or unset for JSON",
+                                 env.value("KAFKA_SERIALIZER", ""));
+    }
+    k.avro_serializer = serializer == "avro";
+    if (k.avro_serializer && k.schema_registry_host.empty()) {
+        return core::bad_setting("KAFKA_SERIALIZER",
+                                 "avro needs KAFKA_SCHEMA_REGISTRY_HOST (the schema registry)",
+                                 serializer);
+    }
+    if (auto e = env.read_ms("KAFKA_SCHEMA_REGISTRY_TIMEOUT_MS", k.schema_registry_timeout, 1)) {
+        return *e;
+    }
+    if (auto e =
+            env.read_ms("KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS", k.schema_registry_backoff_max, 1)) {
+        return *e;
+    }
+    if (auto e = env.read_uint("RIG_KAFKA_AVRO_QUEUE", k.avro_queue_limit, 1, 10'000'000,
+                               "expected events (1-10000000)")) {
+        return *e;
+    }
     return std::optional<kafka_options>(std::move(k));
 }
 

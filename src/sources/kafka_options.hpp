@@ -27,6 +27,14 @@ struct kafka_options {
     std::chrono::milliseconds restart_delay{20'000};  // KAFKA_RESTART_DELAY_MS
     bool from_earliest = false;  // RIG_KAFKA_OFFSET_RESET=earliest (new groups; default latest)
     unsigned prefetch_mb = 256;  // RIG_KAFKA_PREFETCH_MB: most pre-fetched bytes held in memory
+    // Avro (spec §3.4, §8.8): the schema registry decoding and KAFKA_SERIALIZER=avro need.
+    std::string schema_registry_host;  // KAFKA_SCHEMA_REGISTRY_HOST: host:port or URL; empty: none
+    bool avro_serializer = false;      // KAFKA_SERIALIZER=avro: produce data as Avro
+    std::chrono::milliseconds schema_registry_timeout{5'000};  // KAFKA_SCHEMA_REGISTRY_TIMEOUT_MS
+    std::chrono::milliseconds schema_registry_backoff_max{
+        30'000};  // KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS
+    // RIG_KAFKA_AVRO_QUEUE: events waiting for the Avro producer's thread, at most.
+    unsigned avro_queue_limit = 10'000;
 
     // The broker and security settings, which the node's other Kafka clients share.
     rig::brokers::kafka_connection connection() const {

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "kafka/client_setup.hpp"
+#include "sources/kafka_avro.hpp"
 
 namespace rig::sources {
 namespace {
@@ -114,14 +115,17 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
 }
 
 void handle(const rd_kafka_message_t& m, ingest::batch& batch,
-            source_status::topic_counter& counter) {
+            source_status::topic_counter& counter, avro_codec::schema_registry* registry) {
     std::vector<cloudevents::message_header> headers;
     kafka::for_each_header(m, [&headers](std::string_view name, std::string_view value) {
         headers.push_back({name, value});
     });
     const std::string_view body(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
-    auto parsed =
-        cloudevents::parse_message(headers, cloudevents::binding::kafka, body, core::rfc3339_now());
+    const avro_mode avro = avro_mode_of(headers, body);
+    auto parsed = avro == avro_mode::none
+                      ? cloudevents::parse_message(headers, cloudevents::binding::kafka, body,
+                                                   core::rfc3339_now())
+                      : parse_avro_message(headers, body, avro, registry, core::rfc3339_now());
     counter.count(parsed.has_value());
     if (!parsed) {
         bad_message_log.info_with({{"event", "bad_message"},
@@ -140,8 +144,9 @@ void handle(const rd_kafka_message_t& m, ingest::batch& batch,
 
 }  // namespace
 
-kafka_source::kafka_source(kafka_options options, const ingest& sink, source_status& status)
-    : options_(std::move(options)), sink_(sink), status_(status) {
+kafka_source::kafka_source(kafka_options options, const ingest& sink, source_status& status,
+                           avro_codec::schema_registry* registry)
+    : options_(std::move(options)), sink_(sink), status_(status), registry_(registry) {
     status_.set_assigned(0);
     thread_ = std::thread([this] { run(); });
 }
@@ -190,7 +195,7 @@ void kafka_source::run() {
                     if (counter == nullptr) {
                         counter = &status_.counter(rd_kafka_topic_name(m->rkt));
                     }
-                    handle(*m, batch, *counter);
+                    handle(*m, batch, *counter, registry_);
                     auto it = std::find_if(in_batch.begin(), in_batch.end(),
                                            [&](const auto& p) { return p.first == counter; });
                     if (it == in_batch.end()) {

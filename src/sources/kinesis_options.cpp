@@ -1,7 +1,10 @@
 #include "sources/kinesis_options.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "core/text.hpp"
 
@@ -78,6 +81,35 @@ core::result<std::optional<kinesis_options>> parse_kinesis_options(const core::e
     k.from_start = position == "trim_horizon";
     if (auto e = env.read_ms("RIG_KINESIS_POLL_MS", k.poll_interval, 200)) {
         return *e;
+    }
+    k.app_name = env.value("KINESIS_APP_NAME", "");
+    k.dynamodb_endpoint = env.value("KINESIS_DYNAMODB_ENDPOINT", "");
+    // DynamoDB's rule for table names.
+    const bool valid_name =
+        k.app_name.size() >= 3 && k.app_name.size() <= 255 &&
+        std::all_of(k.app_name.begin(), k.app_name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        });
+    if (!k.app_name.empty() && !valid_name) {
+        return core::bad_setting("KINESIS_APP_NAME",
+                                 "expected 3 to 255 letters, digits, '_', '-' or '.' (it names "
+                                 "the DynamoDB lease table)",
+                                 k.app_name);
+    }
+    for (auto [name, out, min] :
+         {std::tuple{"RIG_KINESIS_LEASE_MS", &k.lease_duration, 1000},
+          std::tuple{"RIG_KINESIS_LEASE_RENEW_MS", &k.lease_renew_interval, 100},
+          std::tuple{"RIG_KINESIS_LEASE_TAKE_MS", &k.lease_take_interval, 100},
+          std::tuple{"RIG_KINESIS_SHARD_SYNC_MS", &k.shard_sync_interval, 100}}) {
+        if (auto e = env.read_ms(name, *out, static_cast<uint64_t>(min))) {
+            return *e;
+        }
+    }
+    if (k.lease_renew_interval >= k.lease_duration) {
+        return core::bad_setting("RIG_KINESIS_LEASE_RENEW_MS",
+                                 "must be shorter than RIG_KINESIS_LEASE_MS (a lease would expire "
+                                 "between renewals)",
+                                 env.value("RIG_KINESIS_LEASE_RENEW_MS", ""));
     }
     return std::optional<kinesis_options>(std::move(k));
 }

@@ -20,10 +20,24 @@ struct kinesis_options {
     std::string session_token;            // AWS_SESSION_TOKEN
     bool from_start = false;              // RIG_KINESIS_ITERATOR=TRIM_HORIZON (default LATEST)
     std::chrono::milliseconds poll_interval{1000};  // RIG_KINESIS_POLL_MS
+    // KINESIS_APP_NAME: when set, the nodes of this application share the shards through a
+    // DynamoDB lease table of this name and resume from its checkpoints. Unset: every node
+    // reads every shard, without a table.
+    std::string app_name;
+    std::string dynamodb_endpoint;  // KINESIS_DYNAMODB_ENDPOINT (default: AWS for the region)
+    // KCL's defaults (RIG_KINESIS_LEASE_MS, _RENEW_MS, _TAKE_MS, RIG_KINESIS_SHARD_SYNC_MS).
+    std::chrono::milliseconds lease_duration{10000};
+    std::chrono::milliseconds lease_renew_interval{3333};
+    std::chrono::milliseconds lease_take_interval{20000};
+    std::chrono::milliseconds shard_sync_interval{60000};
 
     // Where Kinesis is and the credentials, which the proxy's Kinesis producer shares.
     brokers::kinesis_account account() const {
         return {region, endpoint, access_key, secret_key, session_token};
+    }
+    // The same credentials for the lease table.
+    brokers::kinesis_account dynamodb_account() const {
+        return {region, dynamodb_endpoint, access_key, secret_key, session_token};
     }
 };
 

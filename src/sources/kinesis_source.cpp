@@ -1,19 +1,34 @@
 #include "sources/kinesis_source.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
 
+#include "brokers/kinesis_lease_reader.hpp"
 #include "brokers/kinesis_stream_reader.hpp"
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/random.hpp"
 
 namespace rig::sources {
 
 namespace {
 
 log::rate_limited source_log{5};
+
+// This process's name in the lease table: host, process and a random part, so that a restarted
+// node never mistakes its predecessor's leases for its own.
+std::string worker_id() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) {
+        host[0] = '\0';
+    }
+    return fmt::format("{}:{}:{:08x}", host, getpid(), static_cast<uint32_t>(core::random_u64()));
+}
 
 }  // namespace
 
@@ -72,6 +87,23 @@ void kinesis_source::run() {
                 .processing.observe(micros_since(consumed_at), records.size());
         }
     };
+    if (!options_.app_name.empty()) {
+        brokers::kinesis_lease_options lo;
+        lo.kinesis = options_.account();
+        lo.dynamodb = options_.dynamodb_account();
+        lo.stream = options_.stream;
+        lo.table = options_.app_name;
+        lo.worker_id = worker_id();
+        lo.from_start = options_.from_start;
+        lo.poll_interval = options_.poll_interval;
+        lo.lease_duration = options_.lease_duration;
+        lo.renew_interval = options_.lease_renew_interval;
+        lo.take_interval = options_.lease_take_interval;
+        lo.shard_sync_interval = options_.shard_sync_interval;
+        brokers::kinesis_lease_reader reader(std::move(lo), std::move(on), status_.leases());
+        reader.run(stop_);
+        return;
+    }
     brokers::kinesis_stream_reader reader(
         {options_.account(), options_.stream, options_.from_start, options_.poll_interval},
         std::move(on));

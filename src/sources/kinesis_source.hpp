@@ -16,7 +16,9 @@ namespace rig::sources {
 // JSON API over libcurl with AWS Signature V4, on a thread of its own. Reads every shard from
 // LATEST (or TRIM_HORIZON), follows closed shards to their children, polls each shard at most
 // every `poll_interval` when it is idle (Kinesis allows 5 reads per second per shard) and
-// backs off when throttled. Each record's data is a structured CloudEvent.
+// backs off when throttled. Each record's data is a structured CloudEvent. With
+// KINESIS_APP_NAME, reads only the shards it holds leases for in a DynamoDB table shared with
+// the other nodes, from their checkpoints (kinesis_lease_reader).
 //
 // Lifetime: stops and joins its thread in the destructor.
 class kinesis_source {

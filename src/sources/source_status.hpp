@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "brokers/lease_counters.hpp"
 #include "core/histogram.hpp"
 
 namespace rig::sources {
@@ -48,6 +49,10 @@ public:
 
     void consumed(std::string_view topic, bool ok);
 
+    // Kinesis with KINESIS_APP_NAME: the shard leases (held stays -1 otherwise).
+    brokers::lease_counters& leases() { return leases_; }
+    const brokers::lease_counters& leases() const { return leases_; }
+
     // Counters of one topic, for a consumer that counts many messages of the same topic:
     // the pointer stays valid as long as the status.
     struct topic_counter {
@@ -84,6 +89,7 @@ private:
     std::string name_;
     std::atomic<bool> connected_{false};
     std::atomic<int> assigned_{-1};
+    brokers::lease_counters leases_;
     mutable std::mutex mutex_;
     std::string detail_;
     std::map<std::string, topic_counter, std::less<>> counts_;

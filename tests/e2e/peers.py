@@ -1,6 +1,6 @@
 """Peers for the event-source tests: a Kafka cluster (librdkafka's mock, tests/support/kafka_mock),
 a real nats-server with a raw-protocol publisher, and kinesalite with a small Kinesis JSON API
-client. Standard library only.
+client (and dynalite, DynamoDB, for the Kinesis lease table). Standard library only.
 
 Every wait is a blocking read with a timeout (select) or a repeated blocking request bounded by
 a deadline, never a sleep. Each launcher is a context manager, and `close()` is idempotent, so
@@ -315,11 +315,12 @@ class NatsPublisher(Closing):
 
 class Kinesalite(Closing):
     """kinesalite (in memory) on 127.0.0.1 through tests/kinesis/start.js, with the Kinesis
-    JSON API calls the tests need."""
+    JSON API calls the tests need. `port`: listen there (e.g. to restart on the same port),
+    else on a free one."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([NODE, "start.js", "0"], cwd=KINESALITE_DIR,
+        self.proc = subprocess.Popen([NODE, "start.js", str(port)], cwd=KINESALITE_DIR,
                                      stdout=subprocess.PIPE, stderr=self.log)
         try:
             line = LineReader(self.proc.stdout).read_until(
@@ -402,6 +403,65 @@ class Kinesalite(Closing):
         self.call("SplitShard", {"StreamName": stream, "ShardToSplit": shard_id,
                                  "NewStartingHashKey": str(new_starting_hash_key)})
         return self.wait_active(stream)
+
+    def close(self):
+        _terminate(self.proc)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self.log.close()
+
+
+class Dynalite(Closing):
+    """dynalite (DynamoDB in memory) on 127.0.0.1 through tests/kinesis/dynalite.js, for the
+    Kinesis lease table, with the DynamoDB JSON API calls the tests need."""
+
+    def __init__(self):
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([NODE, "dynalite.js", "0"], cwd=KINESALITE_DIR,
+                                     stdout=subprocess.PIPE, stderr=self.log)
+        try:
+            line = LineReader(self.proc.stdout).read_until(
+                lambda l: l.startswith("dynalite listening on "))
+        except (TimeoutError, EOFError) as e:
+            log = self.stderr()
+            self.close()
+            raise AssertionError("dynalite did not start: %s\n%s" % (e, log))
+        self.port = int(line.rsplit(":", 1)[1])
+        self.endpoint = "http://127.0.0.1:%d/" % self.port
+
+    def stderr(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def call(self, action, body):
+        """One API call; returns the decoded JSON answer. Fails on any status but 200."""
+        req = urllib.request.Request(
+            self.endpoint, data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/x-amz-json-1.0",
+                     "X-Amz-Target": "DynamoDB_20120810." + action,
+                     # dynalite, too, checks that a signature is present, not that it is valid.
+                     "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240101/"
+                                      "us-east-1/dynamodb/aws4_request, "
+                                      "SignedHeaders=content-type;host, Signature=00",
+                     "X-Amz-Date": "20240101T000000Z"})
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
+                data = resp.read()
+        except urllib.error.HTTPError as e:
+            raise AssertionError("dynamodb %s %r -> %d %s" % (action, body, e.code,
+                                                              e.read().decode("utf-8", "replace")))
+        return json.loads(data) if data.strip() else {}
+
+    def tables(self):
+        return self.call("ListTables", {}).get("TableNames", [])
+
+    def leases(self, table):
+        """The lease table's items as {shard id: {attribute: plain value}}."""
+        out = {}
+        for item in self.call("Scan", {"TableName": table, "ConsistentRead": True})["Items"]:
+            plain = {k: next(iter(v.values())) for k, v in item.items()}
+            out[plain["leaseKey"]] = plain
+        return out
 
     def close(self):
         _terminate(self.proc)

@@ -19,8 +19,8 @@ import signal
 import time
 import unittest
 
-from peers import (KafkaMock, Kinesalite, NatsServer, SourceTestCase, free_port, source_health,
-                   wait_source)
+from peers import (Dynalite, KafkaMock, Kinesalite, NatsServer, SourceTestCase, free_port,
+                   source_health, wait_source)
 from rig_harness import (TIMEOUT, LongPollClient, Rig, SseClient, WsClient, make_event, make_jwt,
                          quote, run_rig_expecting_failure)
 
@@ -432,6 +432,36 @@ class SourcesInCluster(ClusterCase):
         for rig in nodes:
             wait_source(rig, "kinesis", lambda s, e: s == 200 and e["connected"],
                         what="kinesis connected")
+        etype = unique("kinesis")
+        clients = [self.sse_on(rig, [{"eventType": etype}]) for rig in nodes]
+        ids = ["r%d" % i for i in range(10)]
+        for eid in ids + ["marker"]:
+            kin.put(stream, make_event(etype, eid))
+        for client in clients:
+            self.assert_stream(client, ids, "marker")
+
+    def test_kinesis_with_leases_one_node_reads_and_every_node_delivers_once(self):
+        """With KINESIS_APP_NAME the nodes share the shards through the lease table: the node
+        holding the lease reads, and the backplane brings each record to every node once."""
+        kin = self.watch(Kinesalite())
+        self.addCleanup(kin.close)
+        dyn = self.watch(Dynalite())
+        self.addCleanup(dyn.close)
+        nats = self.watch(NatsServer(jetstream=True))
+        self.addCleanup(nats.close)
+        stream = unique("rig-cluster")
+        kin.create_stream(stream, 1)
+        env = {"KINESIS_ENABLED": "true", "KINESIS_STREAM": stream,
+               "KINESIS_APP_NAME": unique("rig-app"), "KINESIS_DYNAMODB_ENDPOINT": dyn.endpoint,
+               "KINESIS_AWS_REGION": "us-east-1", "KINESIS_ENDPOINT": kin.endpoint,
+               "AWS_ACCESS_KEY_ID": "AKIDE2ETEST", "AWS_SECRET_ACCESS_KEY": "e2e-secret",
+               "RIG_KINESIS_POLL_MS": "200", "RIG_KINESIS_ITERATOR": "TRIM_HORIZON",
+               "RIG_KINESIS_LEASE_MS": "2000", "RIG_KINESIS_LEASE_RENEW_MS": "500",
+               "RIG_KINESIS_LEASE_TAKE_MS": "1000"}
+        nodes = [self.node(nats, node_id=n, **env) for n in ("a", "b")]
+        held = 'rig_source_leases_held{source="kinesis"}'
+        until(lambda: sorted(rig.metrics().get(held, -1) for rig in nodes) == [0.0, 1.0],
+              "one node holds the shard's lease")
         etype = unique("kinesis")
         clients = [self.sse_on(rig, [{"eventType": etype}]) for rig in nodes]
         ids = ["r%d" % i for i in range(10)]

@@ -5,6 +5,8 @@
 //   bulk <topic> <count> <value>         produce <count> copies of a message, as fast as possible,
 //                                        round-robin over the topic's partitions
 //   down | up                            broker 1 stops / resumes answering
+//   fetch <topic> <offset>               reads the message at <offset> of partition 0 and answers
+//                                        "ok <headers> <value>" in the produce command's encoding
 //
 // At start it creates the topics named on the command line ("name" or "name:partitions";
 // the mock keeps only about the last 5 MB of each partition) and prints one line,
@@ -18,6 +20,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -51,6 +54,75 @@ std::string b64decode(const std::string& in) {
         }
     }
     return out;
+}
+
+std::string b64encode(std::string_view in) {
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    int val = 0, bits = -6;
+    for (unsigned char c : in) {
+        val = (val << 8) + c;
+        bits += 8;
+        while (bits >= 0) {
+            out.push_back(chars[(val >> bits) & 0x3f]);
+            bits -= 6;
+        }
+    }
+    if (bits > -6) {
+        out.push_back(chars[((val << 8) >> (bits + 8)) & 0x3f]);
+    }
+    while (out.size() % 4) {
+        out.push_back('=');
+    }
+    return out;
+}
+
+// One message of partition 0 of `topic`, read by a consumer of its own (no group).
+std::string fetch(const std::string& bootstrap, const std::string& topic, long offset) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", "kafka-mock-fetch", err, sizeof err);
+    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (consumer == nullptr) {
+        return std::string("error ") + err;
+    }
+    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = offset;
+    rd_kafka_assign(consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    std::string answer("error no message within 30 s");
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 30000)) {
+        if (m->err) {
+            answer = std::string("error ") + rd_kafka_message_errstr(m);
+        } else {
+            std::string head;
+            rd_kafka_headers_t* hdrs = nullptr;
+            if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                const char* name;
+                const void* value;
+                size_t size;
+                for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
+                    if (!head.empty()) {
+                        head.push_back(';');
+                    }
+                    head.append(name);
+                    head.push_back('=');
+                    head.append(b64encode({static_cast<const char*>(value), value ? size : 0}));
+                }
+            }
+            const std::string_view body(static_cast<const char*>(m->payload),
+                                        m->payload ? m->len : 0);
+            answer = "ok ";
+            answer.append(head.empty() ? std::string("-") : head);
+            answer.push_back(' ');
+            answer.append(body.empty() ? std::string("-") : b64encode(body));
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(consumer);
+    rd_kafka_destroy(consumer);
+    return answer;
 }
 
 }  // namespace
@@ -154,6 +226,11 @@ int main(int argc, char** argv) {
             } else {
                 std::cout << "ok" << std::endl;
             }
+        } else if (cmd == "fetch") {
+            std::string topic;
+            long offset = 0;
+            in >> topic >> offset;
+            std::cout << fetch(bootstrap, topic, offset) << std::endl;
         } else if (!cmd.empty()) {
             std::cout << "error unknown command" << std::endl;
         }

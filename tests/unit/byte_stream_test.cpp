@@ -24,8 +24,7 @@ using rig::net::byte_stream;
 using tcp = asio::ip::tcp;
 
 std::string fixture(const char* name) {
-    return (std::filesystem::path(__FILE__).parent_path().parent_path() / "fixtures" / "tls" / name)
-        .string();
+    return (std::filesystem::path(RIG_TLS_FIXTURES_DIR) / name).string();
 }
 
 // The client side: a blocking socket (and SSL) driven from its own thread.

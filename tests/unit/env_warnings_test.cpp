@@ -39,12 +39,12 @@ TEST(EnvWarnings, TestHarnessVariablesAreIgnored) {
 }
 
 TEST(EnvWarnings, UnimplementedRigVariableGetsOneLineWhenSet) {
-    const auto w = warnings({{"DISCOVERY_TYPE", "dns"}, {"KAFKA_SERIALIZER", "avro"}});
+    const auto w = warnings({{"DISCOVERY_TYPE", "dns"}, {"JAEGER_PORT", "6831"}});
     ASSERT_EQ(w.size(), 2u);
     EXPECT_TRUE(w[0].starts_with("DISCOVERY_TYPE is set, but rig does not implement it")) << w[0];
     EXPECT_NE(w[0].find("RIG_CLUSTER_NATS"), std::string::npos);
     EXPECT_NE(w[0].find("no effect"), std::string::npos);
-    EXPECT_TRUE(w[1].starts_with("KAFKA_SERIALIZER is set")) << w[1];
+    EXPECT_TRUE(w[1].starts_with("JAEGER_PORT is set")) << w[1];
     // Set but empty (as RIG's Helm values leave them): nothing to warn about.
     EXPECT_TRUE(warnings({{"DISCOVERY_TYPE", ""}, {"KINESIS_APP_NAME", ""}}).empty());
 }

@@ -435,11 +435,9 @@ TEST(NodeOptions, KafkaInvalidSettings) {
 
 // --- HTTPS -------------------------------------------------------------------------------
 
-// The committed TLS fixtures, found from this file's (absolute) path.
+// The committed TLS fixtures; CMake passes their directory.
 std::string tls_fixture(const char* name) {
-    static const auto dir =
-        std::filesystem::path(__FILE__).parent_path().parent_path() / "fixtures" / "tls";
-    return (dir / name).string();
+    return (std::filesystem::path(RIG_TLS_FIXTURES_DIR) / name).string();
 }
 
 // The protocol the node's TLS context picks for a client offering "h2,http/1.1", found by a

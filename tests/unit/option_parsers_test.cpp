@@ -159,6 +159,31 @@ TEST(KafkaOptions, OffWithoutBrokersDefaultsAndBadValues) {
              "RIG_KAFKA_PREFETCH_MB");
 }
 
+// Avro (issue 14): KAFKA_SERIALIZER is avro or unset, and avro needs the schema registry.
+TEST(KafkaOptions, AvroSettings) {
+    const auto k = rig::sources::parse_kafka_options(
+        env_of({{"KAFKA_BROKERS", "b"},
+                {"KAFKA_SERIALIZER", "Avro"},
+                {"KAFKA_SCHEMA_REGISTRY_HOST", "reg:8081"},
+                {"KAFKA_SCHEMA_REGISTRY_BACKOFF_MAX_MS", "200"}}));
+    ASSERT_TRUE(k && k->has_value());
+    EXPECT_TRUE((*k)->avro_serializer);
+    EXPECT_EQ((*k)->schema_registry_host, "reg:8081");
+    EXPECT_EQ((*k)->schema_registry_backoff_max, std::chrono::milliseconds(200));
+    EXPECT_EQ((*k)->schema_registry_timeout, std::chrono::milliseconds(5000));
+    EXPECT_EQ((*k)->avro_queue_limit, 10'000u);
+    error_of(rig::sources::parse_kafka_options(
+                 env_of({{"KAFKA_BROKERS", "b"}, {"KAFKA_SERIALIZER", "avro"}})),
+             "KAFKA_SERIALIZER");
+    error_of(rig::sources::parse_kafka_options(env_of({{"KAFKA_BROKERS", "b"},
+                                                       {"KAFKA_SERIALIZER", "protobuf"},
+                                                       {"KAFKA_SCHEMA_REGISTRY_HOST", "r:1"}})),
+             "KAFKA_SERIALIZER");
+    error_of(rig::sources::parse_kafka_options(
+                 env_of({{"KAFKA_BROKERS", "b"}, {"RIG_KAFKA_AVRO_QUEUE", "0"}})),
+             "RIG_KAFKA_AVRO_QUEUE");
+}
+
 // RIG's defaults when the KAFKA_SSL_* files are unset; an empty one is no such option (RIG's
 // Azure Event Hubs set-up gives only a CA).
 TEST(KafkaOptions, EmptySslFileSkipsThatOption) {
@@ -211,6 +236,45 @@ TEST(KinesisOptions, OffByDefaultAndBadValues) {
     auto bad = creds;
     bad["RIG_KINESIS_ITERATOR"] = "middle";
     error_of(rig::sources::parse_kinesis_options(env_of(bad)), "RIG_KINESIS_ITERATOR");
+}
+
+TEST(KinesisOptions, LeaseTableSettings) {
+    const vars creds = {{"KINESIS_ENABLED", "true"},
+                        {"AWS_ACCESS_KEY_ID", "id"},
+                        {"AWS_SECRET_ACCESS_KEY", "secret"}};
+    // Unset: no lease table; KCL's timings otherwise.
+    const auto k = rig::sources::parse_kinesis_options(env_of(creds));
+    ASSERT_TRUE(k && k->has_value());
+    EXPECT_EQ((*k)->app_name, "");
+    EXPECT_EQ((*k)->lease_duration, 10000ms);
+    EXPECT_EQ((*k)->lease_renew_interval, 3333ms);
+    EXPECT_EQ((*k)->lease_take_interval, 20000ms);
+    EXPECT_EQ((*k)->shard_sync_interval, 60000ms);
+    auto set = creds;
+    set["KINESIS_APP_NAME"] = "Reactive-Interaction-Gateway";
+    set["KINESIS_DYNAMODB_ENDPOINT"] = "http://127.0.0.1:4568/";
+    set["RIG_KINESIS_LEASE_MS"] = "2000";
+    set["RIG_KINESIS_LEASE_RENEW_MS"] = "500";
+    const auto l = rig::sources::parse_kinesis_options(env_of(set));
+    ASSERT_TRUE(l && l->has_value());
+    EXPECT_EQ((*l)->app_name, "Reactive-Interaction-Gateway");
+    EXPECT_EQ((*l)->dynamodb_account().endpoint, "http://127.0.0.1:4568/");
+    EXPECT_EQ((*l)->dynamodb_account().access_key, "id");
+    EXPECT_EQ((*l)->account().endpoint, "");
+    EXPECT_EQ((*l)->lease_duration, 2000ms);
+    // Not a DynamoDB table name.
+    for (const char* name : {"ab", "has space", "sl/ash"}) {
+        auto bad = set;
+        bad["KINESIS_APP_NAME"] = name;
+        error_of(rig::sources::parse_kinesis_options(env_of(bad)), "KINESIS_APP_NAME");
+    }
+    // A lease that would expire between its renewals.
+    auto slow = set;
+    slow["RIG_KINESIS_LEASE_RENEW_MS"] = "2000";
+    error_of(rig::sources::parse_kinesis_options(env_of(slow)), "RIG_KINESIS_LEASE_RENEW_MS");
+    auto tiny = set;
+    tiny["RIG_KINESIS_LEASE_MS"] = "10";
+    error_of(rig::sources::parse_kinesis_options(env_of(tiny)), "RIG_KINESIS_LEASE_MS");
 }
 
 TEST(ProxyOptions, DefaultsAndBadValues) {

@@ -22,12 +22,9 @@ namespace {
 using rig::net::tls_context;
 using rig::net::tls_files;
 
-// The committed fixtures (tests/fixtures/tls/make-fixtures.sh), found from this file's path,
-// which CMake passes to the compiler as an absolute path.
+// The committed fixtures (tests/fixtures/tls/make-fixtures.sh); CMake passes their directory.
 std::string fixture(const char* name) {
-    static const auto dir =
-        std::filesystem::path(__FILE__).parent_path().parent_path() / "fixtures" / "tls";
-    return (dir / name).string();
+    return (std::filesystem::path(RIG_TLS_FIXTURES_DIR) / name).string();
 }
 
 const std::string passphrase = "rig-test-pass";

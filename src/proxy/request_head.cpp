@@ -1,0 +1,45 @@
+#include "proxy/request_head.hpp"
+
+#include <charconv>
+
+namespace rig::proxy {
+namespace {
+
+bool breaks_head(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+}  // namespace
+
+void append_request_head(std::string& out, const backend_request& req,
+                         std::optional<std::uint64_t> content_length) {
+    std::size_t size = req.target.size() + 64;
+    for (const auto& [name, value] : req.headers) {
+        size += name.size() + value.size() + 4;
+    }
+    out.reserve(out.size() + size);
+    const auto method = http::bhttp::to_string(req.method);
+    out.append(method.data(), method.size());
+    out += ' ';
+    out += req.target;
+    out += " HTTP/1.1\r\n";
+    for (const auto& [name, value] : req.headers) {
+        if (name.empty() || breaks_head(name) || breaks_head(value)) {
+            continue;
+        }
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+    }
+    if (content_length) {
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, *content_length).ptr;
+        out += "content-length: ";
+        out.append(digits, end);
+        out += "\r\n";
+    }
+    out += "\r\n";
+}
+
+}  // namespace rig::proxy
