@@ -324,7 +324,12 @@ std::string node::check_metrics() const {
 
 void node::stop_sources() {
     kafka_responses_.reset();
-    kinesis_responses_.reset();
+    // Stopped, not destroyed: /metrics (shard 0) reads it until the shards stop, and the
+    // pointer itself must not change under that read (ThreadSanitizer: a reset here raced
+    // with the metrics handler during a drain). It goes with the node's members.
+    if (kinesis_responses_) {
+        kinesis_responses_->stop();
+    }
     kafka_.reset();
     nats_.reset();
     kinesis_.reset();

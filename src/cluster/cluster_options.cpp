@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "core/random.hpp"
@@ -29,9 +30,9 @@ core::result<std::optional<cluster_options>> parse_cluster_options(const core::e
     if (auto id = env.get("RIG_NODE_ID")) {
         c.node_id = *id;
     } else {
-        char host[256] = {0};
-        ::gethostname(host, sizeof host - 1);
-        c.node_id = fmt::format("{}-{}-{:06x}", host, static_cast<long>(::getpid()),
+        std::array<char, 256> host{};
+        ::gethostname(host.data(), host.size() - 1);
+        c.node_id = fmt::format("{}-{}-{:06x}", host.data(), static_cast<long>(::getpid()),
                                 core::random_u64() & 0xffffff);
     }
     if (auto e = env.read_ms("RIG_CLUSTER_TIMEOUT_MS", c.timeout, 1)) {

@@ -109,10 +109,11 @@ void nats_link::on_disconnected() {
 }
 
 void nats_link::on_closed() {
-    {
-        std::lock_guard lock(state_mutex_);
-        closed_ = true;
-    }
+    // Notified under the lock: the waiting destructor may destroy the condition variable as
+    // soon as it sees the flag, and must not do so while this thread is still in notify_all
+    // (ThreadSanitizer saw exactly that race with cnats's last callback).
+    std::lock_guard lock(state_mutex_);
+    closed_ = true;
     closed_cv_.notify_all();
 }
 

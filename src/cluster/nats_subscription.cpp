@@ -43,10 +43,11 @@ void nats_subscription::close() {
 }
 
 void nats_subscription::on_complete() {
-    {
-        std::lock_guard lock(mutex_);
-        completed_ = true;
-    }
+    // Notified under the lock: the waiting destructor may destroy the condition variable as
+    // soon as it sees the flag, and must not do so while this thread is still in notify_all
+    // (ThreadSanitizer saw exactly that race with cnats's last callback).
+    std::lock_guard lock(mutex_);
+    completed_ = true;
     completed_cv_.notify_all();
 }
 

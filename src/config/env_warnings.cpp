@@ -103,7 +103,11 @@ std::vector<std::string> environment_warnings(std::span<const env_var> vars,
                std::find(extra_known.begin(), extra_known.end(), name) != extra_known.end();
     };
     std::vector<std::string> lines;
-    for (const auto& [name, value] : vars) {
+    for (const auto& var : vars) {
+        // Not a structured binding: the lambdas below capture `name`, which clang 14 (the
+        // TSan and fuzz builds) does not allow for a binding.
+        const auto& name = var.first;
+        const auto& value = var.second;
         if (is_known(name) ||
             std::find(std::begin(ignored_names), std::end(ignored_names), name) !=
                 std::end(ignored_names) ||

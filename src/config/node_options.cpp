@@ -17,11 +17,13 @@ core::result<node_options> load(const env_lookup& lookup) {
     node_options o;
 
 // Returns the parser's error, or moves its value into `target`.
-#define RIG_READ(target, parsed)      \
-    if (auto r_ = (parsed); !r_) {    \
-        return std::move(r_.error()); \
-    } else {                          \
-        (target) = std::move(*r_);    \
+// (boost::system::result::error() returns a copy: moving that temporary would only stop its
+// elision, and clang's -Wpessimizing-move says so.)
+#define RIG_READ(target, parsed)   \
+    if (auto r_ = (parsed); !r_) { \
+        return r_.error();         \
+    } else {                       \
+        (target) = std::move(*r_); \
     }
 // Returns the error of a parser that fills node_options itself.
 #define RIG_TRY(filled)           \

@@ -47,8 +47,14 @@ kinesis_response_consumer::kinesis_response_consumer(kinesis_response_options op
 }
 
 kinesis_response_consumer::~kinesis_response_consumer() {
+    stop();
+}
+
+void kinesis_response_consumer::stop() {
     stop_ = true;
-    thread_.join();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
 }
 
 std::string render_kinesis_response_metrics(const kinesis_response_consumer& consumer) {

@@ -30,7 +30,9 @@ struct kinesis_response_options {
 // record: a response whose correlation id names another node instance is left to that node
 // (counted as `elsewhere`), never forwarded. Malformed records are counted and skipped.
 //
-// Lifetime: the router must outlive the consumer. The destructor stops and joins the thread.
+// Lifetime: the router must outlive the consumer. stop() (main thread, at drain) and the
+// destructor stop and join the thread; a stopped consumer stays readable (its counters are in
+// /metrics until the shards stop).
 class kinesis_response_consumer {
 public:
     struct stats {
@@ -43,6 +45,9 @@ public:
     ~kinesis_response_consumer();
     kinesis_response_consumer(const kinesis_response_consumer&) = delete;
     kinesis_response_consumer& operator=(const kinesis_response_consumer&) = delete;
+
+    // Stops reading and joins the thread; idempotent. Main thread only.
+    void stop();
 
     // Readable from any thread.
     const stats& counters() const { return stats_; }

@@ -219,18 +219,20 @@ void nats_publisher::on_connection_event(bool connected) {
 }
 
 void nats_publisher::on_closed() {
-    {
-        std::lock_guard lock(mutex_);
-        closed_ = true;
-    }
+    // Notified under the lock: the waiting destructor may destroy the condition variable as
+    // soon as it sees the flag, and must not do so while this thread is still in notify_all
+    // (ThreadSanitizer saw exactly that race with cnats's last callback).
+    std::lock_guard lock(mutex_);
+    closed_ = true;
     changed_.notify_all();
 }
 
 void nats_publisher::on_subscription_complete() {
-    {
-        std::lock_guard lock(mutex_);
-        subscription_complete_ = true;
-    }
+    // Notified under the lock: the waiting destructor may destroy the condition variable as
+    // soon as it sees the flag, and must not do so while this thread is still in notify_all
+    // (ThreadSanitizer saw exactly that race with cnats's last callback).
+    std::lock_guard lock(mutex_);
+    subscription_complete_ = true;
     changed_.notify_all();
 }
 

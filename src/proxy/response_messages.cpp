@@ -94,7 +94,7 @@ std::optional<std::string_view> find_header(std::span<const message_header> head
 
 // `text` as Elixir's inspect/1 prints a string, for error bodies in RIG's words.
 std::string inspect(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
+    constexpr std::string_view hex = "0123456789ABCDEF";
     std::string out = "\"";
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
@@ -130,8 +130,8 @@ bool is_status(uint64_t code) {
     return code >= 100 && code <= 599;
 }
 
-response_parse_result failure(std::string reason) {
-    return {std::nullopt, std::string(error_prefix) + reason};
+response_parse_result failure(std::string_view reason) {
+    return {std::nullopt, std::string(error_prefix).append(reason)};
 }
 
 const boost::json::value* member(const boost::json::value& v, std::string_view key) {

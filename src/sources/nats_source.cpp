@@ -2,6 +2,10 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -61,10 +65,27 @@ void on_disconnected(natsConnection*, void* closure) {
     log::warn("nats: disconnected; reconnecting");
 }
 
+// cnats's closed callback: the last one for a connection (its callback thread runs them in
+// order), so once it ran no disconnected or reconnected callback can still use the status.
+struct closed_signal {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool closed = false;
+};
+
+void on_closed(natsConnection*, void* closure) {
+    auto* c = static_cast<closed_signal*>(closure);
+    // Notified under the lock: the destructor destroys the cv once it sees the flag.
+    std::lock_guard lock(c->mutex);
+    c->closed = true;
+    c->cv.notify_all();
+}
+
 }  // namespace
 
 struct nats_source::handles {
     callback_context context;
+    closed_signal closed;
     natsOptions* opts = nullptr;
     natsConnection* conn = nullptr;
     std::vector<natsSubscription*> subs;
@@ -76,6 +97,12 @@ struct nats_source::handles {
         }
         if (conn != nullptr) {
             natsConnection_Close(conn);
+            // cnats calls back on a thread of its own, after Close returns: wait for the last
+            // callback, or a disconnected callback would use the source's status after the
+            // node destroyed it (ThreadSanitizer: heap-use-after-free in test_nats).
+            std::unique_lock lock(closed.mutex);
+            closed.cv.wait_for(lock, std::chrono::seconds(5), [&] { return closed.closed; });
+            lock.unlock();
             natsConnection_Destroy(conn);
         }
         natsOptions_Destroy(opts);
@@ -98,6 +125,7 @@ nats_source::nats_source(nats_options options, const ingest& sink, source_status
     natsOptions_SetReconnectBufSize(o, 8 * 1024 * 1024);
     natsOptions_SetDisconnectedCB(o, on_disconnected, &status_);
     natsOptions_SetReconnectedCB(o, on_connected, &status_);
+    natsOptions_SetClosedCB(o, on_closed, &handles_->closed);
     // Keep trying in the background when no server answers at start.
     natsOptions_SetRetryOnFailedConnect(o, true, on_connected, &status_);
     const natsStatus s = natsConnection_Connect(&handles_->conn, o);

@@ -1,5 +1,9 @@
 #include "transport/sse_connection.hpp"
 
+#include <array>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+
 #include "cloudevents/encode.hpp"
 #include "cloudevents/rig_event.hpp"
 #include "core/log.hpp"
@@ -66,7 +70,7 @@ bool sse_connection::on_peer_readable() {
     // Clients have nothing to say on an SSE stream: discard what they send, and stop at the
     // end of the stream or an error. A bounded number of reads per wake-up keeps a client
     // that floods from monopolising the shard.
-    char sink[512];
+    std::array<char, 512> sink{};
     for (int i = 0; i < 16; ++i) {
         http::error_code ec;
         read_peer(boost::asio::buffer(sink), ec);

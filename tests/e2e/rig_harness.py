@@ -34,6 +34,9 @@ import h2.events
 HERE = os.path.dirname(os.path.abspath(__file__))
 BINARY = os.environ.get("RIG_BINARY", os.path.join(HERE, "..", "..", "build", "rig"))
 TIMEOUT = float(os.environ.get("RIG_TEST_TIMEOUT", "10"))
+# A floor on every Rig's shard count for a whole run (make test-tsan sets 2), so that code
+# shared across threads runs on more than one.
+MIN_SHARDS = int(os.environ.get("RIG_TEST_MIN_SHARDS", "0"))
 TLS_FIXTURES = os.path.normpath(os.path.join(HERE, "..", "fixtures", "tls"))
 TLS_CERT = os.path.join(TLS_FIXTURES, "rsa-cert.pem")  # self-signed, CN=localhost
 TLS_KEY = os.path.join(TLS_FIXTURES, "rsa-key.pem")
@@ -65,7 +68,7 @@ class Rig:
             "RIG_BIND_ADDRESS": "127.0.0.1",
             "RIG_API_BIND_ADDRESS": "127.0.0.1",
             "RIG_READY_FILE": "/dev/stdout",
-            "RIG_SHARDS": str(shards),
+            "RIG_SHARDS": str(max(shards, MIN_SHARDS)),
             "LOG_LEVEL": "info",
         })
         for k, v in (env or {}).items():
@@ -141,6 +144,10 @@ class Rig:
             raise AssertionError("rig did not exit after SIGTERM:\n" + self.stderr())
         if self.proc.stdout:
             self.proc.stdout.close()
+        # Under a sanitizer (make test-tsan, make test-asan) any report fails the test, whatever
+        # exit code the test expected, and shows the log.
+        if "Sanitizer:" in self.stderr():
+            raise AssertionError("rig's sanitizer reported:\n" + self.stderr())
         if expect_code is not None and code != expect_code:
             raise AssertionError("rig exited with %d, expected %d:\n%s"
                                  % (code, expect_code, self.stderr()))
