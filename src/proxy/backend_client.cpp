@@ -113,6 +113,7 @@ backend_client::~backend_client() = default;
 
 void backend_client::close_idle() {
     idle_->clear();
+    deadlines_.close();
 }
 
 asio::awaitable<beast::error_code> backend_client::send_streamed(http::client_connection& conn,

@@ -74,7 +74,8 @@ public:
                                             const backend_request& req, std::string_view body,
                                             http::request_body* upload, bool head_only);
 
-    // Closes the pooled connections (at shutdown, while the io_context still exists).
+    // Closes the pooled connections and drops the deadline timer (at shutdown, while the
+    // io_context still exists).
     void close_idle();
 
 private:

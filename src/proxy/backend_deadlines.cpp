@@ -16,14 +16,19 @@ backend_deadlines::watch::~watch() {
     }
 }
 
-backend_deadlines::backend_deadlines(asio::io_context& io) : timer_(io) {}
+backend_deadlines::backend_deadlines(asio::io_context& io) : timer_(std::in_place, io) {}
 
 backend_deadlines::~backend_deadlines() {
     alive_.reset();
-    timer_.cancel();
+    close();
     for (watch* w = head_; w != nullptr; w = w->next_) {
         w->linked_ = false;
     }
+}
+
+void backend_deadlines::close() {
+    timer_.reset();  // its pending wait, if any, is cancelled
+    pending_ = false;
 }
 
 void backend_deadlines::link(watch& w) {
@@ -49,9 +54,12 @@ void backend_deadlines::unlink(watch& w) {
 void backend_deadlines::wait() {
     // The wait is for the oldest entry; one that ends earlier leaves it to fire for nothing
     // but one check (cheaper than a cancellation per request).
+    if (!timer_) {
+        return;
+    }
     pending_ = true;
-    timer_.expires_at(head_->due_);
-    timer_.async_wait(
+    timer_->expires_at(head_->due_);
+    timer_->async_wait(
         [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
             if (alive.expired()) {
                 return;

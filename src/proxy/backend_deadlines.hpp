@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "net/asio.hpp"
 
@@ -61,13 +62,17 @@ public:
     // The entries being watched (for the tests).
     std::size_t size() const { return size_; }
 
+    // Drops the timer while its io_context still exists (the node's stop, shard threads
+    // joined): the timer must not outlive the context. Nothing expires after it.
+    void close();
+
 private:
     void link(watch& w);
     void unlink(watch& w);
     void wait();
     void fired();
 
-    asio::steady_timer timer_;
+    std::optional<asio::steady_timer> timer_;
     watch* head_ = nullptr;
     watch* tail_ = nullptr;
     std::size_t size_ = 0;

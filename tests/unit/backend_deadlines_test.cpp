@@ -83,4 +83,20 @@ TEST(BackendDeadlines, AWaitCompletingAfterTheOwnerIsGoneTouchesNothing) {
     EXPECT_EQ(calls, 0);
 }
 
+TEST(BackendDeadlines, ClosedItOutlivesItsIoContext) {
+    // The node's stop: close() while the context exists, the context goes, then the owner and
+    // a watch still on a coroutine frame. ASan reports a use after free if the timer stayed.
+    int calls = 0;
+    auto io = std::make_unique<boost::asio::io_context>();
+    auto deadlines = std::make_unique<backend_deadlines>(*io);
+    auto w = std::make_unique<backend_deadlines::watch>(*deadlines, 1ms, [&] { ++calls; });
+    deadlines->close();
+    auto late = std::make_unique<backend_deadlines::watch>(*deadlines, 1ms, [&] { ++calls; });
+    io.reset();
+    late.reset();
+    deadlines.reset();
+    w.reset();
+    EXPECT_EQ(calls, 0);
+}
+
 }  // namespace
