@@ -435,6 +435,19 @@ void node::start() {
             }
         }
     }
+    // Before the shards run: /metrics reads kinesis_responses_ on a shard thread.
+    if (!options_.proxy.kinesis_response_stream.empty()) {
+        // Answers for `response_from: kinesis` (RIG never delivered them), with the account
+        // of the proxy's Kinesis producer.
+        auto account = options_.kinesis->account();
+        account.region = options_.proxy.kinesis_request_region;
+        kinesis_responses_ = std::make_unique<proxy::kinesis_response_consumer>(
+            proxy::kinesis_response_options{account, options_.proxy.kinesis_response_stream,
+                                            options_.kinesis->poll_interval},
+            *responses_);
+    } else {
+        proxy::log_kinesis_responses_off(options_.proxy.apis);
+    }
     pool_.start();
     const auto status_of = [&](std::string_view name) -> sources::source_status& {
         for (auto& s : statuses_) {
@@ -460,18 +473,6 @@ void node::start() {
         responses.restart_delay = options_.kafka->restart_delay;
         responses.from_earliest = options_.kafka->from_earliest;
         kafka_responses_ = std::make_unique<proxy::kafka_response_consumer>(responses, *responses_);
-    }
-    if (!options_.proxy.kinesis_response_stream.empty()) {
-        // Answers for `response_from: kinesis` (RIG never delivered them), with the account
-        // of the proxy's Kinesis producer.
-        auto account = options_.kinesis->account();
-        account.region = options_.proxy.kinesis_request_region;
-        kinesis_responses_ = std::make_unique<proxy::kinesis_response_consumer>(
-            proxy::kinesis_response_options{account, options_.proxy.kinesis_response_stream,
-                                            options_.kinesis->poll_interval},
-            *responses_);
-    } else {
-        proxy::log_kinesis_responses_off(options_.proxy.apis);
     }
     if (options_.kinesis) {
         // Without a lease table every node reads every shard, so in a cluster each delivers
