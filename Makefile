@@ -61,7 +61,7 @@ test-asan: deps test-deps $(ASAN_BUILD)/build.ninja
 # and dashboard that read every shard. RIG_TEST_MIN_SHARDS=2 runs every rig of them with at least
 # 2 shards. A report makes rig exit at once with 66, and the harness fails any test whose rig
 # printed one (with its log). Suppressions: third-party code only, in tools/sanitizers/tsan.supp.
-TSAN_E2E ?= fanout|websocket|longpoll|publish|lifecycle|jwt|sessions|cluster|cluster_proxy|kafka|nats|kinesis|checks|proxy|proxy_async|metrics|dashboard
+TSAN_E2E ?= fanout|websocket|longpoll|publish|lifecycle|jwt|sessions|cluster|cluster_proxy|kafka|nats|kinesis|checks|proxy|proxy_async|metrics|dashboard|faults|kinesis_leases|avro|fd_exhaustion|slow_consumer|churn|limits|hostile
 TSAN_OPTIONS_CI = halt_on_error=1 exitcode=66 second_deadlock_stack=1 \
 	suppressions=$(CURDIR)/tools/sanitizers/tsan.supp
 
@@ -73,6 +73,7 @@ $(TSAN_BUILD)/build.ninja:
 test-tsan: deps test-deps $(TSAN_BUILD)/build.ninja
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target rig kafka_mock
 	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" RIG_TEST_MIN_SHARDS=2 RIG_TEST_TIMEOUT=30 \
+	  RIG_FAULTS_CONNECTIONS=1000 \
 	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) \
 	  -R '^e2e\.test_($(TSAN_E2E))$$'
 
