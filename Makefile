@@ -57,8 +57,9 @@ test-asan: deps test-deps $(ASAN_BUILD)/build.ninja
 # advice: fast enough, with line numbers in reports). Only rig and the Kafka peer are built, and
 # only the e2e modules whose code runs on more than one thread: the shards (fanout, websocket,
 # longpoll, publish, lifecycle), the interest map and the blacklist (jwt, sessions, cluster), the
-# event sources (kafka, nats, kinesis), the check-client pool (checks), the proxy and the metrics
-# and dashboard that read every shard. RIG_TEST_MIN_SHARDS=2 runs every rig of them with at least
+# event sources (kafka, nats, kinesis), the check-client pool (checks), the proxy, the metrics
+# and dashboard that read every shard, the fault, lease and Avro threads and the accept loops
+# (faults at 1,000 connections, not 10,000). RIG_TEST_MIN_SHARDS=2 runs every rig of them with at least
 # 2 shards. A report makes rig exit at once with 66, and the harness fails any test whose rig
 # printed one (with its log). Suppressions: third-party code only, in tools/sanitizers/tsan.supp.
 TSAN_E2E ?= fanout|websocket|longpoll|publish|lifecycle|jwt|sessions|cluster|cluster_proxy|kafka|nats|kinesis|checks|proxy|proxy_async|metrics|dashboard|faults|kinesis_leases|avro|fd_exhaustion|slow_consumer|churn|limits|hostile
