@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include "brokers/aws_json.hpp"
 #include "brokers/kinesis_lease_table.hpp"
 #include "brokers/lease_coordinator.hpp"
-#include "core/base64url.hpp"
 #include "core/log.hpp"
 
 namespace rig::brokers {
@@ -22,21 +22,8 @@ log::rate_limited lease_log{5};
 
 using clock = std::chrono::steady_clock;
 
-std::optional<std::string> base64_decode(std::string_view s) {
-    std::string urlsafe(s);
-    for (auto& c : urlsafe) {
-        c = c == '+' ? '-' : c == '/' ? '_' : c;
-    }
-    return core::base64url_decode(urlsafe);
-}
-
-std::string string_at(const json::value& v, std::string_view key) {
-    if (!v.is_object()) {
-        return {};
-    }
-    const auto* m = v.get_object().if_contains(key);
-    return m && m->is_string() ? std::string(m->get_string()) : std::string();
-}
+using aws_json::base64_decode;
+using aws_json::string_at;
 
 bool is_throttling(const std::string& error) {
     return error.find("ProvisionedThroughputExceeded") != std::string::npos ||

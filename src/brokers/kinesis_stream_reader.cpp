@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/base64url.hpp"
+#include "brokers/aws_json.hpp"
 #include "core/log.hpp"
 
 namespace rig::brokers {
@@ -18,22 +18,8 @@ namespace {
 
 log::rate_limited reader_log{5};
 
-// Kinesis sends standard base64; ours decodes the URL-safe alphabet.
-std::optional<std::string> base64_decode(std::string_view s) {
-    std::string urlsafe(s);
-    for (auto& c : urlsafe) {
-        c = c == '+' ? '-' : c == '/' ? '_' : c;
-    }
-    return core::base64url_decode(urlsafe);
-}
-
-std::string string_at(const json::value& v, std::string_view key) {
-    if (!v.is_object()) {
-        return {};
-    }
-    const auto* m = v.get_object().if_contains(key);
-    return m && m->is_string() ? std::string(m->get_string()) : std::string();
-}
+using aws_json::base64_decode;
+using aws_json::string_at;
 
 }  // namespace
 

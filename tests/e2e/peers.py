@@ -313,22 +313,24 @@ class NatsPublisher(Closing):
 
 # -- Kinesis --------------------------------------------------------------------------------
 
-class Kinesalite(Closing):
-    """kinesalite (in memory) on 127.0.0.1 through tests/kinesis/start.js, with the Kinesis
-    JSON API calls the tests need. `port`: listen there (e.g. to restart on the same port),
-    else on a free one."""
+class _AwsFake(Closing):
+    """A Node.js fake of an AWS JSON API (tests/kinesis/<script>) on 127.0.0.1, started and
+    called alike: kinesalite and dynalite check that a signature is present, not that it is
+    valid. Subclasses name the script, the banner it prints, the service and the API target."""
+
+    script = name = service = target = content_type = ""
 
     def __init__(self, port=0):
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([NODE, "start.js", str(port)], cwd=KINESALITE_DIR,
+        self.proc = subprocess.Popen([NODE, self.script, str(port)], cwd=KINESALITE_DIR,
                                      stdout=subprocess.PIPE, stderr=self.log)
         try:
             line = LineReader(self.proc.stdout).read_until(
-                lambda l: l.startswith("kinesalite listening on "))
+                lambda l: l.startswith(self.name + " listening on "))
         except (TimeoutError, EOFError) as e:
             log = self.stderr()
             self.close()
-            raise AssertionError("kinesalite did not start: %s\n%s" % (e, log))
+            raise AssertionError("%s did not start: %s\n%s" % (self.name, e, log))
         self.port = int(line.rsplit(":", 1)[1])
         self.endpoint = "http://127.0.0.1:%d/" % self.port
 
@@ -341,20 +343,35 @@ class Kinesalite(Closing):
         status but 200."""
         req = urllib.request.Request(
             self.endpoint, data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/x-amz-json-1.1",
-                     "X-Amz-Target": "Kinesis_20131202." + action,
-                     # kinesalite checks that a signature is present, not that it is valid.
+            headers={"Content-Type": self.content_type,
+                     "X-Amz-Target": self.target + "." + action,
                      "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240101/"
-                                      "us-east-1/kinesis/aws4_request, "
-                                      "SignedHeaders=content-type;host, Signature=00",
+                                      "us-east-1/%s/aws4_request, "
+                                      "SignedHeaders=content-type;host, Signature=00"
+                                      % self.service,
                      "X-Amz-Date": "20240101T000000Z"})
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
                 data = resp.read()
         except urllib.error.HTTPError as e:
-            raise AssertionError("kinesis %s %r -> %d %s" % (action, body, e.code,
-                                                             e.read().decode("utf-8", "replace")))
+            raise AssertionError("%s %s %r -> %d %s" % (self.service, action, body, e.code,
+                                                        e.read().decode("utf-8", "replace")))
         return json.loads(data) if data.strip() else {}
+
+    def close(self):
+        _terminate(self.proc)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self.log.close()
+
+
+class Kinesalite(_AwsFake):
+    """kinesalite (in memory) through tests/kinesis/start.js, with the Kinesis JSON API calls
+    the tests need. `port`: listen there (e.g. to restart on the same port), else on a free
+    one."""
+
+    script, name, service = "start.js", "kinesalite", "kinesis"
+    target, content_type = "Kinesis_20131202", "application/x-amz-json-1.1"
 
     def describe(self, stream):
         return self.call("DescribeStream", {"StreamName": stream})["StreamDescription"]
@@ -404,53 +421,12 @@ class Kinesalite(Closing):
                                  "NewStartingHashKey": str(new_starting_hash_key)})
         return self.wait_active(stream)
 
-    def close(self):
-        _terminate(self.proc)
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self.log.close()
+class Dynalite(_AwsFake):
+    """dynalite (DynamoDB in memory) through tests/kinesis/dynalite.js, for the Kinesis lease
+    table, with the DynamoDB JSON API calls the tests need."""
 
-
-class Dynalite(Closing):
-    """dynalite (DynamoDB in memory) on 127.0.0.1 through tests/kinesis/dynalite.js, for the
-    Kinesis lease table, with the DynamoDB JSON API calls the tests need."""
-
-    def __init__(self):
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([NODE, "dynalite.js", "0"], cwd=KINESALITE_DIR,
-                                     stdout=subprocess.PIPE, stderr=self.log)
-        try:
-            line = LineReader(self.proc.stdout).read_until(
-                lambda l: l.startswith("dynalite listening on "))
-        except (TimeoutError, EOFError) as e:
-            log = self.stderr()
-            self.close()
-            raise AssertionError("dynalite did not start: %s\n%s" % (e, log))
-        self.port = int(line.rsplit(":", 1)[1])
-        self.endpoint = "http://127.0.0.1:%d/" % self.port
-
-    def stderr(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def call(self, action, body):
-        """One API call; returns the decoded JSON answer. Fails on any status but 200."""
-        req = urllib.request.Request(
-            self.endpoint, data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/x-amz-json-1.0",
-                     "X-Amz-Target": "DynamoDB_20120810." + action,
-                     # dynalite, too, checks that a signature is present, not that it is valid.
-                     "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240101/"
-                                      "us-east-1/dynamodb/aws4_request, "
-                                      "SignedHeaders=content-type;host, Signature=00",
-                     "X-Amz-Date": "20240101T000000Z"})
-        try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                data = resp.read()
-        except urllib.error.HTTPError as e:
-            raise AssertionError("dynamodb %s %r -> %d %s" % (action, body, e.code,
-                                                              e.read().decode("utf-8", "replace")))
-        return json.loads(data) if data.strip() else {}
+    script, name, service = "dynalite.js", "dynalite", "dynamodb"
+    target, content_type = "DynamoDB_20120810", "application/x-amz-json-1.0"
 
     def tables(self):
         return self.call("ListTables", {}).get("TableNames", [])
@@ -462,12 +438,6 @@ class Dynalite(Closing):
             plain = {k: next(iter(v.values())) for k, v in item.items()}
             out[plain["leaseKey"]] = plain
         return out
-
-    def close(self):
-        _terminate(self.proc)
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self.log.close()
 
 
 # -- rig-side helpers -----------------------------------------------------------------------
