@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "avro_codec/datum_bounds.hpp"
+
 namespace rig::avro_codec {
 namespace {
 
@@ -403,6 +405,9 @@ core::result<json::value> decoder::decode(std::string_view payload) {
     if (!state_->value_ok || state_->reader == nullptr) {
         return core::bad_request(std::string("Avro: ") + avro_strerror());
     }
+    if (!datum_bounds_fit(schema_->schema(), payload)) {
+        return core::bad_request("not an Avro datum of the schema: a length beyond its bytes");
+    }
     // Arrays and maps append on read: the value from the last datum must be emptied first.
     avro_value_reset(&state_->value);
     avro_reader_memory_set_source(state_->reader, payload.data(),
@@ -419,6 +424,9 @@ core::result<json::value> decoder::decode(std::string_view payload) {
 }
 
 core::result<json::value> decode(const avro_schema& schema, std::string_view payload) {
+    if (!datum_bounds_fit(schema.schema(), payload)) {
+        return core::bad_request("not an Avro datum of the schema: a length beyond its bytes");
+    }
     owned_value value(schema);
     if (!value.ok()) {
         return core::bad_request(std::string("Avro: ") + avro_strerror());
