@@ -10,6 +10,7 @@
 
 #include "brokers/aws_json.hpp"
 #include "brokers/kinesis_lease_table.hpp"
+#include "brokers/kinesis_shard_list.hpp"
 #include "brokers/lease_coordinator.hpp"
 #include "core/log.hpp"
 
@@ -30,13 +31,6 @@ bool is_throttling(const std::string& error) {
            error.find("LimitExceeded") != std::string::npos ||
            error.find("Throttling") != std::string::npos;
 }
-
-// A shard of the stream as ListShards describes it.
-struct listed_shard {
-    std::string id;
-    std::vector<std::string> parents;
-    bool closed = false;
-};
 
 // A shard this node holds the lease of, and where its reading stands.
 struct held_shard {
@@ -110,44 +104,13 @@ void kinesis_lease_reader::run(const std::atomic<bool>& stop) {
         const auto now = clock::now();
         // Shard sync: every shard listed gets a lease item.
         if (now >= next_sync) {
-            std::vector<listed_shard> listed;
-            std::string token;
-            bool ok = true;
-            do {
-                json::object req;
-                if (token.empty()) {
-                    req["StreamName"] = options_.stream;
-                } else {
-                    req["NextToken"] = token;
-                }
-                auto res = kinesis.call("ListShards", req);
-                if (!res.error.empty()) {
-                    status(false, "ListShards: " + res.error);
-                    lease_log.info("kinesis: ListShards on {}: {}", options_.stream, res.error);
-                    ok = false;
-                    break;
-                }
-                const auto* list = res.body.get_object().if_contains("Shards");
-                if (list && list->is_array()) {
-                    for (const auto& s : list->get_array()) {
-                        listed_shard l;
-                        l.id = string_at(s, "ShardId");
-                        for (const char* p : {"ParentShardId", "AdjacentParentShardId"}) {
-                            if (auto parent = string_at(s, p); !parent.empty()) {
-                                l.parents.push_back(std::move(parent));
-                            }
-                        }
-                        const auto* range = s.is_object()
-                                                ? s.get_object().if_contains("SequenceNumberRange")
-                                                : nullptr;
-                        l.closed =
-                            !string_at(range ? *range : json::value(), "EndingSequenceNumber")
-                                 .empty();
-                        listed.push_back(std::move(l));
-                    }
-                }
-                token = string_at(res.body, "NextToken");
-            } while (!token.empty() && !stop);
+            auto listing = list_shards(kinesis, options_.stream, stop);
+            bool ok = listing.error.empty();
+            if (!ok) {
+                status(false, "ListShards: " + listing.error);
+                lease_log.info("kinesis: ListShards on {}: {}", options_.stream, listing.error);
+            }
+            const auto& listed = listing.shards;
             auto leases = ok ? table.scan() : std::nullopt;
             if (ok && !leases) {
                 table_failed("scan");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "brokers/aws_json.hpp"
+#include "brokers/kinesis_shard_list.hpp"
 #include "core/log.hpp"
 
 namespace rig::brokers {
@@ -61,36 +62,15 @@ void kinesis_stream_reader::run(const std::atomic<bool>& stop) {
     while (!stop) {
         // Discover shards: at start, after a shard ends (its children), and every 30 s.
         if (clock::now() >= next_listing) {
-            std::string token;
-            std::vector<std::pair<std::string, std::string>> listed;  // id, parent
-            bool ok = true;
-            do {
-                json::object req;
-                if (token.empty()) {
-                    req["StreamName"] = options_.stream;
-                } else {
-                    req["NextToken"] = token;
-                }
-                auto res = client.call("ListShards", req);
-                if (!res.error.empty()) {
-                    status(false, "ListShards: " + res.error);
-                    reader_log.info("{}: ListShards on {}: {}", name, options_.stream, res.error);
-                    ok = false;
-                    break;
-                }
-                const auto* list = res.body.get_object().if_contains("Shards");
-                if (list && list->is_array()) {
-                    for (const auto& s : list->get_array()) {
-                        listed.emplace_back(string_at(s, "ShardId"), string_at(s, "ParentShardId"));
-                    }
-                }
-                token = string_at(res.body, "NextToken");
-            } while (!token.empty() && !stop);
-            if (!ok) {
+            auto listing = list_shards(client, options_.stream, stop);
+            if (!listing.error.empty()) {
+                status(false, "ListShards: " + listing.error);
+                reader_log.info("{}: ListShards on {}: {}", name, options_.stream, listing.error);
                 wait(std::chrono::seconds(2));
                 continue;
             }
-            for (const auto& [id, parent] : listed) {
+            for (const auto& shard : listing.shards) {
+                const std::string& id = shard.id;
                 if (shards.count(id) || finished.count(id)) {
                     continue;
                 }
