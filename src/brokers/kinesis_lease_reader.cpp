@@ -89,6 +89,21 @@ void kinesis_lease_reader::run(const std::atomic<bool>& stop) {
         held.erase(shard);
         publish_held();
     };
+    // Writes `at` as the shard's checkpoint. False when the lease was lost meanwhile: the shard
+    // is dropped, and `h` with it.
+    const auto checkpoint = [&](const std::string& shard, held_shard& h, const std::string& at) {
+        const auto r = table.checkpoint(shard, me, at);
+        if (r == lease_write::ok) {
+            h.checkpointed = at;
+        } else if (r == lease_write::lost) {
+            lose(shard, "checkpoint refused");
+            return false;
+        } else {
+            counters_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
+            table_failed("checkpoint");
+        }
+        return true;
+    };
 
     while (!stop && !table.ensure(stop, std::chrono::seconds(30))) {
         table_failed("create");
@@ -263,16 +278,9 @@ void kinesis_lease_reader::run(const std::atomic<bool>& stop) {
                 }
                 h.iterator = string_at(res.body, "ShardIterator");
                 if (from.empty() && !options_.from_start) {
-                    const std::string at = checkpoint_at_timestamp + std::to_string(latest_at_ms);
-                    const auto r = table.checkpoint(id, me, at);
-                    if (r == lease_write::ok) {
-                        h.checkpointed = at;
-                    } else if (r == lease_write::lost) {
-                        lose(id, "checkpoint refused");
+                    if (!checkpoint(id, h,
+                                    checkpoint_at_timestamp + std::to_string(latest_at_ms))) {
                         continue;
-                    } else {
-                        counters_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
-                        table_failed("checkpoint");
                     }
                 }
             }
@@ -314,15 +322,8 @@ void kinesis_lease_reader::run(const std::atomic<bool>& stop) {
                 }
                 h.handed = batch.back().sequence;
                 // Handed over: checkpoint, so a restart or another node continues after it.
-                const auto r = table.checkpoint(id, me, h.handed);
-                if (r == lease_write::ok) {
-                    h.checkpointed = h.handed;
-                } else if (r == lease_write::lost) {
-                    lose(id, "checkpoint refused");
+                if (!checkpoint(id, h, h.handed)) {
                     continue;
-                } else {
-                    counters_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
-                    table_failed("checkpoint");
                 }
             }
             const std::string next = string_at(res.body, "NextShardIterator");
