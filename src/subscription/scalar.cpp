@@ -24,6 +24,10 @@ std::optional<scalar> scalar::from_json(const boost::json::value& v) {
     }
 }
 
+boost::json::value scalar::to_json() const {
+    return std::visit([](const auto& v) { return boost::json::value(v); }, v_);
+}
+
 scalar::key_view scalar::key() const {
     if (const auto* i = std::get_if<int64_t>(&v_)) {
         return static_cast<double>(*i);

@@ -20,6 +20,10 @@ public:
     static std::optional<scalar> from_json(const boost::json::value& v);
 
     friend bool operator==(const scalar& a, const scalar& b);
+    // Same kind and same value (1 and 1.0 are not): what a JSON document compares.
+    bool identical(const scalar& o) const { return v_ == o.v_; }
+
+    boost::json::value to_json() const;
 
     // The value as a hash-map key under which equal scalars meet: numbers as doubles (1 and
     // 1.0 alike). Scalars with equal keys may still differ (integers beyond 2^53): a key only

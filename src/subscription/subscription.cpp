@@ -31,6 +31,63 @@ bool subscription::matches(const event_fields& event) const {
                        [&](const conjunction& c) { return c.matches(event); });
 }
 
+namespace {
+
+// oneOf written from its parsed form.
+json::array written_one_of(const std::vector<conjunction>& one_of) {
+    json::array out;
+    out.reserve(one_of.size());
+    for (const auto& conj : one_of) {
+        json::object o;
+        for (const auto& c : conj.all_of) {
+            o[c.field] = c.value ? c.value->to_json() : json::value(nullptr);
+        }
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+bool same_value(const std::optional<scalar>& a, const std::optional<scalar>& b) {
+    return a.has_value() == b.has_value() && (!a || a->identical(*b));
+}
+
+// As JSON objects compare: the same fields with the same values, in any order.
+bool same_conjunction(const conjunction& a, const conjunction& b) {
+    return a.all_of.size() == b.all_of.size() &&
+           std::all_of(a.all_of.begin(), a.all_of.end(), [&](const constraint& c) {
+               return std::any_of(b.all_of.begin(), b.all_of.end(), [&](const constraint& d) {
+                   return c.field == d.field && same_value(c.value, d.value);
+               });
+           });
+}
+
+}  // namespace
+
+json::array subscription::one_of_json() const {
+    return given_one_of.empty() ? written_one_of(one_of) : given_one_of;
+}
+
+void subscription::remember_given(const json::array& given) {
+    if (written_one_of(one_of) == given) {
+        given_one_of.clear();
+    } else {
+        given_one_of = given;
+    }
+}
+
+bool operator==(const subscription& a, const subscription& b) {
+    if (a.event_type != b.event_type) {
+        return false;
+    }
+    // Equal documents are both written back equal or both not (one_of is a function of the
+    // document), so a kept document never equals a dropped one.
+    if (!a.given_one_of.empty() || !b.given_one_of.empty()) {
+        return a.given_one_of == b.given_one_of;
+    }
+    return std::equal(a.one_of.begin(), a.one_of.end(), b.one_of.begin(), b.one_of.end(),
+                      same_conjunction);
+}
+
 bool wants(const std::vector<subscription>& subs, std::string_view type,
            const event_fields& fields) {
     for (const auto& s : subs) {
@@ -49,6 +106,53 @@ bool wants(const std::vector<subscription>& subs, std::string_view type,
 std::string parse_failure::describe() const {
     return "invalid subscription: " + reason + " when parsing " + element;
 }
+
+namespace {
+
+// One clause of a oneOf into `conj`; the reason when it is refused.
+std::optional<std::string> parse_conjunction(const json::value& clause, conjunction& conj) {
+    if (!clause.is_object()) {
+        return "a disjunctive clause expected to be a conjunction represented by a map";
+    }
+    for (const auto& [field, value] : clause.get_object()) {
+        if (field.empty()) {
+            return "conjunctive clauses expected to be a map with nonempty strings as keys";
+        }
+        // One that is not would be written back as `Infinity` (core/json_text.hpp).
+        if (!core::has_only_finite_numbers(value)) {
+            return "constraint values expected to hold no number out of range";
+        }
+        conj.all_of.push_back({std::string(field), scalar::from_json(value)});
+    }
+    return std::nullopt;
+}
+
+// The oneOf (or its aliases) of a subscription object into `s`; the reason when refused.
+std::optional<std::string> parse_one_of(const json::object& o, subscription& s) {
+    const json::value* constraints = nullptr;
+    for (const char* key : {"oneOf", "one_of", "constraints"}) {
+        if ((constraints = o.if_contains(key)) != nullptr) {
+            break;
+        }
+    }
+    if (constraints == nullptr || constraints->is_null()) {
+        return std::nullopt;
+    }
+    if (!constraints->is_array()) {
+        return "constraints expected to be a list of disjunctive clauses";
+    }
+    for (const auto& clause : constraints->get_array()) {
+        conjunction conj;
+        if (auto refused = parse_conjunction(clause, conj)) {
+            return refused;
+        }
+        s.one_of.push_back(std::move(conj));
+    }
+    s.remember_given(constraints->get_array());
+    return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<subscription> parse_subscription(const json::value& v, parse_failure& err) {
     const auto fail = [&](std::string reason) -> std::optional<subscription> {
@@ -75,37 +179,8 @@ std::optional<subscription> parse_subscription(const json::value& v, parse_failu
     if (s.event_type == ".*") {
         return fail("event-type wildcard needs a prefix");
     }
-
-    const json::value* constraints = nullptr;
-    for (const char* key : {"oneOf", "one_of", "constraints"}) {
-        if ((constraints = o.if_contains(key)) != nullptr) {
-            break;
-        }
-    }
-    if (constraints != nullptr && !constraints->is_null()) {
-        if (!constraints->is_array()) {
-            return fail("constraints expected to be a list of disjunctive clauses");
-        }
-        for (const auto& clause : constraints->get_array()) {
-            if (!clause.is_object()) {
-                return fail(
-                    "a disjunctive clause expected to be a conjunction represented by a map");
-            }
-            conjunction conj;
-            for (const auto& [field, value] : clause.get_object()) {
-                if (field.empty()) {
-                    return fail(
-                        "conjunctive clauses expected to be a map with nonempty strings as keys");
-                }
-                // One that is not would be written back as `Infinity` (core/json_text.hpp).
-                if (!core::has_only_finite_numbers(value)) {
-                    return fail("constraint values expected to hold no number out of range");
-                }
-                conj.all_of.push_back({std::string(field), scalar::from_json(value)});
-            }
-            s.one_of.push_back(std::move(conj));
-        }
-        s.one_of_json = constraints->get_array();
+    if (auto refused = parse_one_of(o, s)) {
+        return fail(std::move(*refused));
     }
     return s;
 }
@@ -140,7 +215,8 @@ void merge_unique(std::vector<subscription>& into, std::vector<subscription> mor
 std::vector<subscription> infer_from_claims(const extractors& ex, const json::value& claims) {
     std::vector<subscription> out;
     for (const auto& [type, te] : ex.types()) {
-        json::object clause;
+        json::array given(1, json::object());
+        auto& clause = given[0].get_object();
         conjunction conj;
         for (const auto& f : te.fields) {
             if (!f.jwt_pointer) {
@@ -166,7 +242,7 @@ std::vector<subscription> infer_from_claims(const extractors& ex, const json::va
         subscription s;
         s.event_type = type;
         s.one_of.push_back(std::move(conj));
-        s.one_of_json.push_back(std::move(clause));
+        s.remember_given(given);
         out.push_back(std::move(s));
     }
     return out;
@@ -178,7 +254,7 @@ json::array to_json(const std::vector<subscription>& subs) {
     for (const auto& s : subs) {
         json::object o;
         o["eventType"] = s.event_type;
-        o["oneOf"] = s.one_of_json;
+        o["oneOf"] = s.one_of_json();
         out.push_back(std::move(o));
     }
     return out;

@@ -35,7 +35,9 @@ struct conjunction {
 struct subscription {
     std::string event_type;
     std::vector<conjunction> one_of;
-    boost::json::array one_of_json;  // as given, for rig.subscriptions_set
+    // The oneOf exactly as given, kept only when one_of does not write it back equal (a
+    // constraint value that is not a scalar, say): most subscriptions hold no JSON of their own.
+    boost::json::array given_one_of;
 
     bool is_wildcard() const { return event_type.ends_with(".*"); }
     // The type that is indexed: the event type itself, or a wildcard's prefix without ".*".
@@ -45,9 +47,14 @@ struct subscription {
     }
     bool matches(const event_fields& event) const;
 
-    friend bool operator==(const subscription& a, const subscription& b) {
-        return a.event_type == b.event_type && a.one_of_json == b.one_of_json;
-    }
+    // The oneOf as given, for rig.subscriptions_set.
+    boost::json::array one_of_json() const;
+    // Records `given` as the oneOf this subscription was parsed from (one_of holds its parsed
+    // form already).
+    void remember_given(const boost::json::array& given);
+
+    // Same event type and the same oneOf document.
+    friend bool operator==(const subscription& a, const subscription& b);
 };
 
 // Whether any of `subs` wants an event of `type` with `fields`: the index's decision for one

@@ -8,8 +8,8 @@ namespace {
 
 // Swap-removes `list[position]`; `moved(ref, position)` tells the owner of the ref that took
 // its place where it now is.
-template <class Ref, class Moved>
-void swap_remove(std::vector<Ref>& list, uint32_t position, Moved moved) {
+template <class List, class Moved>
+void swap_remove(List& list, uint32_t position, Moved moved) {
     if (position + 1 != list.size()) {
         list[position] = list.back();
         moved(list[position], position);
@@ -26,28 +26,36 @@ std::size_t subscription_index::string_hash::operator()(std::string_view s) cons
 void subscription_index::clear(index_member& member) {
     for (auto& s : member.slots_) {
         bucket& b = *s.owner;
-        if (s.position != index_member::not_scanned) {
+        if (s.scanned()) {
             swap_remove(b.scanned, s.position, [](const bucket::ref& r, uint32_t pos) {
                 r.member->slots_[r.slot].position = pos;
             });
         }
-        for (const auto& entry : s.keyed) {
-            auto it = b.keyed.find(entry.key.view());
-            swap_remove(it->second, entry.position, [](const bucket::ref& r, uint32_t pos) {
-                r.member->slots_[r.slot].keyed[r.keyno].position = pos;
-            });
-            if (it->second.empty()) {
-                b.keyed.erase(it);
-                --constraint_keys_;
+        if (s.keys != 0) {
+            filing_key_list keys;
+            filing_keys(s, b, keys);  // the keys file() used: same subscriptions, same bucket
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                auto it = b.keyed.find(keys[i]);
+                swap_remove(it->second, s.keyed_position(i),
+                            [](const bucket::ref& r, uint32_t pos) {
+                                r.member->slots_[r.slot].keyed_position(r.keyno) = pos;
+                            });
+                if (it->second.empty()) {
+                    b.keyed.erase(it);
+                    --constraint_keys_;
+                }
             }
         }
-        entries_ -= s.subscriptions.size();
+        entries_ -= s.size();
         if (--b.slots == 0) {
-            // Drop empty buckets so that churn over many types does not grow the maps.
-            // The key moves out first: erase destroys the bucket that holds it.
-            const std::string key = std::move(b.key);
+            // Drop empty buckets so that churn over many types does not grow the maps. The
+            // entry is found while its key (a view of the bucket's) is intact; the key moves
+            // out for the observer, as erasing destroys the bucket that holds it.
             const bool wildcard = b.wildcard;
-            (wildcard ? prefix_ : exact_).erase(key);
+            auto& map = wildcard ? prefix_ : exact_;
+            const auto it = map.find(std::string_view(b.key));
+            const std::string key = std::move(b.key);
+            map.erase(it);
             if (observer_) {
                 observer_(key, wildcard, false);
             }
@@ -68,7 +76,8 @@ subscription_index::bucket& subscription_index::bucket_for(const subscription& s
         if (!wildcard && extractors_ != nullptr) {
             fresh->fields = extractors_->for_type(key);
         }
-        it = map.emplace(std::string(key), std::move(fresh)).first;
+        const std::string_view own_key = fresh->key;
+        it = map.emplace(own_key, std::move(fresh)).first;
         if (observer_) {
             observer_(key, wildcard, true);
         }
@@ -88,7 +97,7 @@ void subscription_index::set(index_member& member, std::span<const subscription>
             slot = member.slots_.end() - 1;
             slot->owner = b;
         }
-        slot->subscriptions.push_back(&sub);
+        slot->add(sub);
         slot->match_all = slot->match_all || sub.one_of.empty();
         ++entries_;
     }
@@ -97,45 +106,57 @@ void subscription_index::set(index_member& member, std::span<const subscription>
     }
 }
 
-// Files a slot in its bucket: under one constraint of each conjunction when every
-// conjunction has one on a field the type extracts (an event can only satisfy the
-// conjunction if it carries that value); otherwise in the list scanned for every event.
-void subscription_index::file(index_member& member, uint32_t slot_no) {
-    auto& s = member.slots_[slot_no];
-    bucket& b = *s.owner;
-    std::vector<constraint_key> keys;
-    bool scan = s.match_all || b.fields == nullptr;
-    for (std::size_t i = 0; !scan && i < s.subscriptions.size(); ++i) {
-        for (const auto& conj : s.subscriptions[i]->one_of) {
+// A slot is filed under one constraint of each conjunction when every conjunction has one on
+// a field the type extracts (an event can only satisfy the conjunction if it carries that
+// value); otherwise it is scanned for every event of its key.
+bool subscription_index::filing_keys(const index_member::slot& s, const bucket& b,
+                                     filing_key_list& keys) {
+    if (s.match_all || b.fields == nullptr) {
+        return false;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        for (const auto& conj : s[i].one_of) {
             const auto declared =
                 std::find_if(conj.all_of.begin(), conj.all_of.end(),
                              [&](const constraint& c) { return b.fields->find(c.field) >= 0; });
             if (declared == conj.all_of.end()) {
-                scan = true;  // constraints on undeclared fields hold for every event
-                break;
+                return false;  // constraints on undeclared fields hold for every event
             }
             if (!declared->value) {
                 continue;  // a non-scalar value on an extracted field never holds
             }
-            constraint_key key(static_cast<uint32_t>(b.fields->find(declared->field)),
-                               declared->value->key());
-            if (std::none_of(keys.begin(), keys.end(),
-                             [&](const constraint_key& k) { return k.view() == key.view(); })) {
-                keys.push_back(std::move(key));
+            const constraint_key_view key{static_cast<uint32_t>(b.fields->find(declared->field)),
+                                          declared->value->key()};
+            if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+                keys.push_back(key);
             }
         }
     }
-    if (scan) {
+    return true;
+}
+
+void subscription_index::file(index_member& member, uint32_t slot_no) {
+    auto& s = member.slots_[slot_no];
+    bucket& b = *s.owner;
+    filing_key_list keys;
+    if (!filing_keys(s, b, keys)) {
         s.position = static_cast<uint32_t>(b.scanned.size());
         b.scanned.push_back({&member, slot_no, 0});
         return;
     }
-    for (auto& key : keys) {
-        auto [it, added] = b.keyed.try_emplace(std::move(key));
-        constraint_keys_ += added ? 1 : 0;
-        const auto keyno = static_cast<uint32_t>(s.keyed.size());
-        s.keyed.push_back({it->first, static_cast<uint32_t>(it->second.size())});
-        it->second.push_back({&member, slot_no, keyno});
+    for (const auto& key : keys) {
+        auto it = b.keyed.find(key);
+        if (it == b.keyed.end()) {
+            it = b.keyed.try_emplace(constraint_key(key.field, key.value)).first;
+            ++constraint_keys_;
+        }
+        const auto place = static_cast<uint32_t>(it->second.size());
+        if (s.keys == 0) {
+            s.position = place;
+        } else {
+            s.more_keyed.push_back(place);
+        }
+        it->second.push_back({&member, slot_no, s.keys++});
     }
 }
 

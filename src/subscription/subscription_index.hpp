@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <functional>
@@ -32,24 +33,41 @@ private:
     friend class subscription_index;
     struct bucket;
 
-    static constexpr uint32_t not_scanned = UINT32_MAX;
-
-    // Where the member is filed under one constraint key of a bucket.
-    struct keyed_entry {
-        constraint_key key;
-        uint32_t position;  // in the bucket's list for that key
-    };
+    static constexpr uint32_t not_filed = UINT32_MAX;
 
     // One per distinct indexed key (exact type, or wildcard prefix) the member subscribes to:
     // the member's places in that key's bucket and the subscriptions to evaluate there.
-    // A slot is either scanned for every event of the key (position), or filed under one
-    // constraint of each of its conjunctions (keyed), or neither when none can ever hold.
+    // A slot is either scanned for every event of the key, or filed under one constraint of
+    // each of its conjunctions (keyed), or neither when none can ever hold.
+    // Most slots hold one subscription filed under one key, so the first of each is kept
+    // inline: a subscription then costs no allocation of the index's own. (Not boost's
+    // small_vector: its move is not noexcept all the way down, and slots move.)
     struct slot {
         bucket* owner = nullptr;
-        uint32_t position = not_scanned;
+        const subscription* first = nullptr;  // the slot's subscriptions: first, then more
+        std::vector<const subscription*> more;
+        // Places under the second, third... constraint key, in the order
+        // subscription_index::filing_keys gives the keys (recomputed from the subscriptions,
+        // which stay alive while they are filed, instead of stored a second time here).
+        std::vector<uint32_t> more_keyed;
+        // Scanned: the place in the bucket's scanned list; keyed: under the first key.
+        uint32_t position = not_filed;
+        uint32_t keys = 0;  // constraint keys filed under; 0 when scanned or filed nowhere
         bool match_all = false;
-        std::vector<const subscription*> subscriptions;
-        std::vector<keyed_entry> keyed;
+
+        std::size_t size() const { return first == nullptr ? 0 : 1 + more.size(); }
+        const subscription& operator[](std::size_t i) const {
+            return i == 0 ? *first : *more[i - 1];
+        }
+        void add(const subscription& s) {
+            if (first == nullptr) {
+                first = &s;
+            } else {
+                more.push_back(&s);
+            }
+        }
+        bool scanned() const { return keys == 0 && position != not_filed; }
+        uint32_t& keyed_position(std::size_t i) { return i == 0 ? position : more_keyed[i - 1]; }
     };
     std::vector<slot> slots_;
     uint64_t last_match_ = 0;
@@ -74,9 +92,13 @@ public:
     explicit subscription_index(const extractors* ex = nullptr) : extractors_(ex) {}
     subscription_index(const subscription_index&) = delete;
     subscription_index& operator=(const subscription_index&) = delete;
+    subscription_index(subscription_index&&) = delete;
+    subscription_index& operator=(subscription_index&&) = delete;
+    ~subscription_index() = default;
 
     // Replaces the member's subscriptions. `subs` must stay alive and unchanged until the
-    // next set() or clear() of this member (the member owns them).
+    // member's next set() or clear() has returned: both read the subscriptions they replace
+    // (the member owns them).
     void set(index_member& member, std::span<const subscription> subs);
 
     // Removes the member entirely.
@@ -109,10 +131,16 @@ private:
         using is_transparent = void;
         bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
     };
-    using bucket_map =
-        boost::unordered_flat_map<std::string, std::unique_ptr<bucket>, string_hash, string_equal>;
+    // Keyed by a view of the bucket's own key: the bucket is on the heap and outlives its
+    // entry, so the type is held once.
+    using bucket_map = boost::unordered_flat_map<std::string_view, std::unique_ptr<bucket>,
+                                                 string_hash, string_equal>;
+    using filing_key_list = boost::container::small_vector<constraint_key_view, 4>;
 
     bucket& bucket_for(const subscription& sub);
+    // The constraint keys a slot is filed under (views into its subscriptions), or false when
+    // it must be scanned for every event of its key.
+    static bool filing_keys(const index_member::slot& s, const bucket& b, filing_key_list& keys);
     void file(index_member& member, uint32_t slot_no);
     template <class F>
     void visit(index_member& m, uint32_t slot_no, const event_fields& fields, F& on_match);
@@ -134,9 +162,10 @@ struct index_member::bucket {
         uint32_t slot;
         uint32_t keyno;  // the entry in the slot's `keyed` (lists under a constraint key)
     };
+    // Usually one subscriber per constraint value ("events of this type for this user").
+    using keyed_list = boost::container::small_vector<ref, 1>;  // not moved once in the map
     std::vector<ref> scanned;  // evaluated for every event of the key
-    boost::unordered_flat_map<constraint_key, std::vector<ref>, constraint_key_hash,
-                              constraint_key_equal>
+    boost::unordered_flat_map<constraint_key, keyed_list, constraint_key_hash, constraint_key_equal>
         keyed;
     const type_extractors* fields = nullptr;  // the exact type's extractors, if any
     std::size_t slots = 0;                    // members with a slot here
@@ -152,8 +181,8 @@ void subscription_index::visit(index_member& m, uint32_t slot_no, const event_fi
     }
     const auto& s = m.slots_[slot_no];
     bool hit = s.match_all;
-    for (std::size_t i = 0; !hit && i < s.subscriptions.size(); ++i) {
-        hit = s.subscriptions[i]->matches(fields);
+    for (std::size_t i = 0; !hit && i < s.size(); ++i) {
+        hit = s[i].matches(fields);
     }
     if (hit) {
         m.last_match_ = match_seq_;

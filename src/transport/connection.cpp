@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/object.hpp>
+#include <utility>
 
 #include "cloudevents/rig_event.hpp"
 #include "hub/event_history.hpp"
@@ -37,7 +38,9 @@ void connection::set_subscriptions(std::vector<subscription::subscription> subs)
     if (!is_open()) {
         return;
     }
-    subs_ = std::move(subs);
+    // The index reads the subscriptions it replaces (to find where they are filed): the old
+    // ones live until it has let go of them.
+    const auto previous = std::exchange(subs_, std::move(subs));
     (void)subscription_charge_.resize(subs_.size());  // taken before; shrinking always works
     host_.subscriptions_changed(*this);
     emit(cloudevents::make_rig_event("rig.subscriptions_set", subscription::to_json(subs_)));

@@ -73,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     require(subs->size() == v.get_array().size());
     for (const auto& s : *subs) {
         require(!s.event_type.empty() && s.event_type != ".*");
-        require(s.one_of.size() == s.one_of_json.size());
+        require(s.one_of.size() == s.one_of_json().size());
     }
 
     const json::array written = rig::subscription::to_json(*subs);
@@ -89,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     require(reread.has_value() && reread->size() == subs->size());
     for (std::size_t i = 0; i < subs->size(); ++i) {
         require((*reread)[i].event_type == (*subs)[i].event_type);
-        require(nearly_equal((*reread)[i].one_of_json, (*subs)[i].one_of_json));
+        require(nearly_equal((*reread)[i].one_of_json(), (*subs)[i].one_of_json()));
     }
     return 0;
 }

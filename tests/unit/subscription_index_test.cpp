@@ -47,8 +47,10 @@ protected:
 
     void set(test_member& m, std::string_view list_json) {
         index_.clear(m);
-        m.subs = subs_of(list_json);
-        index_.set(m, m.subs);
+        // The index reads the subscriptions it replaces: they live until set() returns.
+        auto next = subs_of(list_json);
+        index_.set(m, next);
+        m.subs = std::move(next);
     }
 
     // Ids of the members reported for an event, in report order.
