@@ -81,28 +81,58 @@ void on_closed(natsConnection*, void* closure) {
     c->cv.notify_all();
 }
 
+// Subscriptions whose message handler has returned for the last time (cnats's "complete"
+// callback, on the subscription's own delivery thread).
+struct completed_subscriptions {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::size_t count = 0;
+};
+
+void on_subscription_complete(void* closure) {
+    auto* c = static_cast<completed_subscriptions*>(closure);
+    std::lock_guard lock(c->mutex);
+    ++c->count;
+    c->cv.notify_all();
+}
+
 }  // namespace
 
 struct nats_source::handles {
-    callback_context context;
+    callback_context context{};
     closed_signal closed;
+    completed_subscriptions completed;
     natsOptions* opts = nullptr;
     natsConnection* conn = nullptr;
     std::vector<natsSubscription*> subs;
 
+    handles() = default;
+    handles(const handles&) = delete;
+    handles& operator=(const handles&) = delete;
+
     ~handles() {
         for (auto* s : subs) {
             natsSubscription_Unsubscribe(s);
+        }
+        if (conn != nullptr) {
+            // Closing also closes any subscription the unsubscribe could not (a connection
+            // that is down).
+            natsConnection_Close(conn);
+            // cnats calls back on threads of its own after these return: wait for the closed
+            // callback (the connection's last) and for each subscription's last message
+            // handler, or they would use the source's status after the node destroyed it
+            // (ThreadSanitizer: heap-use-after-free and a data race in test_nats).
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            std::unique_lock lock(closed.mutex);
+            closed.cv.wait_until(lock, deadline, [&] { return closed.closed; });
+            lock.unlock();
+            std::unique_lock done(completed.mutex);
+            completed.cv.wait_until(done, deadline, [&] { return completed.count == subs.size(); });
+        }
+        for (auto* s : subs) {
             natsSubscription_Destroy(s);
         }
         if (conn != nullptr) {
-            natsConnection_Close(conn);
-            // cnats calls back on a thread of its own, after Close returns: wait for the last
-            // callback, or a disconnected callback would use the source's status after the
-            // node destroyed it (ThreadSanitizer: heap-use-after-free in test_nats).
-            std::unique_lock lock(closed.mutex);
-            closed.cv.wait_for(lock, std::chrono::seconds(5), [&] { return closed.closed; });
-            lock.unlock();
             natsConnection_Destroy(conn);
         }
         natsOptions_Destroy(opts);
@@ -147,6 +177,7 @@ nats_source::nats_source(nats_options options, const ingest& sink, source_status
                                                             on_message, &handles_->context);
         if (ss == NATS_OK) {
             natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+            natsSubscription_SetOnCompleteCB(sub, on_subscription_complete, &handles_->completed);
             handles_->subs.push_back(sub);
         } else {
             log::error("nats: cannot subscribe to {}: {}", topic, natsStatus_GetText(ss));
