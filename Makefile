@@ -46,8 +46,11 @@ test-deps:
 test: deps build test-deps
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# ASan+UBSan at -O1 -g1 (the sanitizers' own advice; line tables are all a report needs):
+# half the compile time of -O2 -g, the largest step of CI.
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRIG_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRIG_SANITIZE=ON \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" $(CMAKE_FLAGS)
 
 test-asan: deps test-deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)

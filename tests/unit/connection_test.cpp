@@ -47,12 +47,12 @@ std::string client_frame(uint8_t opcode, std::string_view payload) {
 }
 
 template <class Connection>
-struct fixture {
+struct connection_fixture {
     fake_host host;
     fake_peer peer;
     std::shared_ptr<Connection> conn;
 
-    explicit fixture(bool chunked = true, std::size_t max_queue = 1 << 20) {
+    explicit connection_fixture(bool chunked = true, std::size_t max_queue = 1 << 20) {
         peer.chunked = chunked;
         host.opts.max_queue_bytes = max_queue;
     }
@@ -73,7 +73,7 @@ struct fixture {
 };
 
 TEST(SseConnection, StartsWithConnectionCreateAndSubscriptionsSetInOneWrite) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     ASSERT_EQ(f.peer.writes.size(), 1U);
     const auto& w = f.peer.writes[0];
@@ -87,7 +87,7 @@ TEST(SseConnection, StartsWithConnectionCreateAndSubscriptionsSetInOneWrite) {
 }
 
 TEST(SseConnection, DeliveriesDuringAWriteGoOutTogetherInTheNextWrite) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     for (int i = 0; i < 3; ++i) {
         f.conn->deliver(make_event(fmt::format("e{}", i)));
@@ -103,7 +103,7 @@ TEST(SseConnection, DeliveriesDuringAWriteGoOutTogetherInTheNextWrite) {
 }
 
 TEST(SseConnection, SendsTheEventsSharedChunk) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.peer.complete_write();
     const auto ev = make_event("shared");
@@ -114,7 +114,7 @@ TEST(SseConnection, SendsTheEventsSharedChunk) {
 }
 
 TEST(SseConnection, OverHttp2FramesCarryNoChunkFramingAndTheEndIsEndStream) {
-    fixture<rig::transport::sse_connection> f(false);
+    connection_fixture<rig::transport::sse_connection> f(false);
     f.open();
     f.peer.complete_write();
     const auto ev = make_event("h2");
@@ -132,7 +132,7 @@ TEST(SseConnection, OverHttp2FramesCarryNoChunkFramingAndTheEndIsEndStream) {
 }
 
 TEST(SseConnection, CloseSendsTheLastChunkThenEnds) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.conn->close(close_reason::shutdown);
     EXPECT_EQ(f.conn->state(), connection::phase::closing);
@@ -149,7 +149,7 @@ TEST(SseConnection, CloseSendsTheLastChunkThenEnds) {
 }
 
 TEST(SseConnection, SessionKilledSendsTheEventBeforeTheEnd) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.peer.complete_write();
     f.conn->close(close_reason::session_killed);
@@ -161,7 +161,7 @@ TEST(SseConnection, SessionKilledSendsTheEventBeforeTheEnd) {
 }
 
 TEST(SseConnection, SlowConsumerIsDisconnectedAndCounted) {
-    fixture<rig::transport::sse_connection> f(true, 1024);
+    connection_fixture<rig::transport::sse_connection> f(true, 1024);
     f.open();  // the first write stays in flight: the client does not read
     f.conn->deliver(make_event("a", 500));
     EXPECT_EQ(f.conn->state(), connection::phase::open);
@@ -173,7 +173,7 @@ TEST(SseConnection, SlowConsumerIsDisconnectedAndCounted) {
 }
 
 TEST(SseConnection, AnEventLargerThanTheBoundIsAdmittedIntoAnEmptyQueue) {
-    fixture<rig::transport::sse_connection> f(true, 1024);
+    connection_fixture<rig::transport::sse_connection> f(true, 1024);
     f.open();
     f.conn->deliver(make_event("big", 5000));
     EXPECT_EQ(f.conn->state(), connection::phase::open);
@@ -182,7 +182,7 @@ TEST(SseConnection, AnEventLargerThanTheBoundIsAdmittedIntoAnEmptyQueue) {
 }
 
 TEST(SseConnection, HeartbeatOneIntervalAfterOpening) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.peer.complete_write();
     f.tick_to(rig::transport::ticks_per_heartbeat - 1);
@@ -193,7 +193,7 @@ TEST(SseConnection, HeartbeatOneIntervalAfterOpening) {
 }
 
 TEST(SseConnection, TheClientEndingItsSideFinishes) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.peer.send("ignored bytes");
     EXPECT_EQ(f.conn->state(), connection::phase::open);
@@ -204,7 +204,7 @@ TEST(SseConnection, TheClientEndingItsSideFinishes) {
 }
 
 TEST(SseConnection, AClosingClientThatDoesNotReadIsCutAfterTheGracePeriod) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();  // never completes its write
     f.conn->close(close_reason::shutdown);
     f.host.clock += 4s;
@@ -217,7 +217,7 @@ TEST(SseConnection, AClosingClientThatDoesNotReadIsCutAfterTheGracePeriod) {
 }
 
 TEST(SseConnection, WhileDrainingTheGracePeriodIsOneSecond) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.host.drain = true;
     f.conn->close(close_reason::shutdown);
@@ -227,14 +227,14 @@ TEST(SseConnection, WhileDrainingTheGracePeriodIsOneSecond) {
 }
 
 TEST(SseConnection, AFailedWriteFinishes) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.peer.complete_write(boost::asio::error::broken_pipe);
     EXPECT_EQ(f.conn->state(), connection::phase::finished);
 }
 
 TEST(WsConnection, EventsAreTheSharedTextFrame) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     const auto ev = make_event("w1");
@@ -246,7 +246,7 @@ TEST(WsConnection, EventsAreTheSharedTextFrame) {
 }
 
 TEST(WsConnection, PingsEveryIntervalAndCutsAClientThatNeverAnswers) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     f.tick_to(16);
@@ -261,7 +261,7 @@ TEST(WsConnection, PingsEveryIntervalAndCutsAClientThatNeverAnswers) {
 }
 
 TEST(WsConnection, PongsKeepTheConnection) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     for (uint64_t t = 16; t <= 80; t += 16) {
@@ -273,7 +273,7 @@ TEST(WsConnection, PongsKeepTheConnection) {
 }
 
 TEST(WsConnection, AnswersPingsWithTheirPayload) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     f.peer.send(client_frame(0x9, "hi"));
@@ -283,7 +283,7 @@ TEST(WsConnection, AnswersPingsWithTheirPayload) {
 }
 
 TEST(WsConnection, AClientMessageClosesWithRigsReasonAndWaitsForTheClientsClose) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     f.peer.send(client_frame(0x1, "hello"));
@@ -300,7 +300,7 @@ TEST(WsConnection, AClientMessageClosesWithRigsReasonAndWaitsForTheClientsClose)
 }
 
 TEST(WsConnection, AClientCloseIsAnsweredWithItsCodeThenTheConnectionEnds) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     f.peer.send(client_frame(0x8, std::string("\x03\xe9", 2) + "bye"));
@@ -312,7 +312,7 @@ TEST(WsConnection, AClientCloseIsAnsweredWithItsCodeThenTheConnectionEnds) {
 }
 
 TEST(WsConnection, ASlowConsumerGets1008InsteadOfItsBacklog) {
-    fixture<rig::transport::ws_connection> f(true, 1024);
+    connection_fixture<rig::transport::ws_connection> f(true, 1024);
     f.open();
     f.conn->deliver(make_event("a", 600));
     f.conn->deliver(make_event("b", 600));
@@ -326,7 +326,7 @@ TEST(WsConnection, ASlowConsumerGets1008InsteadOfItsBacklog) {
 }
 
 TEST(WsConnection, AProtocolErrorClosesWith1002) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     f.peer.send(std::string("\x81\x05hello", 7));  // unmasked: clients must mask
@@ -339,7 +339,7 @@ TEST(WsConnection, AProtocolErrorClosesWith1002) {
 }
 
 TEST(WsConnection, ShutdownSends1001) {
-    fixture<rig::transport::ws_connection> f;
+    connection_fixture<rig::transport::ws_connection> f;
     f.open();
     f.peer.complete_write();
     f.conn->close(close_reason::shutdown);
@@ -414,7 +414,7 @@ int64_t steady_ns() {
 }
 
 TEST(ConnectionMetrics, ASlowConsumersQueuedEventsCountAsDropped) {
-    fixture<rig::transport::sse_connection> f(true, 1024);
+    connection_fixture<rig::transport::sse_connection> f(true, 1024);
     f.open();
     f.conn->deliver(make_event("a", 500));
     f.conn->deliver(make_event("b", 500));  // overflows: b and the waiting a are lost
@@ -422,7 +422,7 @@ TEST(ConnectionMetrics, ASlowConsumersQueuedEventsCountAsDropped) {
 }
 
 TEST(ConnectionMetrics, EventsMatchedWhileClosingCountAsDroppedClosed) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();
     f.conn->close(close_reason::shutdown);
     f.conn->deliver(make_event("late"));
@@ -439,7 +439,7 @@ TEST(ConnectionMetrics, ALongPollBufferEvictionCountsAsQueueFull) {
 }
 
 TEST(ConnectionMetrics, OneLatencyObservationPerWriteForItsOldestPublishedEvent) {
-    fixture<rig::transport::sse_connection> f;
+    connection_fixture<rig::transport::sse_connection> f;
     f.open();  // rig's own events (no publish time) in flight: not observed
     EXPECT_EQ(f.host.counters.delivery_latency.snapshot().count, 0U);
     const auto old_event = make_event("old");

@@ -13,7 +13,7 @@ namespace {
 using rig::proxy::correlation_address;
 using rig::proxy::correlation_codec;
 
-constexpr std::string_view alphabet =
+constexpr std::string_view token_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 TEST(CorrelationCodec, RoundTripKeepsInstanceShardAndWaiter) {
@@ -25,7 +25,7 @@ TEST(CorrelationCodec, RoundTripKeepsInstanceShardAndWaiter) {
                               std::numeric_limits<uint16_t>::max(), max64},
           correlation_address{1, 1, 0x0102030405060708}}) {
         const std::string id = codec.encode(a);
-        EXPECT_EQ(id.find_first_not_of(alphabet), std::string::npos) << id;
+        EXPECT_EQ(id.find_first_not_of(token_alphabet), std::string::npos) << id;
         const auto out = codec.decode(id);
         ASSERT_TRUE(out) << id;
         EXPECT_EQ(out->instance, a.instance);

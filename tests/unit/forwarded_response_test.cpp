@@ -5,8 +5,6 @@
 namespace {
 
 using rig::proxy::correlated_response;
-using rig::proxy::decode_forwarded_response;
-using rig::proxy::encode_forwarded_response;
 
 correlated_response sample() {
     correlated_response m;
@@ -19,8 +17,8 @@ correlated_response sample() {
 
 TEST(ForwardedResponse, RoundTripsStatusHeadersAndABinaryBody) {
     const auto m = sample();
-    const auto wire = encode_forwarded_response(m);
-    const auto back = decode_forwarded_response(wire);
+    const auto wire = rig::proxy::encode_forwarded_response(m);
+    const auto back = rig::proxy::decode_forwarded_response(wire);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->correlation, m.correlation);
     EXPECT_EQ(back->response.status, 201U);
@@ -32,7 +30,8 @@ TEST(ForwardedResponse, AnEmptyBodyAndNoHeaders) {
     correlated_response m;
     m.correlation = "c";
     m.response.status = 204;
-    const auto back = decode_forwarded_response(encode_forwarded_response(m));
+    const auto back =
+        rig::proxy::decode_forwarded_response(rig::proxy::encode_forwarded_response(m));
     ASSERT_TRUE(back);
     EXPECT_TRUE(back->response.headers.empty());
     EXPECT_TRUE(back->response.body.empty());
@@ -44,14 +43,15 @@ TEST(ForwardedResponse, TheEncoderDropsHeadersThatWouldBreakTheLines) {
     m.response.headers.emplace_back("x-bad", "a\nb");
     m.response.headers.emplace_back("x-bad\nname", "v");
     m.response.headers.emplace_back("", "v");
-    const auto back = decode_forwarded_response(encode_forwarded_response(m));
+    const auto back =
+        rig::proxy::decode_forwarded_response(rig::proxy::encode_forwarded_response(m));
     ASSERT_TRUE(back);
     EXPECT_EQ(back->response.headers, sample().response.headers);
 }
 
 TEST(ForwardedResponse, MalformedMessagesAreRefused) {
-    const std::string good = encode_forwarded_response(sample());
-    ASSERT_TRUE(decode_forwarded_response(good));
+    const std::string good = rig::proxy::encode_forwarded_response(sample());
+    ASSERT_TRUE(rig::proxy::decode_forwarded_response(good));
     for (const std::string& bad : {
              std::string(), std::string("rig-response/2\nc\n200\n0\n"),
              std::string("rig-response/1\n\n200\n0\n"),         // no correlation
@@ -64,7 +64,7 @@ TEST(ForwardedResponse, MalformedMessagesAreRefused) {
              std::string("rig-response/1\nc\n200\n1\n\nv\n"),   // an empty name
              std::string("rig-response/1\nc\n200"),             // truncated
          }) {
-        EXPECT_FALSE(decode_forwarded_response(bad)) << bad;
+        EXPECT_FALSE(rig::proxy::decode_forwarded_response(bad)) << bad;
     }
 }
 

@@ -17,7 +17,7 @@ namespace {
 
 using rig::hub::event_ptr;
 
-struct counting_subscriber final : rig::hub::subscriber {
+struct hub_subscriber final : rig::hub::subscriber {
     void deliver(const event_ptr&) override { ++received; }
     int received = 0;
 };
@@ -41,7 +41,7 @@ TEST(Hub, PublishBatchWaitsForAFullShardWindow) {
     rig::hub::hub hub;
     hub.set_batch_window(window);
     hub.add_shard(shard_io.get_executor(), shard);
-    counting_subscriber subscriber;
+    hub_subscriber subscriber;
     rig::subscription::parse_failure err;
     const auto subs = rig::subscription::parse_subscription_list(
         boost::json::parse(R"([{"eventType":"t"}])"), err);

@@ -22,7 +22,7 @@ using namespace rig::test;
 namespace json = boost::json;
 
 const std::chrono::system_clock::time_point now{std::chrono::seconds{1'700'000'000}};
-constexpr std::string_view claims = R"({"sub":"alice","exp":1700003600})";
+constexpr std::string_view token_claims = R"({"sub":"alice","exp":1700003600})";
 
 std::string bn_b64(EVP_PKEY* key, const char* param, int pad = 0) {
     BIGNUM* bn = nullptr;
@@ -65,7 +65,7 @@ std::string token(EVP_PKEY* key, std::string_view alg, const EVP_MD* md, std::st
         head["kid"] = kid;
     }
     const std::string input =
-        base64url_encode(json::serialize(head)) + "." + base64url_encode(std::string(claims));
+        base64url_encode(json::serialize(head)) + "." + base64url_encode(std::string(token_claims));
     std::string sig = evp_sign(key, md, input);
     if (ec_bytes > 0) {
         sig = der_to_jose(sig, ec_bytes);

@@ -28,7 +28,7 @@ using namespace rig::test;
 
 // A fixed "now" so that no test depends on the clock.
 constexpr int64_t now_s = 1'700'000'000;
-const std::chrono::system_clock::time_point now{std::chrono::seconds{now_s}};
+const std::chrono::system_clock::time_point fixed_now{std::chrono::seconds{now_s}};
 
 // Concatenation without `literal + std::string`, which trips GCC 12's -Wrestrict at -O3.
 template <class... Parts>
@@ -96,7 +96,7 @@ std::shared_ptr<const jwt_verifier> make_verifier(std::string alg, std::string k
 
 void expect_refused(const jwt_verifier& v, std::string_view token,
                     std::string_view message_fragment = {}) {
-    auto r = v.verify(token, now);
+    auto r = v.verify(token, fixed_now);
     ASSERT_TRUE(r.has_error()) << "accepted: " << token;
     EXPECT_EQ(r.error().cond, condition::unauthorized);
     EXPECT_FALSE(r.error().message.empty());
@@ -106,7 +106,7 @@ void expect_refused(const jwt_verifier& v, std::string_view token,
 }
 
 void expect_valid(const jwt_verifier& v, std::string_view token) {
-    auto r = v.verify(token, now);
+    auto r = v.verify(token, fixed_now);
     ASSERT_TRUE(r.has_value()) << r.error().message;
     ASSERT_TRUE(r->contains("foo"));
     EXPECT_EQ(r->at("foo"), "bar");
@@ -118,7 +118,7 @@ void expect_valid(const jwt_verifier& v, std::string_view token) {
 TEST(JwtVerifier, Hs256ValidToken) {
     // Spec §13.7 scenario 46.
     const auto v = make_verifier("HS256", "mysecret");
-    const auto claims = v->verify(hs_token("HS256", "mysecret", future_claims()), now);
+    const auto claims = v->verify(hs_token("HS256", "mysecret", future_claims()), fixed_now);
     ASSERT_TRUE(claims.has_value()) << claims.error().message;
     EXPECT_EQ(claims->at("foo"), "bar");
     EXPECT_EQ(claims->at("exp").to_number<int64_t>(), now_s + 3600);

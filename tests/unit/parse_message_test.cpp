@@ -7,12 +7,13 @@
 namespace {
 
 using namespace rig::cloudevents;
-constexpr std::string_view now = "2026-01-01T00:00:00.000000+00:00";
+constexpr std::string_view message_now = "2026-01-01T00:00:00.000000+00:00";
 
 TEST(ParseMessage, KafkaAppliesCloudeventsExRules) {
     const std::vector<message_header> none;
     EXPECT_TRUE(parse_message(none, binding::kafka,
-                              R"({"specversion":"0.2","type":"t","id":"1","source":"s"})", now)
+                              R"({"specversion":"0.2","type":"t","id":"1","source":"s"})",
+                              message_now)
                     .has_value());
     for (std::string_view bad : {
              R"({"specversion":"0.2","type":"t","id":"1"})",                         // no source
@@ -20,10 +21,10 @@ TEST(ParseMessage, KafkaAppliesCloudeventsExRules) {
              R"({"specversion":"1.0","type":"t","id":"1","source":"s","time":""})",  // empty time
              R"({"specversion":"1.0","type":"t","id":"1","source":"s","Bad_Name":1})",
          }) {
-        EXPECT_FALSE(parse_message(none, binding::kafka, bad, now).has_value()) << bad;
+        EXPECT_FALSE(parse_message(none, binding::kafka, bad, message_now).has_value()) << bad;
         // NATS uses RIG's own parser, which accepts these.
         if (bad.find("\"0.2\"") != std::string_view::npos) {
-            EXPECT_TRUE(parse_message(none, binding::nats, bad, now).has_value()) << bad;
+            EXPECT_TRUE(parse_message(none, binding::nats, bad, message_now).has_value()) << bad;
         }
     }
 }
@@ -35,7 +36,7 @@ TEST(ParseMessage, KafkaHeaderValuesAreNotPercentDecoded) {
                                               {"ce_source", "s"},
                                               {"ce_subject", "50%25 off"},
                                               {"content-type", "text/plain"}};
-    auto ev = parse_message(headers, binding::kafka, "hello", now);
+    auto ev = parse_message(headers, binding::kafka, "hello", message_now);
     ASSERT_TRUE(ev.has_value());
     EXPECT_EQ(ev->document.at("subject").as_string(), "50%25 off");
 }
@@ -46,7 +47,7 @@ TEST(ParseMessage, NatsUsesDashPrefixedHeaders) {
                                               {"ce-id", "1"},
                                               {"ce-source", "s"},
                                               {"Content-Type", "application/json"}};
-    auto ev = parse_message(headers, binding::nats, R"({"x":1})", now);
+    auto ev = parse_message(headers, binding::nats, R"({"x":1})", message_now);
     ASSERT_TRUE(ev.has_value());
     EXPECT_EQ(ev->type, "t");
     EXPECT_EQ(ev->document.at("data").at("x").as_int64(), 1);

@@ -9,9 +9,9 @@
 
 namespace {
 
-namespace ws = rig::core::websocket;
-using ws::frame_event;
-using ws::opcode;
+namespace wsw = rig::core::websocket;
+using wsw::frame_event;
+using wsw::opcode;
 using kind = frame_event::kind;
 
 constexpr std::uint8_t mask_key[4] = {0x37, 0xfa, 0x21, 0x3d};
@@ -32,7 +32,7 @@ std::string masked(std::string_view server_frame) {
 // A client frame; `fin` false makes it a fragment, `rsv` is or-ed into the first byte.
 std::string client_frame(opcode op, std::string_view payload, bool fin = true,
                          std::uint8_t rsv = 0) {
-    std::string f = masked(ws::encode_frame(op, payload));
+    std::string f = masked(wsw::encode_frame(op, payload));
     if (!fin) {
         f[0] = static_cast<char>(f[0] & 0x7f);
     }
@@ -60,23 +60,23 @@ std::string close_body(std::uint16_t code, std::string_view reason = {}) {
     return b;
 }
 
-struct event {
+struct wire_event {
     kind what;
     std::uint16_t code;
     std::string payload;
-    bool operator==(const event&) const = default;
+    bool operator==(const wire_event&) const = default;
 };
 
-std::ostream& operator<<(std::ostream& os, const event& e) {
+std::ostream& operator<<(std::ostream& os, const wire_event& e) {
     return os << "{kind " << static_cast<int>(e.what) << ", code " << e.code << ", payload \""
               << e.payload << "\"}";
 }
 
 // Feeds `in` cut at `cuts` (increasing offsets) and collects every event up to the first
 // protocol error. Each piece is fed until it is used up, as a connection's read loop would.
-std::vector<event> read_cut(std::string_view in, const std::vector<std::size_t>& cuts) {
-    ws::frame_reader reader;
-    std::vector<event> events;
+std::vector<wire_event> read_cut(std::string_view in, const std::vector<std::size_t>& cuts) {
+    wsw::frame_reader reader;
+    std::vector<wire_event> events;
     std::size_t start = 0;
     for (std::size_t i = 0; i <= cuts.size(); ++i) {
         const std::size_t end = i < cuts.size() ? cuts[i] : in.size();
@@ -101,11 +101,11 @@ std::vector<event> read_cut(std::string_view in, const std::vector<std::size_t>&
     return events;
 }
 
-std::vector<event> read_all(std::string_view in) {
+std::vector<wire_event> read_all(std::string_view in) {
     return read_cut(in, {});
 }
 
-std::vector<event> read_bytewise(std::string_view in) {
+std::vector<wire_event> read_bytewise(std::string_view in) {
     std::vector<std::size_t> cuts;
     for (std::size_t i = 1; i < in.size(); ++i) {
         cuts.push_back(i);
@@ -113,22 +113,22 @@ std::vector<event> read_bytewise(std::string_view in) {
     return read_cut(in, cuts);
 }
 
-event error(std::uint16_t code, std::string reason) {
+wire_event error(std::uint16_t code, std::string reason) {
     return {kind::protocol_error, code, std::move(reason)};
 }
 
 // The single event `frame` gives, fed all at once.
-event only_event(std::string_view frame) {
+wire_event only_event(std::string_view frame) {
     const auto events = read_all(frame);
     EXPECT_EQ(events.size(), 1u);
-    return events.empty() ? event{kind::need_more, 0, {}} : events.front();
+    return events.empty() ? wire_event{kind::need_more, 0, {}} : events.front();
 }
 
 // --- encoding ------------------------------------------------------------------------------
 
 std::vector<std::uint8_t> header_of(opcode op, std::uint64_t size) {
-    std::uint8_t out[ws::max_server_header];
-    const std::size_t n = ws::encode_header(op, size, out);
+    std::uint8_t out[wsw::max_server_header];
+    const std::size_t n = wsw::encode_header(op, size, out);
     return {out, out + n};
 }
 
@@ -152,41 +152,41 @@ TEST(WebsocketWire, HeaderUsesSixtyFourBitLengthFrom65536) {
 
 TEST(WebsocketWire, FrameIsHeaderThenPayload) {
     // RFC 6455 §5.7: a single-frame unmasked text message "Hello".
-    EXPECT_EQ(ws::encode_frame(opcode::text, "Hello"), std::string("\x81\x05Hello"));
-    EXPECT_EQ(ws::encode_frame(opcode::pong, ""), std::string("\x8a\x00", 2));
+    EXPECT_EQ(wsw::encode_frame(opcode::text, "Hello"), std::string("\x81\x05Hello"));
+    EXPECT_EQ(wsw::encode_frame(opcode::pong, ""), std::string("\x8a\x00", 2));
     const std::string big(300, 'x');
-    const std::string frame = ws::encode_frame(opcode::text, big);
+    const std::string frame = wsw::encode_frame(opcode::text, big);
     EXPECT_EQ(frame.substr(0, 4), std::string("\x81\x7e\x01\x2c", 4));
     EXPECT_EQ(frame.substr(4), big);
 }
 
 TEST(WebsocketWire, CloseCarriesCodeAndReason) {
-    EXPECT_EQ(ws::encode_close(1000, "bye"), std::string("\x88\x05\x03\xe8"
-                                                         "bye",
-                                                         7));
-    EXPECT_EQ(ws::encode_close(1008, ""), std::string("\x88\x02\x03\xf0", 4));
+    EXPECT_EQ(wsw::encode_close(1000, "bye"), std::string("\x88\x05\x03\xe8"
+                                                          "bye",
+                                                          7));
+    EXPECT_EQ(wsw::encode_close(1008, ""), std::string("\x88\x02\x03\xf0", 4));
 }
 
 TEST(WebsocketWire, CloseWithNoStatusHasEmptyBody) {
-    EXPECT_EQ(ws::encode_close(1005, "ignored"), std::string("\x88\x00", 2));
+    EXPECT_EQ(wsw::encode_close(1005, "ignored"), std::string("\x88\x00", 2));
 }
 
 TEST(WebsocketWire, CloseReasonIsCutAt123BytesOnACharacterBoundary) {
     const auto reason_of = [](const std::string& frame) { return frame.substr(4); };
     const std::string exact(123, 'a');
-    EXPECT_EQ(reason_of(ws::encode_close(1000, exact)), exact);
-    EXPECT_EQ(reason_of(ws::encode_close(1000, std::string(200, 'a'))), exact);
+    EXPECT_EQ(reason_of(wsw::encode_close(1000, exact)), exact);
+    EXPECT_EQ(reason_of(wsw::encode_close(1000, std::string(200, 'a'))), exact);
     // "é" is 2 bytes, "€" 3 and "😀" 4: each straddles byte 123 and is dropped whole.
-    EXPECT_EQ(reason_of(ws::encode_close(1000, std::string(122, 'a') + "\xc3\xa9")),
+    EXPECT_EQ(reason_of(wsw::encode_close(1000, std::string(122, 'a') + "\xc3\xa9")),
               std::string(122, 'a'));
-    EXPECT_EQ(reason_of(ws::encode_close(1000, std::string(121, 'a') + "\xe2\x82\xac")),
+    EXPECT_EQ(reason_of(wsw::encode_close(1000, std::string(121, 'a') + "\xe2\x82\xac")),
               std::string(121, 'a'));
-    EXPECT_EQ(reason_of(ws::encode_close(1000, std::string(120, 'a') + "\xf0\x9f\x98\x80z")),
+    EXPECT_EQ(reason_of(wsw::encode_close(1000, std::string(120, 'a') + "\xf0\x9f\x98\x80z")),
               std::string(120, 'a'));
     // A character that ends exactly at byte 123 stays.
-    EXPECT_EQ(reason_of(ws::encode_close(1000, std::string(121, 'a') + "\xc3\xa9z")),
+    EXPECT_EQ(reason_of(wsw::encode_close(1000, std::string(121, 'a') + "\xc3\xa9z")),
               std::string(121, 'a') + "\xc3\xa9");
-    const std::string frame = ws::encode_close(1001, std::string(200, 'a'));
+    const std::string frame = wsw::encode_close(1001, std::string(200, 'a'));
     EXPECT_EQ(frame.size(), 2u + 125u);
     EXPECT_EQ(static_cast<std::uint8_t>(frame[1]), 125);
 }
@@ -195,42 +195,43 @@ TEST(WebsocketWire, CloseReasonIsCutAt123BytesOnACharacterBoundary) {
 
 TEST(WebsocketReader, PingAndPongAreUnmasked) {
     EXPECT_EQ(only_event(client_frame(opcode::ping, "are you there")),
-              (event{kind::ping, 0, "are you there"}));
-    EXPECT_EQ(only_event(client_frame(opcode::pong, "yes")), (event{kind::pong, 0, "yes"}));
-    EXPECT_EQ(only_event(client_frame(opcode::ping, "")), (event{kind::ping, 0, ""}));
+              (wire_event{kind::ping, 0, "are you there"}));
+    EXPECT_EQ(only_event(client_frame(opcode::pong, "yes")), (wire_event{kind::pong, 0, "yes"}));
+    EXPECT_EQ(only_event(client_frame(opcode::ping, "")), (wire_event{kind::ping, 0, ""}));
     const std::string max(125, 'p');
-    EXPECT_EQ(only_event(client_frame(opcode::ping, max)), (event{kind::ping, 0, max}));
+    EXPECT_EQ(only_event(client_frame(opcode::ping, max)), (wire_event{kind::ping, 0, max}));
 }
 
 TEST(WebsocketReader, CloseGivesCodeAndReason) {
     EXPECT_EQ(only_event(client_frame(opcode::close, close_body(1000, "done"))),
-              (event{kind::close, 1000, "done"}));
+              (wire_event{kind::close, 1000, "done"}));
     EXPECT_EQ(only_event(client_frame(opcode::close, close_body(1001))),
-              (event{kind::close, 1001, ""}));
-    EXPECT_EQ(only_event(masked(ws::encode_close(4000, "caf\xc3\xa9"))),
-              (event{kind::close, 4000, "caf\xc3\xa9"}));
+              (wire_event{kind::close, 1001, ""}));
+    EXPECT_EQ(only_event(masked(wsw::encode_close(4000, "caf\xc3\xa9"))),
+              (wire_event{kind::close, 4000, "caf\xc3\xa9"}));
 }
 
 TEST(WebsocketReader, CloseWithEmptyBodyIsNoStatus) {
-    EXPECT_EQ(only_event(client_frame(opcode::close, "")), (event{kind::close, 1005, ""}));
+    EXPECT_EQ(only_event(client_frame(opcode::close, "")), (wire_event{kind::close, 1005, ""}));
 }
 
 TEST(WebsocketReader, AcceptsEveryCloseCodeThatMayBeSent) {
     for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
                                1014, 3000, 3999, 4000, 4999}) {
         EXPECT_EQ(only_event(client_frame(opcode::close, close_body(code, "r"))),
-                  (event{kind::close, code, "r"}))
+                  (wire_event{kind::close, code, "r"}))
             << code;
     }
 }
 
 TEST(WebsocketReader, DataFrameGivesOneEventAtItsHeader) {
-    EXPECT_EQ(only_event(client_frame(opcode::text, "hello")), (event{kind::data_frame, 0, ""}));
-    EXPECT_EQ(only_event(client_frame(opcode::binary, "")), (event{kind::data_frame, 0, ""}));
+    EXPECT_EQ(only_event(client_frame(opcode::text, "hello")),
+              (wire_event{kind::data_frame, 0, ""}));
+    EXPECT_EQ(only_event(client_frame(opcode::binary, "")), (wire_event{kind::data_frame, 0, ""}));
 
     // The event comes as soon as the header is complete, before any payload byte.
     const std::string frame = client_frame(opcode::text, "hello");
-    ws::frame_reader reader;
+    wsw::frame_reader reader;
     frame_event ev;
     EXPECT_EQ(reader.feed(std::string_view(frame).substr(0, 6), ev), 6u);
     EXPECT_EQ(ev.what, kind::data_frame);
@@ -244,7 +245,7 @@ TEST(WebsocketReader, DataPayloadIsSkippedNotParsed) {
     const std::string stream =
         client_frame(opcode::binary, inner) + client_frame(opcode::ping, "real");
     EXPECT_EQ(read_all(stream),
-              (std::vector<event>{{kind::data_frame, 0, ""}, {kind::ping, 0, "real"}}));
+              (std::vector<wire_event>{{kind::data_frame, 0, ""}, {kind::ping, 0, "real"}}));
 }
 
 TEST(WebsocketReader, ReadsSixteenAndSixtyFourBitLengths) {
@@ -252,7 +253,7 @@ TEST(WebsocketReader, ReadsSixteenAndSixtyFourBitLengths) {
         const std::string stream = client_frame(opcode::binary, std::string(size, 'b')) +
                                    client_frame(opcode::ping, "after");
         EXPECT_EQ(read_all(stream),
-                  (std::vector<event>{{kind::data_frame, 0, ""}, {kind::ping, 0, "after"}}))
+                  (std::vector<wire_event>{{kind::data_frame, 0, ""}, {kind::ping, 0, "after"}}))
             << size;
     }
 }
@@ -260,7 +261,7 @@ TEST(WebsocketReader, ReadsSixteenAndSixtyFourBitLengths) {
 TEST(WebsocketReader, FeedStopsAfterTheFirstEvent) {
     const std::string a = client_frame(opcode::ping, "a");
     const std::string both = a + client_frame(opcode::ping, "b");
-    ws::frame_reader reader;
+    wsw::frame_reader reader;
     frame_event ev;
     EXPECT_EQ(reader.feed(both, ev), a.size());
     EXPECT_EQ(ev.what, kind::ping);
@@ -272,7 +273,7 @@ TEST(WebsocketReader, FeedStopsAfterTheFirstEvent) {
 
 TEST(WebsocketReader, PartialFrameNeedsMore) {
     const std::string frame = client_frame(opcode::ping, "abc");
-    ws::frame_reader reader;
+    wsw::frame_reader reader;
     frame_event ev;
     ev.what = kind::ping;  // feed must reset it
     EXPECT_EQ(reader.feed(std::string_view(frame).substr(0, 7), ev), 7u);
@@ -289,12 +290,12 @@ TEST(WebsocketReader, ControlFramesMayComeBetweenFragments) {
         client_frame(opcode::text, "one ", false) + client_frame(opcode::ping, "p") +
         client_frame(opcode::continuation, "two ", false) + client_frame(opcode::pong, "q") +
         client_frame(opcode::continuation, "three") + client_frame(opcode::binary, "next");
-    EXPECT_EQ(read_all(stream), (std::vector<event>{{kind::data_frame, 0, ""},
-                                                    {kind::ping, 0, "p"},
-                                                    {kind::data_frame, 0, ""},
-                                                    {kind::pong, 0, "q"},
-                                                    {kind::data_frame, 0, ""},
-                                                    {kind::data_frame, 0, ""}}));
+    EXPECT_EQ(read_all(stream), (std::vector<wire_event>{{kind::data_frame, 0, ""},
+                                                         {kind::ping, 0, "p"},
+                                                         {kind::data_frame, 0, ""},
+                                                         {kind::pong, 0, "q"},
+                                                         {kind::data_frame, 0, ""},
+                                                         {kind::data_frame, 0, ""}}));
 }
 
 // A conversation using every length form, fragments, control frames between them, and a close.
@@ -304,10 +305,10 @@ std::string conversation() {
            client_frame(opcode::continuation, std::string(70000, 'c'), false) +
            client_frame(opcode::continuation, "") + client_frame(opcode::pong, "") +
            client_frame(opcode::binary, "b") + client_frame(opcode::close, "") +
-           masked(ws::encode_close(1000, "bye \xe2\x82\xac"));
+           masked(wsw::encode_close(1000, "bye \xe2\x82\xac"));
 }
 
-const std::vector<event> conversation_events = {
+const std::vector<wire_event> conversation_events = {
     {kind::data_frame, 0, ""}, {kind::ping, 0, "ping-1"},
     {kind::data_frame, 0, ""}, {kind::data_frame, 0, ""},
     {kind::pong, 0, ""},       {kind::data_frame, 0, ""},
@@ -332,7 +333,7 @@ TEST(WebsocketReader, EverySplitPointGivesTheSameError) {
     const std::string stream = client_frame(opcode::text, "x", false) +
                                client_frame(opcode::ping, "ok") +
                                client_frame(opcode::ping, "bad", false) + "trailing bytes";
-    const std::vector<event> expected = {
+    const std::vector<wire_event> expected = {
         {kind::data_frame, 0, ""}, {kind::ping, 0, "ok"}, error(1002, "Fragmented control frame.")};
     EXPECT_EQ(read_bytewise(stream), expected);
     for (std::size_t cut = 1; cut < stream.size(); ++cut) {
@@ -342,12 +343,12 @@ TEST(WebsocketReader, EverySplitPointGivesTheSameError) {
 
 TEST(WebsocketReader, SkipsAMegabyteDataFrameWithBoundedMemory) {
     // Nothing in the reader grows with the payload: its whole state is this small object.
-    static_assert(sizeof(ws::frame_reader) <= 192);
+    static_assert(sizeof(wsw::frame_reader) <= 192);
     const std::string payload(1 << 20, 'm');
     const std::string stream =
         client_frame(opcode::binary, payload) + client_frame(opcode::ping, "after");
-    ws::frame_reader reader;
-    std::vector<event> events;
+    wsw::frame_reader reader;
+    std::vector<wire_event> events;
     std::size_t used_total = 0;
     for (std::size_t at = 0; at < stream.size(); at += 4096) {
         std::string_view piece = std::string_view(stream).substr(at, 4096);
@@ -362,15 +363,16 @@ TEST(WebsocketReader, SkipsAMegabyteDataFrameWithBoundedMemory) {
         }
     }
     EXPECT_EQ(used_total, stream.size());
-    EXPECT_EQ(events, (std::vector<event>{{kind::data_frame, 0, ""}, {kind::ping, 0, "after"}}));
+    EXPECT_EQ(events,
+              (std::vector<wire_event>{{kind::data_frame, 0, ""}, {kind::ping, 0, "after"}}));
 }
 
 // --- reading: protocol errors --------------------------------------------------------------
 
 TEST(WebsocketReader, RejectsUnmaskedFrames) {
-    EXPECT_EQ(only_event(ws::encode_frame(opcode::text, "hi")),
+    EXPECT_EQ(only_event(wsw::encode_frame(opcode::text, "hi")),
               error(1002, "Client frames must be masked."));
-    EXPECT_EQ(only_event(ws::encode_frame(opcode::ping, "")),
+    EXPECT_EQ(only_event(wsw::encode_frame(opcode::ping, "")),
               error(1002, "Client frames must be masked."));
 }
 
@@ -410,7 +412,7 @@ TEST(WebsocketReader, RejectsSixtyFourBitLengthWithTopBitSet) {
               error(1002, "Frame length has its most significant bit set."));
     // The largest legal length is accepted (its payload would simply never end).
     EXPECT_EQ(only_event(raw_frame(0x82, 127, "\x7f\xff\xff\xff\xff\xff\xff\xff")),
-              (event{kind::data_frame, 0, ""}));
+              (wire_event{kind::data_frame, 0, ""}));
 }
 
 TEST(WebsocketReader, RejectsContinuationOutsideAFragmentedMessage) {
@@ -422,17 +424,17 @@ TEST(WebsocketReader, RejectsContinuationOutsideAFragmentedMessage) {
                                client_frame(opcode::continuation, "c");
     EXPECT_EQ(
         read_all(stream),
-        (std::vector<event>{{kind::data_frame, 0, ""},
-                            {kind::data_frame, 0, ""},
-                            error(1002, "Continuation frame outside a fragmented message.")}));
+        (std::vector<wire_event>{{kind::data_frame, 0, ""},
+                                 {kind::data_frame, 0, ""},
+                                 error(1002, "Continuation frame outside a fragmented message.")}));
 }
 
 TEST(WebsocketReader, RejectsANewMessageInsideAFragmentedOne) {
     for (opcode op : {opcode::text, opcode::binary}) {
         const std::string stream = client_frame(opcode::binary, "a", false) + client_frame(op, "b");
-        EXPECT_EQ(read_all(stream),
-                  (std::vector<event>{{kind::data_frame, 0, ""},
-                                      error(1002, "New message inside a fragmented message.")}));
+        EXPECT_EQ(read_all(stream), (std::vector<wire_event>{
+                                        {kind::data_frame, 0, ""},
+                                        error(1002, "New message inside a fragmented message.")}));
     }
 }
 
@@ -457,8 +459,8 @@ TEST(WebsocketReader, RejectsCloseReasonThatIsNotUtf8) {
 }
 
 TEST(WebsocketReader, AnErrorIsFinal) {
-    const std::string bad = ws::encode_frame(opcode::text, "x");  // unmasked
-    ws::frame_reader reader;
+    const std::string bad = wsw::encode_frame(opcode::text, "x");  // unmasked
+    wsw::frame_reader reader;
     frame_event ev;
     EXPECT_EQ(reader.feed(bad, ev), 2u);  // the error is known after the second byte
     EXPECT_EQ(ev.what, kind::protocol_error);
