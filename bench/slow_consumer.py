@@ -7,9 +7,11 @@ subscribers of the same events never read a byte (4 KiB receive buffers) and rec
 as rig cuts them off at RIG_MAX_QUEUE_BYTES, so that some are
 always filling up (rig's own disconnect counter tells when). A stalled subscriber is cut after about 4 MB (1 MiB queued in rig, the rest
 in the kernel's buffers), so the defaults (100 events/s of 4 KB) cut each one every ~10 s. Runs alternate without/with (the order flips each round); the result is the
-median (range) p99 of each, and their ratio (goal: within 20%).
+median (range) p99 of each, and their ratio (goal: within 20%). With --baseline equal the
+runs without stalled subscribers have as many extra subscribers that do read, and the same
+/metrics polling, so that only the stalling differs.
 
-  /usr/bin/python3 bench/slow_consumer.py --runs 3
+  /usr/bin/python3 bench/slow_consumer.py --runs 3 [--baseline equal]
 
 Needs build/rig and build/rig-bench. Python standard library only.
 """
@@ -80,6 +82,37 @@ class Stallers(threading.Thread):
             s.close()
 
 
+class Readers(threading.Thread):
+    """The equal-load baseline (--baseline equal): `n` SSE subscribers of the same events that
+    do read (and discard) everything, and the same /metrics polling as Stallers, so that the
+    run "without" differs from the run "with" only in that these subscribers keep up."""
+
+    def __init__(self, port, api_port, query, n):
+        super().__init__(daemon=True)
+        self.port, self.api_port, self.n = port, api_port, n
+        self.request = ("GET /_rig/v1/connection/sse?%s HTTP/1.1\r\nHost: x\r\n"
+                        "Accept: text/event-stream\r\n\r\n" % query).encode()
+        self.stop = threading.Event()
+        self.cut = 0
+
+    def run(self):
+        socks = []
+        for _ in range(self.n):
+            s = socket.create_connection(("127.0.0.1", self.port))
+            s.sendall(self.request)
+            socks.append(s)
+        next_poll = time.monotonic()
+        while not self.stop.is_set():
+            readable, _, _ = select.select(socks, [], [], 0.05)
+            for s in readable:
+                s.recv(1 << 16)
+            if time.monotonic() >= next_poll:
+                slow_disconnects(self.api_port)
+                next_poll += 0.2
+        for s in socks:
+            s.close()
+
+
 def slow_disconnects(api_port):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port, timeout=30) as r:
         for line in r.read().decode().splitlines():
@@ -95,6 +128,9 @@ def one_run(a, stalled):
         stallers = None
         if stalled:
             stallers = Stallers(port, api_port, query, a.stalled)
+        elif a.baseline == "equal":
+            stallers = Readers(port, api_port, query, a.stalled)
+        if stallers:
             stallers.start()
         body = ('{"specversion":"1.0","type":"slow","source":"/rig-bench","id":"{seq}",'
                 '"time":"2026-01-01T00:00:00Z","data":{"seq":{seq},"ts":{ts},"pad":"{pad}"}}')
@@ -131,6 +167,10 @@ def main():
     p.add_argument("--rate", type=int, default=100)
     p.add_argument("--payload", type=int, default=4000)
     p.add_argument("--seconds", type=int, default=30)
+    p.add_argument("--baseline", choices=("bare", "equal"), default="bare",
+                   help="runs without stalled subscribers: bare (only the measured ones) or "
+                        "equal (as many extra subscribers that read, and the same /metrics "
+                        "polling)")
     p.add_argument("--json")
     a = p.parse_args()
     results = {"without": [], "with": []}
