@@ -82,23 +82,15 @@ class Stallers(threading.Thread):
             s.close()
 
 
-class Readers(threading.Thread):
+class Readers(Stallers):
     """The equal-load baseline (--baseline equal): `n` SSE subscribers of the same events that
     do read (and discard) everything, and the same /metrics polling as Stallers, so that the
     run "without" differs from the run "with" only in that these subscribers keep up."""
 
-    def __init__(self, port, api_port, query, n):
-        super().__init__(daemon=True)
-        self.port, self.api_port, self.n = port, api_port, n
-        self.request = ("GET /_rig/v1/connection/sse?%s HTTP/1.1\r\nHost: x\r\n"
-                        "Accept: text/event-stream\r\n\r\n" % query).encode()
-        self.stop = threading.Event()
-        self.cut = 0
-
     def run(self):
         socks = []
         for _ in range(self.n):
-            s = socket.create_connection(("127.0.0.1", self.port))
+            s = socket.create_connection(("127.0.0.1", self.port))  # default receive buffer
             s.sendall(self.request)
             socks.append(s)
         next_poll = time.monotonic()
