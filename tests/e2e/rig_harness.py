@@ -316,6 +316,13 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def tamper(token):
+    """`token` with one character changed. The third from last: in unpadded base64 the last
+    characters may carry bits a decoder ignores, or already be what a fixed suffix writes."""
+    i = len(token) - 3
+    return token[:i] + ("B" if token[i] == "A" else "A") + token[i + 1:]
+
+
 def make_jwt(claims, secret="mysecret", alg="HS256", expires_in=3600, header=None):
     """An HS-signed JWT; `exp` is added unless given (None removes it)."""
     claims = dict(claims)

@@ -16,7 +16,7 @@ import re
 import unittest
 
 from peers import NatsServer
-from rig_harness import StubServer
+from rig_harness import StubServer, tamper
 from test_cluster import ClusterCase, cluster_env, unique, until
 from test_proxy import api, endpoint
 
@@ -159,7 +159,7 @@ class AsyncResponsesAcrossNodes(ClusterCase):
         def tampered(req):
             correlation = req["path"].split("correlation=", 1)[1]
             posted.append(b.request("POST", "/v3/responses", body=b"{}",
-                                    headers={"rig-correlation": correlation[:-2] + "AA",
+                                    headers={"rig-correlation": tamper(correlation),
                                              "rig-response-code": "200"}, api=True))
             return 202, {}
         backend.respond = tampered
