@@ -107,7 +107,7 @@ std::optional<double> latency_quantile_ms(const core::histogram::counts& c,
         const uint64_t in = c.buckets[i];
         if (in > 0 && static_cast<double>(below + in) >= rank) {
             const double lower = i == 0 ? 0.0 : static_cast<double>(bounds_us[i - 1]);
-            const double upper = static_cast<double>(bounds_us[i]);
+            const auto upper = static_cast<double>(bounds_us[i]);
             const double fraction = (rank - static_cast<double>(below)) / static_cast<double>(in);
             return (lower + (upper - lower) * fraction) / 1000.0;
         }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
@@ -21,7 +22,10 @@ public:
            const asio::any_io_executor& executor)
         : owner_(owner), channel_(std::move(channel)), timer_(executor) {}
 
-    ~stream() { leave(); }
+    stream(const stream&) = delete;
+    stream& operator=(const stream&) = delete;
+    // Virtual: the class has virtual functions (C.35), though nothing deletes it by a base.
+    virtual ~stream() { leave(); }
 
     void start() {
         ++owner_.open_;
@@ -58,7 +62,7 @@ public:
             return;
         }
         // The client has nothing to say: discard a bounded amount per wake-up, stop at its end.
-        char sink[512];
+        std::array<char, 512> sink{};
         for (int i = 0; i < 16; ++i) {
             http::error_code rec;
             channel_->read_some(asio::buffer(sink), rec);

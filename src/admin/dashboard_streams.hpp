@@ -36,6 +36,7 @@ public:
     dashboard_streams(dashboard_options options, reader read, http::session_tracker& sessions);
     dashboard_streams(const dashboard_streams&) = delete;
     dashboard_streams& operator=(const dashboard_streams&) = delete;
+    ~dashboard_streams() = default;
 
     // Takes the exchange's response over as a stream running on `executor` (nullopt), or
     // refuses it: 503 when max_streams are open or the shard drains.

@@ -184,26 +184,73 @@ http::response internal_api::responses(const http::request& req, bool v3) const 
                                "message sent to correlated reverse proxy request", http::text_type);
 }
 
+std::optional<http::response> internal_api::open_path(std::string_view path,
+                                                      http::verb method) const {
+    if (path == "/health") {
+        return http::make_response(http::status::ok, "OK", http::text_type);
+    }
+    if (dashboard_ == nullptr || path != "/dashboard") {
+        return std::nullopt;
+    }
+    if (method != http::verb::get) {
+        return http::method_not_allowed("GET, HEAD");
+    }
+    auto res = http::make_response(http::status::ok, std::string(dashboard_page()),
+                                   "text/html; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    res.set("x-content-type-options", "nosniff");
+    res.set("content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+            "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'");
+    return res;
+}
+
+std::optional<http::response> internal_api::health(std::string_view path) const {
+    bool healthy = false;
+    std::string body;
+    if (path == "/health/sources") {
+        healthy = true;
+        body = render_source_health(sources_, healthy);
+    } else if (path == "/health/cluster") {
+        if (!cluster_.health) {
+            return http::make_error({core::condition::not_found, "Not a cluster node."});
+        }
+        body = cluster_.health(healthy);
+    } else {
+        return std::nullopt;
+    }
+    if (!healthy) {
+        return http::make_error_body(core::condition::unavailable, std::move(body));
+    }
+    return http::make_response(http::status::ok, std::move(body), http::json_type);
+}
+
+std::optional<http::response> internal_api::blacklist_path(const http::request& req,
+                                                           std::string_view path,
+                                                           http::verb method) const {
+    for (std::string_view prefix : {"/v3/session-blacklist", "/v2/session-blacklist"}) {
+        if (path == prefix && method == http::verb::post) {
+            return blacklist(req, path);
+        }
+        if (path.starts_with(prefix) && path.size() > prefix.size() + 1 &&
+            path[prefix.size()] == '/' && method == http::verb::get) {
+            const std::string id = decode_path_segment(path.substr(prefix.size() + 1));
+            if (blacklist_.contains(id)) {
+                return http::make_response(http::status::ok, "{}", http::json_type);
+            }
+            return http::make_error({core::condition::not_found, "Not found."});
+        }
+    }
+    return std::nullopt;
+}
+
 asio::awaitable<std::optional<http::response>> internal_api::handle(
     http::exchange& ex, http::client_pool& clients) const {
     const auto& req = ex.req();
     const std::string_view path = http::target_path(req.target());
     const auto method = http::routing_method(req.method());  // HEAD as GET (spec §2.1)
-    if (path == "/health") {
-        co_return http::make_response(http::status::ok, "OK", http::text_type);
-    }
-    if (dashboard_ != nullptr && path == "/dashboard") {
-        if (method != http::verb::get) {
-            co_return http::method_not_allowed("GET, HEAD");
-        }
-        auto res = http::make_response(http::status::ok, std::string(dashboard_page()),
-                                       "text/html; charset=utf-8");
-        res.set(http::field::cache_control, "no-cache");
-        res.set("x-content-type-options", "nosniff");
-        res.set("content-security-policy",
-                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                "connect-src 'self'; base-uri 'none'; form-action 'none'; "
-                "frame-ancestors 'none'");
+    if (auto res = open_path(path, method)) {
         co_return res;
     }
     if (!key_accepted(req)) {
@@ -212,37 +259,11 @@ asio::awaitable<std::optional<http::response>> internal_api::handle(
         res.set(http::field::www_authenticate, "Bearer");
         co_return res;
     }
-    if (path == "/health/sources") {
-        bool all = true;
-        std::string body = render_source_health(sources_, all);
-        if (!all) {
-            co_return http::make_error_body(core::condition::unavailable, std::move(body));
-        }
-        co_return http::make_response(http::status::ok, std::move(body), http::json_type);
+    if (auto res = health(path)) {
+        co_return res;
     }
-    if (path == "/health/cluster") {
-        if (!cluster_.health) {
-            co_return http::make_error({core::condition::not_found, "Not a cluster node."});
-        }
-        bool connected = false;
-        std::string body = cluster_.health(connected);
-        if (!connected) {
-            co_return http::make_error_body(core::condition::unavailable, std::move(body));
-        }
-        co_return http::make_response(http::status::ok, std::move(body), http::json_type);
-    }
-    for (std::string_view prefix : {"/v3/session-blacklist", "/v2/session-blacklist"}) {
-        if (path == prefix && method == http::verb::post) {
-            co_return blacklist(req, path);
-        }
-        if (path.starts_with(prefix) && path.size() > prefix.size() + 1 &&
-            path[prefix.size()] == '/' && method == http::verb::get) {
-            const std::string id = decode_path_segment(path.substr(prefix.size() + 1));
-            if (blacklist_.contains(id)) {
-                co_return http::make_response(http::status::ok, "{}", http::json_type);
-            }
-            co_return http::make_error({core::condition::not_found, "Not found."});
-        }
+    if (auto res = blacklist_path(req, path, method)) {
+        co_return res;
     }
     if (dashboard_ != nullptr && path == "/dashboard/stream") {
         if (req.method() == http::verb::head) {  // the stream's head, no stream

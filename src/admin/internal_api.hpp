@@ -67,6 +67,13 @@ public:
 
 private:
     bool key_accepted(const http::request& req) const;
+    // The paths that answer without the API key: /health and the dashboard's page.
+    std::optional<http::response> open_path(std::string_view path, http::verb method) const;
+    // /health/sources and /health/cluster.
+    std::optional<http::response> health(std::string_view path) const;
+    // GET of one blacklisted session, POST of a new one (v3 and v2).
+    std::optional<http::response> blacklist_path(const http::request& req, std::string_view path,
+                                                 http::verb method) const;
     http::response blacklist(const http::request& req, std::string_view path) const;
     http::response metrics() const;
     std::optional<http::response> apis(const http::request& req, std::string_view path) const;

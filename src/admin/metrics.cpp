@@ -3,12 +3,170 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "core/histogram.hpp"
 
 namespace rig::admin {
+
+namespace {
+
+// Kinesis leases: one family each, samples per source with a lease table.
+struct lease_family {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::atomic<uint64_t> brokers::lease_counters::*counter;
+    std::string samples;
+};
+
+// RIG's consumer metrics (spec §11.1), with their HELP and TYPE even without a source, and
+// ours per source: each family's samples are gathered source by source, then written family
+// by family.
+class source_families {
+public:
+    explicit source_families(uint64_t http_received) {
+        received_ +=
+            fmt::format("rig_events_received_total{{source=\"http\"}} {}\n", http_received);
+    }
+
+    void add(const sources::source_status& s) {
+        const uint64_t valid = add_topics(s);
+        received_ +=
+            fmt::format("rig_events_received_total{{source=\"{}\"}} {}\n", s.name(), valid);
+        up_ += fmt::format("rig_source_connected{{source=\"{}\"}} {}\n", s.name(),
+                           s.connected() ? 1 : 0);
+        if (const auto& l = s.leases(); l.held.load(std::memory_order_relaxed) >= 0) {
+            any_leases_ = true;
+            leases_held_ += fmt::format("rig_source_leases_held{{source=\"{}\"}} {}\n", s.name(),
+                                        l.held.load(std::memory_order_relaxed));
+            for (auto& f : lease_families_) {
+                f.samples += fmt::format("{}{{source=\"{}\"}} {}\n", f.name, s.name(),
+                                         (l.*f.counter).load(std::memory_order_relaxed));
+            }
+        }
+        if (s.assigned() >= 0) {
+            assigned_ += fmt::format("rig_source_assigned_partitions{{source=\"{}\"}} {}\n",
+                                     s.name(), s.assigned());
+        }
+    }
+
+    std::string render(bool any_source) const {
+        std::string out = consumed_ + failed_ + duration_ + received_;
+        if (any_source) {
+            out += up_ + assigned_;
+        }
+        if (any_lag_) {
+            out += lag_;
+        }
+        if (any_leases_) {
+            out += leases_held_;
+            for (const auto& f : lease_families_) {
+                out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{3}", f.name, f.help, f.type,
+                                   f.samples);
+            }
+        }
+        if (any_lag_ms_) {
+            out += lag_ms_;
+        }
+        return out;
+    }
+
+private:
+    // The per-topic families of `s`; returns its valid events (consumed, not failed).
+    uint64_t add_topics(const sources::source_status& s) {
+        uint64_t valid = 0;
+        for (const auto& c : s.counts()) {
+            const std::string labels = fmt::format(R"(source="{}",topic="{}")", s.name(),
+                                                   core::escape_label_value(c.topic));
+            consumed_ += fmt::format("rig_consumed_events_total{{{}}} {}\n", labels, c.consumed);
+            failed_ += fmt::format("rig_consumed_events_failed_total{{{}}} {}\n", labels, c.failed);
+            duration_ += core::render_histogram(
+                "rig_consumed_event_processing_duration_milliseconds", labels,
+                sources::processing_duration_bounds_us, c.processing, 1000);
+            valid += c.consumed - std::min(c.failed, c.consumed);
+            if (c.lag >= 0) {
+                lag_ += fmt::format("rig_source_consumer_lag_messages{{{}}} {}\n", labels, c.lag);
+                any_lag_ = true;
+            }
+            if (c.lag_ms >= 0) {
+                lag_ms_ += fmt::format("rig_source_consumer_lag_milliseconds{{{}}} {}\n", labels,
+                                       c.lag_ms);
+                any_lag_ms_ = true;
+            }
+        }
+        return valid;
+    }
+
+    std::string consumed_ =
+        "# HELP rig_consumed_events_total Messages consumed from event sources, valid or not.\n"
+        "# TYPE rig_consumed_events_total counter\n";
+    std::string failed_ =
+        "# HELP rig_consumed_events_failed_total Consumed messages that were not valid "
+        "CloudEvents (skipped).\n# TYPE rig_consumed_events_failed_total counter\n";
+    std::string duration_ =
+        "# HELP rig_consumed_event_processing_duration_milliseconds Time from consuming a message "
+        "to handing its event to the shards, in milliseconds.\n"
+        "# TYPE rig_consumed_event_processing_duration_milliseconds histogram\n";
+    std::string received_ =
+        "# HELP rig_events_received_total Valid events received, by source.\n"
+        "# TYPE rig_events_received_total counter\n";
+    std::string up_ =
+        "# HELP rig_source_connected Whether an event source is connected (1) or not (0).\n"
+        "# TYPE rig_source_connected gauge\n";
+    std::string lag_ =
+        "# HELP rig_source_consumer_lag_messages Kafka: messages in the assigned partitions "
+        "beyond the consumer's position (from librdkafka's cached high watermarks, every 2 s).\n"
+        "# TYPE rig_source_consumer_lag_messages gauge\n";
+    bool any_lag_ = false;
+    std::string lag_ms_ =
+        "# HELP rig_source_consumer_lag_milliseconds Kinesis: how far behind the stream's tip "
+        "its furthest-behind shard was at its last read (GetRecords' MillisBehindLatest).\n"
+        "# TYPE rig_source_consumer_lag_milliseconds gauge\n";
+    bool any_lag_ms_ = false;
+    std::array<lease_family, 4> lease_families_{{
+        {"rig_source_lease_takes_total",
+         "counter",
+         "Kinesis: shard leases taken (free, expired, or stolen to balance).",
+         &brokers::lease_counters::takes,
+         {}},
+        {"rig_source_lease_losses_total",
+         "counter",
+         "Kinesis: shard leases lost to another node or to a renewal not done in time.",
+         &brokers::lease_counters::losses,
+         {}},
+        {"rig_source_checkpoint_failures_total",
+         "counter",
+         "Kinesis: checkpoints the lease table did not take.",
+         &brokers::lease_counters::checkpoint_failures,
+         {}},
+        {"rig_source_throttles_total",
+         "counter",
+         "Kinesis: Kinesis or DynamoDB answers asking to slow down (backed off, retried).",
+         &brokers::lease_counters::throttles,
+         {}},
+    }};
+    std::string leases_held_ =
+        "# HELP rig_source_leases_held Kinesis: shard leases this node holds.\n"
+        "# TYPE rig_source_leases_held gauge\n";
+    bool any_leases_ = false;
+    std::string assigned_ =
+        "# HELP rig_source_assigned_partitions Kafka partitions assigned to this node's "
+        "consumer.\n# TYPE rig_source_assigned_partitions gauge\n";
+};
+
+std::string render_source_metrics(uint64_t http_received,
+                                  const std::vector<const sources::source_status*>& sources) {
+    source_families families(http_received);
+    for (const auto* s : sources) {
+        families.add(*s);
+    }
+    return families.render(!sources.empty());
+}
+
+}  // namespace
 
 std::string render_metrics(uint64_t events_published, uint64_t source_batch_waits,
                            uint64_t http_received,
@@ -94,127 +252,7 @@ std::string render_metrics(uint64_t events_published, uint64_t source_batch_wait
     metric("rig_subscriptions_total", "gauge", "Subscription entries in the index.",
            sum(&S::subscriptions));
 
-    // RIG's consumer metrics (spec §11.1): their HELP and TYPE even without a source.
-    std::string consumed =
-        "# HELP rig_consumed_events_total Messages consumed from event sources, valid or not.\n"
-        "# TYPE rig_consumed_events_total counter\n";
-    std::string failed =
-        "# HELP rig_consumed_events_failed_total Consumed messages that were not valid "
-        "CloudEvents (skipped).\n# TYPE rig_consumed_events_failed_total counter\n";
-    std::string duration =
-        "# HELP rig_consumed_event_processing_duration_milliseconds Time from consuming a message "
-        "to handing its event to the shards, in milliseconds.\n"
-        "# TYPE rig_consumed_event_processing_duration_milliseconds histogram\n";
-    std::string received =
-        "# HELP rig_events_received_total Valid events received, by source.\n"
-        "# TYPE rig_events_received_total counter\n";
-    received += fmt::format("rig_events_received_total{{source=\"http\"}} {}\n", http_received);
-    std::string up =
-        "# HELP rig_source_connected Whether an event source is connected (1) or not (0).\n"
-        "# TYPE rig_source_connected gauge\n";
-    std::string lag =
-        "# HELP rig_source_consumer_lag_messages Kafka: messages in the assigned partitions "
-        "beyond the consumer's position (from librdkafka's cached high watermarks, every 2 s).\n"
-        "# TYPE rig_source_consumer_lag_messages gauge\n";
-    bool any_lag = false;
-    std::string lag_ms =
-        "# HELP rig_source_consumer_lag_milliseconds Kinesis: how far behind the stream's tip "
-        "its furthest-behind shard was at its last read (GetRecords' MillisBehindLatest).\n"
-        "# TYPE rig_source_consumer_lag_milliseconds gauge\n";
-    bool any_lag_ms = false;
-    // Kinesis leases: one family each, samples per source with a lease table.
-    struct lease_family {
-        const char* name;
-        const char* type;
-        const char* help;
-        std::atomic<uint64_t> brokers::lease_counters::*counter;
-        std::string samples;
-    };
-    lease_family lease_families[] = {
-        {"rig_source_lease_takes_total",
-         "counter",
-         "Kinesis: shard leases taken (free, expired, or stolen to balance).",
-         &brokers::lease_counters::takes,
-         {}},
-        {"rig_source_lease_losses_total",
-         "counter",
-         "Kinesis: shard leases lost to another node or to a renewal not done in time.",
-         &brokers::lease_counters::losses,
-         {}},
-        {"rig_source_checkpoint_failures_total",
-         "counter",
-         "Kinesis: checkpoints the lease table did not take.",
-         &brokers::lease_counters::checkpoint_failures,
-         {}},
-        {"rig_source_throttles_total",
-         "counter",
-         "Kinesis: Kinesis or DynamoDB answers asking to slow down (backed off, retried).",
-         &brokers::lease_counters::throttles,
-         {}},
-    };
-    std::string leases_held =
-        "# HELP rig_source_leases_held Kinesis: shard leases this node holds.\n"
-        "# TYPE rig_source_leases_held gauge\n";
-    bool any_leases = false;
-    std::string assigned =
-        "# HELP rig_source_assigned_partitions Kafka partitions assigned to this node's "
-        "consumer.\n# TYPE rig_source_assigned_partitions gauge\n";
-    for (const auto* s : sources) {
-        uint64_t valid = 0;
-        for (const auto& c : s->counts()) {
-            const std::string labels = fmt::format("source=\"{}\",topic=\"{}\"", s->name(),
-                                                   core::escape_label_value(c.topic));
-            consumed += fmt::format("rig_consumed_events_total{{{}}} {}\n", labels, c.consumed);
-            failed += fmt::format("rig_consumed_events_failed_total{{{}}} {}\n", labels, c.failed);
-            duration += core::render_histogram(
-                "rig_consumed_event_processing_duration_milliseconds", labels,
-                sources::processing_duration_bounds_us, c.processing, 1000);
-            valid += c.consumed - std::min(c.failed, c.consumed);
-            if (c.lag >= 0) {
-                lag += fmt::format("rig_source_consumer_lag_messages{{{}}} {}\n", labels, c.lag);
-                any_lag = true;
-            }
-            if (c.lag_ms >= 0) {
-                lag_ms += fmt::format("rig_source_consumer_lag_milliseconds{{{}}} {}\n", labels,
-                                      c.lag_ms);
-                any_lag_ms = true;
-            }
-        }
-        received +=
-            fmt::format("rig_events_received_total{{source=\"{}\"}} {}\n", s->name(), valid);
-        up += fmt::format("rig_source_connected{{source=\"{}\"}} {}\n", s->name(),
-                          s->connected() ? 1 : 0);
-        if (const auto& l = s->leases(); l.held.load(std::memory_order_relaxed) >= 0) {
-            any_leases = true;
-            leases_held += fmt::format("rig_source_leases_held{{source=\"{}\"}} {}\n", s->name(),
-                                       l.held.load(std::memory_order_relaxed));
-            for (auto& f : lease_families) {
-                f.samples += fmt::format("{}{{source=\"{}\"}} {}\n", f.name, s->name(),
-                                         (l.*f.counter).load(std::memory_order_relaxed));
-            }
-        }
-        if (s->assigned() >= 0) {
-            assigned += fmt::format("rig_source_assigned_partitions{{source=\"{}\"}} {}\n",
-                                    s->name(), s->assigned());
-        }
-    }
-    out += consumed + failed + duration + received;
-    if (!sources.empty()) {
-        out += up + assigned;
-    }
-    if (any_lag) {
-        out += lag;
-    }
-    if (any_leases) {
-        out += leases_held;
-        for (const auto& f : lease_families) {
-            out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{3}", f.name, f.help, f.type,
-                               f.samples);
-        }
-    }
-    if (any_lag_ms) {
-        out += lag_ms;
-    }
+    out += render_source_metrics(http_received, sources);
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdio>
@@ -44,9 +45,9 @@ std::string token_key(const config::node_options& o) {
 }
 
 std::string host_name() {
-    char host[256] = {0};
-    ::gethostname(host, sizeof host - 1);
-    return host;
+    std::array<char, 256> host{};
+    ::gethostname(host.data(), host.size() - 1);
+    return host.data();
 }
 
 }  // namespace
@@ -93,6 +94,24 @@ node::node(config::node_options options)
       subscriptions_(options_.transport.max_node_subscriptions),
       pool_(options_.shards),
       history_(options_.history) {
+    // Each step uses what the steps before it built: keep this order.
+    make_tracing();
+    make_inbound_http();
+    make_token_validator();
+    const std::string cookie = token_key(options_);
+    outbound_tls_ = http::make_client_tls(options_.tls_ca_file).value();
+    make_policy(cookie);
+    make_cluster();
+    make_publisher();
+    make_api_registry();
+    make_producers();
+    make_shards();
+    make_response_router(cookie);
+    make_sources();
+    make_admin();
+}
+
+void node::make_tracing() {
     if (!options_.tracing.zipkin_url.empty()) {
         zipkin_ = std::make_unique<tracing::zipkin_exporter>(options_.tracing);
         log::info("tracing: sending spans to {} as service {}", options_.tracing.zipkin_url,
@@ -108,10 +127,16 @@ node::node(config::node_options options)
     }
     tracer_ =
         std::make_unique<tracing::tracer>(options_.tracing.max_tracestate_bytes, zipkin_.get());
+}
+
+void node::make_inbound_http() {
     inbound_http_ = options_.http;
     inbound_http_.error_cors_origin = options_.transport.cors_origin;
     // Every path outside /_rig/ belongs to the API gateway, whose bodies stream through.
     inbound_http_.streams_body = [](std::string_view path) { return !path.starts_with("/_rig/"); };
+}
+
+void node::make_token_validator() {
     std::shared_ptr<auth::jwt_verifier> verifier;
     if (options_.jwt) {
         verifier = auth::jwt_verifier::create(*options_.jwt).value();
@@ -123,8 +148,9 @@ node::node(config::node_options options)
                                                      verifier, options_.tls_ca_file);
     }
     jwt_ = auth::token_validator(verifier, &blacklist_, options_.session_field);
-    const std::string cookie = token_key(options_);
-    outbound_tls_ = http::make_client_tls(options_.tls_ca_file).value();
+}
+
+void node::make_policy(const std::string& cookie) {
     submission_check_ = checks::access_check(options_.submission_check, &jwt_);
     checks::access_check subscription_check(options_.subscription_check, &jwt_);
     if (subscription_check.enabled()) {
@@ -133,45 +159,56 @@ node::node(config::node_options options)
     policy_ = std::make_unique<transport::connect_policy>(
         options_.transport, options_.extractors, jwt_, std::move(subscription_check),
         transport::token_codec(cookie, random_instance()), &subscriptions_);
-    const auto kill_everywhere_here = [this](const std::string& session) {
-        for (auto* r : registries_) {
-            asio::post(r->io(), [r, session] { r->kill_session(session); });
-        }
-    };
-    if (options_.cluster) {
-        local_ingest_ =
-            std::make_unique<sources::ingest>(events_, options_.extractors, nullptr, tracer_.get());
-        cluster_ = std::make_unique<cluster::cluster_member>(
-            *options_.cluster, policy_->tokens().instance(), policy_->tokens().fingerprint(),
-            *local_ingest_,
-            cluster::cluster_member::handlers{
-                .blacklisted =
-                    [this, kill_everywhere_here](
-                        const std::string& session,
-                        cluster::replicated_blacklist::clock::time_point expires) {
-                        // Entries this node made come back from the bucket too: already applied.
-                        if (blacklist_.add(session, expires)) {
-                            kill_everywhere_here(session);
-                        }
-                    },
-                // Both run only once the node joins (start()), after apis_ and responses_ exist.
-                .api_changed =
-                    [this](const std::string& id, std::optional<std::string_view> definition) {
-                        apis_->apply_replicated(id, definition);
-                    },
-                .response =
-                    [this](std::string_view wire) {
-                        if (auto message = proxy::decode_forwarded_response(wire)) {
-                            responses_->deliver(std::move(*message));
-                        }
-                    }});
+}
+
+void node::kill_everywhere_here(const std::string& session) const {
+    for (auto* r : registries_) {
+        asio::post(r->io(), [r, session] { r->kill_session(session); });
     }
-    sources::event_relay* relay = cluster_ ? &cluster_->events() : nullptr;
-    transport::remote_nodes* remote = cluster_ ? &cluster_->nodes() : nullptr;
+}
+
+void node::make_cluster() {
+    if (!options_.cluster) {
+        return;
+    }
+    local_ingest_ =
+        std::make_unique<sources::ingest>(events_, options_.extractors, nullptr, tracer_.get());
+    cluster_ = std::make_unique<cluster::cluster_member>(
+        *options_.cluster, policy_->tokens().instance(), policy_->tokens().fingerprint(),
+        *local_ingest_,
+        cluster::cluster_member::handlers{
+            .blacklisted =
+                [this](const std::string& session,
+                       cluster::replicated_blacklist::clock::time_point expires) {
+                    // Entries this node made come back from the bucket too: already applied.
+                    if (blacklist_.add(session, expires)) {
+                        kill_everywhere_here(session);
+                    }
+                },
+            // Both run only once the node joins (start()), after apis_ and responses_ exist.
+            .api_changed =
+                [this](const std::string& id, std::optional<std::string_view> definition) {
+                    apis_->apply_replicated(id, definition);
+                },
+            .response =
+                [this](std::string_view wire) {
+                    if (auto message = proxy::decode_forwarded_response(wire)) {
+                        responses_->deliver(std::move(*message));
+                    }
+                }});
+}
+
+sources::event_relay* node::relay() const {
+    return cluster_ ? &cluster_->events() : nullptr;
+}
+
+void node::make_publisher() {
     publisher_ = std::make_unique<sources::http_publisher>(
         events_, options_.extractors, options_.transport.cors_origin, submission_check_,
-        options_.max_batch_events, relay, tracer_.get());
+        options_.max_batch_events, relay(), tracer_.get());
+}
 
+void node::make_api_registry() {
     apis_ = std::make_unique<proxy::api_registry>(options_.cluster ? options_.cluster->node_id
                                                                    : "rig@" + host_name());
     apis_->load(options_.proxy.apis);
@@ -182,22 +219,11 @@ node::node(config::node_options options)
     }
     gateway_context_ = std::make_unique<proxy::gateway_context>(
         proxy::gateway_context{*apis_, options_.proxy, jwt_, options_.transport.cors_origin});
+}
+
+void node::make_producers() {
     if (options_.kafka) {
-        kafka_producer_ = std::make_unique<proxy::kafka_producer>(
-            proxy::kafka_producer_options{options_.kafka->connection()}, kafka_produced_);
-        gateway_context_->kafka = kafka_producer_.get();
-        if (!options_.kafka->schema_registry_host.empty()) {
-            schema_registry_ =
-                std::make_unique<avro_codec::schema_registry>(avro_codec::schema_registry_options{
-                    options_.kafka->schema_registry_host, options_.kafka->schema_registry_timeout,
-                    options_.kafka->schema_registry_backoff_max});
-        }
-        if (options_.kafka->avro_serializer && schema_registry_) {
-            kafka_avro_ = std::make_unique<proxy::avro_producer>(*kafka_producer_,
-                                                                 *schema_registry_, kafka_produced_,
-                                                                 options_.kafka->avro_queue_limit);
-            gateway_context_->kafka_avro = kafka_avro_.get();
-        }
+        make_kafka_producers();
     }
     if (options_.nats) {
         nats_publisher_ = std::make_unique<proxy::nats_publisher>(
@@ -211,7 +237,27 @@ node::node(config::node_options options)
             proxy::kinesis_putter_options{account}, kinesis_produced_);
         gateway_context_->kinesis = kinesis_putter_.get();
     }
+}
 
+void node::make_kafka_producers() {
+    kafka_producer_ = std::make_unique<proxy::kafka_producer>(
+        proxy::kafka_producer_options{options_.kafka->connection()}, kafka_produced_);
+    gateway_context_->kafka = kafka_producer_.get();
+    if (!options_.kafka->schema_registry_host.empty()) {
+        schema_registry_ =
+            std::make_unique<avro_codec::schema_registry>(avro_codec::schema_registry_options{
+                options_.kafka->schema_registry_host, options_.kafka->schema_registry_timeout,
+                options_.kafka->schema_registry_backoff_max});
+    }
+    if (options_.kafka->avro_serializer && schema_registry_) {
+        kafka_avro_ = std::make_unique<proxy::avro_producer>(
+            *kafka_producer_, *schema_registry_, kafka_produced_, options_.kafka->avro_queue_limit);
+        gateway_context_->kafka_avro = kafka_avro_.get();
+    }
+}
+
+void node::make_shards() {
+    transport::remote_nodes* remote = cluster_ ? &cluster_->nodes() : nullptr;
     events_.set_batch_window(options_.source_batch_window);
     events_.set_max_event_types(options_.metrics.max_event_types);
     events_.set_history(&history_);
@@ -224,7 +270,9 @@ node::node(config::node_options options)
         events_.add_shard(pool_.context(i).get_executor(), shards_.back()->hub);
         pool_.set_idle_hook(i, [s = shards_.back().get()] { return s->registry.run_flushes(); });
     }
+}
 
+void node::make_response_router(const std::string& cookie) {
     std::vector<proxy::response_router::shard> response_shards;
     for (unsigned i = 0; i < pool_.size(); ++i) {
         response_shards.push_back(
@@ -243,8 +291,11 @@ node::node(config::node_options options)
         proxy::correlation_codec(cookie), policy_->tokens().instance(), std::move(response_shards),
         std::move(to_other_node));
     gateway_context_->responses = responses_.get();
+}
 
-    ingest_ = std::make_unique<sources::ingest>(events_, options_.extractors, relay, tracer_.get());
+void node::make_sources() {
+    ingest_ =
+        std::make_unique<sources::ingest>(events_, options_.extractors, relay(), tracer_.get());
     for (const char* name : {"kafka", "nats", "kinesis"}) {
         const bool configured = (name == std::string_view("kafka") && options_.kafka) ||
                                 (name == std::string_view("nats") && options_.nats) ||
@@ -254,6 +305,9 @@ node::node(config::node_options options)
             status_views_.push_back(statuses_.back().get());
         }
     }
+}
+
+void node::make_admin() {
     admin::internal_api::cluster_view cluster_view;
     if (cluster_) {
         cluster_view.health = [this](bool& connected) {
@@ -271,38 +325,37 @@ node::node(config::node_options options)
         shards_.front()->sessions);
     admin_ = std::make_unique<admin::internal_api>(
         blacklist_, options_.api_key, events_, *publisher_, status_views_,
-        [this, kill_everywhere_here](const std::string& session,
-                                     auth::session_blacklist::clock::time_point expires) {
+        [this](const std::string& session, auth::session_blacklist::clock::time_point expires) {
             kill_everywhere_here(session);
             if (cluster_) {
                 cluster_->share_blacklisted(session, expires);
             }
         },
         std::move(cluster_view),
-        admin::internal_api::proxy_view{
-            apis_.get(), responses_.get(),
-            [this] {
-                std::vector<const proxy::request_metrics*> all;
-                for (const auto& sh : shards_) {
-                    all.push_back(&sh->gateway.metrics());
-                }
-                return proxy::render_request_metrics(all) +
-                       proxy::render_produce_metrics({{"kafka", &kafka_produced_},
-                                                      {"nats", &nats_produced_},
-                                                      {"kinesis", &kinesis_produced_}}) +
-                       (kinesis_responses_
-                            ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
-                            : std::string()) +
-                       (zipkin_ ? zipkin_->metrics_text() : std::string()) +
-                       (jwks_ ? jwks_->metrics_text() : std::string()) + check_metrics() +
-                       (schema_registry_ ? avro_codec::render_registry_metrics(*schema_registry_)
-                                         : std::string()) +
-                       admin::render_limit_metrics(connections_, subscriptions_) +
-                       admin::render_accept_metrics(accept_failures_, fd_reserve_);
-            }},
+        admin::internal_api::proxy_view{apis_.get(), responses_.get(),
+                                        [this] { return proxy_metrics(); }},
         options_.metrics.enabled, dashboard_.get());
     admin_routes_ = http::with_request_id(
         [this](http::exchange& ex) { return admin_->handle(ex, shards_.front()->clients); });
+}
+
+std::string node::proxy_metrics() const {
+    std::vector<const proxy::request_metrics*> all;
+    for (const auto& sh : shards_) {
+        all.push_back(&sh->gateway.metrics());
+    }
+    return proxy::render_request_metrics(all) +
+           proxy::render_produce_metrics({{"kafka", &kafka_produced_},
+                                          {"nats", &nats_produced_},
+                                          {"kinesis", &kinesis_produced_}}) +
+           (kinesis_responses_ ? proxy::render_kinesis_response_metrics(*kinesis_responses_)
+                               : std::string()) +
+           (zipkin_ ? zipkin_->metrics_text() : std::string()) +
+           (jwks_ ? jwks_->metrics_text() : std::string()) + check_metrics() +
+           (schema_registry_ ? avro_codec::render_registry_metrics(*schema_registry_)
+                             : std::string()) +
+           admin::render_limit_metrics(connections_, subscriptions_) +
+           admin::render_accept_metrics(accept_failures_, fd_reserve_);
 }
 
 std::string node::check_metrics() const {
@@ -405,6 +458,17 @@ void node::open_listener(listener& l, const std::string& address, uint16_t port,
 void node::start() {
     start_cluster();
     ssl_ctx_st* tls = options_.tls ? options_.tls->native() : nullptr;
+    open_listeners(tls);
+    start_accepting();
+    // Before the shards run: /metrics reads kinesis_responses_ on a shard thread.
+    make_kinesis_responses();
+    pool_.start();
+    start_sources();
+    log_listening(tls);
+    write_ready_file();
+}
+
+void node::open_listeners(ssl_ctx_st* tls) {
     const auto add = [&](const char* name, bool api, ssl_ctx_st* ctx, const http::server_options& o,
                          const std::string& address, uint16_t port) {
         listeners_.push_back(std::make_unique<listener>(listener{name, api, ctx, &o, {}, 0}));
@@ -418,7 +482,9 @@ void node::start() {
         add("internal API HTTPS", true, tls, options_.http, options_.api_bind_address,
             options_.api_https_port);
     }
+}
 
+void node::start_accepting() {
     for (unsigned i = 0; i < pool_.size(); ++i) {
         auto& s = *shards_[i];
         s.registry.start();
@@ -435,28 +501,33 @@ void node::start() {
             }
         }
     }
-    // Before the shards run: /metrics reads kinesis_responses_ on a shard thread.
-    if (!options_.proxy.kinesis_response_stream.empty()) {
-        // Answers for `response_from: kinesis` (RIG never delivered them), with the account
-        // of the proxy's Kinesis producer.
-        auto account = options_.kinesis->account();
-        account.region = options_.proxy.kinesis_request_region;
-        kinesis_responses_ = std::make_unique<proxy::kinesis_response_consumer>(
-            proxy::kinesis_response_options{account, options_.proxy.kinesis_response_stream,
-                                            options_.kinesis->poll_interval},
-            *responses_);
-    } else {
+}
+
+void node::make_kinesis_responses() {
+    if (options_.proxy.kinesis_response_stream.empty()) {
         proxy::log_kinesis_responses_off(options_.proxy.apis);
+        return;
     }
-    pool_.start();
-    const auto status_of = [&](std::string_view name) -> sources::source_status& {
-        for (auto& s : statuses_) {
-            if (s->name() == name) {
-                return *s;
-            }
+    // Answers for `response_from: kinesis` (RIG never delivered them), with the account
+    // of the proxy's Kinesis producer.
+    auto account = options_.kinesis->account();
+    account.region = options_.proxy.kinesis_request_region;
+    kinesis_responses_ = std::make_unique<proxy::kinesis_response_consumer>(
+        proxy::kinesis_response_options{account, options_.proxy.kinesis_response_stream,
+                                        options_.kinesis->poll_interval},
+        *responses_);
+}
+
+sources::source_status& node::status_of(std::string_view name) {
+    for (auto& s : statuses_) {
+        if (s->name() == name) {
+            return *s;
         }
-        throw std::logic_error("no status for a configured source");
-    };
+    }
+    throw std::logic_error("no status for a configured source");
+}
+
+void node::start_sources() {
     if (options_.kafka) {
         kafka_ = std::make_unique<sources::kafka_source>(
             *options_.kafka, *ingest_, status_of("kafka"), schema_registry_.get());
@@ -484,6 +555,9 @@ void node::start() {
             *options_.kinesis, local_ingest_ && !shared ? *local_ingest_ : *ingest_,
             status_of("kinesis"));
     }
+}
+
+void node::log_listening(const ssl_ctx_st* tls) const {
     std::string ports;
     for (const auto& l : listeners_) {
         ports += fmt::format("{}{} {}", ports.empty() ? "" : ", ", l->name, l->port);
@@ -493,7 +567,6 @@ void node::start() {
               connections_.limit() == 0
                   ? std::string("no cap on public connections")
                   : fmt::format("up to {} public connections", connections_.limit()));
-    write_ready_file();
 }
 
 void node::write_ready_file() const {

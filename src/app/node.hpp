@@ -68,6 +68,35 @@ public:
 private:
     struct shard;
     struct listener;
+
+    // Construction, in the order the constructor runs them.
+    void make_tracing();
+    void make_inbound_http();
+    void make_token_validator();
+    void make_policy(const std::string& cookie);
+    void make_cluster();
+    void make_publisher();
+    void make_api_registry();  // also the gateway context the producers plug into
+    void make_producers();
+    void make_kafka_producers();
+    void make_shards();
+    void make_response_router(const std::string& cookie);
+    void make_sources();
+    void make_admin();
+    // Where accepted events go in cluster mode (the backplane); null otherwise.
+    sources::event_relay* relay() const;
+    // Ends `session` on every shard of this node (not on the other nodes).
+    void kill_everywhere_here(const std::string& session) const;
+    // The internal API's /metrics beyond its own: gateway, producers, tracing, limits.
+    std::string proxy_metrics() const;
+
+    // start(), in the order it runs them.
+    void open_listeners(ssl_ctx_st* tls);
+    void start_accepting();
+    void make_kinesis_responses();
+    void start_sources();
+    sources::source_status& status_of(std::string_view name);
+    void log_listening(const ssl_ctx_st* tls) const;
     void open_listener(listener& l, const std::string& address, uint16_t port, bool all_shards);
     void write_ready_file() const;
     void stop_sources();

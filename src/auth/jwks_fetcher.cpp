@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <array>
+
 #include "core/log.hpp"
 
 namespace rig::auth {
@@ -70,9 +72,9 @@ bool jwks_fetcher::fetch_once() {
         return false;
     }
     std::string body;
-    char error[CURL_ERROR_SIZE] = "";
+    std::array<char, CURL_ERROR_SIZE> error{};
     curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error.data());
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
@@ -93,7 +95,7 @@ bool jwks_fetcher::fetch_once() {
     curl_easy_cleanup(curl);
     if (rc != CURLE_OK || status != 200) {
         log::warn("jwks: fetching {} failed: {}", url_,
-                  rc != CURLE_OK ? (error[0] != '\0' ? error : curl_easy_strerror(rc))
+                  rc != CURLE_OK ? (error[0] != '\0' ? error.data() : curl_easy_strerror(rc))
                                  : "HTTP " + std::to_string(status));
         return false;
     }

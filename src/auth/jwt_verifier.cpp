@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <optional>
 
@@ -59,7 +60,7 @@ jwt_key::~jwt_key() = default;
 
 namespace {
 
-const jwt_verifier::algorithm_info algorithms[] = {
+const auto algorithms = std::to_array<jwt_verifier::algorithm_info>({
     {"HS256", family::hmac, EVP_sha256, 0, nullptr},
     {"HS384", family::hmac, EVP_sha384, 0, nullptr},
     {"HS512", family::hmac, EVP_sha512, 0, nullptr},
@@ -69,7 +70,7 @@ const jwt_verifier::algorithm_info algorithms[] = {
     {"ES256", family::ecdsa, EVP_sha256, 32, "prime256v1"},
     {"ES384", family::ecdsa, EVP_sha384, 48, "secp384r1"},
     {"EdDSA", family::eddsa, nullptr, 0, nullptr},
-};
+});
 
 const jwt_verifier::algorithm_info* find_algorithm(std::string_view name) {
     for (const auto& a : algorithms) {
@@ -116,11 +117,11 @@ bool key_fits(const jwt_key::impl& key, const jwt_verifier::algorithm_info& alg)
             if (id != EVP_PKEY_EC) {
                 return false;
             }
-            char group[64] = {};
+            std::array<char, 64> group{};
             std::size_t len = 0;
-            return EVP_PKEY_get_utf8_string_param(key.pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                                  sizeof group, &len) == 1 &&
-                   std::string_view(group, len) == alg.ec_group;
+            return EVP_PKEY_get_utf8_string_param(key.pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME,
+                                                  group.data(), group.size(), &len) == 1 &&
+                   std::string_view(group.data(), len) == alg.ec_group;
         }
         case family::hmac:
             break;
@@ -169,12 +170,12 @@ bool verify_signature(const jwt_key::impl& key, const jwt_verifier::algorithm_in
                       std::string_view signed_part, std::string_view sig) {
     switch (alg.fam) {
         case family::hmac: {
-            unsigned char mac[EVP_MAX_MD_SIZE];
+            std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
             unsigned int len = 0;
             return HMAC(alg.md(), key.secret.data(), static_cast<int>(key.secret.size()),
                         reinterpret_cast<const unsigned char*>(signed_part.data()),
-                        signed_part.size(), mac, &len) != nullptr &&
-                   len == sig.size() && CRYPTO_memcmp(mac, sig.data(), len) == 0;
+                        signed_part.size(), mac.data(), &len) != nullptr &&
+                   len == sig.size() && CRYPTO_memcmp(mac.data(), sig.data(), len) == 0;
         }
         case family::rsa:
             return verify_with_pkey(key.pkey.get(), alg.md(), signed_part, sig);
@@ -249,7 +250,7 @@ pkey_ptr ec_from_jwk(const json::object& o) {
     point[0] = '\x04';
     x->copy(point.data() + 1 + (size - x->size()), x->size());
     y->copy(point.data() + 1 + size + (size - y->size()), y->size());
-    OSSL_PARAM params[] = {
+    std::array<OSSL_PARAM, 3> params = {
         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
         OSSL_PARAM_construct_end(),
@@ -257,7 +258,7 @@ pkey_ptr ec_from_jwk(const json::object& o) {
     EVP_PKEY* out = nullptr;
     if (EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr)) {
         if (EVP_PKEY_fromdata_init(ctx) == 1) {
-            EVP_PKEY_fromdata(ctx, &out, EVP_PKEY_PUBLIC_KEY, params);
+            EVP_PKEY_fromdata(ctx, &out, EVP_PKEY_PUBLIC_KEY, params.data());
         }
         EVP_PKEY_CTX_free(ctx);
     }
@@ -275,6 +276,27 @@ pkey_ptr okp_from_jwk(const json::object& o) {
         EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), x->size()));
 }
 
+// The public key of one JWK Set member; null for members to skip (not a key object, an
+// encryption key, an unsupported or invalid key).
+pkey_ptr key_from_jwk(const json::value& k) {
+    if (!k.is_object()) {
+        return nullptr;
+    }
+    const auto& o = k.get_object();
+    const auto* use = o.if_contains("use");
+    if (use != nullptr && use->is_string() && use->get_string() == "enc") {
+        return nullptr;
+    }
+    const auto* kty = o.if_contains("kty");
+    if (kty == nullptr || !kty->is_string()) {
+        return nullptr;
+    }
+    return kty->get_string() == "RSA"   ? rsa_from_jwk(o)
+           : kty->get_string() == "EC"  ? ec_from_jwk(o)
+           : kty->get_string() == "OKP" ? okp_from_jwk(o)
+                                        : nullptr;
+}
+
 }  // namespace
 
 core::result<jwt_key_set> parse_jwks(std::string_view text) {
@@ -287,26 +309,11 @@ core::result<jwt_key_set> parse_jwks(std::string_view text) {
     }
     jwt_key_set out;
     for (const auto& k : keys->get_array()) {
-        if (!k.is_object()) {
-            continue;
-        }
-        const auto& o = k.get_object();
-        const auto* use = o.if_contains("use");
-        if (use != nullptr && use->is_string() && use->get_string() == "enc") {
-            continue;
-        }
-        const auto* kty = o.if_contains("kty");
-        if (kty == nullptr || !kty->is_string()) {
-            continue;
-        }
-        pkey_ptr pkey = kty->get_string() == "RSA"   ? rsa_from_jwk(o)
-                        : kty->get_string() == "EC"  ? ec_from_jwk(o)
-                        : kty->get_string() == "OKP" ? okp_from_jwk(o)
-                                                     : nullptr;
+        pkey_ptr pkey = key_from_jwk(k);
         if (!pkey) {
             continue;
         }
-        const auto* kid = o.if_contains("kid");
+        const auto* kid = k.get_object().if_contains("kid");
         auto impl = std::make_unique<jwt_key::impl>();
         impl->pkey = std::move(pkey);
         out[kid != nullptr && kid->is_string() ? std::string(kid->get_string()) : std::string()] =
@@ -380,39 +387,11 @@ core::result<json::object> jwt_verifier::verify(std::string_view token,
         return refused("Invalid signature: the token's alg is not " + std::string(alg_->name));
     }
 
-    std::shared_ptr<const jwt_key> key = static_key_;
+    const auto key = key_for(header.get_object());
     if (!key) {
-        std::shared_ptr<const jwt_key_set> keys;
-        {
-            std::lock_guard lock(keys_mutex_);
-            keys = keys_;
-        }
-        const auto* kid = header.get_object().if_contains("kid");
-        const std::string_view id = (kid != nullptr && kid->is_string())
-                                        ? std::string_view(kid->get_string())
-                                        : std::string_view();
-        if (keys) {
-            if (auto it = keys->find(id); it != keys->end()) {
-                key = it->second;
-            } else if (id.empty() && keys->size() == 1) {
-                key = keys->begin()->second;
-            }
-        }
-        if (!key) {
-            if (on_unknown_key_) {
-                on_unknown_key_();
-            }
-            return refused(keys ? "Could not verify token: unknown key id \"" + std::string(id) +
-                                      "\""
-                                : "Could not verify token: the JWK Set is not loaded yet");
-        }
-        if (!key_fits(key->get(), *alg_)) {
-            return refused("Invalid signature: the key's type does not fit " +
-                           std::string(alg_->name));
-        }
+        return key.error();
     }
-
-    if (!verify_signature(key->get(), *alg_, token.substr(0, dot2), *sig)) {
+    if (!verify_signature((*key)->get(), *alg_, token.substr(0, dot2), *sig)) {
         return refused("Invalid signature");
     }
     json::value claims = json::parse(*claims_text, ec);
@@ -424,18 +403,61 @@ core::result<json::object> jwt_verifier::verify(std::string_view token,
     if (!core::has_only_finite_numbers(claims)) {
         return refused("the token's claims hold a number out of range");
     }
+    if (auto e = check_times(claims.get_object(), now)) {
+        return std::move(*e);
+    }
+    return std::move(claims.get_object());
+}
+
+core::result<std::shared_ptr<const jwt_key>> jwt_verifier::key_for(
+    const json::object& header) const {
+    if (static_key_) {
+        return static_key_;
+    }
+    std::shared_ptr<const jwt_key_set> keys;
+    {
+        std::lock_guard lock(keys_mutex_);
+        keys = keys_;
+    }
+    const auto* kid = header.if_contains("kid");
+    const std::string_view id = (kid != nullptr && kid->is_string())
+                                    ? std::string_view(kid->get_string())
+                                    : std::string_view();
+    std::shared_ptr<const jwt_key> key;
+    if (keys) {
+        if (auto it = keys->find(id); it != keys->end()) {
+            key = it->second;
+        } else if (id.empty() && keys->size() == 1) {
+            key = keys->begin()->second;
+        }
+    }
+    if (!key) {
+        if (on_unknown_key_) {
+            on_unknown_key_();
+        }
+        return refused(keys ? "Could not verify token: unknown key id \"" + std::string(id) + "\""
+                            : "Could not verify token: the JWK Set is not loaded yet");
+    }
+    if (!key_fits(key->get(), *alg_)) {
+        return refused("Invalid signature: the key's type does not fit " + std::string(alg_->name));
+    }
+    return key;
+}
+
+std::optional<core::error> jwt_verifier::check_times(
+    const json::object& claims, std::chrono::system_clock::time_point now) const {
     const double t = std::chrono::duration<double>(now.time_since_epoch()).count();
-    const double leeway = static_cast<double>(leeway_.count());
-    const auto* exp = claims.get_object().if_contains("exp");
+    const auto leeway = static_cast<double>(leeway_.count());
+    const auto* exp = claims.if_contains("exp");
     if (exp == nullptr || !exp->is_number() || !(exp->to_number<double>() + leeway > t)) {
         return refused("token expired");
     }
-    if (const auto* nbf = claims.get_object().if_contains("nbf")) {
+    if (const auto* nbf = claims.if_contains("nbf")) {
         if (!nbf->is_number() || nbf->to_number<double>() > t + leeway) {
             return refused("token not yet valid");
         }
     }
-    return std::move(claims.get_object());
+    return std::nullopt;
 }
 
 }  // namespace rig::auth

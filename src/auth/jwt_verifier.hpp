@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,9 +19,11 @@ namespace rig::auth {
 // Opaque; made by jwt_key::from_options (PEM or secret) or parse_jwks.
 class jwt_key {
 public:
-    ~jwt_key();
     struct impl;
     explicit jwt_key(std::unique_ptr<impl> i);
+    jwt_key(const jwt_key&) = delete;
+    jwt_key& operator=(const jwt_key&) = delete;
+    ~jwt_key();
     const impl& get() const { return *impl_; }
 
 private:
@@ -53,6 +56,8 @@ public:
     // A verifier whose keys arrive later through set_keys() (RIG_JWKS_URL).
     static core::result<std::shared_ptr<jwt_verifier>> create_for_key_set(
         const std::string& algorithm, std::chrono::seconds leeway);
+    jwt_verifier(const jwt_verifier&) = delete;
+    jwt_verifier& operator=(const jwt_verifier&) = delete;
     ~jwt_verifier();
 
     // The token's claims, or an error whose message says why it was refused.
@@ -72,6 +77,12 @@ public:
 private:
     jwt_verifier(const algorithm_info* alg, std::chrono::seconds leeway)
         : alg_(alg), leeway_(leeway) {}
+
+    // The key that checks a token with this header: the static one, or the key set's by kid.
+    core::result<std::shared_ptr<const jwt_key>> key_for(const boost::json::object& header) const;
+    // exp and nbf against `now`, with the leeway.
+    std::optional<core::error> check_times(const boost::json::object& claims,
+                                           std::chrono::system_clock::time_point now) const;
 
     const algorithm_info* alg_;
     std::chrono::seconds leeway_;

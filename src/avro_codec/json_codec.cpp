@@ -81,6 +81,122 @@ json::value number(double d) {
     return d;
 }
 
+bool to_json(const avro_value_t& const_value, json::value& out);
+
+json::value boolean_to_json(avro_value_t* v) {
+    int b = 0;
+    avro_value_get_boolean(v, &b);
+    return b != 0;
+}
+
+json::value int_to_json(avro_value_t* v) {
+    int32_t i = 0;
+    avro_value_get_int(v, &i);
+    return static_cast<int64_t>(i);
+}
+
+json::value long_to_json(avro_value_t* v) {
+    int64_t i = 0;
+    avro_value_get_long(v, &i);
+    return i;
+}
+
+json::value float_to_json(avro_value_t* v) {
+    float f = 0;
+    avro_value_get_float(v, &f);
+    return number(static_cast<double>(f));
+}
+
+json::value double_to_json(avro_value_t* v) {
+    double d = 0;
+    avro_value_get_double(v, &d);
+    return number(d);
+}
+
+json::value string_to_json(avro_value_t* v) {
+    const char* s = nullptr;
+    std::size_t size = 0;  // with the terminating NUL
+    avro_value_get_string(v, &s, &size);
+    return json::string(s, size > 0 ? size - 1 : 0);
+}
+
+json::value bytes_value_to_json(avro_value_t* v) {
+    const void* buf = nullptr;
+    std::size_t size = 0;
+    avro_value_get_bytes(v, &buf, &size);
+    return bytes_to_json(buf, size);
+}
+
+json::value fixed_to_json(avro_value_t* v) {
+    const void* buf = nullptr;
+    std::size_t size = 0;
+    avro_value_get_fixed(v, &buf, &size);
+    return bytes_to_json(buf, size);
+}
+
+bool enum_to_json(avro_value_t* v, json::value& out) {
+    int symbol = 0;
+    avro_value_get_enum(v, &symbol);
+    avro_schema_t schema = avro_value_get_schema(v);
+    // avro-c reads any index from the bytes, and looking up one the enum does not have
+    // returns garbage instead of null.
+    if (symbol < 0 || symbol >= avro_schema_enum_number_of_symbols(schema)) {
+        return false;
+    }
+    const char* name = avro_schema_enum_get(schema, symbol);
+    if (name == nullptr) {
+        return false;
+    }
+    out = json::string(name);
+    return true;
+}
+
+bool array_to_json(avro_value_t* v, json::value& out) {
+    std::size_t size = 0;
+    avro_value_get_size(v, &size);
+    json::array arr;
+    arr.reserve(size);
+    for (std::size_t i = 0; i < size; ++i) {
+        avro_value_t child;
+        if (avro_value_get_by_index(v, i, &child, nullptr) != 0 ||
+            !to_json(child, arr.emplace_back(nullptr))) {
+            return false;
+        }
+    }
+    out = std::move(arr);
+    return true;
+}
+
+// Maps and records alike: members by name, in the value's order.
+bool object_to_json(avro_value_t* v, json::value& out) {
+    std::size_t size = 0;
+    avro_value_get_size(v, &size);
+    json::object obj;
+    obj.reserve(size);
+    for (std::size_t i = 0; i < size; ++i) {
+        avro_value_t child;
+        const char* name = nullptr;
+        if (avro_value_get_by_index(v, i, &child, &name) != 0 || name == nullptr) {
+            return false;
+        }
+        json::value member;
+        if (!to_json(child, member)) {
+            return false;
+        }
+        obj.insert_or_assign(name, std::move(member));
+    }
+    out = std::move(obj);
+    return true;
+}
+
+bool union_to_json(avro_value_t* v, json::value& out) {
+    avro_value_t branch;
+    if (avro_value_get_current_branch(v, &branch) != 0) {
+        return false;
+    }
+    return to_json(branch, out);  // the bare value, never {"type": value}
+}
+
 bool to_json(const avro_value_t& const_value, json::value& out) {
     // avro-c's accessors take a non-const value; none of the getters changes it.
     auto* v = const_cast<avro_value_t*>(&const_value);
@@ -88,116 +204,39 @@ bool to_json(const avro_value_t& const_value, json::value& out) {
         case AVRO_NULL:
             out = nullptr;
             return true;
-        case AVRO_BOOLEAN: {
-            int b = 0;
-            avro_value_get_boolean(v, &b);
-            out = b != 0;
+        case AVRO_BOOLEAN:
+            out = boolean_to_json(v);
             return true;
-        }
-        case AVRO_INT32: {
-            int32_t i = 0;
-            avro_value_get_int(v, &i);
-            out = static_cast<int64_t>(i);
+        case AVRO_INT32:
+            out = int_to_json(v);
             return true;
-        }
-        case AVRO_INT64: {
-            int64_t i = 0;
-            avro_value_get_long(v, &i);
-            out = i;
+        case AVRO_INT64:
+            out = long_to_json(v);
             return true;
-        }
-        case AVRO_FLOAT: {
-            float f = 0;
-            avro_value_get_float(v, &f);
-            out = number(static_cast<double>(f));
+        case AVRO_FLOAT:
+            out = float_to_json(v);
             return true;
-        }
-        case AVRO_DOUBLE: {
-            double d = 0;
-            avro_value_get_double(v, &d);
-            out = number(d);
+        case AVRO_DOUBLE:
+            out = double_to_json(v);
             return true;
-        }
-        case AVRO_STRING: {
-            const char* s = nullptr;
-            std::size_t size = 0;  // with the terminating NUL
-            avro_value_get_string(v, &s, &size);
-            out = json::string(s, size > 0 ? size - 1 : 0);
+        case AVRO_STRING:
+            out = string_to_json(v);
             return true;
-        }
-        case AVRO_BYTES: {
-            const void* buf = nullptr;
-            std::size_t size = 0;
-            avro_value_get_bytes(v, &buf, &size);
-            out = bytes_to_json(buf, size);
+        case AVRO_BYTES:
+            out = bytes_value_to_json(v);
             return true;
-        }
-        case AVRO_FIXED: {
-            const void* buf = nullptr;
-            std::size_t size = 0;
-            avro_value_get_fixed(v, &buf, &size);
-            out = bytes_to_json(buf, size);
+        case AVRO_FIXED:
+            out = fixed_to_json(v);
             return true;
-        }
-        case AVRO_ENUM: {
-            int symbol = 0;
-            avro_value_get_enum(v, &symbol);
-            avro_schema_t schema = avro_value_get_schema(v);
-            // avro-c reads any index from the bytes, and looking up one the enum does not have
-            // returns garbage instead of null.
-            if (symbol < 0 || symbol >= avro_schema_enum_number_of_symbols(schema)) {
-                return false;
-            }
-            const char* name = avro_schema_enum_get(schema, symbol);
-            if (name == nullptr) {
-                return false;
-            }
-            out = json::string(name);
-            return true;
-        }
-        case AVRO_ARRAY: {
-            std::size_t size = 0;
-            avro_value_get_size(v, &size);
-            json::array arr;
-            arr.reserve(size);
-            for (std::size_t i = 0; i < size; ++i) {
-                avro_value_t child;
-                if (avro_value_get_by_index(v, i, &child, nullptr) != 0 ||
-                    !to_json(child, arr.emplace_back(nullptr))) {
-                    return false;
-                }
-            }
-            out = std::move(arr);
-            return true;
-        }
+        case AVRO_ENUM:
+            return enum_to_json(v, out);
+        case AVRO_ARRAY:
+            return array_to_json(v, out);
         case AVRO_MAP:
-        case AVRO_RECORD: {
-            std::size_t size = 0;
-            avro_value_get_size(v, &size);
-            json::object obj;
-            obj.reserve(size);
-            for (std::size_t i = 0; i < size; ++i) {
-                avro_value_t child;
-                const char* name = nullptr;
-                if (avro_value_get_by_index(v, i, &child, &name) != 0 || name == nullptr) {
-                    return false;
-                }
-                json::value member;
-                if (!to_json(child, member)) {
-                    return false;
-                }
-                obj.insert_or_assign(name, std::move(member));
-            }
-            out = std::move(obj);
-            return true;
-        }
-        case AVRO_UNION: {
-            avro_value_t branch;
-            if (avro_value_get_current_branch(v, &branch) != 0) {
-                return false;
-            }
-            return to_json(branch, out);  // the bare value, never {"type": value}
-        }
+        case AVRO_RECORD:
+            return object_to_json(v, out);
+        case AVRO_UNION:
+            return union_to_json(v, out);
         default:
             return false;
     }
@@ -213,136 +252,30 @@ public:
             case AVRO_BOOLEAN:
                 return in.is_bool() ? avro_value_set_boolean(v, in.get_bool() ? 1 : 0) == 0
                                     : fail("expected a boolean");
-            case AVRO_INT32: {
-                const auto i = integer(in);
-                if (!i || *i < std::numeric_limits<int32_t>::min() ||
-                    *i > std::numeric_limits<int32_t>::max()) {
-                    return fail("expected an int (32-bit integer)");
-                }
-                return avro_value_set_int(v, static_cast<int32_t>(*i)) == 0;
-            }
-            case AVRO_INT64: {
-                const auto i = integer(in);
-                return i ? avro_value_set_long(v, *i) == 0
-                         : fail("expected a long (64-bit integer)");
-            }
+            case AVRO_INT32:
+                return write_int(v, in);
+            case AVRO_INT64:
+                return write_long(v, in);
             case AVRO_FLOAT:
-                return in.is_number() ? avro_value_set_float(
-                                            v, static_cast<float>(in.to_number<double>())) == 0
-                                      : fail("expected a number");
+                return write_float(v, in);
             case AVRO_DOUBLE:
-                return in.is_number() ? avro_value_set_double(v, in.to_number<double>()) == 0
-                                      : fail("expected a number");
-            case AVRO_STRING: {
-                if (!in.is_string()) {
-                    return fail("expected a string");
-                }
-                const json::string& s = in.get_string();
-                // The length avro-c takes counts the terminating NUL, which json::string keeps.
-                return avro_value_set_string_len(v, s.c_str(), s.size() + 1) == 0;
-            }
+                return write_double(v, in);
+            case AVRO_STRING:
+                return write_string(v, in);
             case AVRO_BYTES:
-            case AVRO_FIXED: {
-                if (!in.is_string() || !json_to_bytes(in.get_string(), bytes_)) {
-                    return fail("expected a string of code points 0-255 (bytes)");
-                }
-                if (avro_value_get_type(v) == AVRO_BYTES) {
-                    return avro_value_set_bytes(v, bytes_.data(), bytes_.size()) == 0;
-                }
-                const auto want =
-                    static_cast<std::size_t>(avro_schema_fixed_size(avro_value_get_schema(v)));
-                if (bytes_.size() != want) {
-                    return fail("expected " + std::to_string(want) + " bytes (fixed)");
-                }
-                return avro_value_set_fixed(v, bytes_.data(), bytes_.size()) == 0;
-            }
-            case AVRO_ENUM: {
-                if (!in.is_string()) {
-                    return fail("expected an enum symbol");
-                }
-                const int symbol =
-                    avro_schema_enum_get_by_name(avro_value_get_schema(v), in.get_string().c_str());
-                return symbol >= 0 ? avro_value_set_enum(v, symbol) == 0
-                                   : fail("not a symbol of the enum");
-            }
-            case AVRO_ARRAY: {
-                if (!in.is_array()) {
-                    return fail("expected an array");
-                }
-                std::size_t index = 0;
-                for (const auto& item : in.get_array()) {
-                    avro_value_t child;
-                    if (avro_value_append(v, &child, nullptr) != 0) {
-                        return fail(avro_strerror());
-                    }
-                    path_.push_back(std::to_string(index++));
-                    if (!write(&child, item)) {
-                        return false;
-                    }
-                    path_.pop_back();
-                }
-                return true;
-            }
-            case AVRO_MAP: {
-                if (!in.is_object()) {
-                    return fail("expected an object (map)");
-                }
-                for (const auto& member : in.get_object()) {
-                    avro_value_t child;
-                    const std::string key(member.key());
-                    if (avro_value_add(v, key.c_str(), &child, nullptr, nullptr) != 0) {
-                        return fail(avro_strerror());
-                    }
-                    path_.push_back(key);
-                    if (!write(&child, member.value())) {
-                        return false;
-                    }
-                    path_.pop_back();
-                }
-                return true;
-            }
-            case AVRO_RECORD: {
-                if (!in.is_object()) {
-                    return fail("expected an object (record)");
-                }
-                const json::object& obj = in.get_object();
-                avro_schema_t schema = avro_value_get_schema(v);
-                const std::size_t fields = avro_schema_record_size(schema);
-                for (std::size_t i = 0; i < fields; ++i) {
-                    const char* name = avro_schema_record_field_name(schema, static_cast<int>(i));
-                    avro_value_t child;
-                    if (name == nullptr || avro_value_get_by_index(v, i, &child, nullptr) != 0) {
-                        return fail(avro_strerror());
-                    }
-                    static const json::value null_value;
-                    const auto it = obj.find(name);
-                    path_.push_back(name);
-                    if (!write(&child, it == obj.end() ? null_value : it->value())) {
-                        if (it == obj.end()) {
-                            error_ = "missing";
-                        }
-                        return false;
-                    }
-                    path_.pop_back();
-                }
-                return true;
-            }
-            case AVRO_UNION: {
-                avro_schema_t schema = avro_value_get_schema(v);
-                const std::size_t branches = avro_schema_union_size(schema);
-                for (std::size_t i = 0; i < branches; ++i) {
-                    avro_value_t branch;
-                    if (avro_value_set_branch(v, static_cast<int>(i), &branch) != 0) {
-                        return fail(avro_strerror());
-                    }
-                    const auto depth = path_.size();
-                    if (write(&branch, in)) {
-                        return true;
-                    }
-                    path_.resize(depth);
-                }
-                return fail("fits no branch of the union");
-            }
+                return write_bytes(v, in);
+            case AVRO_FIXED:
+                return write_fixed(v, in);
+            case AVRO_ENUM:
+                return write_enum(v, in);
+            case AVRO_ARRAY:
+                return write_array(v, in);
+            case AVRO_MAP:
+                return write_map(v, in);
+            case AVRO_RECORD:
+                return write_record(v, in);
+            case AVRO_UNION:
+                return write_union(v, in);
             default:
                 return fail("unsupported Avro type");
         }
@@ -366,6 +299,165 @@ private:
             return static_cast<int64_t>(in.get_uint64());
         }
         return std::nullopt;
+    }
+
+    bool write_int(avro_value_t* v, const json::value& in) {
+        const auto i = integer(in);
+        if (!i || *i < std::numeric_limits<int32_t>::min() ||
+            *i > std::numeric_limits<int32_t>::max()) {
+            return fail("expected an int (32-bit integer)");
+        }
+        return avro_value_set_int(v, static_cast<int32_t>(*i)) == 0;
+    }
+
+    bool write_long(avro_value_t* v, const json::value& in) {
+        const auto i = integer(in);
+        return i ? avro_value_set_long(v, *i) == 0 : fail("expected a long (64-bit integer)");
+    }
+
+    bool write_float(avro_value_t* v, const json::value& in) {
+        return in.is_number()
+                   ? avro_value_set_float(v, static_cast<float>(in.to_number<double>())) == 0
+                   : fail("expected a number");
+    }
+
+    bool write_double(avro_value_t* v, const json::value& in) {
+        return in.is_number() ? avro_value_set_double(v, in.to_number<double>()) == 0
+                              : fail("expected a number");
+    }
+
+    bool write_string(avro_value_t* v, const json::value& in) {
+        if (!in.is_string()) {
+            return fail("expected a string");
+        }
+        const json::string& s = in.get_string();
+        // The length avro-c takes counts the terminating NUL, which json::string keeps.
+        return avro_value_set_string_len(v, s.c_str(), s.size() + 1) == 0;
+    }
+
+    // Bytes and fixed alike: `in` as bytes into bytes_.
+    bool take_bytes(const json::value& in) {
+        if (!in.is_string() || !json_to_bytes(in.get_string(), bytes_)) {
+            return fail("expected a string of code points 0-255 (bytes)");
+        }
+        return true;
+    }
+
+    bool write_bytes(avro_value_t* v, const json::value& in) {
+        if (!take_bytes(in)) {
+            return false;
+        }
+        return avro_value_set_bytes(v, bytes_.data(), bytes_.size()) == 0;
+    }
+
+    bool write_fixed(avro_value_t* v, const json::value& in) {
+        if (!take_bytes(in)) {
+            return false;
+        }
+        const auto want =
+            static_cast<std::size_t>(avro_schema_fixed_size(avro_value_get_schema(v)));
+        if (bytes_.size() != want) {
+            return fail("expected " + std::to_string(want) + " bytes (fixed)");
+        }
+        return avro_value_set_fixed(v, bytes_.data(), bytes_.size()) == 0;
+    }
+
+    bool write_enum(avro_value_t* v, const json::value& in) {
+        if (!in.is_string()) {
+            return fail("expected an enum symbol");
+        }
+        const int symbol =
+            avro_schema_enum_get_by_name(avro_value_get_schema(v), in.get_string().c_str());
+        return symbol >= 0 ? avro_value_set_enum(v, symbol) == 0 : fail("not a symbol of the enum");
+    }
+
+    // Writes a child under path segment `name`; on failure the segment stays in the path, so
+    // that message() points at it.
+    bool write_child(std::string name, avro_value_t* child, const json::value& in) {
+        path_.push_back(std::move(name));
+        if (!write(child, in)) {
+            return false;
+        }
+        path_.pop_back();
+        return true;
+    }
+
+    bool write_array(avro_value_t* v, const json::value& in) {
+        if (!in.is_array()) {
+            return fail("expected an array");
+        }
+        std::size_t index = 0;
+        for (const auto& item : in.get_array()) {
+            avro_value_t child;
+            if (avro_value_append(v, &child, nullptr) != 0) {
+                return fail(avro_strerror());
+            }
+            if (!write_child(std::to_string(index++), &child, item)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    bool write_map(avro_value_t* v, const json::value& in) {
+        if (!in.is_object()) {
+            return fail("expected an object (map)");
+        }
+        for (const auto& member : in.get_object()) {
+            avro_value_t child;
+            std::string key(member.key());
+            if (avro_value_add(v, key.c_str(), &child, nullptr, nullptr) != 0) {
+                return fail(avro_strerror());
+            }
+            if (!write_child(std::move(key), &child, member.value())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    bool write_record(avro_value_t* v, const json::value& in) {
+        if (!in.is_object()) {
+            return fail("expected an object (record)");
+        }
+        const json::object& obj = in.get_object();
+        avro_schema_t schema = avro_value_get_schema(v);
+        const std::size_t fields = avro_schema_record_size(schema);
+        for (std::size_t i = 0; i < fields; ++i) {
+            const char* name = avro_schema_record_field_name(schema, static_cast<int>(i));
+            avro_value_t child;
+            if (name == nullptr || avro_value_get_by_index(v, i, &child, nullptr) != 0) {
+                return fail(avro_strerror());
+            }
+            // A missing field is written as null, which only a nullable field takes.
+            static const json::value null_value;
+            const auto it = obj.find(name);
+            if (!write_child(name, &child, it == obj.end() ? null_value : it->value())) {
+                if (it == obj.end()) {
+                    error_ = "missing";
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    bool write_union(avro_value_t* v, const json::value& in) {
+        avro_schema_t schema = avro_value_get_schema(v);
+        const std::size_t branches = avro_schema_union_size(schema);
+        for (std::size_t i = 0; i < branches; ++i) {
+            avro_value_t branch;
+            if (avro_value_set_branch(v, static_cast<int>(i), &branch) != 0) {
+                return fail(avro_strerror());
+            }
+            // A branch that does not fit may leave segments in the path: drop them.
+            const auto depth = path_.size();
+            if (write(&branch, in)) {
+                return true;
+            }
+            path_.resize(depth);
+        }
+        return fail("fits no branch of the union");
     }
 
     bool fail(std::string why) {

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -19,7 +20,7 @@ size_t append(char* data, size_t size, size_t count, void* out) {
 }
 
 std::string escape_path_segment(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
+    static constexpr std::string_view hex = "0123456789ABCDEF";
     std::string out;
     for (const char c : s) {
         const auto u = static_cast<unsigned char>(c);
@@ -59,9 +60,9 @@ schema_registry::answer schema_registry::get(const std::string& path) const {
         return a;
     }
     const std::string url = options_.url + path;
-    char error[CURL_ERROR_SIZE] = {};
+    std::array<char, CURL_ERROR_SIZE> error{};
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error.data());
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a.body);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
@@ -71,7 +72,7 @@ schema_registry::answer schema_registry::get(const std::string& path) const {
     if (rc == CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.http_status);
     } else {
-        a.error = error[0] != '\0' ? error : curl_easy_strerror(rc);
+        a.error = error[0] != '\0' ? error.data() : curl_easy_strerror(rc);
     }
     curl_easy_cleanup(curl);
     return a;

@@ -2,13 +2,15 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <array>
+
 namespace rig::brokers {
 
 bool set_kafka_property(rd_kafka_conf_t* conf, const char* key, const std::string& value,
                         std::string& err) {
-    char buf[512];
-    if (rd_kafka_conf_set(conf, key, value.c_str(), buf, sizeof buf) != RD_KAFKA_CONF_OK) {
-        err = std::string(key) + ": " + buf;
+    std::array<char, 512> buf{};
+    if (rd_kafka_conf_set(conf, key, value.c_str(), buf.data(), buf.size()) != RD_KAFKA_CONF_OK) {
+        err = std::string(key) + ": " + buf.data();
         return false;
     }
     return true;

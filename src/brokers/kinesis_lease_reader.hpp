@@ -3,9 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "brokers/kinesis_client.hpp"
 #include "brokers/kinesis_stream_reader.hpp"
+#include "brokers/lease_coordinator.hpp"
 #include "brokers/lease_counters.hpp"
 
 namespace rig::brokers {
@@ -43,10 +45,34 @@ public:
                          lease_counters& counters);
     kinesis_lease_reader(const kinesis_lease_reader&) = delete;
     kinesis_lease_reader& operator=(const kinesis_lease_reader&) = delete;
+    ~kinesis_lease_reader() = default;
 
     void run(const std::atomic<bool>& stop);
 
 private:
+    using clock = std::chrono::steady_clock;
+    struct held_shard;  // a shard whose lease this node holds; defined in the .cpp
+    struct run_state;   // the clients, held shards and timers of one run(); in the .cpp
+
+    void report_status(bool connected, std::string_view detail) const;
+    void publish_held(const run_state& s);
+    void table_failed(run_state& s, std::string_view what);
+    void lose(run_state& s, const std::string& shard, std::string_view why);
+    bool checkpoint(run_state& s, const std::string& shard, held_shard& h, const std::string& at);
+    void hold(run_state& s, shard_lease lease, clock::time_point renewed);
+
+    void ensure_table(run_state& s);
+    void sync_shards(run_state& s);
+    void take_leases(run_state& s);
+    void take_lease(run_state& s, shard_lease lease);
+    void renew_leases(run_state& s);
+    bool read_held_shards(run_state& s);
+    bool read_shard(run_state& s, const std::string& id, held_shard& h);
+    bool position(run_state& s, const std::string& id, held_shard& h);
+    void read_failed(const std::string& id, held_shard& h, const std::string& error);
+    void finish_shard(run_state& s, const std::string& id);
+    void release_all(run_state& s);
+
     kinesis_lease_options options_;
     kinesis_stream_reader::handlers on_;
     lease_counters& counters_;

@@ -43,6 +43,39 @@ uint64_t attr_n(const json::object& item, std::string_view key) {
     }
 }
 
+// The strings in a {"SS": [...]} attribute of `item`.
+std::vector<std::string> attr_ss(const json::object& item, std::string_view key) {
+    std::vector<std::string> out;
+    const auto* a = item.if_contains(key);
+    const auto* ss = a && a->is_object() ? a->get_object().if_contains("SS") : nullptr;
+    if (ss && ss->is_array()) {
+        for (const auto& s : ss->get_array()) {
+            if (s.is_string()) {
+                out.emplace_back(s.get_string());
+            }
+        }
+    }
+    return out;
+}
+
+// A lease from one scanned item; none when the item has no shard id.
+std::optional<shard_lease> lease_from_item(const json::value& v) {
+    if (!v.is_object()) {
+        return std::nullopt;
+    }
+    const auto& item = v.get_object();
+    shard_lease l;
+    l.shard_id = attr_s(item, "leaseKey");
+    if (l.shard_id.empty()) {
+        return std::nullopt;
+    }
+    l.owner = attr_s(item, "leaseOwner");
+    l.counter = attr_n(item, "leaseCounter");
+    l.checkpoint = attr_s(item, "checkpoint");
+    l.parents = attr_ss(item, "parentShardIds");
+    return l;
+}
+
 bool is_throttling(const std::string& error) {
     return error.find("ProvisionedThroughputExceeded") != std::string::npos ||
            error.find("LimitExceeded") != std::string::npos ||
@@ -115,26 +148,8 @@ std::optional<std::vector<shard_lease>> kinesis_lease_table::scan() {
         const auto& body = res.body.get_object();
         if (const auto* items = body.if_contains("Items"); items && items->is_array()) {
             for (const auto& v : items->get_array()) {
-                if (!v.is_object()) {
-                    continue;
-                }
-                const auto& item = v.get_object();
-                shard_lease l;
-                l.shard_id = attr_s(item, "leaseKey");
-                l.owner = attr_s(item, "leaseOwner");
-                l.counter = attr_n(item, "leaseCounter");
-                l.checkpoint = attr_s(item, "checkpoint");
-                if (const auto* p = item.if_contains("parentShardIds"); p && p->is_object()) {
-                    if (const auto* ss = p->get_object().if_contains("SS"); ss && ss->is_array()) {
-                        for (const auto& s : ss->get_array()) {
-                            if (s.is_string()) {
-                                l.parents.emplace_back(s.get_string());
-                            }
-                        }
-                    }
-                }
-                if (!l.shard_id.empty()) {
-                    out.push_back(std::move(l));
+                if (auto l = lease_from_item(v)) {
+                    out.push_back(std::move(*l));
                 }
             }
         }

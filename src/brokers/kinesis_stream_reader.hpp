@@ -57,6 +57,7 @@ public:
     kinesis_stream_reader(kinesis_reader_options options, handlers on);
     kinesis_stream_reader(const kinesis_stream_reader&) = delete;
     kinesis_stream_reader& operator=(const kinesis_stream_reader&) = delete;
+    ~kinesis_stream_reader() = default;
 
     void run(const std::atomic<bool>& stop);
 
@@ -64,6 +65,25 @@ public:
     std::size_t shards() const { return shards_.load(std::memory_order_relaxed); }
 
 private:
+    using clock = std::chrono::steady_clock;
+    struct shard_state;  // where the reading of one shard stands; defined in the .cpp
+    struct run_state;    // the client, shards and timers of one run(); in the .cpp
+    // What one GetRecords of a shard did.
+    struct read_outcome {
+        bool records = false;  // handed records to on_.records
+        bool drop = false;     // stop reading the shard: its iterator expired, or it ended
+    };
+
+    void report_status(bool connected, std::string_view detail) const;
+    bool refresh_shards(run_state& s);
+    void position_shard(run_state& s, const std::string& id);
+    bool read_due_shards(run_state& s);
+    read_outcome read_shard(run_state& s, const std::string& id, shard_state& st);
+    bool read_failed(run_state& s, const std::string& id, shard_state& st,
+                     const std::string& error);
+    bool hand_over(run_state& s, const std::string& id, shard_state& st,
+                   const boost::json::value& body);
+
     kinesis_reader_options options_;
     handlers on_;
     std::atomic<std::size_t> shards_{0};

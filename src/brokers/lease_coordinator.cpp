@@ -1,6 +1,7 @@
 #include "brokers/lease_coordinator.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace rig::brokers {
@@ -40,6 +41,34 @@ bool lease_coordinator::parents_finished(const shard_lease& l,
     }
     return true;
 }
+
+namespace {
+
+// When nothing is free: a lease of the most loaded other owner, if it holds more than the
+// share `target`.
+const shard_lease* steal_candidate(const std::vector<shard_lease>& table,
+                                   const std::map<std::string, std::size_t>& held,
+                                   const std::string& me, std::size_t target) {
+    std::string richest;
+    std::size_t most = 0;
+    for (const auto& [owner, n] : held) {
+        if (owner != me && n > most) {
+            richest = owner;
+            most = n;
+        }
+    }
+    if (most <= target) {
+        return nullptr;
+    }
+    for (const auto& l : table) {
+        if (!l.finished() && l.owner == richest) {
+            return &l;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
 
 lease_decisions lease_coordinator::decide(const std::vector<shard_lease>& table,
                                           clock::time_point now, std::size_t max_takes) const {
@@ -87,22 +116,8 @@ lease_decisions lease_coordinator::decide(const std::vector<shard_lease>& table,
         return out;
     }
     // Nothing free: steal one from the most loaded owner above the share.
-    std::string richest;
-    std::size_t most = 0;
-    for (const auto& [owner, n] : held) {
-        if (owner != worker_id_ && n > most) {
-            richest = owner;
-            most = n;
-        }
-    }
-    if (most <= target) {
-        return out;
-    }
-    for (const auto& l : table) {
-        if (!l.finished() && l.owner == richest) {
-            out.take.push_back(l);
-            break;
-        }
+    if (const auto* l = steal_candidate(table, held, worker_id_, target)) {
+        out.take.push_back(*l);
     }
     return out;
 }

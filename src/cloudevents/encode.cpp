@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 #include "core/websocket_wire.hpp"
@@ -63,12 +64,12 @@ framed encode_sse_chunk(std::string_view type, std::string_view id, std::string_
 }
 
 framed encode_ws_text_frame(std::string_view json) {
-    std::uint8_t header[core::websocket::max_server_header];
+    std::array<std::uint8_t, core::websocket::max_server_header> header{};
     const std::size_t n =
-        core::websocket::encode_header(core::websocket::opcode::text, json.size(), header);
+        core::websocket::encode_header(core::websocket::opcode::text, json.size(), header.data());
     framed out;
     out.bytes.reserve(n + json.size());
-    out.bytes.append(reinterpret_cast<const char*>(header), n);
+    out.bytes.append(reinterpret_cast<const char*>(header.data()), n);
     out.bytes += json;
     out.payload_offset = n;
     return out;

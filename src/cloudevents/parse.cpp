@@ -1,6 +1,7 @@
 #include "cloudevents/parse.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -119,16 +120,16 @@ namespace {
 
 // The context attributes each version defines; anything else at the top level is an extension.
 bool is_known_attribute(spec_version v, std::string_view name) {
-    static constexpr std::string_view v01[] = {
-        "cloudEventsVersion", "eventType", "eventTypeVersion", "source",     "eventID",
-        "eventTime",          "schemaURL", "contentType",      "extensions", "data"};
-    static constexpr std::string_view v02[] = {"specversion", "type",      "source",      "id",
-                                               "time",        "schemaurl", "contenttype", "data"};
-    static constexpr std::string_view v10[] = {
-        "specversion", "type",    "source", "id",          "time",      "datacontenttype",
-        "dataschema",  "subject", "data",   "data_base64", "schemaurl", "datacontentencoding"};
+    static constexpr auto v01 = std::to_array<std::string_view>(
+        {"cloudEventsVersion", "eventType", "eventTypeVersion", "source", "eventID", "eventTime",
+         "schemaURL", "contentType", "extensions", "data"});
+    static constexpr auto v02 = std::to_array<std::string_view>(
+        {"specversion", "type", "source", "id", "time", "schemaurl", "contenttype", "data"});
+    static constexpr auto v10 = std::to_array<std::string_view>(
+        {"specversion", "type", "source", "id", "time", "datacontenttype", "dataschema", "subject",
+         "data", "data_base64", "schemaurl", "datacontentencoding"});
     const auto in = [&](const auto& list) {
-        return std::find(std::begin(list), std::end(list), name) != std::end(list);
+        return std::find(list.begin(), list.end(), name) != list.end();
     };
     return v == spec_version::v0_1 ? in(v01) : v == spec_version::v0_2 ? in(v02) : in(v10);
 }
@@ -172,6 +173,54 @@ std::optional<std::string> strict_violation(spec_version v, const json::object& 
 
 namespace {
 
+// Which version an event's document declares, and so where its attributes are.
+core::result<version_keys> structured_keys(const json::object& obj) {
+    if (const auto* sv = obj.if_contains("specversion")) {
+        if (!sv->is_string()) {
+            return not_a_cloud_event("specversion must be a string");
+        }
+        if (auto keys = keys_for_specversion(sv->get_string())) {
+            return *keys;
+        }
+        return not_a_cloud_event("unsupported specversion " + json::serialize(*sv) +
+                                 " (supported: 0.2, 0.3, 1.0)");
+    }
+    if (const auto* cv = obj.if_contains("cloudEventsVersion")) {
+        if (!cv->is_string() || cv->get_string() != "0.1") {
+            return not_a_cloud_event("unsupported cloudEventsVersion " + json::serialize(*cv) +
+                                     " (supported: 0.1)");
+        }
+        return keys_0_1;
+    }
+    return not_a_cloud_event("missing specversion (or cloudEventsVersion for 0.1)");
+}
+
+// The event's JSON: the original text (or the document serialised when there is none) with the
+// time attribute `time_key` stamped `now_rfc3339` when missing (also added to `doc`).
+void set_event_json(cloud_event& ev, json::value& doc, std::string_view text,
+                    std::string_view time_key, std::string_view now_rfc3339) {
+    const bool has_time = doc.get_object().contains(time_key);
+    if (!has_time) {
+        doc.get_object().emplace(time_key, json::string(now_rfc3339));
+    }
+    if (text.empty()) {
+        ev.json = json::serialize(doc);
+    } else if (has_time) {
+        ev.json = std::string(text);
+    } else {
+        // Insert the time attribute right after the opening brace: the object has at least
+        // its type and id, so a comma after the new member keeps the text valid, and every
+        // other byte of the original stays as it was.
+        ev.json.reserve(text.size() + now_rfc3339.size() + time_key.size() + 8);
+        ev.json += "{\"";
+        ev.json += time_key;
+        ev.json += "\":\"";
+        ev.json += now_rfc3339;
+        ev.json += "\",";
+        ev.json += text.substr(1);
+    }
+}
+
 // parse_structured after the JSON parse. `text` is the document's original text, or empty when
 // there is none (a decoded document): then the event's JSON is the document serialised.
 core::result<cloud_event> structured_event(json::value doc, std::string_view text,
@@ -180,25 +229,9 @@ core::result<cloud_event> structured_event(json::value doc, std::string_view tex
         return not_a_cloud_event("expected a JSON object");
     }
     const json::object& obj = doc.get_object();
-
-    std::optional<version_keys> keys;
-    if (const auto* sv = obj.if_contains("specversion")) {
-        if (!sv->is_string()) {
-            return not_a_cloud_event("specversion must be a string");
-        }
-        keys = keys_for_specversion(sv->get_string());
-        if (!keys) {
-            return not_a_cloud_event("unsupported specversion " + json::serialize(*sv) +
-                                     " (supported: 0.2, 0.3, 1.0)");
-        }
-    } else if (const auto* cv = obj.if_contains("cloudEventsVersion")) {
-        if (!cv->is_string() || cv->get_string() != "0.1") {
-            return not_a_cloud_event("unsupported cloudEventsVersion " + json::serialize(*cv) +
-                                     " (supported: 0.1)");
-        }
-        keys = keys_0_1;
-    } else {
-        return not_a_cloud_event("missing specversion (or cloudEventsVersion for 0.1)");
+    const auto keys = structured_keys(obj);
+    if (!keys) {
+        return keys.error();
     }
 
     cloud_event ev;
@@ -230,26 +263,7 @@ core::result<cloud_event> structured_event(json::value doc, std::string_view tex
         }
     }
 
-    if (text.empty()) {
-        if (!obj.contains(keys->time)) {
-            doc.get_object().emplace(keys->time, json::string(now_rfc3339));
-        }
-        ev.json = json::serialize(doc);
-    } else if (obj.contains(keys->time)) {
-        ev.json = std::string(text);
-    } else {
-        // Insert the time attribute right after the opening brace: the object has at least
-        // its type and id, so a comma after the new member keeps the text valid, and every
-        // other byte of the original stays as it was.
-        ev.json.reserve(text.size() + now_rfc3339.size() + keys->time.size() + 8);
-        ev.json += "{\"";
-        ev.json += keys->time;
-        ev.json += "\":\"";
-        ev.json += now_rfc3339;
-        ev.json += "\",";
-        ev.json += text.substr(1);
-        doc.get_object().emplace(keys->time, json::string(now_rfc3339));
-    }
+    set_event_json(ev, doc, text, keys->time, now_rfc3339);
     ev.document = std::move(doc);
     return ev;
 }
@@ -275,11 +289,12 @@ core::result<cloud_event> parse_structured_document(boost::json::value document,
 
 namespace {
 
-// parse_binary, with `decoded` (when not null) as the data instead of the body.
-core::result<cloud_event> binary_event(std::span<const attribute_header> headers,
-                                       std::string_view content_type, std::string_view body,
-                                       const json::value* decoded, std::string_view now_rfc3339,
-                                       binding transport) {
+// std::map: attributes serialise sorted by name, as RIG does.
+using attribute_map = std::map<std::string, json::value>;
+
+// The version a binary-mode event's headers declare: exactly one valid ce-specversion, or
+// only ce-cloudEventsVersion 0.1.
+core::result<spec_version> binary_version(std::span<const attribute_header> headers) {
     std::vector<std::string_view> specversions;
     std::vector<std::string_view> legacy_versions;
     for (const auto& h : headers) {
@@ -289,67 +304,117 @@ core::result<cloud_event> binary_event(std::span<const attribute_header> headers
             legacy_versions.push_back(trim(h.value));
         }
     }
-    spec_version version{};
-    if (specversions.size() == 1 && keys_for_specversion(specversions[0])) {
-        version = keys_for_specversion(specversions[0])->version;
-    } else if (specversions.empty() && legacy_versions.size() == 1 && legacy_versions[0] == "0.1") {
-        version = spec_version::v0_1;
-    } else {
-        std::string seen = "[";
-        for (std::size_t i = 0; i < specversions.size(); ++i) {
-            seen += (i ? ", " : "") + core::json_quote(specversions[i]);
+    if (specversions.size() == 1) {
+        if (auto keys = keys_for_specversion(specversions[0])) {
+            return keys->version;
         }
-        seen += "]";
-        return core::bad_request(
-            "Your request looks like it's using the CloudEvents binary content mode, but the "
-            "ce-specversion header is " +
-            seen + " instead of one of [\"0.2\", \"0.3\", \"1.0\"].");
     }
+    if (specversions.empty() && legacy_versions.size() == 1 && legacy_versions[0] == "0.1") {
+        return spec_version::v0_1;
+    }
+    std::string seen = "[";
+    for (std::size_t i = 0; i < specversions.size(); ++i) {
+        seen += (i ? ", " : "") + core::json_quote(specversions[i]);
+    }
+    seen += "]";
+    return core::bad_request(
+        "Your request looks like it's using the CloudEvents binary content mode, but the "
+        "ce-specversion header is " +
+        seen + R"( instead of one of ["0.2", "0.3", "1.0"].)");
+}
 
-    // std::map: attributes serialise sorted by name, as RIG does.
-    std::map<std::string, json::value> attrs;
+// A 0.1 attribute header: a known attribute under its structured name, else an extension
+// (RIG drops an "x-" prefix).
+void add_v01_attribute(attribute_map& attrs, json::object& extensions, const attribute_header& h) {
+    static const std::map<std::string, std::string, std::less<>> known{
+        {"cloudeventsversion", "cloudEventsVersion"},
+        {"eventtype", "eventType"},
+        {"eventtypeversion", "eventTypeVersion"},
+        {"source", "source"},
+        {"eventid", "eventID"},
+        {"eventtime", "eventTime"},
+        {"schemaurl", "schemaURL"}};
+    if (auto it = known.find(h.name); it != known.end()) {
+        attrs[it->second] = json::string(trim(h.value));
+        return;
+    }
+    std::string_view ext = h.name;
+    if (ext.starts_with("x-")) {
+        ext.remove_prefix(2);
+    }
+    extensions[ext] = decode_extension(trim(h.value));
+}
+
+void add_attribute(attribute_map& attrs, json::object& extensions, spec_version version,
+                   const attribute_header& h, binding transport) {
+    const std::string name(h.name);
+    switch (version) {
+        case spec_version::v0_1:
+            add_v01_attribute(attrs, extensions, h);
+            break;
+        case spec_version::v0_2: {
+            static constexpr std::array<std::string_view, 6> plain = {
+                "specversion", "type", "source", "id", "time", "schemaurl"};
+            if (std::find(plain.begin(), plain.end(), name) != plain.end()) {
+                attrs[name] = json::string(trim(h.value));
+            } else {
+                attrs[name] = decode_extension(trim(h.value));
+            }
+            break;
+        }
+        case spec_version::v0_3:
+        case spec_version::v1_0:
+            // Only the HTTP binding percent-encodes header values.
+            attrs[name] = json::string(transport == binding::http ? percent_decode(trim(h.value))
+                                                                  : std::string(trim(h.value)));
+            break;
+    }
+}
+
+// The body as the event's data: JSON for JSON media types, else text, else base64 (1.0, 0.3).
+std::optional<core::error> add_body(attribute_map& attrs, spec_version version, std::string_view mt,
+                                    std::string_view body) {
+    if (is_json_media_type(mt)) {
+        json::error_code ec;
+        json::value data = json::parse(body, ec);
+        if (ec) {
+            return core::bad_request("The binary-mode request body is not valid JSON: " +
+                                     ec.message());
+        }
+        if (!core::has_only_finite_numbers(data)) {
+            return core::bad_request(
+                "The binary-mode request body is not valid JSON: a number is out of range");
+        }
+        attrs["data"] = std::move(data);
+    } else if (core::is_valid_utf8(body)) {
+        attrs["data"] = json::string(body);
+    } else if (version == spec_version::v1_0) {
+        attrs["data_base64"] = json::string(core::base64_encode(body));
+    } else if (version == spec_version::v0_3) {
+        attrs["datacontentencoding"] = "base64";
+        attrs["data"] = json::string(core::base64_encode(body));
+    } else {
+        return core::bad_request(
+            "The binary-mode request body must be UTF-8 text for CloudEvents " +
+            std::string(to_string(version)) + "; use 1.0 for binary data.");
+    }
+    return std::nullopt;
+}
+
+// parse_binary, with `decoded` (when not null) as the data instead of the body.
+core::result<cloud_event> binary_event(std::span<const attribute_header> headers,
+                                       std::string_view content_type, std::string_view body,
+                                       const json::value* decoded, std::string_view now_rfc3339,
+                                       binding transport) {
+    const auto parsed_version = binary_version(headers);
+    if (!parsed_version) {
+        return parsed_version.error();
+    }
+    const spec_version version = *parsed_version;
+    attribute_map attrs;
     json::object extensions;
     for (const auto& h : headers) {
-        const std::string name(h.name);
-        switch (version) {
-            case spec_version::v0_1: {
-                static const std::map<std::string, std::string, std::less<>> known{
-                    {"cloudeventsversion", "cloudEventsVersion"},
-                    {"eventtype", "eventType"},
-                    {"eventtypeversion", "eventTypeVersion"},
-                    {"source", "source"},
-                    {"eventid", "eventID"},
-                    {"eventtime", "eventTime"},
-                    {"schemaurl", "schemaURL"}};
-                if (auto it = known.find(name); it != known.end()) {
-                    attrs[it->second] = json::string(trim(h.value));
-                } else {
-                    std::string_view ext = h.name;
-                    if (ext.starts_with("x-")) {
-                        ext.remove_prefix(2);
-                    }
-                    extensions[ext] = decode_extension(trim(h.value));
-                }
-                break;
-            }
-            case spec_version::v0_2: {
-                static const char* const plain[] = {"specversion", "type", "source",
-                                                    "id",          "time", "schemaurl"};
-                if (std::find(std::begin(plain), std::end(plain), name) != std::end(plain)) {
-                    attrs[name] = json::string(trim(h.value));
-                } else {
-                    attrs[name] = decode_extension(trim(h.value));
-                }
-                break;
-            }
-            case spec_version::v0_3:
-            case spec_version::v1_0:
-                // Only the HTTP binding percent-encodes header values.
-                attrs[name] =
-                    json::string(transport == binding::http ? percent_decode(trim(h.value))
-                                                            : std::string(trim(h.value)));
-                break;
-        }
+        add_attribute(attrs, extensions, version, h, transport);
     }
     if (!extensions.empty()) {
         attrs["extensions"] = std::move(extensions);
@@ -362,29 +427,8 @@ core::result<cloud_event> binary_event(std::span<const attribute_header> headers
     if (decoded != nullptr) {
         attrs["data"] = *decoded;
     } else if (!body.empty()) {
-        if (is_json_media_type(mt)) {
-            json::error_code ec;
-            json::value data = json::parse(body, ec);
-            if (ec) {
-                return core::bad_request("The binary-mode request body is not valid JSON: " +
-                                         ec.message());
-            }
-            if (!core::has_only_finite_numbers(data)) {
-                return core::bad_request(
-                    "The binary-mode request body is not valid JSON: a number is out of range");
-            }
-            attrs["data"] = std::move(data);
-        } else if (core::is_valid_utf8(body)) {
-            attrs["data"] = json::string(body);
-        } else if (version == spec_version::v1_0) {
-            attrs["data_base64"] = json::string(core::base64_encode(body));
-        } else if (version == spec_version::v0_3) {
-            attrs["datacontentencoding"] = "base64";
-            attrs["data"] = json::string(core::base64_encode(body));
-        } else {
-            return core::bad_request(
-                "The binary-mode request body must be UTF-8 text for CloudEvents " +
-                std::string(to_string(version)) + "; use 1.0 for binary data.");
+        if (auto e = add_body(attrs, version, mt, body)) {
+            return std::move(*e);
         }
     }
     // RIG leaves contenttype out for JSON bodies of 0.2 events; every other version records

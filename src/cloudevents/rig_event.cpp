@@ -8,7 +8,7 @@
 
 namespace rig::cloudevents {
 
-cloud_event make_rig_event(std::string_view type, boost::json::value data) {
+cloud_event make_rig_event(std::string_view type, const boost::json::value& data) {
     cloud_event ev;
     ev.version = spec_version::v1_0;
     ev.type = std::string(type);

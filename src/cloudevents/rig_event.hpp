@@ -11,6 +11,6 @@ namespace rig::cloudevents {
 // rig.session_killed): CloudEvents 1.0, source "rig", a random UUID id, time = now, and `data`
 // when given (null means no data attribute). Its `document` stays null: nothing extracts
 // fields from rig's own events.
-cloud_event make_rig_event(std::string_view type, boost::json::value data);
+cloud_event make_rig_event(std::string_view type, const boost::json::value& data);
 
 }  // namespace rig::cloudevents

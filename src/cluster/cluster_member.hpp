@@ -41,6 +41,8 @@ public:
 
     cluster_member(cluster_options options, uint32_t instance, std::string cookie_fingerprint,
                    const sources::ingest& local, handlers on);
+    cluster_member(const cluster_member&) = delete;
+    cluster_member& operator=(const cluster_member&) = delete;
     ~cluster_member();
 
     // Connects (or goes on connecting in the background), checks the cookie, then subscribes

@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <array>
 #include <chrono>
 #include <stdexcept>
 #include <vector>
@@ -82,16 +83,16 @@ bool nats_link::connect() {
 }
 
 void nats_link::on_connected() {
-    char url[256] = {0};
-    natsConnection_GetConnectedUrl(conn_, url, sizeof url);
+    std::array<char, 256> url{};
+    natsConnection_GetConnectedUrl(conn_, url.data(), url.size());
     {
         std::lock_guard lock(state_mutex_);
-        state_ = std::string("connected to ") + url;
+        state_ = std::string("connected to ") + url.data();
     }
     if (connected_.exchange(true)) {
         return;
     }
-    log::info("cluster: node {} connected to NATS at {}", options_.node_id, url);
+    log::info("cluster: node {} connected to NATS at {}", options_.node_id, url.data());
 }
 
 void nats_link::on_disconnected() {

@@ -1,6 +1,7 @@
 #include "config/env_warnings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 #include "config/settings_help.hpp"
@@ -17,7 +18,7 @@ struct unimplemented {
     std::string_view name;
     std::string_view why;
 };
-constexpr unimplemented unimplemented_table[] = {
+constexpr auto unimplemented_table = std::to_array<unimplemented>({
     {"HOST", "Phoenix's URL host; rig's Forwarded by= is the listener's own address"},
     {"KINESIS_APP_NAME",
      "rig reads every shard itself; there is no Kinesis client library lease table yet"},
@@ -40,27 +41,27 @@ constexpr unimplemented unimplemented_table[] = {
     {"KAFKA_GROUP_ID", "replaced in RIG 2.2 by KAFKATOFILTER_KAFKA_GROUP_ID"},
     {"KAFKATOHTTP_KAFKA_GROUP_ID", "removed in RIG 3.0 with the firehose"},
     {"JWT_USER_FIELD", "removed from RIG before 3.0"},
-};
+});
 
 // Variables that are set legitimately around rig and are not its settings, so that no start
 // warns about them: the e2e harness's and ctest's (tests/CMakeLists.txt, tests/e2e/*.py pass
 // their whole environment to the rig they start).
-constexpr std::string_view ignored_names[] = {
+constexpr auto ignored_names = std::to_array<std::string_view>({
     "RIG_BINARY",          // e2e: the binary under test
     "RIG_BENCH_BINARY",    // e2e: the load generator
     "RIG_KAFKA_MOCK",      // e2e: the Kafka mock cluster
     "RIG_KINESALITE_DIR",  // e2e: the Kinesis emulator
     "RIG_BUILD_DIR",       // e2e: where screenshots and packages go
     "RIG_NATS_SERVER",     // e2e: a nats-server other than the one on PATH
-};
-constexpr std::string_view ignored_prefixes[] = {
+});
+constexpr auto ignored_prefixes = std::to_array<std::string_view>({
     "RIG_TEST_",  // test harnesses (RIG_TEST_TIMEOUT, variables a test's proxy config names)
-};
+});
 
 // Prefixes of rig's and RIG's settings: a variable starting with one is meant for rig, so a
 // name that matches nothing is most likely misspelt. Generic prefixes that other software
 // uses too (NODE_, AWS_, API_) are left out.
-constexpr std::string_view setting_prefixes[] = {
+constexpr auto setting_prefixes = std::to_array<std::string_view>({
     "RIG_",        "KAFKA_",        "KAFKATOFILTER_",
     "NATS_",       "NATSTOFILTER_", "KINESIS_",
     "PROXY_",      "JWT_",          "CORS",
@@ -68,7 +69,7 @@ constexpr std::string_view setting_prefixes[] = {
     "LOG_",        "JAEGER_",       "ZIPKIN_",
     "PROMETHEUS_", "SUBSCRIPTION_", "SUBMISSION_",
     "EXTRACTOR",   "REQUEST_LOG",   "MAX_CONNECTIONS",
-};
+});
 
 bool starts_with_any(std::string_view name, std::span<const std::string_view> prefixes) {
     return std::any_of(prefixes.begin(), prefixes.end(),

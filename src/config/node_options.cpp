@@ -1,6 +1,8 @@
 #include "config/node_options.hpp"
 
 #include <cstdlib>
+#include <optional>
+#include <utility>
 
 #include "auth/auth_options.hpp"
 #include "checks/check_options.hpp"
@@ -12,19 +14,26 @@
 
 namespace rig::config {
 
+namespace {
+
+// The parser's error, or none after moving its value into `target`.
+template <class T, class Parsed>
+std::optional<core::error> read_into(T& target, Parsed&& parsed) {
+    if (!parsed) {
+        return parsed.error();
+    }
+    target = std::move(*parsed);
+    return std::nullopt;
+}
+
+}  // namespace
+
 core::result<node_options> load(const env_lookup& lookup) {
     const core::env env(lookup);
     node_options o;
 
 // Returns the parser's error, or moves its value into `target`.
-// (boost::system::result::error() returns a copy: moving that temporary would only stop its
-// elision, and clang's -Wpessimizing-move says so.)
-#define RIG_READ(target, parsed)   \
-    if (auto r_ = (parsed); !r_) { \
-        return r_.error();         \
-    } else {                       \
-        (target) = std::move(*r_); \
-    }
+#define RIG_READ(target, parsed) RIG_TRY(read_into((target), (parsed)))
 // Returns the error of a parser that fills node_options itself.
 #define RIG_TRY(filled)           \
     if (auto e_ = (filled); e_) { \

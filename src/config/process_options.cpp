@@ -23,6 +23,27 @@ std::optional<log::format> parse_log_format(std::string_view raw) {
     return std::nullopt;
 }
 
+namespace {
+
+std::optional<log::level> parse_log_level(std::string_view raw) {
+    const std::string l = core::lower(raw);
+    if (l == "debug") {
+        return log::level::debug;
+    }
+    if (l == "info") {
+        return log::level::info;
+    }
+    if (l == "warn" || l == "warning") {
+        return log::level::warn;
+    }
+    if (l == "error") {
+        return log::level::error;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<core::error> read_process_options(const core::env& env, node_options& o) {
     o.shards = std::max(1u, std::thread::hardware_concurrency());
     if (auto e = env.read_uint("RIG_SHARDS", o.shards, 1, 256, "expected a shard count (1-256)")) {
@@ -40,19 +61,12 @@ std::optional<core::error> read_process_options(const core::env& env, node_optio
         return e;
     }
     if (auto v = env.get("LOG_LEVEL")) {
-        const std::string l = core::lower(*v);
-        if (l == "debug") {
-            o.log_level = log::level::debug;
-        } else if (l == "info") {
-            o.log_level = log::level::info;
-        } else if (l == "warn" || l == "warning") {
-            o.log_level = log::level::warn;
-        } else if (l == "error") {
-            o.log_level = log::level::error;
-        } else {
+        const auto level = parse_log_level(*v);
+        if (!level) {
             return core::bad_setting("LOG_LEVEL", "expected debug, info, warn or error",
                                      *env.raw("LOG_LEVEL"));
         }
+        o.log_level = *level;
     }
     if (auto v = env.get("LOG_FMT")) {
         const auto f = parse_log_format(*v);

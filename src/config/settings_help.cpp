@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 namespace rig::config {
 namespace {
 
 // Keep in step with config/node_options.cpp (tests/unit/settings_help_test.cpp checks the
 // names) and with docs/operators.md (the full descriptions).
-constexpr setting_help table[] = {
+constexpr auto table = std::to_array<setting_help>({
     // listeners and threads
     {"INBOUND_PORT", "4000", "public HTTP port (0: a free port, see RIG_READY_FILE)"},
     {"RIG_BIND_ADDRESS", "0.0.0.0", "address of the public listener"},
@@ -146,7 +148,7 @@ constexpr setting_help table[] = {
     {"RIG_ZIPKIN_INTERVAL_MS", "1000", "longest a span waits for its batch to fill"},
     {"RIG_ZIPKIN_TIMEOUT_MS", "5000", "how long one POST to the collector may take"},
     {"RIG_TRACESTATE_MAX_BYTES", "512", "longest tracestate passed on (longer: dropped)"},
-};
+});
 
 }  // namespace
 

@@ -6,8 +6,10 @@
 namespace rig::core {
 namespace {
 
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-constexpr char std_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view std_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 constexpr std::array<int8_t, 256> make_reverse() {
     std::array<int8_t, 256> table{};
@@ -22,7 +24,7 @@ constexpr std::array<int8_t, 256> make_reverse() {
 
 constexpr auto reverse = make_reverse();
 
-std::string encode(std::string_view bytes, const char* table, bool pad) {
+std::string encode(std::string_view bytes, std::string_view table, bool pad) {
     std::string out;
     out.reserve((bytes.size() * 4 + 2) / 3);
     std::size_t i = 0;

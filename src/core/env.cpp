@@ -40,7 +40,7 @@ std::optional<error> env::read_u64(const char* name, uint64_t& out, uint64_t min
 
 std::optional<error> env::read_ms(const char* name, std::chrono::milliseconds& out,
                                   uint64_t min_ms) const {
-    uint64_t ms = static_cast<uint64_t>(out.count());
+    auto ms = static_cast<uint64_t>(out.count());
     if (auto e = read_uint(name, ms, min_ms, 365ULL * 24 * 3600 * 1000,
                            "expected a duration in milliseconds")) {
         return e;

@@ -29,7 +29,7 @@ enum class condition {
 
 // A failure with the user-facing message (the text of the contract where RIG defines one).
 struct error {
-    condition cond;
+    condition cond{};
     std::string message;
 };
 

@@ -27,6 +27,7 @@ public:
     explicit histogram(std::span<const uint64_t> bounds);
     histogram(const histogram&) = delete;
     histogram& operator=(const histogram&) = delete;
+    ~histogram() = default;
 
     // `n` observations of `value`.
     void observe(uint64_t value, uint64_t n = 1) {

@@ -59,7 +59,7 @@ void install(std::shared_ptr<spdlog::logger> logger, level lvl, format fmt) {
     spdlog::flush_on(spdlog::level::info);
 }
 
-void exception_logger::operator()(std::exception_ptr e) const {
+void exception_logger::operator()(const std::exception_ptr& e) const {
     if (!e) {
         return;
     }

@@ -128,7 +128,7 @@ void error_with(fields f, spdlog::format_string_t<Args...> fmt, Args&&... args) 
 // (the data path does not throw; one that does is a bug worth a line).
 struct exception_logger {
     const char* what;  // what the coroutine was, for the log line
-    void operator()(std::exception_ptr e) const;
+    void operator()(const std::exception_ptr& e) const;
 };
 
 // Logs at most `per_second` lines per second for one kind of per-client noise (bad requests,

@@ -1,5 +1,6 @@
 #include "core/log_format.hpp"
 
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <ctime>
@@ -17,16 +18,16 @@ std::string rfc3339(spdlog::log_clock::time_point t) {
     const auto since_epoch = t.time_since_epoch();
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - secs).count();
-    std::time_t tt = static_cast<std::time_t>(secs.count());
+    auto tt = static_cast<std::time_t>(secs.count());
     if (ms < 0) {  // before 1970: the second is the one below
         ms += 1000;
         --tt;
     }
     std::tm tm{};
     gmtime_r(&tt, &tm);
-    char buf[40];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    return std::string(buf, n) + fmt::format(".{:03}Z", ms);
+    std::array<char, 40> buf{};
+    const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+    return std::string(buf.data(), n) + fmt::format(".{:03}Z", ms);
 }
 
 std::string_view level_name(spdlog::level::level_enum l) {
@@ -68,7 +69,7 @@ std::string_view severity_name(spdlog::level::level_enum l) {
 }
 
 boost::json::string_view text(std::string_view s) {
-    return boost::json::string_view(s.data(), s.size());
+    return {s.data(), s.size()};
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ public:
     explicit shared_budget(std::size_t limit) : limit_(limit) {}
     shared_budget(const shared_budget&) = delete;
     shared_budget& operator=(const shared_budget&) = delete;
+    ~shared_budget() = default;
 
     // Takes `n`; false (and counted as a refusal) when that would exceed the limit.
     bool try_take(std::size_t n = 1) {
@@ -56,6 +57,8 @@ public:
         }
         return *this;
     }
+    budget_charge(const budget_charge&) = delete;
+    budget_charge& operator=(const budget_charge&) = delete;
     ~budget_charge() { release(); }
 
     // Holds `n` from now on: takes the difference or gives it back. False (nothing changed)

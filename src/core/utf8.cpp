@@ -1,5 +1,6 @@
 #include "core/utf8.hpp"
 
+#include <array>
 #include <cstdint>
 
 namespace rig::core {
@@ -35,7 +36,7 @@ int sequence_length(const unsigned char* p, const unsigned char* end) {
         }
         cp = (cp << 6) | (p[i] & 0x3f);
     }
-    static constexpr uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+    static constexpr std::array<uint32_t, 5> min_for_len = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < min_for_len[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
         return 0;
     }

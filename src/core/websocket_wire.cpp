@@ -1,6 +1,7 @@
 #include "core/websocket_wire.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "core/utf8.hpp"
@@ -60,10 +61,10 @@ std::size_t encode_header(opcode op, std::uint64_t payload_size, std::uint8_t* o
 }
 
 std::string encode_frame(opcode op, std::string_view payload) {
-    std::uint8_t header[max_server_header];
-    const std::size_t header_size = encode_header(op, payload.size(), header);
+    std::array<std::uint8_t, max_server_header> header{};
+    const std::size_t header_size = encode_header(op, payload.size(), header.data());
     std::string frame(header_size + payload.size(), '\0');
-    std::memcpy(frame.data(), header, header_size);
+    std::memcpy(frame.data(), header.data(), header_size);
     if (!payload.empty()) {
         std::memcpy(frame.data() + header_size, payload.data(), payload.size());
     }

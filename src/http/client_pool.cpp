@@ -43,7 +43,8 @@ asio::awaitable<exchange_result> round_trip(Stream& stream, const request& req) 
     }
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(64 * 1024);  // a check's answer is its status; the body is not used
+    // A check's answer is its status; the body is not used.
+    parser.body_limit(std::size_t{64} * 1024);
     auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
     if (rec) {
         out.ec = rec;
@@ -52,6 +53,26 @@ asio::awaitable<exchange_result> round_trip(Stream& stream, const request& req) 
     out.status = static_cast<int>(parser.get().result_int());
     out.keep_alive = parser.get().keep_alive();
     co_return out;
+}
+
+// Not a coroutine: the round trip on whichever stream `conn` is, awaited at once by the caller.
+asio::awaitable<exchange_result> exchange_on(client_connection& conn, const request& req) {
+    return conn.visit([&req](auto& stream) { return round_trip(stream, req); });
+}
+
+request build_request(const outbound_url& u, const std::string& content_type,
+                      const std::string& authorization, std::string body) {
+    request req{bhttp::verb::post, u.target, 11};
+    req.set(bhttp::field::host, u.host_header);
+    req.set(bhttp::field::user_agent, "rig");
+    req.set(bhttp::field::content_type, content_type);
+    if (!authorization.empty()) {
+        req.set(bhttp::field::authorization, authorization);
+    }
+    req.body() = std::move(body);
+    req.keep_alive(true);
+    req.prepare_payload();
+    return req;
 }
 
 std::string timed_out(std::chrono::milliseconds timeout) {
@@ -82,16 +103,7 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
     }
     const std::string where = u.host + ":" + u.port;
 
-    request req{bhttp::verb::post, u.target, 11};
-    req.set(bhttp::field::host, u.host_header);
-    req.set(bhttp::field::user_agent, "rig");
-    req.set(bhttp::field::content_type, content_type);
-    if (!authorization.empty()) {
-        req.set(bhttp::field::authorization, authorization);
-    }
-    req.body() = std::move(body);
-    req.keep_alive(true);
-    req.prepare_payload();
+    const request req = build_request(u, content_type, authorization, std::move(body));
 
     // A pooled connection may have been closed by the server meanwhile: one retry on a fresh
     // connection covers that. The retry never takes another pooled one: after a restart of the
@@ -108,12 +120,7 @@ asio::awaitable<client_result> client_pool::post(std::string url, std::string co
             }
         }
         conn->tcp().expires_after(timeout);
-        exchange_result res;
-        if (auto* plain = std::get_if<beast::tcp_stream>(&conn->stream)) {
-            res = co_await round_trip(*plain, req);
-        } else {
-            res = co_await round_trip(std::get<client_connection::tls_stream>(conn->stream), req);
-        }
+        const exchange_result res = co_await exchange_on(*conn, req);
         if (res.ec) {
             if (reused && res.ec != beast::error::timeout) {
                 continue;  // stale pooled connection

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 
 namespace rig::http {
 namespace {
@@ -49,7 +50,7 @@ core::result<client_tls> make_client_tls(const std::string& ca_file) {
     if (std::FILE* f = std::fopen(ca_file.c_str(), "rb")) {
         std::fclose(f);
     } else {
-        return fail(std::strerror(errno));
+        return fail(std::generic_category().message(errno));  // (strerror is not thread-safe)
     }
     // Adds the file's certificates to the store that already holds the system CAs.
     if (SSL_CTX_load_verify_locations(native, ca_file.c_str(), nullptr) != 1) {

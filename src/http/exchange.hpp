@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "http/message.hpp"
 #include "http/request_body.hpp"
@@ -48,7 +49,11 @@ public:
 
 protected:
     exchange(request& req, protocol p, bool secure, tcp::endpoint remote, tcp::endpoint local)
-        : req_(req), proto_(p), secure_(secure), remote_(remote), local_(local) {}
+        : req_(req),
+          proto_(p),
+          secure_(secure),
+          remote_(std::move(remote)),
+          local_(std::move(local)) {}
     bool taken_ = false;
 
 private:

@@ -11,6 +11,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <utility>
 
 #include "core/log.hpp"
 #include "http/h2_session.hpp"
@@ -204,7 +205,13 @@ class deadline {
 public:
     explicit deadline(net::byte_stream& stream)
         : state_(std::make_shared<state>(stream.get_executor(), &stream)) {}
-    ~deadline() { stop(); }
+    ~deadline() {
+        try {
+            stop();
+        } catch (...) {
+            // A timer whose cancel() fails ends with the session anyway: nothing to undo.
+        }
+    }
     deadline(const deadline&) = delete;
     deadline& operator=(const deadline&) = delete;
 
@@ -224,7 +231,7 @@ public:
 
 private:
     struct state {
-        state(asio::any_io_executor ex, net::byte_stream* s) : timer(std::move(ex)), stream(s) {}
+        state(const asio::any_io_executor& ex, net::byte_stream* s) : timer(ex), stream(s) {}
         asio::steady_timer timer;
         net::byte_stream* stream;
         std::chrono::steady_clock::time_point due;
@@ -310,6 +317,7 @@ private:
 // The session as the shard's tracker sees it: a drain ends it while it waits for a request.
 struct tracked_session final : session_tracker::member {
     explicit tracked_session(net::byte_stream* s) : stream(s) {}
+    virtual ~tracked_session() = default;  // C.35: it has virtual functions
     void drain() override {
         if (idle) {
             stream->cancel();
@@ -321,12 +329,112 @@ struct tracked_session final : session_tracker::member {
 
 constexpr std::string_view h2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
+// Whether the first bytes are HTTP/2's preface (prior knowledge) rather than HTTP/1.1; they
+// are read into `buffer` either way, for the parser or the HTTP/2 session.
+asio::awaitable<bool> starts_with_h2_preface(net::byte_stream& stream, beast::flat_buffer& buffer) {
+    for (;;) {
+        const auto data = buffer.cdata();
+        const std::string_view have(static_cast<const char*>(data.data()), data.size());
+        if (have.size() >= h2_preface.size() || !h2_preface.starts_with(have)) {
+            co_return have.starts_with(h2_preface);
+        }
+        auto [rec, rn] = co_await stream.async_read_some(buffer.prepare(1024), use_tuple);
+        if (rec) {
+            co_return false;  // the parser sees the same end
+        }
+        buffer.commit(rn);
+    }
+}
+
+// Reads a request's head and, unless the handler streams it (`streamed`), its body within
+// the limits; answers Expect: 100-continue. The session stops being idle (drainable) once a
+// head arrived.
+asio::awaitable<error_code> read_request(net::byte_stream& stream, beast::flat_buffer& buffer,
+                                         bhttp::request_parser<bhttp::string_body>& parser,
+                                         const server_options& options, tracked_session& self,
+                                         bool& streamed) {
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    self.idle = false;
+    if (ec) {
+        co_return ec;
+    }
+    to_origin_form(parser.get());  // routed by its path, whichever form it came in
+    streamed = !parser.is_done() && options.streams_body != nullptr &&
+               options.streams_body(target_path(parser.get().target()));
+    if (!streamed) {
+        parser.body_limit(options.max_body_bytes);
+        // A too-large declared body fails right here, before any of it is read (or, with
+        // Expect: 100-continue, sent).
+        if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
+            co_return bhttp::error::body_limit;
+        }
+    }
+    if (beast::iequals(parser.get()[field::expect], "100-continue") && !parser.is_done()) {
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] =
+            co_await asio::async_write(stream, asio::buffer(cont.data(), cont.size()), use_tuple);
+        if (wec) {
+            co_return wec;
+        }
+    }
+    if (!parser.is_done() && !streamed) {
+        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    }
+    co_return ec;
+}
+
+// The error answer to a request that could not be read.
+std::string bad_request_answer(const error_code& ec, const server_options& options,
+                               net::byte_stream& stream) {
+    response res = make_error(request_error(ec, options));
+    beast::error_code ignored;
+    bad_request_log.info("http: {} from {}: {}", static_cast<unsigned>(res.result()),
+                         stream.socket().remote_endpoint(ignored).address().to_string(),
+                         ec.message());
+    if (!options.error_cors_origin.empty()) {
+        res.set(field::access_control_allow_origin, options.error_cors_origin);
+    }
+    return serialize(res, false, 11, false);
+}
+
+// Sends that answer, unless the client just ended the connection; the session ends after it.
+asio::awaitable<void> answer_unreadable(net::byte_stream& stream, const error_code& ec,
+                                        const server_options& options, deadline& timer) {
+    if (is_normal_end(ec)) {
+        co_return;
+    }
+    const std::string wire = bad_request_answer(ec, options, stream);
+    timer.arm(options.idle_timeout);
+    co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
+}
+
+// Writes a response's bytes. A response mostly fits the socket's buffer: tried at once,
+// without an asynchronous operation (and its completion through the scheduler) per request.
+// Plain TCP only: a TLS write that must be retried has to offer OpenSSL the same bytes again,
+// which the asynchronous write does.
+asio::awaitable<error_code> write_response(net::byte_stream& stream, const std::string& wire,
+                                           deadline& timer, std::chrono::milliseconds timeout) {
+    std::size_t sent = 0;
+    error_code wec;
+    if (!stream.secure()) {
+        const asio::const_buffer whole = asio::buffer(wire);
+        std::size_t no_retry = 0;
+        stream.write_now(&whole, 1, sent, no_retry, wec);
+    }
+    if (!wec && sent < wire.size()) {
+        timer.arm(timeout);
+        std::size_t wn = 0;
+        std::tie(wec, wn) =
+            co_await asio::async_write(stream, asio::buffer(wire) + sent, use_tuple);
+    }
+    co_return wec;
+}
+
 }  // namespace
 
 asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
                                      const server_options& options, const handler& route,
                                      session_tracker& tracker) {
-    beast::error_code ignored;
     tracked_session self(stream.get());
     const session_tracker::scoped tracked(tracker, &self);
     deadline timer(*stream);
@@ -342,72 +450,20 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         parser.body_limit(boost::none);
         timer.arm(options.idle_timeout);
 
-        if (first && options.h2c) {
-            // The first bytes tell HTTP/2 with prior knowledge (its preface) from HTTP/1.1;
-            // they are read into the parser's buffer either way.
-            first = false;
-            bool h2 = false;
-            for (;;) {
-                const auto data = buffer.cdata();
-                const std::string_view have(static_cast<const char*>(data.data()), data.size());
-                if (have.size() >= h2_preface.size() || !h2_preface.starts_with(have)) {
-                    h2 = have.starts_with(h2_preface);
-                    break;
-                }
-                auto [rec, rn] = co_await stream->async_read_some(buffer.prepare(1024), use_tuple);
-                if (rec) {
-                    break;  // the parser below sees the same end
-                }
-                buffer.commit(rn);
-            }
-            if (h2) {
-                timer.disarm();
-                const auto data = buffer.cdata();
-                start_h2_session(std::move(stream),
-                                 std::string(static_cast<const char*>(data.data()), data.size()),
-                                 options, route, tracker);
-                co_return;
-            }
+        if (std::exchange(first, false) && options.h2c &&
+            co_await starts_with_h2_preface(*stream, buffer)) {
+            timer.disarm();
+            const auto data = buffer.cdata();
+            start_h2_session(std::move(stream),
+                             std::string(static_cast<const char*>(data.data()), data.size()),
+                             options, route, tracker);
+            co_return;
         }
-        auto [ec, n] = co_await bhttp::async_read_header(*stream, buffer, parser, use_tuple);
-        self.idle = false;
-        if (!ec) {
-            to_origin_form(parser.get());  // routed by its path, whichever form it came in
-        }
-        const bool streamed = !ec && !parser.is_done() && options.streams_body != nullptr &&
-                              options.streams_body(target_path(parser.get().target()));
-        if (!ec && !streamed) {
-            parser.body_limit(options.max_body_bytes);
-            // A too-large declared body fails right here, before any of it is read (or, with
-            // Expect: 100-continue, sent).
-            if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
-                ec = bhttp::error::body_limit;
-            }
-        }
-        if (!ec && beast::iequals(parser.get()[field::expect], "100-continue") &&
-            !parser.is_done()) {
-            static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-            auto [wec, wn] = co_await asio::async_write(
-                *stream, asio::buffer(cont.data(), cont.size()), use_tuple);
-            ec = wec;
-        }
-        if (!ec && !parser.is_done() && !streamed) {
-            std::tie(ec, n) = co_await bhttp::async_read(*stream, buffer, parser, use_tuple);
-        }
+        bool streamed = false;
+        const error_code ec =
+            co_await read_request(*stream, buffer, parser, options, self, streamed);
         if (ec) {
-            if (is_normal_end(ec)) {
-                break;
-            }
-            response res = make_error(request_error(ec, options));
-            bad_request_log.info("http: {} from {}: {}", static_cast<unsigned>(res.result()),
-                                 stream->socket().remote_endpoint(ignored).address().to_string(),
-                                 ec.message());
-            if (!options.error_cors_origin.empty()) {
-                res.set(field::access_control_allow_origin, options.error_cors_origin);
-            }
-            const std::string wire = serialize(res, false, 11, false);
-            timer.arm(options.idle_timeout);
-            co_await asio::async_write(*stream, asio::buffer(wire), use_tuple);
+            co_await answer_unreadable(*stream, ec, options, timer);
             break;
         }
 
@@ -437,23 +493,7 @@ asio::awaitable<void> run_h1_session(std::unique_ptr<net::byte_stream> stream,
         const bool keep_alive = req.keep_alive() && !tracker.draining() && (!body || body->done());
         const std::string wire =
             serialize(*res, keep_alive, req.version(), req.method() == verb::head);
-        // A response mostly fits the socket's buffer: tried at once, without an asynchronous
-        // operation (and its completion through the scheduler) per request. Plain TCP only: a
-        // TLS write that must be retried has to offer OpenSSL the same bytes again, which the
-        // asynchronous write below does.
-        std::size_t sent = 0;
-        error_code wec;
-        if (!stream->secure()) {
-            const asio::const_buffer whole = asio::buffer(wire);
-            std::size_t no_retry = 0;
-            stream->write_now(&whole, 1, sent, no_retry, wec);
-        }
-        if (!wec && sent < wire.size()) {
-            timer.arm(options.idle_timeout);
-            std::size_t wn = 0;
-            std::tie(wec, wn) =
-                co_await asio::async_write(*stream, asio::buffer(wire) + sent, use_tuple);
-        }
+        const error_code wec = co_await write_response(*stream, wire, timer, options.idle_timeout);
         if (wec || !keep_alive) {
             break;
         }

@@ -2,6 +2,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,7 +28,7 @@ log::rate_limited h2_log{5};
 
 // How much serialized output one connection gathers before writing it (and before it stops
 // asking nghttp2 for more: a slow peer then holds data in its streams' queues, not here).
-constexpr std::size_t output_batch = 64 * 1024;
+constexpr std::size_t output_batch = std::size_t{64} * 1024;
 
 // A request/response stream of a connection.
 struct h2_stream {
@@ -83,7 +84,15 @@ public:
     h2_channel(std::weak_ptr<h2_connection> conn, std::shared_ptr<h2_stream> stream,
                asio::any_io_executor executor)
         : conn_(std::move(conn)), stream_(std::move(stream)), executor_(std::move(executor)) {}
-    ~h2_channel() override { close(); }
+    h2_channel(const h2_channel&) = delete;
+    h2_channel& operator=(const h2_channel&) = delete;
+    ~h2_channel() override {
+        try {
+            close();
+        } catch (...) {
+            // Only a failed post (out of memory) throws: the stream's users are freed with it.
+        }
+    }
 
     bool chunked() const override { return false; }
     void write(std::span<const core::frame> frames, std::shared_ptr<channel_user> user) override;
@@ -114,7 +123,7 @@ public:
           tracked_(tracker, this),
           idle_timer_(stream_->get_executor()) {}
 
-    ~h2_connection() {
+    virtual ~h2_connection() {  // C.35: it has virtual functions
         if (session_ != nullptr) {
             nghttp2_session_del(session_);
         }
@@ -471,7 +480,7 @@ private:
             return;
         }
         if (out_.empty()) {
-            if (out_.capacity() > 16 * 1024) {
+            if (out_.capacity() > std::size_t{16} * 1024) {
                 std::string().swap(out_);  // a burst's buffer goes back when it is written
             }
             if (nghttp2_session_want_read(session_) == 0 &&
@@ -504,7 +513,7 @@ private:
 
     void on_readable() {
         // Read into the stack, not a buffer per connection: an idle connection holds none.
-        uint8_t buf[16 * 1024];
+        std::array<uint8_t, std::size_t{16} * 1024> buf{};
         for (int i = 0; i < 8; ++i) {
             std::size_t n = 0;
             error_code ec;
@@ -515,7 +524,7 @@ private:
                 shut();
                 return;
             }
-            if (!feed(buf, n)) {
+            if (!feed(buf.data(), n)) {
                 return;
             }
         }
@@ -702,13 +711,13 @@ void h2_connection::start(std::string initial) {
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
 
-    const nghttp2_settings_entry settings[] = {
+    const std::array<nghttp2_settings_entry, 4> settings = {{
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options_.h2_max_streams},
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(options_.max_header_bytes)},
-    };
-    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    }};
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings.data(), settings.size());
 
     if (tracker_.draining()) {
         drain();

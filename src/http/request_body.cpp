@@ -5,7 +5,7 @@
 namespace rig::http {
 
 asio::awaitable<error_code> read_whole(request_body& body, std::string& into, std::size_t limit) {
-    constexpr std::size_t step = 16 * 1024;
+    constexpr std::size_t step = std::size_t{16} * 1024;
     if (const auto length = body.length()) {
         if (*length > limit) {
             co_return boost::beast::http::error::body_limit;

@@ -39,7 +39,7 @@ std::string request_id_for(std::string_view client_value) {
     if (sane(client_value)) {
         return std::string(client_value);
     }
-    static constexpr char alphabet[] =
+    static constexpr std::string_view alphabet =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string id(min_length, 'A');
     uint64_t bits = 0;

@@ -4,14 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
+#include <cstdint>
 #include <exception>
+#include <system_error>
 
 #include "core/log.hpp"
 #include "http/h1_session.hpp"
@@ -33,8 +35,8 @@ log::rate_limited budget_log{1};
 // the socket takes it at once, and the descriptor closed. Never blocks.
 void refuse_over_budget(int fd, bool tls) {
     if (!tls) {
-        char scratch[4096];
-        (void)::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+        std::array<char, 4096> scratch{};
+        (void)::recv(fd, scratch.data(), scratch.size(), MSG_DONTWAIT);
         static constexpr std::string_view answer =
             "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
             "content-length: 33\r\nconnection: close\r\n\r\n"
@@ -43,6 +45,106 @@ void refuse_over_budget(int fd, bool tls) {
         ::shutdown(fd, SHUT_WR);
     }
     ::close(fd);
+}
+
+bool out_of_descriptors(int err) {
+    return err == EMFILE || err == ENFILE;
+}
+
+// A descriptor from accept4, or (fd < 0) the errno it failed with.
+struct accepted {
+    int fd = -1;
+    int err = 0;
+};
+
+// Accepts one waiting connection, non-blocking at once (accept4: inherited TCP_NODELAY does
+// the rest, so a connection costs no extra system call to set up). An internal listener out
+// of descriptors gives two back from the reserve and tries again.
+accepted accept_next(int listener, const serving& s) {
+    int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int err = fd < 0 ? errno : 0;
+    if (fd < 0 && out_of_descriptors(err) && s.internal && s.reserve != nullptr &&
+        s.reserve->release(2) > 0) {
+        // One descriptor for the connection, one for what its request opens (the process
+        // metrics read /proc).
+        if (s.failures != nullptr) {
+            s.failures->count(true, err);
+        }
+        fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        err = fd < 0 ? errno : 0;
+    }
+    return {fd, err};
+}
+
+// What a round of accepts does after a failed accept.
+enum class next_step {
+    accept_more,  // a hiccup of one connection (interrupted, aborted by the client)
+    end_round,    // the queue is empty, or the failure is not one that waiting cures
+    back_off,     // out of descriptors or memory: pause for `failure_run::backoff` first
+};
+
+// A listener's run of failed accepts: the first is logged, and so is the end of the run (apart,
+// so that a failure's line does not hide it); the back-off grows while the run lasts.
+struct failure_run {
+    const char* kind;                      // "public" or "internal API", for the log
+    std::chrono::milliseconds backoff{0};  // nonzero: in a run of failures
+    uint64_t failed = 0;
+
+    next_step after_failure(int err, const serving& s) {
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            return next_step::end_round;
+        }
+        if (err == EINTR || err == ECONNABORTED || err == EPROTO) {
+            return next_step::accept_more;
+        }
+        if (s.failures != nullptr) {
+            s.failures->count(s.internal, err);
+        }
+        if (++failed == 1) {
+            // strerror is not thread-safe; the category's message is the same text.
+            accept_log.info(
+                "{} listener: accept failed: {}; backing off until it succeeds (counted in "
+                "rig_accept_failures_total)",
+                kind, std::generic_category().message(err));
+        }
+        if (out_of_descriptors(err) || err == ENOBUFS || err == ENOMEM) {
+            // Back off instead of spinning, longer each time while it lasts.
+            backoff = std::clamp(backoff * 2, std::chrono::milliseconds(50),
+                                 std::chrono::milliseconds(1000));
+            return next_step::back_off;
+        }
+        return next_step::end_round;
+    }
+
+    void after_success() {
+        if (failed != 0) {
+            accept_recovered_log.info("{} listener: accepting again after {} failed attempts", kind,
+                                      failed);
+            failed = 0;
+            backoff = std::chrono::milliseconds(0);
+        }
+    }
+};
+
+// Serves an accepted descriptor on the acceptor's shard, or refuses it beyond `s.budget`.
+void serve_accepted(tcp::acceptor& acceptor, const tcp& protocol, int fd, const serving& s) {
+    if (s.budget != nullptr && !s.budget->try_take()) {
+        budget_log.info("connection refused: RIG_MAX_CONNECTIONS ({}) reached", s.budget->limit());
+        refuse_over_budget(fd, s.tls != nullptr);
+        return;
+    }
+    tcp::socket socket(acceptor.get_executor());
+    boost::system::error_code aec;
+    socket.assign(protocol, fd, aec);
+    if (aec) {
+        ::close(fd);
+        if (s.budget != nullptr) {
+            s.budget->give_back();
+        }
+        return;
+    }
+    asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), s, true),
+                   log::exception_logger{"connection"});
 }
 
 }  // namespace
@@ -60,6 +162,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, serving s, bool non_b
         // A drain must not wait for clients that are still shaking hands.
         struct handshaking final : session_tracker::member {
             explicit handshaking(net::byte_stream& st) : stream(st) {}
+            virtual ~handshaking() = default;  // C.35: a class with virtual functions
             void drain() override { stream.cancel(); }
             net::byte_stream& stream;
         } member(*stream);
@@ -97,9 +200,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, serving s, bool non_b
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
     const int listener = acceptor.native_handle();
     const auto protocol = acceptor.local_endpoint().protocol();
-    const char* kind = s.internal ? "internal API" : "public";
-    std::chrono::milliseconds backoff{0};  // nonzero: in a run of failures
-    uint64_t failed_in_run = 0;
+    failure_run run{s.internal ? "internal API" : "public"};
     for (;;) {
         auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, use_tuple);
         if (ec || !acceptor.is_open() || s.tracker->draining()) {
@@ -111,71 +212,23 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, serving s) {
         }
         // A burst of connects fills the listen queue faster than one accept per wake-up
         // empties it (overflowing SYNs are dropped and retried a second later): take what is
-        // waiting, up to a round's worth. accept4 makes them non-blocking at once (inherited
-        // TCP_NODELAY does the rest), so a connection costs no extra system call to set up.
+        // waiting, up to a round's worth.
         for (int i = 0; i < 64; ++i) {
-            int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            int err = fd < 0 ? errno : 0;
-            if (fd < 0 && (err == EMFILE || err == ENFILE) && s.internal && s.reserve != nullptr &&
-                s.reserve->release(2) > 0) {
-                // One descriptor for the connection, one for what its request opens (the
-                // process metrics read /proc).
-                if (s.failures != nullptr) {
-                    s.failures->count(true, err);
-                }
-                fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                err = fd < 0 ? errno : 0;
-            }
-            if (fd < 0) {
-                if (err == EAGAIN || err == EWOULDBLOCK) {
-                    break;
-                }
-                if (err == EINTR || err == ECONNABORTED || err == EPROTO) {
-                    continue;
-                }
-                if (s.failures != nullptr) {
-                    s.failures->count(s.internal, err);
-                }
-                if (++failed_in_run == 1) {
-                    accept_log.info(
-                        "{} listener: accept failed: {}; backing off until it succeeds (counted "
-                        "in rig_accept_failures_total)",
-                        kind, std::strerror(err));
-                }
-                if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-                    // Out of file descriptors or memory: back off instead of spinning, longer
-                    // each time while it lasts.
-                    backoff = std::clamp(backoff * 2, std::chrono::milliseconds(50),
-                                         std::chrono::milliseconds(1000));
-                    asio::steady_timer pause(acceptor.get_executor(), backoff);
-                    co_await pause.async_wait(use_tuple);
-                }
-                break;
-            }
-            if (failed_in_run != 0) {
-                accept_recovered_log.info("{} listener: accepting again after {} failed attempts",
-                                          kind, failed_in_run);
-                failed_in_run = 0;
-                backoff = std::chrono::milliseconds(0);
-            }
-            if (s.budget != nullptr && !s.budget->try_take()) {
-                budget_log.info("connection refused: RIG_MAX_CONNECTIONS ({}) reached",
-                                s.budget->limit());
-                refuse_over_budget(fd, s.tls != nullptr);
+            const accepted a = accept_next(listener, s);
+            if (a.fd >= 0) {
+                run.after_success();
+                serve_accepted(acceptor, protocol, a.fd, s);
                 continue;
             }
-            tcp::socket socket(acceptor.get_executor());
-            boost::system::error_code aec;
-            socket.assign(protocol, fd, aec);
-            if (aec) {
-                ::close(fd);
-                if (s.budget != nullptr) {
-                    s.budget->give_back();
-                }
+            const next_step step = run.after_failure(a.err, s);
+            if (step == next_step::accept_more) {
                 continue;
             }
-            asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), s, true),
-                           log::exception_logger{"connection"});
+            if (step == next_step::back_off) {
+                asio::steady_timer pause(acceptor.get_executor(), run.backoff);
+                co_await pause.async_wait(use_tuple);
+            }
+            break;
         }
     }
 }

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <boost/beast/http/rfc7230.hpp>
 
 namespace rig::http::websocket {
@@ -27,8 +28,8 @@ bool is_valid_key(std::string_view key) {
     if (key.size() != 24 || key.find('=') != 22 || key[23] != '=') {
         return false;
     }
-    unsigned char decoded[18];
-    return EVP_DecodeBlock(decoded, reinterpret_cast<const unsigned char*>(key.data()),
+    std::array<unsigned char, 18> decoded{};
+    return EVP_DecodeBlock(decoded.data(), reinterpret_cast<const unsigned char*>(key.data()),
                            static_cast<int>(key.size())) == 18;
 }
 
@@ -37,12 +38,12 @@ std::string accept_key(std::string_view key) {
     std::string input;
     input.reserve(key.size() + accept_guid.size());
     input.append(key).append(accept_guid);
-    unsigned char digest[EVP_MAX_MD_SIZE];
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_size = 0;
-    EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr);
-    unsigned char encoded[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-    const int n = EVP_EncodeBlock(encoded, digest, static_cast<int>(digest_size));
-    return std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
+    EVP_Digest(input.data(), input.size(), digest.data(), &digest_size, EVP_sha1(), nullptr);
+    std::array<unsigned char, 4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1> encoded{};
+    const int n = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest_size));
+    return {reinterpret_cast<const char*>(encoded.data()), static_cast<std::size_t>(n)};
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ public:
     explicit event_history(limits l) : limits_(l) {}
     event_history(const event_history&) = delete;
     event_history& operator=(const event_history&) = delete;
+    ~event_history() = default;
 
     bool enabled() const { return limits_.max_events > 0; }
 

@@ -61,11 +61,7 @@ private:
 class forwarded_counts {
 public:
     explicit forwarded_counts(forwarded_types& types)
-        : types_(types), counts_(new std::atomic<uint64_t>[types.capacity() + 1]) {
-        for (std::size_t i = 0; i <= types.capacity(); ++i) {
-            counts_[i].store(0, std::memory_order_relaxed);
-        }
-    }
+        : types_(types), counts_(types.capacity() + 1) {}
 
     void count(std::string_view type) {
         uint32_t id = 0;
@@ -87,7 +83,8 @@ public:
 private:
     forwarded_types& types_;
     std::unordered_map<std::string, uint32_t, string_view_hash, std::equal_to<>> ids_;
-    std::unique_ptr<std::atomic<uint64_t>[]> counts_;
+    // Sized once; value-initialised atomics (zero), never resized.
+    std::vector<std::atomic<uint64_t>> counts_;
 };
 
 }  // namespace rig::hub

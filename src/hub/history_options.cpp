@@ -8,9 +8,9 @@ core::result<event_history::limits> parse_history_limits(const core::env& env) {
                                "expected an event count (0 turns history off)")) {
         return *e;
     }
-    uint64_t ttl = static_cast<uint64_t>(h.ttl.count());
-    if (auto e =
-            env.read_uint("RIG_HISTORY_TTL_S", ttl, 1, 86'400 * 7, "expected seconds (1-604800)")) {
+    auto ttl = static_cast<uint64_t>(h.ttl.count());
+    if (auto e = env.read_uint("RIG_HISTORY_TTL_S", ttl, 1, uint64_t{86'400} * 7,
+                               "expected seconds (1-604800)")) {
         return *e;
     }
     h.ttl = std::chrono::seconds(ttl);

@@ -107,34 +107,14 @@ public:
         published_.fetch_add(events.size(), std::memory_order_relaxed);
         const int here = net::shard_pool::current();
         for (std::size_t i = 0; i < shards_.size(); ++i) {
-            if (static_cast<int>(i) == here) {
-                continue;
-            }
-            shard_hub* h = shards_[i].hub;
-            if (events.size() == 1) {
-                if (events[0]->framed() && h->may_match(events[0]->type())) {
-                    boost::asio::post(shards_[i].executor, [h, e = events[0]] { h->deliver(e); });
-                }
-                continue;
-            }
-            std::vector<event_ptr> wanted;
-            for (const auto& e : events) {
-                if (e->framed() && h->may_match(e->type())) {
-                    wanted.push_back(e);
-                }
-            }
-            if (!wanted.empty()) {
-                boost::asio::post(shards_[i].executor, [h, batch = std::move(wanted)] {
-                    for (const auto& e : batch) {
-                        h->deliver(e);
-                    }
-                });
+            if (static_cast<int>(i) != here) {
+                post_to(shards_[i], events);
             }
         }
         if (here >= 0 && static_cast<std::size_t>(here) < shards_.size()) {
             shard_hub* h = shards_[static_cast<std::size_t>(here)].hub;
             for (const auto& e : events) {
-                if (e->framed() && h->may_match(e->type())) {
+                if (wants(*h, *e)) {
                     h->deliver(e);
                 }
             }
@@ -154,12 +134,7 @@ public:
         const std::span<const event_ptr> events = framed_where_wanted(batch, with_frames);
         published_.fetch_add(events.size(), std::memory_order_relaxed);
         for (const auto& s : shards_) {
-            std::vector<event_ptr> wanted;
-            for (const auto& e : events) {
-                if (e->framed() && s.hub->may_match(e->type())) {
-                    wanted.push_back(e);
-                }
-            }
+            std::vector<event_ptr> wanted = wanted_by(*s.hub, events);
             if (!wanted.empty()) {
                 if (!s.window->try_acquire()) {
                     batch_waits_.fetch_add(1, std::memory_order_relaxed);
@@ -230,6 +205,41 @@ private:
         shard_hub* hub;
         std::unique_ptr<std::counting_semaphore<>> window;  // free slots for queued batches
     };
+
+    // Whether shard `h` gets `e`: framed (wanted somewhere) and of a type it may match.
+    static bool wants(const shard_hub& h, const published_event& e) {
+        return e.framed() && h.may_match(e.type());
+    }
+
+    static std::vector<event_ptr> wanted_by(const shard_hub& h, std::span<const event_ptr> events) {
+        std::vector<event_ptr> wanted;
+        for (const auto& e : events) {
+            if (wants(h, *e)) {
+                wanted.push_back(e);
+            }
+        }
+        return wanted;
+    }
+
+    // One post to another shard with the events it wants, if any (one event: no vector).
+    static void post_to(const entry& s, std::span<const event_ptr> events) {
+        shard_hub* h = s.hub;
+        if (events.size() == 1) {
+            if (wants(*h, *events[0])) {
+                boost::asio::post(s.executor, [h, e = events[0]] { h->deliver(e); });
+            }
+            return;
+        }
+        std::vector<event_ptr> wanted = wanted_by(*h, events);
+        if (!wanted.empty()) {
+            boost::asio::post(s.executor, [h, batch = std::move(wanted)] {
+                for (const auto& e : batch) {
+                    h->deliver(e);
+                }
+            });
+        }
+    }
+
     std::ptrdiff_t batch_window_ = 16;
     std::size_t max_event_types_ = 100;
     std::unique_ptr<forwarded_types> forwarded_;

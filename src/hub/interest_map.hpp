@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -29,7 +30,9 @@ private:
     static constexpr std::size_t bucket_count = 1 << 16;
     static std::size_t slot(std::string_view key, bool wildcard);
 
-    std::unique_ptr<std::atomic<uint32_t>[]> counts_;
+    // On the heap (256 KiB); make_unique value-initialises the atomics to zero.
+    using buckets = std::array<std::atomic<uint32_t>, bucket_count>;
+    std::unique_ptr<buckets> counts_;
     std::atomic<uint32_t> wildcard_keys_{0};
 };
 

@@ -30,6 +30,8 @@ public:
     published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex, unframed_t);
     // A framed copy of `other`, with its number.
     explicit published_event(const published_event& other);
+    published_event& operator=(const published_event&) = delete;
+    ~published_event() = default;
 
     // Whether the wire forms (sse_chunk, sse_message, ws_frame) exist; json() always does.
     bool framed() const { return framed_; }

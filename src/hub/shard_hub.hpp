@@ -30,6 +30,7 @@ public:
     }
     shard_hub(const shard_hub&) = delete;
     shard_hub& operator=(const shard_hub&) = delete;
+    ~shard_hub() = default;
 
     // May this shard have a subscriber for `type`? Safe from any thread.
     bool may_match(std::string_view type) const { return interest_.may_match(type); }

@@ -1,5 +1,7 @@
 #include "kafka/client_setup.hpp"
 
+#include <array>
+
 namespace rig::kafka {
 
 bool set(rd_kafka_conf_t* conf, const char* key, const std::string& value, std::string& err) {
@@ -13,10 +15,10 @@ bool set_client(rd_kafka_conf_t* conf, const client_settings& s, std::string& er
 
 consumer_ptr start_consumer(rd_kafka_conf_t* conf, const std::vector<std::string>& topics,
                             std::string& err) {
-    char buf[512];
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, buf, sizeof buf);
+    std::array<char, 512> buf{};
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, buf.data(), buf.size());
     if (rk == nullptr) {
-        err = buf;
+        err = buf.data();
         rd_kafka_conf_destroy(conf);  // rd_kafka_new frees conf only on success
         return nullptr;
     }

@@ -17,7 +17,7 @@ namespace rig::net {
 namespace {
 
 // One TLS record's worth of plaintext: what a gathered write hands OpenSSL at a time.
-constexpr std::size_t tls_chunk = 16 * 1024;
+constexpr std::size_t tls_chunk = std::size_t{16} * 1024;
 
 // The outcome of a failed OpenSSL call on a non-blocking socket.
 byte_stream::want tls_failure(ssl_st* ssl, int rc, error_code& ec) {
@@ -127,7 +127,8 @@ byte_stream::want byte_stream::write_now(const asio::const_buffer* bufs, std::si
                                          std::size_t& n, std::size_t& retry, error_code& ec) {
     n = 0;
     if (ssl_ == nullptr) {
-        std::array<iovec, 64> iov;
+        // Not zeroed: entries are written before use, and this runs for every socket write.
+        std::array<iovec, 64> iov;  // NOLINT(cppcoreguidelines-pro-type-member-init)
         const std::size_t k = std::min(count, iov.size());
         for (std::size_t i = 0; i < k; ++i) {
             iov[i] = {const_cast<void*>(bufs[i].data()), bufs[i].size()};
@@ -159,13 +160,13 @@ byte_stream::want byte_stream::write_now(const asio::const_buffer* bufs, std::si
         data = bufs[0].data();  // one buffer covers the whole write: no copy
         len = std::min(bufs[0].size(), limit);
     } else {
-        thread_local unsigned char scratch[tls_chunk];
+        thread_local std::array<unsigned char, tls_chunk> scratch{};
         for (std::size_t i = 0; i < count && len < limit; ++i) {
             const std::size_t take = std::min(bufs[i].size(), limit - len);
-            std::memcpy(scratch + len, bufs[i].data(), take);
+            std::memcpy(scratch.data() + len, bufs[i].data(), take);
             len += take;
         }
-        data = scratch;
+        data = scratch.data();
     }
     ERR_clear_error();
     errno = 0;

@@ -185,7 +185,7 @@ private:
     };
 
     struct read_attempt {
-        byte_stream* s;
+        byte_stream* s = nullptr;
         asio::mutable_buffer buf;
         want operator()(error_code& ec, std::size_t& n) const {
             return buf.size() == 0 ? want::nothing : s->read_now(buf, n, ec);

@@ -8,12 +8,15 @@
 #include <openssl/x509.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <system_error>
 
 namespace rig::net {
 namespace {
@@ -37,11 +40,11 @@ struct alpn_list {
     const unsigned char* data;
     unsigned len;
 };
-constexpr unsigned char h2_and_http11_wire[] = {2,   'h', '2', 8,   'h', 't',
-                                                't', 'p', '/', '1', '.', '1'};
-constexpr unsigned char http11_wire[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-constexpr alpn_list h2_and_http11{h2_and_http11_wire, sizeof h2_and_http11_wire};
-constexpr alpn_list http11_only{http11_wire, sizeof http11_wire};
+constexpr std::array<unsigned char, 12> h2_and_http11_wire = {2,   'h', '2', 8,   'h', 't',
+                                                              't', 'p', '/', '1', '.', '1'};
+constexpr std::array<unsigned char, 9> http11_wire = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr alpn_list h2_and_http11{h2_and_http11_wire.data(), h2_and_http11_wire.size()};
+constexpr alpn_list http11_only{http11_wire.data(), http11_wire.size()};
 
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                 unsigned inlen, void* arg) {
@@ -117,7 +120,9 @@ private:
 
 core::result<file_text> read_file(const char* var, const std::string& path) {
     const auto cannot_read = [&](int err) {
-        return fail(var, "cannot read " + quoted(path) + ": " + std::strerror(err));
+        // (strerror is not thread-safe; the category's message is)
+        return fail(var,
+                    "cannot read " + quoted(path) + ": " + std::generic_category().message(err));
     };
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) {
@@ -129,13 +134,13 @@ core::result<file_text> read_file(const char* var, const std::string& path) {
     if (::fstat(::fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
         out.text().reserve(static_cast<std::size_t>(st.st_size) + 1);
     }
-    char buf[4096];
+    std::array<char, 4096> buf{};
     std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-        out.text().append(buf, n);
+    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+        out.text().append(buf.data(), n);
     }
     const int err = std::ferror(f) ? errno : 0;
-    OPENSSL_cleanse(buf, sizeof buf);
+    OPENSSL_cleanse(buf.data(), buf.size());
     std::fclose(f);
     if (err != 0) {
         return cannot_read(err);  // e.g. a directory
@@ -178,7 +183,7 @@ int supply_passphrase(char* buf, int size, int /*rwflag*/, void* arg) {
         req->too_long = true;
         return -1;
     }
-    std::memcpy(buf, req->passphrase.data(), req->passphrase.size());
+    std::copy(req->passphrase.begin(), req->passphrase.end(), buf);  // no NUL needed
     return static_cast<int>(req->passphrase.size());
 }
 
@@ -215,7 +220,7 @@ std::optional<core::error> use_certificate_chain(SSL_CTX* ctx, const std::string
             return fail(cert_var, "cannot use the chain certificate in " + quoted(path) + ": " +
                                       openssl_reason());
         }
-        next.release();  // owned by ctx now
+        static_cast<void>(next.release());  // owned by ctx now
     }
     leaf_out = SSL_CTX_get0_certificate(ctx);
     return std::nullopt;

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/beast/http/error.hpp>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "core/log.hpp"
 #include "core/text.hpp"
@@ -85,8 +87,9 @@ std::string forwarded_node(const tcp::endpoint& e) {
         // and this runs twice per proxied request.
         std::string out;
         for (const auto byte : a.to_v4().to_bytes()) {
-            char digits[4];
-            out.append(digits, std::to_chars(digits, digits + sizeof digits, byte).ptr);
+            std::array<char, 4> digits{};
+            out.append(digits.data(),
+                       std::to_chars(digits.data(), digits.data() + digits.size(), byte).ptr);
             out += '.';
         }
         out.pop_back();
@@ -111,6 +114,123 @@ std::string_view host_without_port(std::string_view host) {
             1, host.find(']') == std::string_view::npos ? host.size() - 1 : host.find(']') - 1);
     }
     return host.substr(0, host.find(':'));
+}
+
+// Whether a backend's 202 is followed by an asynchronous answer the client waits for (§8.7).
+bool waits_for_answer(response_source r) {
+    return r == response_source::kafka || r == response_source::http_async ||
+           r == response_source::kinesis;
+}
+
+// How long the client waits for the asynchronous answer of a `response_from` (§8.7).
+std::chrono::milliseconds answer_timeout(const proxy_options& options, response_source r) {
+    return r == response_source::kafka        ? options.kafka_response_timeout
+           : r == response_source::http_async ? options.http_async_response_timeout
+                                              : options.kinesis_response_timeout;
+}
+
+// The backend's target: the forwarded path with the client's query.
+std::string backend_target(const http::request& req, const std::string& forwarded_path) {
+    std::string target = forwarded_path;
+    if (const auto q = req.target().find('?'); q != std::string_view::npos) {
+        target += req.target().substr(q);
+    }
+    return target;
+}
+
+// Whether a client header (lower case) is dropped or set by rig rather than passed on (§8.6).
+bool replaced_header(std::string_view name, const api_definition& api, const endpoint& ep) {
+    if (name == "host" || name == "forwarded" || name == "content-length" || name == "expect" ||
+        hop_by_hop(name)) {
+        return true;
+    }
+    if (ep.transform_request_headers) {
+        for (const auto& [added, value] : api.add_headers) {
+            if (added == name) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// The client's headers (names in lower case), with add_headers merged over them when the
+// endpoint asks for it, then Host and Forwarded set and hop-by-hop headers dropped (§8.6).
+std::vector<std::pair<std::string, std::string>> backend_headers(http::exchange& ex,
+                                                                 const api_definition& api,
+                                                                 const endpoint& ep,
+                                                                 const backend_address& to) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& f : ex.req()) {
+        std::string name = core::lower(f.name_string());
+        if (!replaced_header(name, api, ep)) {
+            out.emplace_back(std::move(name), std::string(f.value()));
+        }
+    }
+    if (ep.transform_request_headers) {
+        for (const auto& [name, value] : api.add_headers) {
+            if (name != "host") {  // Host is always the backend's (RIG's code, §8.6)
+                out.emplace_back(name, value);
+            }
+        }
+    }
+    const bool v6 = to.host.find(':') != std::string::npos;
+    out.emplace_back("host", (v6 ? "[" + to.host + "]" : to.host) + ":" + to.port);
+    out.emplace_back("forwarded",
+                     "for=" + forwarded_node(ex.remote()) + ";by=" + forwarded_node(ex.local()));
+    return out;
+}
+
+// RIG's answer of its own to a request for an event target, with the CORS headers (§8.8).
+http::response event_answer(const std::string& cors_origin, http::status s, std::string body) {
+    auto res = body.empty() ? http::make_empty(s)
+                            : http::make_response(s, std::move(body), http::text_type);
+    add_cors(res, cors_origin, event_target_headers);
+    return res;
+}
+
+// Why an event target cannot be reached: its broker is not configured. Empty when it is.
+std::string_view missing_broker(const gateway_context& context, target_kind t) {
+    if (t == target_kind::kafka && context.kafka == nullptr) {
+        return "The kafka target needs KAFKA_BROKERS.";
+    }
+    if (t == target_kind::nats && context.nats == nullptr) {
+        return "The nats target needs NATS_SERVERS.";
+    }
+    if (t == target_kind::kinesis && context.kinesis == nullptr) {
+        return "The kinesis target needs KINESIS_ENABLED and its settings.";
+    }
+    return {};
+}
+
+// The event of a request to an event target (§8.8), with `correlation` as its id for the
+// answer (§8.7).
+core::result<proxied_event> proxied_event_of(http::exchange& ex, const route_match& match,
+                                             std::string_view correlation) {
+    const auto& req = ex.req();
+    // The lowered names and the address are kept here: `facts` only views them.
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+    for (const auto& f : req) {
+        names.push_back(core::lower(f.name_string()));
+    }
+    proxied_request facts;
+    std::size_t i = 0;
+    for (const auto& f : req) {
+        facts.headers.emplace_back(names[i++], f.value());
+    }
+    const std::string remote_ip = ex.remote().address().to_string();
+    facts.correlation = correlation;
+    facts.remote_ip = remote_ip;
+    facts.host = host_without_port(req[http::field::host]);
+    facts.port = ex.local().port();
+    facts.scheme = ex.secure() ? "https" : "http";
+    facts.method = req.method_string();
+    facts.path = match.forwarded_path;
+    if (const auto q = req.target().find('?'); q != std::string_view::npos) {
+        facts.query = req.target().substr(q + 1);
+    }
+    return make_proxied_event(match.ep->target, req.body(), facts);
 }
 
 }  // namespace
@@ -287,79 +407,37 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
                                                                          const route_match& match,
                                                                          request_status& status) {
     const auto& req = ex.req();
-    const api_definition& api = *match.api;
     const endpoint& ep = *match.ep;
     if (!forwardable(req.method())) {
         status = request_status::bad_request;
         co_return http::make_error({core::condition::method_not_allowed, "Method not allowed."});
     }
-    const backend_address to = backend_of(api.proxy);
+    const backend_address to = backend_of(match.api->proxy);
 
     backend_request out;
     // HEAD is forwarded as GET (RIG's Plug.Head); the client gets the head only.
     const bool head_only = req.method() == http::verb::head;
     out.method = head_only ? http::verb::get : req.method();
-    out.target = match.forwarded_path;
-    if (const auto q = req.target().find('?'); q != std::string_view::npos) {
-        out.target += req.target().substr(q);
-    }
+    out.target = backend_target(req, match.forwarded_path);
     // An asynchronous answer is awaited after a 202: the backend gets the correlation id to
     // send it with (spec §8.7).
-    const bool waits = ep.response_from == response_source::kafka ||
-                       ep.response_from == response_source::http_async ||
-                       ep.response_from == response_source::kinesis;
+    const bool waits = waits_for_answer(ep.response_from);
     waiter_ticket ticket;
     if (waits) {
         ticket = waiters_.add();
         out.target += out.target.find('?') == std::string::npos ? "?" : "&";
         out.target += "correlation=" + correlation_of(ticket);
     }
-
-    // The client's headers (names in lower case), with add_headers merged over them when the
-    // endpoint asks for it, then Host and Forwarded set and hop-by-hop headers dropped (§8.6).
-    const auto replaced = [&](std::string_view name) {
-        if (name == "host" || name == "forwarded" || name == "content-length" || name == "expect" ||
-            hop_by_hop(name)) {
-            return true;
-        }
-        if (ep.transform_request_headers) {
-            for (const auto& [added, value] : api.add_headers) {
-                if (added == name) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    };
-    for (const auto& f : req) {
-        std::string name = core::lower(f.name_string());
-        if (!replaced(name)) {
-            out.headers.emplace_back(std::move(name), std::string(f.value()));
-        }
-    }
-    if (ep.transform_request_headers) {
-        for (const auto& [name, value] : api.add_headers) {
-            if (name != "host") {  // Host is always the backend's (RIG's code, §8.6)
-                out.headers.emplace_back(name, value);
-            }
-        }
-    }
-    const bool v6 = to.host.find(':') != std::string::npos;
-    out.headers.emplace_back("host", (v6 ? "[" + to.host + "]" : to.host) + ":" + to.port);
-    out.headers.emplace_back(
-        "forwarded", "for=" + forwarded_node(ex.remote()) + ";by=" + forwarded_node(ex.local()));
+    out.headers = backend_headers(ex, *match.api, ep, to);
 
     auto result = co_await backends_.forward(ex, to, out, req.body(), ex.body_stream(), head_only);
     switch (result.outcome) {
         case forward_outcome::answered:
             status = request_status::ok;
             if (waits && result.status == 202 && result.response) {
-                const auto timeout = ep.response_from == response_source::kafka
-                                         ? context_.options.kafka_response_timeout
-                                     : ep.response_from == response_source::http_async
-                                         ? context_.options.http_async_response_timeout
-                                         : context_.options.kinesis_response_timeout;
-                co_return co_await await_answer(std::move(ticket), timeout, "content-type", status);
+                co_return co_await await_answer(std::move(ticket),
+                                                answer_timeout(context_.options, ep.response_from),
+                                                "content-type", status);
             }
             co_return std::move(result.response);
         case forward_outcome::timed_out:
@@ -379,108 +457,93 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
 asio::awaitable<http::response> api_gateway::publish_event(http::exchange& ex,
                                                            const route_match& match,
                                                            request_status& status) {
-    const auto& req = ex.req();
     const endpoint& ep = *match.ep;
-    const auto accepted = [this](http::status s, std::string body) {
-        auto res = body.empty() ? http::make_empty(s)
-                                : http::make_response(s, std::move(body), http::text_type);
-        add_cors(res, context_.cors_origin, event_target_headers);
-        return res;
-    };
-    if (req.method() == http::verb::options) {
-        co_return accepted(http::status::no_content, "");  // preflight, answered here (§8.8)
+    if (ex.req().method() == http::verb::options) {
+        // preflight, answered here (§8.8)
+        co_return event_answer(context_.cors_origin, http::status::no_content, "");
     }
-    const bool kafka = ep.target == target_kind::kafka;
-    const bool nats = ep.target == target_kind::nats;
-    if ((kafka && context_.kafka == nullptr) || (nats && context_.nats == nullptr) ||
-        (ep.target == target_kind::kinesis && context_.kinesis == nullptr)) {
+    if (const auto missing = missing_broker(context_, ep.target); !missing.empty()) {
         status = request_status::unreachable;
-        co_return http::make_error(
-            {core::condition::unavailable,
-             kafka  ? "The kafka target needs KAFKA_BROKERS."
-             : nats ? "The nats target needs NATS_SERVERS."
-                    : "The kinesis target needs KINESIS_ENABLED and its settings."});
+        co_return http::make_error({core::condition::unavailable, std::string(missing)});
     }
 
     waiter_ticket ticket = waiters_.add();
-    const std::string correlation = correlation_of(ticket);
-    std::vector<std::string> names;
-    names.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
-    proxied_request facts;
-    for (const auto& f : req) {
-        names.push_back(core::lower(f.name_string()));
-    }
-    std::size_t i = 0;
-    for (const auto& f : req) {
-        facts.headers.emplace_back(names[i++], f.value());
-    }
-    const std::string remote_ip = ex.remote().address().to_string();
-    facts.correlation = correlation;
-    facts.remote_ip = remote_ip;
-    facts.host = host_without_port(req[http::field::host]);
-    facts.port = ex.local().port();
-    facts.scheme = ex.secure() ? "https" : "http";
-    facts.method = req.method_string();
-    facts.path = match.forwarded_path;
-    if (const auto q = req.target().find('?'); q != std::string_view::npos) {
-        facts.query = req.target().substr(q + 1);
-    }
-    auto event = make_proxied_event(ep.target, req.body(), facts);
+    auto event = proxied_event_of(ex, match, correlation_of(ticket));
     if (!event) {
         status = request_status::bad_request;
         co_return http::make_error(event.error());
     }
-
-    if (kafka) {
-        std::vector<kafka_producer::header> headers;
-        if (event->kafka_content_type_header) {
-            headers.emplace_back(event->kafka_content_type_header->first,
-                                 event->kafka_content_type_header->second);
-        }
-        // A failed produce is counted; the client is answered as if it went (RIG, §8.8).
-        if (context_.kafka_avro != nullptr && !ep.schema.empty()) {
-            // Binary mode with Avro data (§8.8), encoded off the shard.
-            context_.kafka_avro->produce(ep.topic, event->partition_key, event->json, ep.schema);
-        } else {
-            context_.kafka->produce(ep.topic, event->partition_key, event->json, headers);
-        }
-        if (ep.response_from == response_source::kafka) {
-            co_return co_await await_answer(std::move(ticket),
-                                            context_.options.kafka_response_timeout,
-                                            event_target_headers, status);
-        }
-    } else if (nats) {
-        if (ep.response_from == response_source::nats) {
-            auto* publisher = context_.nats;
-            const auto timeout = context_.options.nats_response_timeout;
-            auto reply = co_await net::await_callback<std::optional<std::string>>(
-                [publisher, &ep, &event, timeout](auto done) {
-                    publisher->request(ep.topic, event->json, timeout, std::move(done));
-                });
-            if (!reply) {
-                status = request_status::response_timeout;
-                auto res = http::make_error({core::condition::gateway_timeout,
-                                             "Timed out while waiting for the response."});
-                add_cors(res, context_.cors_origin, event_target_headers);
-                co_return res;
-            }
-            auto res = http::make_response(http::status::ok, std::move(*reply), http::json_type);
-            add_cors(res, context_.cors_origin, event_target_headers);
-            co_return res;
-        }
-        context_.nats->publish(ep.topic, event->json);
-    } else {
-        context_.kinesis->put(ep.topic, event->partition_key, event->json);
-        // RIG answered every kinesis target at once (§8.7); with a response stream rig waits
-        // for the correlated answer as for kafka.
-        if (ep.response_from == response_source::kinesis &&
-            !context_.options.kinesis_response_stream.empty()) {
-            co_return co_await await_answer(std::move(ticket),
-                                            context_.options.kinesis_response_timeout,
-                                            event_target_headers, status);
-        }
+    if (ep.target == target_kind::kafka) {
+        co_return co_await publish_kafka(ep, *event, std::move(ticket), status);
     }
-    co_return accepted(http::status::accepted, "Accepted.");
+    if (ep.target == target_kind::nats) {
+        co_return co_await publish_nats(ep, *event, status);
+    }
+    co_return co_await publish_kinesis(ep, *event, std::move(ticket), status);
+}
+
+asio::awaitable<http::response> api_gateway::publish_kafka(const endpoint& ep,
+                                                           const proxied_event& event,
+                                                           waiter_ticket ticket,
+                                                           request_status& status) {
+    std::vector<kafka_producer::header> headers;
+    if (event.kafka_content_type_header) {
+        headers.emplace_back(event.kafka_content_type_header->first,
+                             event.kafka_content_type_header->second);
+    }
+    // A failed produce is counted; the client is answered as if it went (RIG, §8.8).
+    if (context_.kafka_avro != nullptr && !ep.schema.empty()) {
+        // Binary mode with Avro data (§8.8), encoded off the shard.
+        context_.kafka_avro->produce(ep.topic, event.partition_key, event.json, ep.schema);
+    } else {
+        context_.kafka->produce(ep.topic, event.partition_key, event.json, headers);
+    }
+    if (ep.response_from == response_source::kafka) {
+        co_return co_await await_answer(std::move(ticket), context_.options.kafka_response_timeout,
+                                        event_target_headers, status);
+    }
+    co_return event_answer(context_.cors_origin, http::status::accepted, "Accepted.");
+}
+
+asio::awaitable<http::response> api_gateway::publish_nats(const endpoint& ep,
+                                                          const proxied_event& event,
+                                                          request_status& status) {
+    if (ep.response_from != response_source::nats) {
+        context_.nats->publish(ep.topic, event.json);
+        co_return event_answer(context_.cors_origin, http::status::accepted, "Accepted.");
+    }
+    auto* publisher = context_.nats;
+    const auto timeout = context_.options.nats_response_timeout;
+    auto reply = co_await net::await_callback<std::optional<std::string>>(
+        [publisher, &ep, &event, timeout](auto done) {
+            publisher->request(ep.topic, event.json, timeout, std::move(done));
+        });
+    if (!reply) {
+        status = request_status::response_timeout;
+        auto res = http::make_error(
+            {core::condition::gateway_timeout, "Timed out while waiting for the response."});
+        add_cors(res, context_.cors_origin, event_target_headers);
+        co_return res;
+    }
+    auto res = http::make_response(http::status::ok, std::move(*reply), http::json_type);
+    add_cors(res, context_.cors_origin, event_target_headers);
+    co_return res;
+}
+
+asio::awaitable<http::response> api_gateway::publish_kinesis(const endpoint& ep,
+                                                             const proxied_event& event,
+                                                             waiter_ticket ticket,
+                                                             request_status& status) {
+    context_.kinesis->put(ep.topic, event.partition_key, event.json);
+    // RIG answered every kinesis target at once (§8.7); with a response stream rig waits
+    // for the correlated answer as for kafka.
+    if (ep.response_from == response_source::kinesis &&
+        !context_.options.kinesis_response_stream.empty()) {
+        co_return co_await await_answer(std::move(ticket),
+                                        context_.options.kinesis_response_timeout,
+                                        event_target_headers, status);
+    }
+    co_return event_answer(context_.cors_origin, http::status::accepted, "Accepted.");
 }
 
 }  // namespace rig::proxy

@@ -14,6 +14,7 @@
 #include "proxy/kafka_producer.hpp"
 #include "proxy/kinesis_putter.hpp"
 #include "proxy/nats_publisher.hpp"
+#include "proxy/proxied_event.hpp"
 #include "proxy/proxy_options.hpp"
 #include "proxy/request_metrics.hpp"
 #include "proxy/response_router.hpp"
@@ -66,7 +67,7 @@ public:
 private:
     // Bodies of up to this size (declared) are read whole before forwarding, larger ones
     // stream through.
-    static constexpr uint64_t whole_body_bytes = 64 * 1024;
+    static constexpr uint64_t whole_body_bytes = uint64_t{64} * 1024;
 
     const route_table& routes();
     // Applies the body limits, and reads the body whole where it must be (see the .cpp).
@@ -79,6 +80,14 @@ private:
                                                                 request_status& status);
     asio::awaitable<http::response> publish_event(http::exchange& ex, const route_match& match,
                                                   request_status& status);
+    // publish_event's part per target: sends `event` and answers the client (§8.7, §8.8).
+    // `ticket` is the event's correlation, kept until its answer is awaited or not needed.
+    asio::awaitable<http::response> publish_kafka(const endpoint& ep, const proxied_event& event,
+                                                  waiter_ticket ticket, request_status& status);
+    asio::awaitable<http::response> publish_nats(const endpoint& ep, const proxied_event& event,
+                                                 request_status& status);
+    asio::awaitable<http::response> publish_kinesis(const endpoint& ep, const proxied_event& event,
+                                                    waiter_ticket ticket, request_status& status);
     // Waits for the correlated answer of `ticket` and turns it into the client's response.
     asio::awaitable<http::response> await_answer(waiter_ticket ticket,
                                                  std::chrono::milliseconds timeout,

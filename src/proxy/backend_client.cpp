@@ -29,7 +29,13 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t stream_chunk_bytes = 64 * 1024;
+constexpr std::size_t stream_chunk_bytes = std::size_t{64} * 1024;
+// One piece of a streamed body, on the heap: too large for a coroutine frame.
+using stream_chunk = std::array<char, stream_chunk_bytes>;
+
+// The answer's head and, when small, its whole body; moved into a body_parser to stream it.
+using head_parser = bhttp::response_parser<bhttp::string_body>;
+using body_parser = bhttp::response_parser<bhttp::buffer_body>;
 
 log::rate_limited backend_log{10};
 
@@ -49,6 +55,9 @@ struct write_outcome {
 };
 
 struct write_waiter final : http::channel_user {
+    // Virtual only for clang-tidy 14, which does not exempt final classes from
+    // virtual-class-destructor; make_shared destroys it as a write_waiter.
+    virtual ~write_waiter() = default;
     std::function<void(write_outcome)> done;
     void on_written(const http::error_code& ec) override { std::exchange(done, nullptr)({ec}); }
     void on_readable(const http::error_code&) override {}
@@ -88,6 +97,336 @@ bool has_body(http::verb method) {
     return method == http::verb::post || method == http::verb::put || method == http::verb::patch;
 }
 
+forward_result failed(forward_outcome outcome) {
+    forward_result result;
+    result.outcome = outcome;
+    return result;
+}
+
+// The head of a request whose body is at hand, written by hand: it goes out with the body in
+// one gathered write (one system call).
+std::string request_head(const backend_request& req, std::string_view body) {
+    std::string head;
+    append_request_head(
+        head, req, has_body(req.method) ? std::optional<std::uint64_t>(body.size()) : std::nullopt);
+    return head;
+}
+
+// The head and the body as one gathered write.
+std::array<asio::const_buffer, 2> gathered(const std::string& head, const backend_request& req,
+                                           std::string_view body) {
+    return {asio::buffer(head),
+            has_body(req.method) ? asio::buffer(body.data(), body.size()) : asio::const_buffer()};
+}
+
+// Opens a new connection to `to`; null (the reason logged) when that fails.
+asio::awaitable<std::unique_ptr<http::client_connection>> open_connection(
+    asio::io_context& io, const http::client_tls& tls, const backend_address& to,
+    std::chrono::milliseconds timeout) {
+    std::string error;
+    auto conn =
+        co_await http::open_client_connection(io, tls, to.tls, to.host, to.port, timeout, error);
+    if (!conn) {
+        backend_log.info("proxy: {}", error);
+    }
+    co_return conn;
+}
+
+// The answer's deadline: kept by backend_deadlines rather than by the tcp_stream's timer,
+// which would be armed and cancelled for every read and write. When it runs out the socket
+// is closed, which ends the pending operation.
+class answer_deadline {
+public:
+    answer_deadline(backend_deadlines& deadlines, std::chrono::milliseconds timeout,
+                    http::client_connection& conn)
+        : deadlines_(deadlines), timeout_(timeout), conn_(&conn) {}
+
+    // Counts the timeout anew from now.
+    void start() {
+        due_.reset();
+        due_.emplace(deadlines_, timeout_, [c = conn_] {
+            beast::error_code ignored;
+            c->tcp().socket().close(ignored);
+        });
+    }
+
+    void stop() { due_.reset(); }
+
+    bool expired() const { return due_ && due_->expired(); }
+
+    // Whether `ec` means the answer did not come in time (else the connection failed).
+    bool timed_out(const beast::error_code& ec) const {
+        return ec == beast::error::timeout || expired();
+    }
+
+    forward_outcome outcome_of(const beast::error_code& ec) const {
+        return timed_out(ec) ? forward_outcome::timed_out : forward_outcome::unreachable;
+    }
+
+    std::string describe(const beast::error_code& ec) const {
+        return timed_out(ec) ? "no answer in time" : ec.message();
+    }
+
+private:
+    backend_deadlines& deadlines_;
+    std::chrono::milliseconds timeout_;
+    http::client_connection* conn_;
+    std::optional<backend_deadlines::watch> due_;
+};
+
+// How sending went: `ec` is the backend's failure, or the client's when `body_broke`.
+struct sent_request {
+    beast::error_code ec;
+    bool body_broke = false;
+};
+
+// Sends the head and body gathered in `wire`, under the answer's deadline from the start.
+asio::awaitable<sent_request> send_buffered(http::client_connection& conn,
+                                            const std::array<asio::const_buffer, 2>& wire,
+                                            bool reused, answer_deadline& deadline) {
+    if (!reused) {
+        conn.tcp().expires_never();  // the connect's timeout is spent
+    }
+    deadline.start();
+    auto [ec, n] =
+        co_await conn.visit([&](auto& s) { return asio::async_write(s, wire, use_tuple); });
+    co_return sent_request{ec, false};
+}
+
+// Writes the head of `req`, then `body` as it arrives, each write within `timeout`; the
+// answer's deadline then counts from the body's end.
+asio::awaitable<sent_request> send_streamed(http::client_connection& conn,
+                                            const backend_request& req, http::request_body& body,
+                                            std::chrono::milliseconds timeout,
+                                            answer_deadline& deadline) {
+    bhttp::request<bhttp::buffer_body> out{req.method, req.target, 11};
+    for (const auto& [name, value] : req.headers) {
+        out.insert(name, value);
+    }
+    if (const auto length = body.length()) {
+        out.content_length(*length);
+    } else {
+        out.chunked(true);
+    }
+    out.keep_alive(true);
+    out.body().data = nullptr;
+    out.body().more = true;
+    bhttp::request_serializer<bhttp::buffer_body> serializer{out};
+    conn.tcp().expires_after(timeout);
+    auto [ec, n] = co_await conn.visit(
+        [&](auto& s) { return bhttp::async_write_header(s, serializer, use_tuple); });
+    const auto buf = std::make_unique<stream_chunk>();
+    while (!ec && !serializer.is_done()) {
+        auto [rec, got] = co_await body.read_some(asio::buffer(buf->data(), buf->size()));
+        if (rec) {
+            co_return sent_request{rec, true};
+        }
+        out.body().data = got > 0 ? buf->data() : nullptr;
+        out.body().size = got;
+        out.body().more = !body.done();
+        conn.tcp().expires_after(timeout);
+        std::tie(ec, n) = co_await conn.visit(
+            [&](auto& s) { return bhttp::async_write(s, serializer, use_tuple); });
+        if (ec == bhttp::error::need_buffer) {
+            ec = {};
+        }
+    }
+    conn.tcp().expires_never();
+    deadline.start();
+    co_return sent_request{ec, false};
+}
+
+// Reads the answer's head. One whose deadline ran out as it arrived counts as none: the
+// socket is closed.
+asio::awaitable<beast::error_code> read_answer_head(http::client_connection& conn,
+                                                    head_parser& parser,
+                                                    const answer_deadline& deadline) {
+    // No limit while reading the head: Beast would refuse a longer declared length there,
+    // and a long answer is streamed, not refused.
+    parser.body_limit(boost::none);
+    auto [ec, n] = co_await conn.visit(
+        [&](auto& s) { return bhttp::async_read_header(s, conn.buffer, parser, use_tuple); });
+    if (!ec && deadline.expired()) {
+        ec = beast::error::timeout;
+    }
+    co_return ec;
+}
+
+// Whether a request that failed on a reused connection goes again on a new one: the backend
+// closed the idle connection meanwhile. Not when the answer is late, nor when the request may
+// have reached the backend and must not be repeated (POST, PATCH).
+bool send_again(bool reused, http::verb method, const beast::error_code& send_ec,
+                const beast::error_code& ec, const answer_deadline& deadline) {
+    return reused && !deadline.timed_out(ec) &&
+           (send_ec || (method != http::verb::post && method != http::verb::patch));
+}
+
+// What the handling of an answer says: the result, and whether the connection may serve
+// another request.
+struct answer_done {
+    forward_result result;
+    bool reusable = false;
+};
+
+// How an answer goes to the client.
+struct answer_plan {
+    std::size_t whole_limit = 0;               // answers of a known length up to it are read whole
+    std::chrono::milliseconds read_timeout{};  // per read of a streamed answer
+    bool head_only = false;                    // the client asked HEAD
+    std::string_view key;                      // for the log
+    std::string_view target;
+};
+
+// Whether the answer is read whole and sent as one response.
+bool small_answer(const head_parser& parser, std::size_t limit) {
+    const auto length = parser.content_length();
+    return parser.is_done() || (length && *length <= limit);
+}
+
+// Reads the rest of a small answer's body: what came with the head (mostly all of it) from
+// the buffer at once, without another asynchronous read; then under a deadline of its own.
+asio::awaitable<beast::error_code> read_answer_body(http::client_connection& conn,
+                                                    head_parser& parser, std::size_t limit,
+                                                    answer_deadline& deadline) {
+    beast::error_code ec;
+    parser.body_limit(limit);
+    parser.eager(true);
+    if (const auto have = conn.buffer.data(); have.size() > 0) {
+        conn.buffer.consume(parser.put(have, ec));
+        if (ec == bhttp::error::need_more) {
+            ec = {};
+        }
+    }
+    if (!parser.is_done() && !ec) {
+        deadline.start();  // the body's own deadline, as for the head
+        std::tie(ec, std::ignore) = co_await conn.visit(
+            [&](auto& s) { return bhttp::async_read(s, conn.buffer, parser, use_tuple); });
+    }
+    co_return ec;
+}
+
+// A small answer as the response for the session to send (its body moved out of `answer`).
+http::response whole_response(http::response& answer) {
+    http::response res;
+    res.result(answer.result_int());
+    copy_answer_headers(answer, res);
+    res.body() = std::move(answer.body());
+    return res;
+}
+
+// The head of a streamed answer: framed by its length when known, else chunked on HTTP/1.1.
+http::response streamed_head(const bhttp::response<bhttp::buffer_body>& answer,
+                             boost::optional<std::uint64_t> length, bool chunked) {
+    http::response head;
+    head.result(answer.result_int());
+    copy_answer_headers(answer, head);
+    if (length) {
+        head.set(http::field::content_length, std::to_string(*length));
+    } else if (chunked) {
+        head.set(http::field::transfer_encoding, "chunked");
+    }
+    return head;
+}
+
+// The frames that send `data`, as an HTTP/1.1 chunk when `chunked`; `size_line` keeps the
+// chunk's size line while they are written.
+std::span<const core::frame> chunk_frames(std::array<core::frame, 3>& frames,
+                                          std::string& size_line, std::string_view data,
+                                          bool chunked) {
+    std::size_t count = 0;
+    if (chunked) {
+        size_line = fmt::format("{:x}\r\n", data.size());
+        frames[count++] = core::static_frame(size_line);
+    }
+    frames[count++] = core::static_frame(data);
+    if (chunked) {
+        frames[count++] = core::static_frame("\r\n");
+    }
+    return {frames.data(), count};
+}
+
+// Passes the body on as it arrives, one buffer at a time, each read under the tcp_stream's
+// own timer. False when it broke off or the client went away.
+asio::awaitable<bool> relay_body(http::client_connection& conn, body_parser& streamed,
+                                 http::response_channel& channel, bool chunked,
+                                 const answer_plan& plan) {
+    const auto buf = std::make_unique<stream_chunk>();
+    while (!streamed.is_done()) {
+        streamed.get().body().data = buf->data();
+        streamed.get().body().size = buf->size();
+        conn.tcp().expires_after(plan.read_timeout);
+        auto [ec, n] = co_await conn.visit(
+            [&](auto& s) { return bhttp::async_read(s, conn.buffer, streamed, use_tuple); });
+        if (ec == bhttp::error::need_buffer) {
+            ec = {};
+        }
+        if (ec) {
+            backend_log.info("proxy: {} {}: the answer broke off: {}", plan.key, plan.target,
+                             ec.message());
+            co_return false;
+        }
+        const std::size_t got = buf->size() - streamed.get().body().size;
+        if (got == 0 || plan.head_only) {
+            continue;
+        }
+        std::string size_line;
+        std::array<core::frame, 3> frames;
+        if (!co_await write_frames(channel,
+                                   chunk_frames(frames, size_line, {buf->data(), got}, chunked))) {
+            co_return false;  // the client went away
+        }
+    }
+    co_return true;
+}
+
+// Streams a large answer, or one of unknown length, to the client of `ex` (which is taken).
+// True when the connection may serve another request.
+asio::awaitable<bool> stream_answer(http::exchange& ex, http::client_connection& conn,
+                                    head_parser& parser, const answer_plan& plan) {
+    const auto length = parser.content_length();
+    body_parser streamed{std::move(parser)};
+    streamed.body_limit(boost::none);
+    const bool chunked = !length && ex.proto() == http::protocol::http1;
+    auto channel = ex.take(streamed_head(streamed.get(), length, chunked));
+    bool sent_whole = co_await relay_body(conn, streamed, *channel, chunked, plan);
+    if (sent_whole && chunked && !plan.head_only) {
+        const core::frame last = core::static_frame("0\r\n\r\n");
+        sent_whole = co_await write_frames(*channel, std::span(&last, 1));
+    }
+    if (sent_whole) {
+        channel->end();
+    } else {
+        channel->close();
+    }
+    const bool reusable = sent_whole && streamed.get().keep_alive();
+    co_return reusable;
+}
+
+// Answers the client with the answer whose head `parser` read: a small one read whole and
+// returned (the client's connection kept alive), a larger one streamed through.
+asio::awaitable<answer_done> answer_client(http::exchange& ex, http::client_connection& conn,
+                                           head_parser& parser, answer_deadline& deadline,
+                                           const answer_plan& plan) {
+    answer_done done;
+    done.result.status = parser.get().result_int();
+    if (!small_answer(parser, plan.whole_limit)) {
+        deadline.stop();  // each streamed read has its own timeout
+        done.reusable = co_await stream_answer(ex, conn, parser, plan);
+        co_return done;
+    }
+    beast::error_code ec;
+    if (!parser.is_done()) {
+        ec = co_await read_answer_body(conn, parser, plan.whole_limit, deadline);
+    }
+    if (ec) {
+        done.result.outcome = deadline.outcome_of(ec);
+        co_return done;
+    }
+    done.result.response = whole_response(parser.get());
+    done.reusable = parser.get().keep_alive() && !deadline.expired();
+    co_return done;
+}
+
 }  // namespace
 
 bool hop_by_hop(std::string_view name) {
@@ -116,245 +455,53 @@ void backend_client::close_idle() {
     deadlines_.close();
 }
 
-asio::awaitable<beast::error_code> backend_client::send_streamed(http::client_connection& conn,
-                                                                 const backend_request& req,
-                                                                 http::request_body& body,
-                                                                 bool& body_broke) {
-    bhttp::request<bhttp::buffer_body> out{req.method, req.target, 11};
-    for (const auto& [name, value] : req.headers) {
-        out.insert(name, value);
-    }
-    if (const auto length = body.length()) {
-        out.content_length(*length);
-    } else {
-        out.chunked(true);
-    }
-    out.keep_alive(true);
-    out.body().data = nullptr;
-    out.body().more = true;
-    bhttp::request_serializer<bhttp::buffer_body> serializer{out};
-    conn.tcp().expires_after(limits_.recv_timeout);
-    auto [ec, n] = co_await conn.visit(
-        [&](auto& s) { return bhttp::async_write_header(s, serializer, use_tuple); });
-    auto buf = std::make_unique<char[]>(stream_chunk_bytes);
-    while (!ec && !serializer.is_done()) {
-        auto [rec, got] = co_await body.read_some(asio::buffer(buf.get(), stream_chunk_bytes));
-        if (rec) {
-            body_broke = true;
-            co_return rec;
-        }
-        out.body().data = got > 0 ? buf.get() : nullptr;
-        out.body().size = got;
-        out.body().more = !body.done();
-        conn.tcp().expires_after(limits_.recv_timeout);
-        std::tie(ec, n) = co_await conn.visit(
-            [&](auto& s) { return bhttp::async_write(s, serializer, use_tuple); });
-        if (ec == bhttp::error::need_buffer) {
-            ec = {};
-        }
-    }
-    co_return ec;
-}
-
 asio::awaitable<forward_result> backend_client::forward(
     http::exchange& ex, const backend_address& to, const backend_request& req,
     std::string_view body, http::request_body* upload, bool head_only) {
     const bool streaming = upload != nullptr && !upload->done();
-    // The head by hand, sent with the body in one gathered write (one system call).
-    std::string head_bytes;
-    const bool sends_body = has_body(req.method);
-    if (!streaming) {
-        append_request_head(head_bytes, req,
-                            sends_body ? std::optional<std::uint64_t>(body.size()) : std::nullopt);
-    }
-    const std::array<asio::const_buffer, 2> wire = {
-        asio::buffer(head_bytes),
-        sends_body ? asio::buffer(body.data(), body.size()) : asio::const_buffer()};
-
+    const std::string head_bytes = streaming ? std::string() : request_head(req, body);
+    const auto wire = gathered(head_bytes, req, body);
     const std::string key = pool_key(to);
-    forward_result result;
+    const answer_plan plan{limits_.buffer_response_bytes, limits_.recv_timeout, head_only, key,
+                           req.target};
     for (int attempt = 0; attempt < 2; ++attempt) {
+        // A streamed body cannot be sent again: it gets a new connection, never a reused one.
         auto conn = streaming ? nullptr : idle_->take(key);
         const bool reused = conn != nullptr;
+        if (!reused) {
+            conn = co_await open_connection(io_, tls_, to, limits_.connect_timeout);
+        }
         if (!conn) {
-            std::string error;
-            conn = co_await http::open_client_connection(io_, tls_, to.tls, to.host, to.port,
-                                                         limits_.connect_timeout, error);
-            if (!conn) {
-                backend_log.info("proxy: {}", error);
-                result.outcome = forward_outcome::unreachable;
-                co_return result;
-            }
+            co_return failed(forward_outcome::unreachable);
         }
-
-        // The answer's deadline: kept by deadlines_ rather than by the tcp_stream's timer,
-        // which would be armed and cancelled for every read and write. When it runs out the
-        // socket is closed, which ends the pending operation.
-        std::optional<backend_deadlines::watch> answer_due;
-        const auto watch_answer = [&] {
-            answer_due.reset();
-            answer_due.emplace(deadlines_, limits_.recv_timeout, [c = conn.get()] {
-                beast::error_code ignored;
-                c->tcp().socket().close(ignored);
-            });
-        };
-        const auto timed_out = [&](const beast::error_code& e) {
-            return e == beast::error::timeout || (answer_due && answer_due->expired());
-        };
-        beast::error_code wec;
-        std::size_t wn = 0;
-        if (streaming) {
-            bool body_broke = false;
-            wec = co_await send_streamed(*conn, req, *upload, body_broke);
-            if (body_broke) {
-                backend_log.info("proxy: {} {}: the client's body broke off: {}", key, req.target,
-                                 wec.message());
-                result.outcome = forward_outcome::body_broke;
-                co_return result;
-            }
-            conn->tcp().expires_never();
-            watch_answer();  // counted from the body's end
-        } else {
-            if (!reused) {
-                conn->tcp().expires_never();  // the connect's timeout is spent
-            }
-            watch_answer();
-            std::tie(wec, wn) = co_await conn->visit(
-                [&](auto& s) { return asio::async_write(s, wire, use_tuple); });
+        answer_deadline deadline{deadlines_, limits_.recv_timeout, *conn};
+        const sent_request sent =
+            streaming ? co_await send_streamed(*conn, req, *upload, limits_.recv_timeout, deadline)
+                      : co_await send_buffered(*conn, wire, reused, deadline);
+        if (sent.body_broke) {
+            backend_log.info("proxy: {} {}: the client's body broke off: {}", key, req.target,
+                             sent.ec.message());
+            co_return failed(forward_outcome::body_broke);
         }
-        bhttp::response_parser<bhttp::string_body> parser;
-        // No limit while reading the head: Beast would refuse a longer declared length there,
-        // and a long answer is streamed, not refused.
-        parser.body_limit(boost::none);
-        beast::error_code ec = wec;
+        head_parser parser;
+        beast::error_code ec = sent.ec;
         if (!ec) {
-            std::tie(ec, wn) = co_await conn->visit([&](auto& s) {
-                return bhttp::async_read_header(s, conn->buffer, parser, use_tuple);
-            });
-        }
-        if (!ec && answer_due->expired()) {
-            ec = beast::error::timeout;  // ran out as the head arrived: the socket is closed
+            ec = co_await read_answer_head(*conn, parser, deadline);
         }
         if (ec) {
-            // The backend closed the idle connection meanwhile: sent again on a new one, unless
-            // the request may have reached it and must not be repeated (POST, PATCH).
-            if (reused && !timed_out(ec) &&
-                (wec || (req.method != http::verb::post && req.method != http::verb::patch))) {
+            if (send_again(reused, req.method, sent.ec, ec, deadline)) {
                 continue;
             }
-            backend_log.info("proxy: {} {}: {}", pool_key(to), req.target,
-                             timed_out(ec) ? "no answer in time" : ec.message());
-            result.outcome =
-                timed_out(ec) ? forward_outcome::timed_out : forward_outcome::unreachable;
-            co_return result;
+            backend_log.info("proxy: {} {}: {}", key, req.target, deadline.describe(ec));
+            co_return failed(deadline.outcome_of(ec));
         }
-        result.status = parser.get().result_int();
-
-        const auto length = parser.content_length();
-        if (parser.is_done() || (length && *length <= limits_.buffer_response_bytes)) {
-            // Small: read whole, answer as one response, client connection kept alive.
-            if (!parser.is_done()) {
-                parser.body_limit(limits_.buffer_response_bytes);
-                // The body mostly came with the head: parsed from the buffer at once, without
-                // another asynchronous read.
-                parser.eager(true);
-                if (const auto have = conn->buffer.data(); have.size() > 0) {
-                    conn->buffer.consume(parser.put(have, ec));
-                    if (ec == bhttp::error::need_more) {
-                        ec = {};
-                    }
-                }
-            }
-            if (!parser.is_done() && !ec) {
-                watch_answer();  // the body's own deadline, as for the head
-                std::tie(ec, wn) = co_await conn->visit(
-                    [&](auto& s) { return bhttp::async_read(s, conn->buffer, parser, use_tuple); });
-            }
-            if (ec) {
-                result.outcome =
-                    timed_out(ec) ? forward_outcome::timed_out : forward_outcome::unreachable;
-                co_return result;
-            }
-            auto& answer = parser.get();
-            http::response res;
-            res.result(answer.result_int());
-            copy_answer_headers(answer, res);
-            res.body() = std::move(answer.body());
-            if (answer.keep_alive() && !answer_due->expired()) {
-                idle_->give_back(key, std::move(conn));
-            }
-            result.response = std::move(res);
-            co_return result;
-        }
-
-        // Large or of unknown length: streamed through, one buffer at a time, each read under
-        // the tcp_stream's own timer.
-        answer_due.reset();
-        bhttp::response_parser<bhttp::buffer_body> streamed{std::move(parser)};
-        streamed.body_limit(boost::none);
-        http::response head;
-        head.result(result.status);
-        copy_answer_headers(streamed.get(), head);
-        const bool chunked = !length && ex.proto() == http::protocol::http1;
-        if (length) {
-            head.set(http::field::content_length, std::to_string(*length));
-        } else if (chunked) {
-            head.set(http::field::transfer_encoding, "chunked");
-        }
-        auto channel = ex.take(head);
-        auto buf = std::make_unique<char[]>(stream_chunk_bytes);
-        bool sent_whole = true;
-        while (!streamed.is_done()) {
-            streamed.get().body().data = buf.get();
-            streamed.get().body().size = stream_chunk_bytes;
-            conn->tcp().expires_after(limits_.recv_timeout);
-            std::tie(ec, wn) = co_await conn->visit(
-                [&](auto& s) { return bhttp::async_read(s, conn->buffer, streamed, use_tuple); });
-            if (ec == bhttp::error::need_buffer) {
-                ec = {};
-            }
-            if (ec) {
-                backend_log.info("proxy: {} {}: the answer broke off: {}", pool_key(to), req.target,
-                                 ec.message());
-                sent_whole = false;
-                break;
-            }
-            const std::size_t got = stream_chunk_bytes - streamed.get().body().size;
-            if (got == 0 || head_only) {
-                continue;
-            }
-            std::string size_line;
-            std::array<core::frame, 3> frames;
-            std::size_t count = 0;
-            if (chunked) {
-                size_line = fmt::format("{:x}\r\n", got);
-                frames[count++] = core::static_frame(size_line);
-            }
-            frames[count++] = core::static_frame(std::string_view(buf.get(), got));
-            if (chunked) {
-                frames[count++] = core::static_frame("\r\n");
-            }
-            if (!co_await write_frames(*channel, std::span(frames.data(), count))) {
-                sent_whole = false;  // the client went away
-                break;
-            }
-        }
-        if (sent_whole && chunked && !head_only) {
-            const core::frame last = core::static_frame("0\r\n\r\n");
-            sent_whole = co_await write_frames(*channel, std::span(&last, 1));
-        }
-        if (sent_whole) {
-            channel->end();
-        } else {
-            channel->close();
-        }
-        if (sent_whole && streamed.get().keep_alive()) {
+        answer_done done = co_await answer_client(ex, *conn, parser, deadline, plan);
+        if (done.reusable) {
             idle_->give_back(key, std::move(conn));
         }
-        co_return result;
+        co_return std::move(done.result);
     }
-    result.outcome = forward_outcome::unreachable;
-    co_return result;
+    co_return failed(forward_outcome::unreachable);
 }
 
 }  // namespace rig::proxy

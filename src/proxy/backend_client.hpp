@@ -13,7 +13,6 @@
 #include "proxy/request_head.hpp"
 
 namespace rig::http {
-struct client_connection;
 class idle_connections;
 }  // namespace rig::http
 
@@ -45,7 +44,7 @@ struct forward_result {
 struct backend_limits {
     std::chrono::milliseconds connect_timeout{8000};
     std::chrono::milliseconds recv_timeout{5000};
-    std::size_t buffer_response_bytes = 256 * 1024;
+    std::size_t buffer_response_bytes = std::size_t{256} * 1024;
     std::size_t max_idle_per_backend = 64;
 };
 
@@ -79,13 +78,6 @@ public:
     void close_idle();
 
 private:
-    // Writes the head of `req`, then `body` as it arrives. Sets `body_broke` when the client's
-    // side failed rather than the backend's.
-    asio::awaitable<boost::system::error_code> send_streamed(http::client_connection& conn,
-                                                             const backend_request& req,
-                                                             http::request_body& body,
-                                                             bool& body_broke);
-
     asio::io_context& io_;
     http::client_tls tls_;
     backend_limits limits_;

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -73,11 +74,11 @@ kafka_producer::kafka_producer(kafka_producer_options options, produce_counters&
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);
     rd_kafka_conf_set_log_cb(conf, on_log);
-    char buf[512];
-    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, buf, sizeof buf);
+    std::array<char, 512> buf{};
+    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, buf.data(), buf.size());
     if (producer_ == nullptr) {
         rd_kafka_conf_destroy(conf);  // rd_kafka_new frees conf only on success
-        throw std::runtime_error(std::string("kafka producer: ") + buf);
+        throw std::runtime_error(std::string("kafka producer: ") + buf.data());
     }
     poll_thread_ = std::thread([this] { poll_until_stopped(); });
 }

@@ -20,9 +20,9 @@ struct proxy_options {
     uint64_t max_event_body_bytes = 1 << 20;  // RIG_MAX_BODY_BYTES
     // Backend answers up to this size are read whole and sent with the client connection kept
     // alive; larger ones (or of unknown length) are streamed through.
-    std::size_t buffer_response_bytes = 256 * 1024;  // RIG_PROXY_BUFFER_RESPONSE_BYTES
-    std::size_t max_idle_per_backend = 64;           // RIG_PROXY_MAX_IDLE_PER_BACKEND (per shard)
-    std::size_t max_metric_paths = 1000;             // RIG_PROXY_METRICS_MAX_PATHS
+    std::size_t buffer_response_bytes = std::size_t{256} * 1024;  // RIG_PROXY_BUFFER_RESPONSE_BYTES
+    std::size_t max_idle_per_backend = 64;  // RIG_PROXY_MAX_IDLE_PER_BACKEND (per shard)
+    std::size_t max_metric_paths = 1000;    // RIG_PROXY_METRICS_MAX_PATHS
     std::chrono::milliseconds kafka_response_timeout{5000};       // PROXY_KAFKA_RESPONSE_TIMEOUT
     std::chrono::milliseconds http_async_response_timeout{5000};  // PROXY_HTTP_ASYNC_RESPONSE_…
     std::chrono::milliseconds kinesis_response_timeout{5000};     // PROXY_KINESIS_RESPONSE_…

@@ -1,5 +1,6 @@
 #include "proxy/request_head.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace rig::proxy {
@@ -33,10 +34,11 @@ void append_request_head(std::string& out, const backend_request& req,
         out += "\r\n";
     }
     if (content_length) {
-        char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof digits, *content_length).ptr;
+        std::array<char, 24> digits{};
+        const auto end =
+            std::to_chars(digits.data(), digits.data() + digits.size(), *content_length).ptr;
         out += "content-length: ";
-        out.append(digits, end);
+        out.append(digits.data(), end);
         out += "\r\n";
     }
     out += "\r\n";

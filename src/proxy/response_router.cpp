@@ -9,10 +9,7 @@ namespace rig::proxy {
 
 response_router::response_router(correlation_codec codec, uint32_t instance,
                                  std::vector<shard> shards, remote_hook remote)
-    : codec_(std::move(codec)),
-      instance_(instance),
-      shards_(std::move(shards)),
-      remote_(std::move(remote)) {}
+    : codec_(codec), instance_(instance), shards_(std::move(shards)), remote_(std::move(remote)) {}
 
 response_router::outcome response_router::deliver(std::string_view correlation,
                                                   async_response response) {

@@ -31,7 +31,7 @@ waiter_ticket response_waiters::add() {
     const uint64_t id = next_id_++;
     entries_.emplace(id, entry{});
     add_to(stats_.registered);
-    return waiter_ticket(this, id);
+    return {this, id};
 }
 
 bool response_waiters::deliver(uint64_t id, async_response response) {

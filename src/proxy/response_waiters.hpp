@@ -68,6 +68,7 @@ public:
     response_waiters() = default;
     response_waiters(const response_waiters&) = delete;
     response_waiters& operator=(const response_waiters&) = delete;
+    ~response_waiters() = default;
 
     // Registers a waiter under a fresh id (counting from 1, never reused).
     waiter_ticket add();

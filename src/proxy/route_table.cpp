@@ -26,6 +26,18 @@ struct compiled_endpoint {
     std::optional<path_rewrite> rewrite;
 };
 
+// One endpoint's own RE2 (for its capture groups) and its parsed path_replacement. The RE2 is
+// owned by a named unique_ptr from the start so that its hand-over is plain.
+compiled_endpoint compile_endpoint(const api_definition& api, const endpoint& ep,
+                                   const RE2::Options& options) {
+    auto re = std::make_unique<RE2>(endpoint_pattern(ep), options);
+    std::optional<path_rewrite> rewrite;
+    if (ep.path_replacement) {
+        rewrite.emplace(*ep.path_replacement);
+    }
+    return compiled_endpoint{&api, &ep, std::move(re), std::move(rewrite)};
+}
+
 }  // namespace
 
 struct route_table::method_routes {
@@ -71,12 +83,7 @@ route_table::route_table(std::shared_ptr<const std::vector<api_definition>> apis
                 methods_.back()->method = ep.method;
                 it = std::prev(methods_.end());
             }
-            compiled_endpoint c{&api, &ep, std::make_unique<RE2>(endpoint_pattern(ep), options),
-                                std::nullopt};
-            if (ep.path_replacement) {
-                c.rewrite.emplace(*ep.path_replacement);
-            }
-            (*it)->endpoints.push_back(std::move(c));
+            (*it)->endpoints.push_back(compile_endpoint(api, ep, options));
         }
     }
     for (auto& m : methods_) {

@@ -18,7 +18,7 @@ public:
     // Callers keep each relayed message (the JSON array) about this size or below (see
     // relay_batch): NATS refuses messages over its max_payload (1 MiB by default). A single
     // event larger than that is refused.
-    static constexpr std::size_t message_limit = 512 * 1024;
+    static constexpr std::size_t message_limit = std::size_t{512} * 1024;
 
     virtual ~event_relay() = default;
 

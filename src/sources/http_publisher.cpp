@@ -108,6 +108,23 @@ void http_publisher::prepare(cloudevents::cloud_event&& ev, std::vector<hub::eve
     }
 }
 
+namespace {
+
+// Queues each event in `messages`; the 202's body (their JSON, an array for a batch).
+std::string relay_all(const std::vector<cloudevents::cloud_event>& events, bool batch,
+                      relay_batch& messages) {
+    std::string body = batch ? "[" : "";
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        body += i > 0 ? "," : "";
+        body += events[i].json;
+        messages.add(events[i].json);
+    }
+    body += batch ? "]" : "";
+    return body;
+}
+
+}  // namespace
+
 asio::awaitable<http::response> http_publisher::handle(const http::request& req, bool checked,
                                                        http::client_pool& pool) const {
     const bool with_cors = checked;
@@ -155,14 +172,8 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
         }
     }
     if (relay_ != nullptr) {
-        std::string body = batch ? "[" : "";
         relay_batch messages(*relay_);
-        for (std::size_t i = 0; i < parsed->size(); ++i) {
-            body += i > 0 ? "," : "";
-            body += (*parsed)[i].json;
-            messages.add((*parsed)[i].json);
-        }
-        body += batch ? "]" : "";
+        std::string body = relay_all(*parsed, batch, messages);
         // Named, not a temporary in the co_await expression (GCC 12 coroutine bug).
         auto flush = [&messages](auto done) { messages.flush(std::move(done)); };
         const bool committed = co_await net::await_callback<bool>(std::move(flush));
@@ -173,25 +184,30 @@ asio::awaitable<http::response> http_publisher::handle(const http::request& req,
         co_return finish(
             http::make_response(http::status::accepted, std::move(body), http::json_type));
     }
+    co_return finish(publish_here(std::move(*parsed), batch));
+}
+
+http::response http_publisher::publish_here(std::vector<cloudevents::cloud_event>&& parsed,
+                                            bool batch) const {
     // hub::publish hands the events, in order, to every shard before it returns (one post per
     // interested shard for the whole batch), so array order is the order subscribers see.
     std::vector<hub::event_ptr> events;
-    events.reserve(parsed->size());
+    events.reserve(parsed.size());
     std::string body;
     if (!batch) {
-        prepare(std::move(parsed->front()), events, body);
+        prepare(std::move(parsed.front()), events, body);
     } else {
         body = "[";
-        for (std::size_t i = 0; i < parsed->size(); ++i) {
+        for (std::size_t i = 0; i < parsed.size(); ++i) {
             if (i > 0) {
                 body += ',';
             }
-            prepare(std::move((*parsed)[i]), events, body);
+            prepare(std::move(parsed[i]), events, body);
         }
         body += ']';
     }
     hub_.publish(events);
-    co_return finish(http::make_response(http::status::accepted, std::move(body), http::json_type));
+    return http::make_response(http::status::accepted, std::move(body), http::json_type);
 }
 
 http::response http_publisher::preflight(const http::request& req) const {

@@ -81,6 +81,9 @@ private:
     void prepare(cloudevents::cloud_event&& ev, std::vector<hub::event_ptr>& out,
                  std::string& body) const;
 
+    // Publishes the events on this node; the 202 with their JSON (an array for a batch).
+    http::response publish_here(std::vector<cloudevents::cloud_event>&& events, bool batch) const;
+
     const hub::hub& hub_;
     const subscription::extractors& extractors_;
     std::string cors_origin_;

@@ -144,6 +144,69 @@ void handle(const rd_kafka_message_t& m, ingest::batch& batch,
 
 }  // namespace
 
+// Takes a batch of messages from the consumer's queue and publishes their events together;
+// each topic's messages are observed with the batch's time from consume to hand-off (two clock
+// reads per batch, none per message).
+class kafka_source::batch_taker {
+public:
+    batch_taker(const ingest& sink, source_status& status, avro_codec::schema_registry* registry)
+        : status_(status), registry_(registry), batch_(sink) {}
+
+    // Waits up to 200 ms for messages; returns how many it took (errors included).
+    ssize_t take(rd_kafka_queue_t* queue) {
+        const ssize_t n =
+            rd_kafka_consume_batch_queue(queue, 200, messages_.data(), messages_.size());
+        const auto consumed_at =
+            n > 0 ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+        for (ssize_t i = 0; i < n; ++i) {
+            message_ptr m(messages_[static_cast<std::size_t>(i)]);
+            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                auto& counter = counter_for(m->rkt);
+                handle(*m, batch_, counter, registry_);
+                count_in_batch(counter);
+            } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}},
+                                          "kafka: consumer: {}", rd_kafka_message_errstr(m.get()));
+            }
+        }
+        batch_.flush();
+        if (!in_batch_.empty()) {
+            const uint64_t us = micros_since(consumed_at);
+            for (const auto& [counter, count] : in_batch_) {
+                counter->processing.observe(us, count);
+            }
+            in_batch_.clear();
+        }
+        return n;
+    }
+
+private:
+    source_status::topic_counter& counter_for(const rd_kafka_topic_t* topic) {
+        auto& counter = counters_[topic];
+        if (counter == nullptr) {
+            counter = &status_.counter(rd_kafka_topic_name(topic));
+        }
+        return *counter;
+    }
+
+    void count_in_batch(source_status::topic_counter& counter) {
+        auto it = std::find_if(in_batch_.begin(), in_batch_.end(),
+                               [&](const auto& p) { return p.first == &counter; });
+        if (it == in_batch_.end()) {
+            in_batch_.emplace_back(&counter, 1);
+        } else {
+            ++it->second;
+        }
+    }
+
+    source_status& status_;
+    avro_codec::schema_registry* registry_;
+    std::vector<rd_kafka_message_t*> messages_ = std::vector<rd_kafka_message_t*>(1000);
+    std::unordered_map<const rd_kafka_topic_t*, source_status::topic_counter*> counters_;
+    ingest::batch batch_;
+    std::vector<std::pair<source_status::topic_counter*, uint64_t>> in_batch_;
+};
+
 kafka_source::kafka_source(kafka_options options, const ingest& sink, source_status& status,
                            avro_codec::schema_registry* registry)
     : options_(std::move(options)), sink_(sink), status_(status), registry_(registry) {
@@ -172,66 +235,31 @@ void kafka_source::run() {
         }
         log::info("kafka: consuming {} topic(s) from {} as group {}", options_.topics.size(),
                   options_.brokers, options_.group_id);
-        auto next_probe = std::chrono::steady_clock::now();
-        // Messages are taken in batches and their events published together: one post per
-        // shard per batch rather than per event.
-        std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
-            rd_kafka_queue_get_consumer(consumer.get()), rd_kafka_queue_destroy);
-        std::vector<rd_kafka_message_t*> messages(1000);
-        std::unordered_map<const rd_kafka_topic_t*, source_status::topic_counter*> counters;
-        ingest::batch batch(sink_);
-        // Messages of the current batch per topic: each is observed with the batch's time
-        // from consume to hand-off (two clock reads per batch, none per message).
-        std::vector<std::pair<source_status::topic_counter*, uint64_t>> in_batch;
-        while (!stop_) {
-            const ssize_t n =
-                rd_kafka_consume_batch_queue(queue.get(), 200, messages.data(), messages.size());
-            const auto consumed_at =
-                n > 0 ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-            for (ssize_t i = 0; i < n; ++i) {
-                message_ptr m(messages[static_cast<std::size_t>(i)]);
-                if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                    auto& counter = counters[m->rkt];
-                    if (counter == nullptr) {
-                        counter = &status_.counter(rd_kafka_topic_name(m->rkt));
-                    }
-                    handle(*m, batch, *counter, registry_);
-                    auto it = std::find_if(in_batch.begin(), in_batch.end(),
-                                           [&](const auto& p) { return p.first == counter; });
-                    if (it == in_batch.end()) {
-                        in_batch.emplace_back(counter, 1);
-                    } else {
-                        ++it->second;
-                    }
-                } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}},
-                                              "kafka: consumer: {}",
-                                              rd_kafka_message_errstr(m.get()));
-                }
-            }
-            batch.flush();
-            if (!in_batch.empty()) {
-                const uint64_t us = micros_since(consumed_at);
-                for (const auto& [counter, count] : in_batch) {
-                    counter->processing.observe(us, count);
-                }
-                in_batch.clear();
-            }
-            if (n > 0) {
+        consume(consumer.get());
+    }
+}
+
+void kafka_source::consume(rd_kafka_t* consumer) {
+    auto next_probe = std::chrono::steady_clock::now();
+    // Messages are taken in batches and their events published together: one post per
+    // shard per batch rather than per event.
+    std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
+        rd_kafka_queue_get_consumer(consumer), rd_kafka_queue_destroy);
+    batch_taker taker(sink_, status_, registry_);
+    while (!stop_) {
+        if (taker.take(queue.get()) > 0) {
+            status_.set_connected(true);
+        }
+        // Connected means the cluster answers: probe its metadata now and then.
+        if (std::chrono::steady_clock::now() >= next_probe) {
+            next_probe = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            const struct rd_kafka_metadata* md = nullptr;
+            if (rd_kafka_metadata(consumer, 0, nullptr, &md, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                rd_kafka_metadata_destroy(md);
                 status_.set_connected(true);
-            }
-            // Connected means the cluster answers: probe its metadata now and then.
-            if (std::chrono::steady_clock::now() >= next_probe) {
-                next_probe = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-                const struct rd_kafka_metadata* md = nullptr;
-                if (rd_kafka_metadata(consumer.get(), 0, nullptr, &md, 500) ==
-                    RD_KAFKA_RESP_ERR_NO_ERROR) {
-                    rd_kafka_metadata_destroy(md);
-                    status_.set_connected(true);
-                    update_lag(consumer.get(), status_);
-                } else {
-                    status_.set_connected(false, "no broker answers");
-                }
+                update_lag(consumer, status_);
+            } else {
+                status_.set_connected(false, "no broker answers");
             }
         }
     }

@@ -12,6 +12,8 @@
 #include "sources/kafka_options.hpp"
 #include "sources/source_status.hpp"
 
+struct rd_kafka_s;  // librdkafka's rd_kafka_t
+
 namespace rig::sources {
 
 // Consumes CloudEvents from Kafka topics (librdkafka) on a thread of its own and hands them
@@ -34,7 +36,11 @@ public:
     kafka_source& operator=(const kafka_source&) = delete;
 
 private:
+    class batch_taker;
+
     void run();
+    // Reads from one started consumer until stop, probing the cluster now and then.
+    void consume(rd_kafka_s* consumer);
 
     kafka_options options_;
     const ingest& sink_;

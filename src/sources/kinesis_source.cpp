@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 
@@ -23,11 +24,12 @@ log::rate_limited source_log{5};
 // This process's name in the lease table: host, process and a random part, so that a restarted
 // node never mistakes its predecessor's leases for its own.
 std::string worker_id() {
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) != 0) {
+    std::array<char, 256> host{};
+    if (gethostname(host.data(), host.size() - 1) != 0) {
         host[0] = '\0';
     }
-    return fmt::format("{}:{}:{:08x}", host, getpid(), static_cast<uint32_t>(core::random_u64()));
+    return fmt::format("{}:{}:{:08x}", host.data(), getpid(),
+                       static_cast<uint32_t>(core::random_u64()));
 }
 
 }  // namespace

@@ -15,14 +15,15 @@ constraint_key::constraint_key(uint32_t f, const scalar::key_view& v) : field(f)
     }
 }
 
-constraint_key_view constraint_key::view() const {
+constraint_key_view constraint_key::view() const noexcept {
     if (const auto* s = std::get_if<std::string>(&value)) {
         return {field, std::string_view(*s)};
     }
     if (const auto* d = std::get_if<double>(&value)) {
         return {field, *d};
     }
-    return {field, std::get<bool>(value)};
+    // get_if, not get: the variant holds one of the three, and noexcept says so.
+    return {field, *std::get_if<bool>(&value)};
 }
 
 std::size_t constraint_key_hash::operator()(const constraint_key_view& k) const noexcept {
@@ -32,7 +33,7 @@ std::size_t constraint_key_hash::operator()(const constraint_key_view& k) const 
     } else if (const auto* d = std::get_if<double>(&k.value)) {
         boost::hash_combine(h, std::hash<double>{}(*d));
     } else {
-        boost::hash_combine(h, std::get<bool>(k.value));
+        boost::hash_combine(h, *std::get_if<bool>(&k.value));
     }
     boost::hash_combine(h, k.field);
     return h;

@@ -17,7 +17,20 @@ struct constraint_key_view {
     uint32_t field;
     scalar::key_view value;
 
-    friend bool operator==(const constraint_key_view&, const constraint_key_view&) = default;
+    // By hand, not defaulted: std::variant's == is not noexcept, and the index's equality
+    // functor must not throw.
+    friend bool operator==(const constraint_key_view& a, const constraint_key_view& b) noexcept {
+        if (a.field != b.field || a.value.index() != b.value.index()) {
+            return false;
+        }
+        if (const auto* s = std::get_if<std::string_view>(&a.value)) {
+            return *s == *std::get_if<std::string_view>(&b.value);
+        }
+        if (const auto* d = std::get_if<double>(&a.value)) {
+            return *d == *std::get_if<double>(&b.value);
+        }
+        return *std::get_if<bool>(&a.value) == *std::get_if<bool>(&b.value);
+    }
 };
 
 // The owning form, stored in the index.
@@ -26,7 +39,7 @@ struct constraint_key {
     std::variant<bool, double, std::string> value;
 
     constraint_key(uint32_t f, const scalar::key_view& v);
-    constraint_key_view view() const;
+    constraint_key_view view() const noexcept;
 };
 
 // Transparent hash and equality: lookups with a view allocate nothing.
@@ -44,8 +57,8 @@ struct constraint_key_equal {
     }
 
 private:
-    static constraint_key_view as_view(const constraint_key_view& k) { return k; }
-    static constraint_key_view as_view(const constraint_key& k) { return k.view(); }
+    static constraint_key_view as_view(const constraint_key_view& k) noexcept { return k; }
+    static constraint_key_view as_view(const constraint_key& k) noexcept { return k.view(); }
 };
 
 }  // namespace rig::subscription

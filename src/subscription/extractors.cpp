@@ -49,6 +49,40 @@ bool is_pointer(const json::value& v) {
     return v.is_string() && !v.get_string().empty() && v.get_string().front() == '/';
 }
 
+// One field's definition: {"stable_field_index": n, "event": {"json_pointer": "/..."},
+// "jwt": {"json_pointer": "/..."}} (jwt optional).
+core::result<extractor_field> parse_field(std::string_view type, std::string_view name,
+                                          const json::value& spec) {
+    if (!spec.is_object()) {
+        return invalid(type, name, "expected an object");
+    }
+    const auto& o = spec.get_object();
+    extractor_field f;
+    f.name = std::string(name);
+    const auto* idx = o.if_contains("stable_field_index");
+    if (idx == nullptr || !(idx->is_uint64() || (idx->is_int64() && idx->get_int64() >= 0))) {
+        return invalid(type, name, "stable_field_index must be a non-negative integer");
+    }
+    f.stable_field_index = idx->to_number<uint64_t>();
+    const auto* ev = o.if_contains("event");
+    const json::value* ev_ptr =
+        (ev && ev->is_object()) ? ev->get_object().if_contains("json_pointer") : nullptr;
+    if (ev_ptr == nullptr || !is_pointer(*ev_ptr)) {
+        return invalid(type, name,
+                       "event.json_pointer must be a JSON pointer such as \"/data/name\"");
+    }
+    f.event_pointer = std::string(ev_ptr->get_string());
+    if (const auto* jwt = o.if_contains("jwt")) {
+        const json::value* jp =
+            jwt->is_object() ? jwt->get_object().if_contains("json_pointer") : nullptr;
+        if (jp == nullptr || !is_pointer(*jp)) {
+            return invalid(type, name, "jwt.json_pointer must be a JSON pointer");
+        }
+        f.jwt_pointer = std::string(jp->get_string());
+    }
+    return f;
+}
+
 }  // namespace
 
 core::result<extractors> extractors::parse(std::string_view json_text) {
@@ -69,38 +103,14 @@ core::result<extractors> extractors::parse(std::string_view json_text) {
         type_extractors te;
         std::set<uint64_t> indices;
         for (const auto& [name, spec] : fields_value.get_object()) {
-            if (!spec.is_object()) {
-                return invalid(type, name, "expected an object");
+            auto f = parse_field(type, name, spec);
+            if (!f) {
+                return f.error();
             }
-            const auto& o = spec.get_object();
-            extractor_field f;
-            f.name = std::string(name);
-            const auto* idx = o.if_contains("stable_field_index");
-            if (idx == nullptr ||
-                !(idx->is_uint64() || (idx->is_int64() && idx->get_int64() >= 0))) {
-                return invalid(type, name, "stable_field_index must be a non-negative integer");
-            }
-            f.stable_field_index = idx->to_number<uint64_t>();
-            if (!indices.insert(f.stable_field_index).second) {
+            if (!indices.insert(f->stable_field_index).second) {
                 return invalid(type, name, "stable_field_index is not unique within the type");
             }
-            const auto* ev = o.if_contains("event");
-            const json::value* ev_ptr =
-                (ev && ev->is_object()) ? ev->get_object().if_contains("json_pointer") : nullptr;
-            if (ev_ptr == nullptr || !is_pointer(*ev_ptr)) {
-                return invalid(type, name,
-                               "event.json_pointer must be a JSON pointer such as \"/data/name\"");
-            }
-            f.event_pointer = std::string(ev_ptr->get_string());
-            if (const auto* jwt = o.if_contains("jwt")) {
-                const json::value* jp =
-                    jwt->is_object() ? jwt->get_object().if_contains("json_pointer") : nullptr;
-                if (jp == nullptr || !is_pointer(*jp)) {
-                    return invalid(type, name, "jwt.json_pointer must be a JSON pointer");
-                }
-                f.jwt_pointer = std::string(jp->get_string());
-            }
-            te.fields.push_back(std::move(f));
+            te.fields.push_back(std::move(*f));
         }
         std::sort(te.fields.begin(), te.fields.end(), [](const auto& a, const auto& b) {
             return a.stable_field_index < b.stable_field_index;

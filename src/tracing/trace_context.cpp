@@ -1,13 +1,14 @@
 #include "tracing/trace_context.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include "core/random.hpp"
 
 namespace rig::tracing {
 namespace {
 
-constexpr char hex_digits[] = "0123456789abcdef";
+constexpr std::string_view hex_digits = "0123456789abcdef";
 
 int lower_hex_value(char c) {
     if (c >= '0' && c <= '9') {

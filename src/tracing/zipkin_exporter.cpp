@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/log.hpp"
@@ -17,8 +18,8 @@ size_t discard(char*, size_t size, size_t n, void*) {
 
 }  // namespace
 
-zipkin_exporter::zipkin_exporter(const tracing_options& options)
-    : options_(options), thread_([this] { run(); }) {}
+zipkin_exporter::zipkin_exporter(tracing_options options)
+    : options_(std::move(options)), thread_([this] { run(); }) {}
 
 zipkin_exporter::~zipkin_exporter() {
     {

@@ -29,7 +29,7 @@ namespace rig::tracing {
 // submit() and the counters may be called from any thread.
 class zipkin_exporter {
 public:
-    explicit zipkin_exporter(const tracing_options& options);
+    explicit zipkin_exporter(tracing_options options);
     ~zipkin_exporter();
     zipkin_exporter(const zipkin_exporter&) = delete;
     zipkin_exporter& operator=(const zipkin_exporter&) = delete;

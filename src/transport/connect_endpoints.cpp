@@ -1,3 +1,4 @@
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/json_text.hpp"
@@ -25,8 +26,10 @@ constexpr std::string_view first_event = longpoll_first_event;
 class ws_refusal final : public http::channel_user,
                          public std::enable_shared_from_this<ws_refusal> {
 public:
-    ws_refusal(std::unique_ptr<http::response_channel> channel, asio::any_io_executor executor)
-        : channel_(std::move(channel)), timer_(std::move(executor)) {}
+    ws_refusal(std::unique_ptr<http::response_channel> channel,
+               const asio::any_io_executor& executor)
+        : channel_(std::move(channel)), timer_(executor) {}
+    virtual ~ws_refusal() = default;  // C.35: it has virtual functions
 
     void start(core::frame close_frame, std::chrono::steady_clock::duration grace) {
         frame_ = std::move(close_frame);
@@ -52,7 +55,7 @@ public:
             done();
             return;
         }
-        char buf[512];
+        std::array<char, 512> buf{};
         for (;;) {
             http::error_code rec;
             const std::size_t n = channel_->read_some(asio::buffer(buf), rec);
@@ -64,7 +67,7 @@ public:
                 done();
                 return;
             }
-            std::string_view in(buf, n);
+            std::string_view in(buf.data(), n);
             while (!in.empty()) {
                 core::websocket::frame_event ev;
                 in.remove_prefix(reader_.feed(in, ev));
@@ -195,8 +198,8 @@ void endpoints::establish(const std::shared_ptr<connection>& c, admission& a) {
 handler_result endpoints::sse(http::exchange& ex) {
     const auto& req = ex.req();
     if (req.method() == http::verb::head) {
-        auto res = http::make_response(http::status::ok, "", "text/event-stream; charset=utf-8");
-        co_return with_cors(std::move(res));
+        co_return with_cors(
+            http::make_response(http::status::ok, "", "text/event-stream; charset=utf-8"));
     }
     admission a = co_await admit(req, connect_flavor::sse_or_ws, "sse");
     if (a.refusal) {

@@ -22,14 +22,13 @@ connect_params read_connect_params(const http::request& req) {
 
 connect_policy::connect_policy(transport_options options,
                                const subscription::extractors& extractors,
-                               const auth::token_validator& jwt,
-                               checks::access_check subscription_check, token_codec tokens,
-                               core::shared_budget* subscription_budget)
+                               auth::token_validator jwt, checks::access_check subscription_check,
+                               token_codec tokens, core::shared_budget* subscription_budget)
     : options_(std::move(options)),
       extractors_(extractors),
-      jwt_(jwt),
+      jwt_(std::move(jwt)),
       subscription_check_(std::move(subscription_check)),
-      tokens_(std::move(tokens)),
+      tokens_(tokens),
       rate_(options_.max_connections_per_minute),
       subscription_budget_(subscription_budget) {}
 

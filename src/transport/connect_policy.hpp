@@ -55,7 +55,7 @@ struct connect_result {
 class connect_policy {
 public:
     connect_policy(transport_options options, const subscription::extractors& extractors,
-                   const auth::token_validator& jwt, checks::access_check subscription_check,
+                   auth::token_validator jwt, checks::access_check subscription_check,
                    token_codec tokens, core::shared_budget* subscription_budget = nullptr);
 
     const transport_options& options() const { return options_; }

@@ -48,6 +48,8 @@ public:
 
     // `channel` is null for long polling (its polls are separate requests).
     connection(connection_host& host, kind k, std::unique_ptr<http::response_channel> channel);
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
     virtual ~connection();
 
     kind type() const { return kind_; }

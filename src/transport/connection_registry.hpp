@@ -40,7 +40,7 @@ public:
 
     connection_registry(unsigned shard, asio::io_context& io, hub::shard_hub& hub,
                         const token_codec& tokens, const transport_options& options);
-    ~connection_registry();
+    virtual ~connection_registry();  // C.35: it has virtual functions
     connection_registry(const connection_registry&) = delete;
     connection_registry& operator=(const connection_registry&) = delete;
 

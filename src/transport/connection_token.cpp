@@ -28,7 +28,7 @@ std::string token_codec::encode(const connection_address& a) const {
 
 std::string token_codec::fingerprint() const {
     const auto tag = signer_.mac("rig cluster cookie fingerprint");
-    static constexpr char hex[] = "0123456789abcdef";
+    static constexpr std::string_view hex = "0123456789abcdef";
     std::string out;
     for (std::size_t i = 0; i < 8; ++i) {
         out += hex[tag[i] >> 4];

@@ -17,11 +17,11 @@ const hub::published_event& event_of(const core::frame& f) {
 
 }  // namespace
 
-longpoll_session::longpoll_session(connection_host& host, asio::any_io_executor executor)
+longpoll_session::longpoll_session(connection_host& host, const asio::any_io_executor& executor)
     : connection(host, kind::longpoll, nullptr),
       last_poll_(host_.now()),
       hold_timer_(executor),
-      expiry_timer_(std::move(executor)) {}
+      expiry_timer_(executor) {}
 
 void longpoll_session::start() {
     emit_connection_create();

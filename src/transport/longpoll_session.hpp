@@ -30,7 +30,7 @@ class longpoll_session final : public connection {
 public:
     using poll_callback = std::function<void(poll_result)>;
 
-    longpoll_session(connection_host& host, asio::any_io_executor executor);
+    longpoll_session(connection_host& host, const asio::any_io_executor& executor);
 
     // Buffers rig.connection.create.
     void start() override;

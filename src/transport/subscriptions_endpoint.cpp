@@ -41,6 +41,103 @@ struct update_outcome {
     json::array subscriptions;  // the full set after the update
 };
 
+// The body's "subscriptions" member, or why the request is refused (RIG's texts and order).
+core::result<json::value> subscriptions_member(const http::request& req) {
+    if (!accepts_json(req)) {
+        return core::error{core::condition::not_acceptable,
+                           "Not acceptable: the request accepts " +
+                               std::string(req[http::field::accept]) +
+                               ", this endpoint responds with application/json."};
+    }
+    const std::string mt = core::media_type(req[http::field::content_type]);
+    json::error_code ec;
+    json::value body;
+    if (mt == "application/json" || mt.ends_with("+json")) {
+        body = json::parse(req.body(), ec);
+    }
+    if (body.is_null() || ec) {
+        return core::bad_request(
+            "Expected JSON encoded body.\n\nTechnical info:\n" +
+            (ec ? ec.message()
+                : "content-type is " + core::json_quote(req[http::field::content_type])));
+    }
+    json::value* list = body.is_object() ? body.get_object().if_contains("subscriptions") : nullptr;
+    if (list == nullptr) {
+        return core::bad_request(
+            "Expected field \"subscriptions\" is not present.\n\nDecoded request body:\n" +
+            json::serialize(body));
+    }
+    return std::move(*list);
+}
+
+// Subscriptions inferred from every valid Bearer token (spec §2.10 step 7), then the body's
+// `list` (step 8); the sessions of those tokens go to `sessions`.
+parsed_update requested_update(const connect_policy& policy, const http::request& req,
+                               const json::value& list, std::vector<std::string>& sessions) {
+    std::vector<subscription::subscription> subs;
+    for (const auto& auth : http::header_list(req, http::field::authorization)) {
+        if (!auth.starts_with("Bearer ")) {
+            continue;
+        }
+        auto claims = policy.jwt().validate(std::string_view(auth).substr(7));
+        if (!claims) {
+            return core::bad_request(
+                "cannot accept subscription request: invalid authorization header: could not "
+                "decode JWT: " +
+                claims.error().message);
+        }
+        if (auto session = policy.jwt().session_of(*claims)) {
+            sessions.push_back(std::move(*session));
+        }
+        subscription::merge_unique(
+            subs, subscription::infer_from_claims(policy.extractors(), json::value(*claims)));
+    }
+    subscription::parse_failure err;
+    auto given = subscription::parse_subscription_list(list, err);
+    if (!given) {
+        return core::bad_request(
+            "cannot accept subscription request: could not parse given subscriptions: " +
+            err.describe());
+    }
+    subscription::merge_unique(subs, std::move(*given));
+    return subs;
+}
+
+// On the owning shard: applies the update to the connection at `addr` (merged into its set
+// unless `replace`), within the limits.
+update_outcome apply_update(connection_registry& owner, const connection_address& addr,
+                            bool replace, const connect_policy& policy, parsed_update&& update,
+                            const std::vector<std::string>& sessions) {
+    update_outcome out;
+    auto conn = owner.find(addr);
+    if (!conn || !conn->is_open()) {
+        out.error = connection_gone;
+        return out;
+    }
+    if (update.index() == 0) {
+        out.error = std::move(std::get<0>(update));
+        return out;
+    }
+    auto subs = std::move(std::get<1>(update));
+    if (!replace) {
+        auto merged = conn->subscriptions();
+        subscription::merge_unique(merged, std::move(subs));
+        subs = std::move(merged);
+    }
+    if (auto too_many = policy.limit_error(subs)) {
+        out.error = core::bad_request("cannot accept subscription request: " + *too_many);
+    } else if (!conn->charge_subscriptions(subs.size())) {
+        out.error = connect_policy::subscriptions_full();
+    } else {
+        for (const auto& session : sessions) {
+            owner.join_session(*conn, session);
+        }
+        conn->set_subscriptions(std::move(subs));
+        out.subscriptions = subscription::to_json(conn->subscriptions());
+    }
+    return out;
+}
+
 }  // namespace
 
 handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_view token,
@@ -59,30 +156,9 @@ handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_v
         return with_cors(http::make_error(e));
     };
 
-    if (!accepts_json(req)) {
-        co_return refuse({core::condition::not_acceptable,
-                          "Not acceptable: the request accepts " +
-                              std::string(req[http::field::accept]) +
-                              ", this endpoint responds with application/json."});
-    }
-    const std::string mt = core::media_type(req[http::field::content_type]);
-    json::error_code ec;
-    json::value body;
-    if (mt == "application/json" || mt.ends_with("+json")) {
-        body = json::parse(req.body(), ec);
-    }
-    if (body.is_null() || ec) {
-        co_return refuse(core::bad_request(
-            "Expected JSON encoded body.\n\nTechnical info:\n" +
-            (ec ? ec.message()
-                : "content-type is " + core::json_quote(req[http::field::content_type]))));
-    }
-    const json::value* list =
-        body.is_object() ? body.get_object().if_contains("subscriptions") : nullptr;
-    if (list == nullptr) {
-        co_return refuse(core::bad_request(
-            "Expected field \"subscriptions\" is not present.\n\nDecoded request body:\n" +
-            json::serialize(body)));
+    auto list = subscriptions_member(req);
+    if (!list) {
+        co_return refuse(list.error());
     }
 
     // Step 3: the check sees the request as the client sent it.
@@ -105,71 +181,14 @@ handler_result endpoints::update_subscriptions(http::exchange& ex, std::string_v
         co_return refuse(connection_gone);
     }
 
-    // Subscriptions inferred from every valid Bearer token (spec §2.10 step 7), then the
-    // body's (step 8).
-    parsed_update update = std::vector<subscription::subscription>{};
     std::vector<std::string> sessions;
-    for (const auto& auth : http::header_list(req, http::field::authorization)) {
-        if (!auth.starts_with("Bearer ")) {
-            continue;
-        }
-        auto claims = policy_.jwt().validate(std::string_view(auth).substr(7));
-        if (!claims) {
-            update = core::bad_request(
-                "cannot accept subscription request: invalid authorization header: could not "
-                "decode JWT: " +
-                claims.error().message);
-            break;
-        }
-        if (auto session = policy_.jwt().session_of(*claims)) {
-            sessions.push_back(std::move(*session));
-        }
-        subscription::merge_unique(
-            std::get<1>(update),
-            subscription::infer_from_claims(policy_.extractors(), json::value(*claims)));
-    }
-    if (update.index() == 1) {
-        subscription::parse_failure err;
-        auto subs = subscription::parse_subscription_list(*list, err);
-        if (!subs) {
-            update = core::bad_request(
-                "cannot accept subscription request: could not parse given subscriptions: " +
-                err.describe());
-        } else {
-            subscription::merge_unique(std::get<1>(update), std::move(*subs));
-        }
-    }
+    parsed_update update = requested_update(policy_, req, *list, sessions);
 
     // A named lambda, not a temporary inside the co_await expression: GCC 12 destroys
     // such temporaries twice when they own resources.
     auto apply = [owner, addr, replace, &policy = policy_, update = std::move(update),
                   sessions = std::move(sessions)](auto done) mutable {
-        update_outcome out;
-        auto conn = owner->find(addr);
-        if (!conn || !conn->is_open()) {
-            out.error = connection_gone;
-        } else if (update.index() == 0) {
-            out.error = std::move(std::get<0>(update));
-        } else {
-            auto subs = std::move(std::get<1>(update));
-            if (!replace) {
-                auto merged = conn->subscriptions();
-                subscription::merge_unique(merged, std::move(subs));
-                subs = std::move(merged);
-            }
-            if (auto too_many = policy.limit_error(subs)) {
-                out.error = core::bad_request("cannot accept subscription request: " + *too_many);
-            } else if (!conn->charge_subscriptions(subs.size())) {
-                out.error = connect_policy::subscriptions_full();
-            } else {
-                for (const auto& session : sessions) {
-                    owner->join_session(*conn, session);
-                }
-                conn->set_subscriptions(std::move(subs));
-                out.subscriptions = subscription::to_json(conn->subscriptions());
-            }
-        }
-        done(std::move(out));
+        done(apply_update(*owner, addr, replace, policy, std::move(update), sessions));
     };
     update_outcome outcome =
         co_await net::run_on<update_outcome>(owner->io().get_executor(), std::move(apply));

@@ -1,5 +1,8 @@
 #include "transport/ws_connection.hpp"
 
+#include <array>
+#include <boost/asio/error.hpp>
+
 #include "core/log.hpp"
 #include "hub/published_event.hpp"
 
@@ -100,7 +103,7 @@ void ws_connection::send_close(core::frame close_frame, after_flush then) {
 }
 
 bool ws_connection::on_peer_readable() {
-    char buf[512];
+    std::array<char, 512> buf{};
     for (int i = 0; i < 16; ++i) {
         http::error_code ec;
         const std::size_t n = read_peer(boost::asio::buffer(buf), ec);
@@ -111,7 +114,7 @@ bool ws_connection::on_peer_readable() {
             finish();
             return false;
         }
-        std::string_view in(buf, n);
+        std::string_view in(buf.data(), n);
         while (!in.empty()) {
             websocket::frame_event ev;
             in.remove_prefix(reader_.feed(in, ev));
