@@ -22,7 +22,6 @@ log::rate_limited lease_log{5};
 
 using clock = std::chrono::steady_clock;
 
-using aws_json::base64_decode;
 using aws_json::string_at;
 
 bool is_throttling(const std::string& error) {
@@ -82,16 +81,6 @@ json::object iterator_request(const std::string& stream, const std::string& id,
         req["StartingSequenceNumber"] = from;
     }
     return req;
-}
-
-void decode_records(const json::value& body, std::vector<kinesis_record>& batch) {
-    batch.clear();
-    const auto* records = body.get_object().if_contains("Records");
-    if (records && records->is_array()) {
-        for (const auto& r : records->get_array()) {
-            batch.push_back({base64_decode(string_at(r, "Data")), string_at(r, "SequenceNumber")});
-        }
-    }
 }
 
 }  // namespace

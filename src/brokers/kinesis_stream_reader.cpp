@@ -50,6 +50,8 @@ json::object iterator_request(const std::string& stream, const std::string& id,
     return req;
 }
 
+}  // namespace
+
 void decode_records(const json::value& body, std::vector<kinesis_record>& batch) {
     batch.clear();
     const auto* records = body.get_object().if_contains("Records");
@@ -59,8 +61,6 @@ void decode_records(const json::value& body, std::vector<kinesis_record>& batch)
         }
     }
 }
-
-}  // namespace
 
 struct kinesis_stream_reader::shard_state {
     std::string iterator;

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "brokers/kinesis_client.hpp"
 
@@ -31,6 +32,10 @@ struct kinesis_record {
     std::optional<std::string> data;
     std::string sequence;
 };
+
+// The records of a GetRecords answer's body, into `batch` (cleared first); shared by both
+// readers.
+void decode_records(const boost::json::value& body, std::vector<kinesis_record>& batch);
 
 // Reads every shard of one Kinesis stream, shared by the Kinesis event source and the proxy's
 // Kinesis response consumer: lists the shards (at start, every 30 s, and when a shard ends),
