@@ -1,6 +1,7 @@
 // The per-event work: parse a submitted CloudEvent and encode its SSE chunk once.
 #include <benchmark/benchmark.h>
 
+#include <boost/json/parse.hpp>
 #include <string>
 
 #include "cloudevents/encode.hpp"
@@ -29,6 +30,59 @@ void BM_ParseAndPrepareEvent(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_ParseAndPrepareEvent);
+
+// parse_structured (simdjson's reading, ADR 0015) against parse_structured_dom (Boost.JSON's
+// document, the parser before it), on bench/kafka_consume.py's event, for RIG's rules and the
+// strict ones the Kafka source applies.
+const std::string kafka_event =
+    R"({"specversion": "1.0", "type": "bench.kafka", "source": "bench", "id": "1", "data": {"name": "alice", "pad": ")" +
+    std::string(90, 'x') + R"("}})";
+
+void BM_ParseStructured(benchmark::State& state) {
+    const auto rules = static_cast<rig::cloudevents::validation>(state.range(0));
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(rig::cloudevents::parse_structured(kafka_event, "now", rules));
+    }
+}
+BENCHMARK(BM_ParseStructured)
+    ->Arg(static_cast<int>(rig::cloudevents::validation::rig))
+    ->Arg(static_cast<int>(rig::cloudevents::validation::strict));
+
+void BM_ParseStructuredDom(benchmark::State& state) {
+    const auto rules = static_cast<rig::cloudevents::validation>(state.range(0));
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(rig::cloudevents::parse_structured_dom(kafka_event, "now", rules));
+    }
+}
+BENCHMARK(BM_ParseStructuredDom)
+    ->Arg(static_cast<int>(rig::cloudevents::validation::rig))
+    ->Arg(static_cast<int>(rig::cloudevents::validation::strict));
+
+// The Kafka benchmark's EXTRACTORS field (/data/name), read from the event's text (simdjson)
+// and, as before, from its Boost.JSON document (parse included, as the event path paid it).
+const rig::subscription::extractors& name_extractor() {
+    static const auto ex = *rig::subscription::extractors::parse(
+        R"({"bench.kafka":{"name":{"stable_field_index":0,"event":{"json_pointer":"/data/name"}}}})");
+    return ex;
+}
+
+void BM_ExtractFromText(benchmark::State& state) {
+    const auto& type = *name_extractor().for_type("bench.kafka");
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(
+            rig::subscription::extractors::extract(type, std::string_view(kafka_event)));
+    }
+}
+BENCHMARK(BM_ExtractFromText);
+
+void BM_ExtractFromDocument(benchmark::State& state) {
+    const auto& type = *name_extractor().for_type("bench.kafka");
+    for (auto _ : state) {
+        const auto doc = boost::json::parse(kafka_event);
+        benchmark::DoNotOptimize(rig::subscription::extractors::extract(type, doc));
+    }
+}
+BENCHMARK(BM_ExtractFromDocument);
 
 }  // namespace
 

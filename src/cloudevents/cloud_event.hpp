@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
 
@@ -14,14 +13,14 @@ std::string_view to_string(spec_version v);
 //
 // `json` is what subscribers receive: the original bytes whenever the event arrived in
 // structured form (trimmed, with the time attribute stamped in if it was missing), or a
-// serialisation of the event built from a binary-mode request. `document` is the parsed form
-// of `json`, kept so that constraint fields can be extracted without parsing twice.
+// serialisation of the event built from a binary-mode request. No parsed form is kept: what
+// is read from the event later (EXTRACTORS fields, the conflation key, traceparent) is read
+// from `json` (docs/adr/0015-event-parsing.md).
 struct cloud_event {
     spec_version version{};
     std::string type;
     std::string id;
     std::string json;
-    boost::json::value document;
 };
 
 }  // namespace rig::cloudevents

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/base64url.hpp"
+#include "core/json_scan.hpp"
 #include "core/json_text.hpp"
 #include "core/text.hpp"
 #include "core/utf8.hpp"
@@ -195,30 +196,24 @@ core::result<version_keys> structured_keys(const json::object& obj) {
     return not_a_cloud_event("missing specversion (or cloudEventsVersion for 0.1)");
 }
 
-// The event's JSON: the original text (or the document serialised when there is none) with the
-// time attribute `time_key` stamped `now_rfc3339` when missing (also added to `doc`).
-void set_event_json(cloud_event& ev, json::value& doc, std::string_view text,
-                    std::string_view time_key, std::string_view now_rfc3339) {
-    const bool has_time = doc.get_object().contains(time_key);
-    if (!has_time) {
-        doc.get_object().emplace(time_key, json::string(now_rfc3339));
+// The event's JSON from its original text: the text itself, or, when the time attribute
+// `time_key` is missing, the text with `"<time_key>":"<now>",` inserted right after the
+// opening brace. The object has at least its type and id, so a comma after the new member keeps
+// the text valid, and every other byte of the original stays as it was.
+std::string stamped_text(std::string_view text, bool has_time, std::string_view time_key,
+                         std::string_view now_rfc3339) {
+    if (has_time) {
+        return std::string(text);
     }
-    if (text.empty()) {
-        ev.json = json::serialize(doc);
-    } else if (has_time) {
-        ev.json = std::string(text);
-    } else {
-        // Insert the time attribute right after the opening brace: the object has at least
-        // its type and id, so a comma after the new member keeps the text valid, and every
-        // other byte of the original stays as it was.
-        ev.json.reserve(text.size() + now_rfc3339.size() + time_key.size() + 8);
-        ev.json += "{\"";
-        ev.json += time_key;
-        ev.json += "\":\"";
-        ev.json += now_rfc3339;
-        ev.json += "\",";
-        ev.json += text.substr(1);
-    }
+    std::string out;
+    out.reserve(text.size() + now_rfc3339.size() + time_key.size() + 8);
+    out += "{\"";
+    out += time_key;
+    out += "\":\"";
+    out += now_rfc3339;
+    out += "\",";
+    out += text.substr(1);
+    return out;
 }
 
 // parse_structured after the JSON parse. `text` is the document's original text, or empty when
@@ -228,7 +223,7 @@ core::result<cloud_event> structured_event(json::value doc, std::string_view tex
     if (!doc.is_object()) {
         return not_a_cloud_event("expected a JSON object");
     }
-    const json::object& obj = doc.get_object();
+    json::object& obj = doc.get_object();
     const auto keys = structured_keys(obj);
     if (!keys) {
         return keys.error();
@@ -263,8 +258,134 @@ core::result<cloud_event> structured_event(json::value doc, std::string_view tex
         }
     }
 
-    set_event_json(ev, doc, text, keys->time, now_rfc3339);
-    ev.document = std::move(doc);
+    const bool has_time = obj.contains(keys->time);
+    if (!text.empty()) {
+        ev.json = stamped_text(text, has_time, keys->time, now_rfc3339);
+    } else {
+        if (!has_time) {
+            obj.emplace(keys->time, json::string(now_rfc3339));
+        }
+        ev.json = json::serialize(doc);
+    }
+    return ev;
+}
+
+}  // namespace
+
+namespace {
+
+namespace dom = simdjson::dom;
+
+// The top-level members the structured checks read, each the last of its name (Boost.JSON
+// keeps the last of duplicate keys), found in one pass over the object.
+class attribute_members {
+public:
+    explicit attribute_members(dom::object object) {
+        for (const dom::key_value_pair field : object) {
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                if (field.key == names[i]) {
+                    values_[i] = field.value;
+                    break;
+                }
+            }
+        }
+    }
+
+    std::optional<dom::element> operator[](std::string_view name) const {
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (names[i] == name) {
+                return values_[i];
+            }
+        }
+        return std::nullopt;
+    }
+
+    // The member's value when it is a non-empty string.
+    std::optional<std::string_view> non_empty_string(std::string_view name) const {
+        std::string_view s;
+        const auto v = (*this)[name];
+        if (!v || v->get(s) != simdjson::SUCCESS || s.empty()) {
+            return std::nullopt;
+        }
+        return s;
+    }
+
+private:
+    static constexpr auto names = std::to_array<std::string_view>(
+        {"specversion", "cloudEventsVersion", "type", "id", "eventType", "eventID", "source",
+         "time", "eventTime", "subject", "schemaurl", "schemaURL", "dataschema", "datacontenttype",
+         "contenttype", "contentType"});
+    std::array<std::optional<dom::element>, names.size()> values_;
+};
+
+std::optional<version_keys> scanned_keys(const attribute_members& members) {
+    std::string_view version;
+    if (const auto sv = members["specversion"]) {
+        if (sv->get(version) != simdjson::SUCCESS) {
+            return std::nullopt;
+        }
+        return keys_for_specversion(version);
+    }
+    if (const auto cv = members["cloudEventsVersion"];
+        cv && cv->get(version) == simdjson::SUCCESS && version == "0.1") {
+        return keys_0_1;
+    }
+    return std::nullopt;
+}
+
+// strict_violation's rules, answered yes or no.
+bool strictly_valid(spec_version v, dom::object object, const attribute_members& members) {
+    // (The id is a non-empty string already: scanned_event asks that of every event.)
+    if (!members.non_empty_string("source")) {
+        return false;
+    }
+    for (const char* key : {"time", "eventTime", "subject", "schemaurl", "schemaURL", "dataschema",
+                            "datacontenttype", "contenttype", "contentType"}) {
+        if (members[key] && !members.non_empty_string(key)) {
+            return false;
+        }
+    }
+    for (const dom::key_value_pair field : object) {
+        if (is_known_attribute(v, field.key)) {
+            continue;
+        }
+        const bool ok =
+            !field.key.empty() && std::all_of(field.key.begin(), field.key.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+            });
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// structured_event's checks on simdjson's reading of `text`, for the events that pass them.
+// Anything else (every refusal, and the ids 0.1/0.2 allow to be numbers or booleans) is
+// nullopt and goes to the Boost.JSON path, which decides and words its error as it always has.
+std::optional<cloud_event> scanned_event(dom::element root, std::string_view text,
+                                         std::string_view now_rfc3339, validation rules) {
+    dom::object object;
+    if (root.get(object) != simdjson::SUCCESS) {
+        return std::nullopt;
+    }
+    const attribute_members members(object);
+    const auto keys = scanned_keys(members);
+    if (!keys) {
+        return std::nullopt;
+    }
+    const auto type = members.non_empty_string(keys->type);
+    const auto id = members.non_empty_string(keys->id);
+    if (!type || !id ||
+        (rules == validation::strict && !strictly_valid(keys->version, object, members)) ||
+        (keys->source_required && !members.non_empty_string("source"))) {
+        return std::nullopt;
+    }
+    cloud_event ev;
+    ev.version = keys->version;
+    ev.type = std::string(*type);
+    ev.id = std::string(*id);
+    ev.json = stamped_text(text, members[keys->time].has_value(), keys->time, now_rfc3339);
     return ev;
 }
 
@@ -272,6 +393,17 @@ core::result<cloud_event> structured_event(json::value doc, std::string_view tex
 
 core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
                                            validation rules) {
+    const std::string_view text = trim(body);
+    if (const auto root = core::scan_json(text)) {
+        if (auto ev = scanned_event(*root, text, now_rfc3339, rules)) {
+            return std::move(*ev);
+        }
+    }
+    return parse_structured_dom(text, now_rfc3339, rules);
+}
+
+core::result<cloud_event> parse_structured_dom(std::string_view body, std::string_view now_rfc3339,
+                                               validation rules) {
     const std::string_view text = trim(body);
     json::error_code ec;
     json::value doc = json::parse(text, ec);

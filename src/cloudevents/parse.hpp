@@ -21,8 +21,18 @@ namespace rig::cloudevents {
 // for every version, string ids, non-empty optional attributes, lowercase extension names).
 enum class validation { rig, strict };
 
+//
+// simdjson reads the text first (core::scan_json: no document is built) and accepts the events
+// that pass; everything else goes to parse_structured_dom, which decides and words the error,
+// so the verdict and the event are those of parse_structured_dom for every input
+// (docs/adr/0015-event-parsing.md).
 core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
                                            validation rules = validation::rig);
+
+// parse_structured on Boost.JSON's document alone: the reference the fast path is held to
+// (tests/fuzz/event_scan_fuzz.cpp and its corpus compare the two) and its fallback.
+core::result<cloud_event> parse_structured_dom(std::string_view body, std::string_view now_rfc3339,
+                                               validation rules = validation::rig);
 
 // parse_structured for a document already decoded (structured Avro, by the Kafka source): the
 // same checks; the event's JSON is the document serialised (with the time attribute added when

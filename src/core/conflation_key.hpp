@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace rig::core {
 
@@ -15,6 +17,16 @@ namespace rig::core {
 struct conflation_key {
     std::size_t hash = 0;
     std::string text;
+
+    static conflation_key of(std::string_view type, std::string_view value_json) {
+        conflation_key key;
+        key.text.reserve(type.size() + 1 + value_json.size());
+        key.text += type;
+        key.text += '\n';
+        key.text += value_json;
+        key.hash = std::hash<std::string>{}(key.text);
+        return key;
+    }
 
     friend bool operator==(const conflation_key& a, const conflation_key& b) {
         return a.hash == b.hash && a.text == b.text;

@@ -1,34 +1,8 @@
 #include "hub/published_event.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <functional>
-
 #include "cloudevents/encode.hpp"
 
 namespace rig::hub {
-namespace {
-
-// "<type>\n<value as JSON>" for a scalar (string, number, boolean) at `pointer`; nothing for
-// a missing value, null, an object or an array.
-std::optional<core::conflation_key> conflation_key_of(const std::string& type,
-                                                      const boost::json::value& doc,
-                                                      const std::string& pointer) {
-    boost::json::error_code ec;
-    const boost::json::value* v =
-        doc.find_pointer(boost::json::string_view(pointer.data(), pointer.size()), ec);
-    if (v == nullptr || !(v->is_string() || v->is_number() || v->is_bool())) {
-        return std::nullopt;
-    }
-    core::conflation_key key;
-    key.text += type;
-    key.text += '\n';
-    key.text += boost::json::serialize(*v);
-    key.hash = std::hash<std::string>{}(key.text);
-    return key;
-}
-
-}  // namespace
-
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
                                  bool sse_id)
     : type_(std::move(ev.type)), id_(std::move(ev.id)) {
@@ -40,10 +14,10 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
     json_offset_ = static_cast<uint8_t>(ws.payload_offset);
     extractor_ = ex.for_type(type_);
     if (extractor_ != nullptr) {
-        field_values_ = subscription::extractors::extract(*extractor_, ev.document);
+        field_values_ = subscription::extractors::extract(*extractor_, std::string_view(ev.json));
     }
     if (!ex.conflation_pointer().empty()) {
-        conflation_ = conflation_key_of(type_, ev.document, ex.conflation_pointer());
+        conflation_ = ex.conflation_key_of(type_, std::string_view(ev.json));
     }
 }
 
@@ -55,10 +29,10 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
       framed_(false) {
     extractor_ = ex.for_type(type_);
     if (extractor_ != nullptr) {
-        field_values_ = subscription::extractors::extract(*extractor_, ev.document);
+        field_values_ = subscription::extractors::extract(*extractor_, std::string_view(ws_frame_));
     }
     if (!ex.conflation_pointer().empty()) {
-        conflation_ = conflation_key_of(type_, ev.document, ex.conflation_pointer());
+        conflation_ = ex.conflation_key_of(type_, std::string_view(ws_frame_));
     }
 }
 

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <set>
+
+#include "core/json_scan.hpp"
 
 namespace rig::subscription {
 namespace json = boost::json;
@@ -123,6 +126,100 @@ core::result<extractors> extractors::parse(std::string_view json_text) {
 const type_extractors* extractors::for_type(std::string_view event_type) const {
     auto it = types_.find(event_type);
     return it == types_.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+// A string, integer or boolean as scalar::from_json makes it from Boost.JSON's reading; nullopt
+// for null, objects and arrays. Not for doubles: see extractors::extract.
+std::optional<scalar> scanned_scalar(simdjson::dom::element v) {
+    std::string_view s;
+    int64_t i = 0;
+    uint64_t u = 0;
+    bool b = false;
+    if (v.get(s) == simdjson::SUCCESS) {
+        return scalar::of_string(std::string(s));
+    }
+    if (v.get(i) == simdjson::SUCCESS) {
+        return scalar::of_integer(i);
+    }
+    if (v.get(u) == simdjson::SUCCESS) {
+        return scalar::of_double(static_cast<double>(u));  // beyond int64, as from_json
+    }
+    if (v.get(b) == simdjson::SUCCESS) {
+        return scalar::of_bool(b);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::optional<scalar>> extractors::extract(const type_extractors& type,
+                                                       std::string_view event_json) {
+    std::vector<std::optional<scalar>> values;
+    values.reserve(type.fields.size());
+    if (const auto root = core::scan_json(event_json)) {
+        for (const auto& f : type.fields) {
+            const auto v = core::find_pointer(*root, f.event_pointer);
+            if (v && v->is_double()) {
+                break;
+            }
+            values.push_back(v ? scanned_scalar(*v) : std::nullopt);
+        }
+        if (values.size() == type.fields.size()) {
+            return values;
+        }
+    }
+    json::error_code ec;
+    const json::value doc = json::parse(event_json, ec);
+    return extract(type, doc);  // a parse error leaves null: no field has a value
+}
+
+std::optional<core::conflation_key> extractors::conflation_key_of(std::string_view type,
+                                                                  const json::value& event) const {
+    if (conflation_pointer_.empty()) {
+        return std::nullopt;
+    }
+    json::error_code ec;
+    const json::value* v = event.find_pointer(
+        json::string_view(conflation_pointer_.data(), conflation_pointer_.size()), ec);
+    if (v == nullptr || !(v->is_string() || v->is_number() || v->is_bool())) {
+        return std::nullopt;
+    }
+    return core::conflation_key::of(type, json::serialize(*v));
+}
+
+std::optional<core::conflation_key> extractors::conflation_key_of(
+    std::string_view type, std::string_view event_json) const {
+    if (conflation_pointer_.empty()) {
+        return std::nullopt;
+    }
+    const auto root = core::scan_json(event_json);
+    const auto v = root ? core::find_pointer(*root, conflation_pointer_) : std::nullopt;
+    if (!root || (v && v->is_double())) {
+        json::error_code ec;
+        return conflation_key_of(type, json::parse(event_json, ec));
+    }
+    std::string_view s;
+    int64_t i = 0;
+    uint64_t u = 0;
+    bool b = false;
+    if (!v) {
+        return std::nullopt;
+    }
+    if (v->get(s) == simdjson::SUCCESS) {
+        return core::conflation_key::of(type, json::serialize(s));
+    }
+    if (v->get(i) == simdjson::SUCCESS) {
+        return core::conflation_key::of(type, std::to_string(i));
+    }
+    if (v->get(u) == simdjson::SUCCESS) {
+        return core::conflation_key::of(type, std::to_string(u));
+    }
+    if (v->get(b) == simdjson::SUCCESS) {
+        return core::conflation_key::of(type, b ? "true" : "false");
+    }
+    return std::nullopt;
 }
 
 std::vector<std::optional<scalar>> extractors::extract(const type_extractors& type,

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/conflation_key.hpp"
 #include "core/error.hpp"
 #include "subscription/scalar.hpp"
 
@@ -55,12 +56,29 @@ public:
     static std::vector<std::optional<scalar>> extract(const type_extractors& type,
                                                       const boost::json::value& event);
 
+    // The same for an event's JSON text (valid JSON, as every event's is), read with simdjson
+    // (core::scan_json) without building a document. Boost.JSON reads it instead when simdjson
+    // refuses the text or a field holds a floating-point number, so every value is the one the
+    // document overload gives (Boost.JSON's reading of a number's digits is what constraints,
+    // parsed by Boost.JSON too, compare against).
+    static std::vector<std::optional<scalar>> extract(const type_extractors& type,
+                                                      std::string_view event_json);
+
     const std::map<std::string, type_extractors, std::less<>>& types() const { return types_; }
 
     // RIG_CONFLATION_KEY: the JSON pointer of the value that, with the event type, names what
     // a newer event may replace in a lagging connection's queue; empty when conflation is off.
     // Kept here because it is extracted from each event once, like the fields above.
     const std::string& conflation_pointer() const { return conflation_pointer_; }
+
+    // The event's conflation key: "<type>\n<value as JSON>" for the scalar (string, number,
+    // boolean) at the conflation pointer; nullopt when conflation is off or there is none.
+    // Read from the event's JSON text like extract(), the value written as Boost.JSON writes it.
+    std::optional<core::conflation_key> conflation_key_of(std::string_view type,
+                                                          std::string_view event_json) const;
+    // The same from a document: the reference the text reading is held to.
+    std::optional<core::conflation_key> conflation_key_of(std::string_view type,
+                                                          const boost::json::value& event) const;
     void set_conflation_pointer(std::string pointer) { conflation_pointer_ = std::move(pointer); }
 
 private:

@@ -18,6 +18,10 @@ namespace rig::subscription {
 class scalar {
 public:
     static std::optional<scalar> from_json(const boost::json::value& v);
+    static scalar of_string(std::string s) { return scalar(std::move(s)); }
+    static scalar of_integer(int64_t i) { return scalar(i); }
+    static scalar of_double(double d) { return scalar(d); }
+    static scalar of_bool(bool b) { return scalar(b); }
 
     friend bool operator==(const scalar& a, const scalar& b);
     // Same kind and same value (1 and 1.0 are not): what a JSON document compares.

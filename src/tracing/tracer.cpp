@@ -1,5 +1,6 @@
 #include "tracing/tracer.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "tracing/span.hpp"
@@ -9,9 +10,19 @@ namespace rig::tracing {
 
 namespace json = boost::json;
 
-bool set_trace_attributes(cloudevents::cloud_event& ev, std::string_view traceparent,
-                          std::optional<std::string_view> tracestate, bool keep_tracestate) {
-    auto* obj = ev.document.if_object();
+namespace {
+
+// The event's JSON as a document, when it is an object (a parse error cannot happen for a
+// validated event, and leaves null).
+json::value event_document(const cloudevents::cloud_event& ev) {
+    json::error_code ec;
+    json::value doc = json::parse(ev.json, ec);
+    return ec ? json::value() : doc;
+}
+
+bool set_attributes(cloudevents::cloud_event& ev, json::value& doc, std::string_view traceparent,
+                    std::optional<std::string_view> tracestate, bool keep_tracestate) {
+    auto* obj = doc.if_object();
     if (obj == nullptr) {
         return false;
     }
@@ -23,8 +34,23 @@ bool set_trace_attributes(cloudevents::cloud_event& ev, std::string_view tracepa
             obj->erase("tracestate");
         }
     }
-    ev.json = json::serialize(ev.document);
+    ev.json = json::serialize(doc);
     return true;
+}
+
+// Can the event's JSON have a `traceparent` member? Without those bytes, or an escape that
+// could spell them, it cannot: most events are ruled out without a parse.
+bool may_carry_traceparent(std::string_view json) {
+    return json.find("traceparent") != std::string_view::npos ||
+           json.find("\\u") != std::string_view::npos;
+}
+
+}  // namespace
+
+bool set_trace_attributes(cloudevents::cloud_event& ev, std::string_view traceparent,
+                          std::optional<std::string_view> tracestate, bool keep_tracestate) {
+    json::value doc = event_document(ev);
+    return set_attributes(ev, doc, traceparent, tracestate, keep_tracestate);
 }
 
 tracer::request_span tracer::start_request(std::string_view traceparent,
@@ -74,7 +100,11 @@ void tracer::finish_request(const request_span& s, std::string_view method, std:
 }
 
 bool tracer::continue_event(cloudevents::cloud_event& ev, std::string_view source) const {
-    const auto* obj = ev.document.if_object();
+    if (!may_carry_traceparent(ev.json)) {
+        return false;
+    }
+    json::value doc = event_document(ev);
+    const auto* obj = doc.if_object();
     if (obj == nullptr) {
         return false;
     }
@@ -88,7 +118,7 @@ bool tracer::continue_event(cloudevents::cloud_event& ev, std::string_view sourc
     }
     const uint64_t start = now_us();
     const trace_context ctx = child_of(*parent);
-    if (!set_trace_attributes(ev, format_traceparent(ctx), std::nullopt, true)) {
+    if (!set_attributes(ev, doc, format_traceparent(ctx), std::nullopt, true)) {
         return false;
     }
     if (exporter_ != nullptr && ctx.sampled()) {

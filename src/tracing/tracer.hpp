@@ -61,8 +61,8 @@ private:
     zipkin_exporter* exporter_;
 };
 
-// Sets the `traceparent` attribute of `ev` (a structured event whose document is an object)
-// and re-serialises its JSON; `tracestate` set when given, removed when nullopt, left as it
+// Sets the `traceparent` attribute of `ev` (a structured event: its JSON is an object) and
+// re-serialises its JSON; `tracestate` set when given, removed when nullopt, left as it
 // is when `keep_tracestate`. Returns false (nothing changed) when the document is no object.
 bool set_trace_attributes(cloudevents::cloud_event& ev, std::string_view traceparent,
                           std::optional<std::string_view> tracestate, bool keep_tracestate);

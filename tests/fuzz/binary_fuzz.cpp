@@ -73,7 +73,8 @@ split_input split(std::string_view in) {
 // What a transport with these rules must have produced.
 void check_event(const cloud_event& ev, validation rules, std::string_view body) {
     require(!ev.type.empty() && !ev.id.empty());
-    require(json::parse(ev.json) == ev.document);
+    const json::value document = json::parse(ev.json);
+    require(document.is_object());
     const auto again = parse_structured(ev.json, now, rules);
     require(again && again->json == ev.json && again->type == ev.type && again->id == ev.id &&
             again->version == ev.version);
@@ -81,7 +82,7 @@ void check_event(const cloud_event& ev, validation rules, std::string_view body)
     // data_base64, or 0.3's data with datacontentencoding "base64".
     if (!body.empty() && !rig::core::is_valid_utf8(body)) {
         require(ev.version == spec_version::v1_0 || ev.version == spec_version::v0_3);
-        const auto* b64 = ev.document.as_object().if_contains(
+        const auto* b64 = document.as_object().if_contains(
             ev.version == spec_version::v1_0 ? "data_base64" : "data");
         require(b64 != nullptr && b64->is_string());
         std::string url(b64->get_string());

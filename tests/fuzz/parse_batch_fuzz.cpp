@@ -49,8 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         require(!ec && whole.is_array() && whole.get_array().size() == batch->size());
         for (std::size_t i = 0; i < batch->size(); ++i) {
             const auto& ev = (*batch)[i];
-            require(json::parse(ev.json) == ev.document);
-            json::object doc = ev.document.as_object();
+            json::object doc = json::parse(ev.json).as_object();
             const auto& sent = whole.get_array()[i].as_object();
             if (doc.size() == sent.size() + 1) {
                 doc.erase(ev.version == spec_version::v0_1 ? "eventTime" : "time");

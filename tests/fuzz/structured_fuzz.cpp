@@ -4,8 +4,8 @@
 // - accepted (RIG's rules) exactly when the body is a JSON object whose version attribute is
 //   supported, whose type is a non-empty string, whose id is a non-empty string (or, for 0.1
 //   and 0.2, a number or boolean) and, for 0.3 and 1.0, whose source is a non-empty string;
-// - an accepted event's version, type and id are those attributes; its text parses to its
-//   document, which is the body's object plus the stamped time when the body had none;
+// - an accepted event's version, type and id are those attributes; its text parses to the
+//   body's object plus the stamped time when the body had none;
 // - whatever the strict rules (Kafka) accept, RIG's rules accept too, with the same result.
 // A disagreement aborts, which libFuzzer and the corpus replay under ctest both report.
 #include <boost/json/parse.hpp>
@@ -87,9 +87,8 @@ void check_accepted(const cloud_event& ev, const json::value& whole) {
     require(o.at(v01 ? "eventType" : "type").get_string() == ev.type);
     const auto& id = o.at(v01 ? "eventID" : "id");
     require(id.is_string() ? id.get_string() == ev.id : json::serialize(id) == ev.id);
-    require(json::parse(ev.json) == ev.document);
     const std::string_view time_key = v01 ? "eventTime" : "time";
-    json::object doc = ev.document.as_object();
+    json::object doc = json::parse(ev.json).as_object();
     if (!o.contains(time_key)) {
         require(doc.at(time_key) == json::value(now));
         doc.erase(time_key);

@@ -35,7 +35,6 @@ rig::hub::event_ptr make_event(const rig::subscription::extractors& ex, const st
     ev.id = id;
     ev.json = R"({"specversion":"1.0","type":")" + type + R"(","source":"t","id":")" + id +
               R"(","pad":")" + std::string(pad, 'x') + R"(","data":)" + data + "}";
-    ev.document = boost::json::parse(ev.json);
     return rig::hub::make_published_event(std::move(ev), ex);
 }
 

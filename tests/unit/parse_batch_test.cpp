@@ -59,8 +59,7 @@ void expect_agrees_with_full_parse(std::string_view body, const std::vector<clou
     const auto& arr = whole.get_array();
     ASSERT_EQ(arr.size(), events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
-        EXPECT_EQ(json::parse(events[i].json), events[i].document) << events[i].json;
-        json::object doc = events[i].document.as_object();
+        json::object doc = json::parse(events[i].json).as_object();
         const auto& sent = arr[i].as_object();
         if (doc.size() == sent.size() + 1) {
             doc.erase(events[i].version == spec_version::v0_1 ? "eventTime" : "time");
@@ -127,8 +126,8 @@ TEST(ParseBatch, MissingTimeIsStampedOnEachMember) {
     EXPECT_EQ(events[0].json, "{\"eventTime\":\"" + std::string(now) + "\"," + a.substr(1));
     EXPECT_EQ(events[1].json, "{\"time\":\"" + std::string(now) + "\"," + b.substr(1));
     EXPECT_EQ(events[2].json, c);
-    EXPECT_EQ(events[0].document.at("eventTime").as_string(), now);
-    EXPECT_EQ(events[1].document.at("time").as_string(), now);
+    EXPECT_EQ(json::parse(events[0].json).at("eventTime").as_string(), now);
+    EXPECT_EQ(json::parse(events[1].json).at("time").as_string(), now);
     expect_agrees_with_full_parse(body, events);
 }
 

@@ -1,0 +1,122 @@
+#include "core/json_scan.hpp"
+
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace rig::core {
+namespace dom = simdjson::dom;
+
+namespace {
+
+// Boost.JSON's parse_options::max_depth default: deeper documents are refused by both.
+constexpr std::size_t max_depth = 32;
+
+struct thread_scanner {
+    dom::parser parser;
+    std::string padded;  // the text and SIMDJSON_PADDING readable bytes after it
+
+    thread_scanner() {
+        // A failed allocation shows again as a parse error, and the caller falls back.
+        allocated = parser.allocate(4096, max_depth) == simdjson::SUCCESS;
+    }
+    bool allocated = false;
+};
+
+// One RFC 6901 reference token, `~0` and `~1` decoded; false for an invalid escape.
+bool decode_token(std::string_view raw, std::string& out) {
+    out.clear();
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '~') {
+            out += raw[i];
+            continue;
+        }
+        if (i + 1 == raw.size() || (raw[i + 1] != '0' && raw[i + 1] != '1')) {
+            return false;
+        }
+        out += raw[i + 1] == '0' ? '~' : '/';
+        ++i;
+    }
+    return true;
+}
+
+// An array index token as Boost.JSON reads one: digits only, no leading zero, no overflow.
+std::optional<std::size_t> array_index(std::string_view token) {
+    if (token.empty() || (token.front() == '0' && token.size() > 1)) {
+        return std::nullopt;
+    }
+    std::size_t index = 0;
+    for (const char c : token) {
+        if (c < '0' || c > '9' || index > (std::numeric_limits<std::size_t>::max() - 9) / 10) {
+            return std::nullopt;
+        }
+        index = index * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return index;
+}
+
+}  // namespace
+
+std::optional<dom::element> scan_json(std::string_view text) {
+    thread_local thread_scanner scanner;
+    if (!scanner.allocated) {
+        return std::nullopt;  // without Boost.JSON's depth limit simdjson may accept too much
+    }
+    scanner.padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    scanner.padded.assign(text);
+    dom::element root;
+    if (scanner.parser.parse(scanner.padded.data(), text.size(), false).get(root) !=
+        simdjson::SUCCESS) {
+        return std::nullopt;
+    }
+    return root;
+}
+
+std::optional<dom::element> last_member(dom::object object, std::string_view key) {
+    std::optional<dom::element> found;
+    for (const dom::key_value_pair field : object) {
+        if (field.key == key) {
+            found = field.value;
+        }
+    }
+    return found;
+}
+
+std::optional<dom::element> find_pointer(dom::element root, std::string_view pointer) {
+    std::string key;
+    std::optional<dom::element> at = root;
+    while (!pointer.empty()) {
+        if (pointer.front() != '/') {
+            return std::nullopt;
+        }
+        pointer.remove_prefix(1);
+        const std::string_view token = pointer.substr(0, pointer.find('/'));
+        pointer.remove_prefix(token.size());
+        dom::object object;
+        dom::array array;
+        if (at->get(object) == simdjson::SUCCESS) {
+            if (!decode_token(token, key)) {
+                return std::nullopt;
+            }
+            at = last_member(object, key);
+        } else if (at->get(array) == simdjson::SUCCESS) {
+            const auto index = array_index(token);
+            if (!index) {
+                return std::nullopt;
+            }
+            dom::element item;
+            if (array.at(*index).get(item) != simdjson::SUCCESS) {
+                return std::nullopt;
+            }
+            at = item;
+        } else {
+            return std::nullopt;
+        }
+        if (!at) {
+            return std::nullopt;
+        }
+    }
+    return at;
+}
+
+}  // namespace rig::core

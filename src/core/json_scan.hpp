@@ -1,0 +1,34 @@
+#pragma once
+
+#include <simdjson.h>
+
+#include <optional>
+#include <string_view>
+
+namespace rig::core {
+
+// JSON read with simdjson's DOM parser, one per thread: its tape and string buffers are
+// reused, so a document costs no allocation once the thread has seen one as large, and the
+// stage that finds the structure runs on the CPU's widest kernel (chosen at run time).
+//
+// It is a fast path in front of Boost.JSON, whose verdict is rig's: where the two disagree
+// simdjson is the stricter (it refuses numbers beyond a double's range or 64-bit integers, and
+// objects nested 32 deep, which Boost.JSON accepts), and scan_json then answers nullopt so that
+// the caller asks Boost.JSON. It never accepts a text Boost.JSON refuses: the depth limit is
+// Boost.JSON's 32, and tests/fuzz/structured_fuzz.cpp compares the two on every input.
+//
+// The element stays valid until the next scan_json on the same thread.
+std::optional<simdjson::dom::element> scan_json(std::string_view text);
+
+// The value of the last member called `key`: Boost.JSON keeps the last of duplicate keys.
+std::optional<simdjson::dom::element> last_member(simdjson::dom::object object,
+                                                  std::string_view key);
+
+// The value at RFC 6901 pointer `pointer`, found as boost::json::value::find_pointer finds it:
+// "" is the document; in an object a token names the last member of that name (`~0` is '~',
+// `~1` is '/'); in an array a token is a decimal index without leading zeros ("-" finds
+// nothing).
+std::optional<simdjson::dom::element> find_pointer(simdjson::dom::element root,
+                                                   std::string_view pointer);
+
+}  // namespace rig::core

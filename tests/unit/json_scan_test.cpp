@@ -1,0 +1,77 @@
+#include "core/json_scan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using rig::core::find_pointer;
+using rig::core::last_member;
+using rig::core::scan_json;
+
+std::string nested_arrays(int depth) {
+    return std::string(static_cast<std::size_t>(depth), '[') +
+           std::string(static_cast<std::size_t>(depth), ']');
+}
+
+std::string_view string_at(std::string_view text, std::string_view pointer) {
+    const auto root = scan_json(text);
+    EXPECT_TRUE(root.has_value()) << text;
+    const auto v = root ? find_pointer(*root, pointer) : std::nullopt;
+    std::string_view s;
+    return v && v->get(s) == simdjson::SUCCESS ? s : std::string_view("<none>");
+}
+
+TEST(JsonScan, RefusesWhatBoostJsonRefusesAndSomeOfWhatItAccepts) {
+    EXPECT_TRUE(scan_json(R"({"a":[1,2.5,"x",true,null]})"));
+    EXPECT_FALSE(scan_json(R"({"a":1,})"));
+    EXPECT_FALSE(scan_json(R"({"a":1} x)"));
+    EXPECT_FALSE(scan_json("{\"a\":\"\x01\"}"));
+    // Accepted by Boost.JSON, refused here: the caller falls back to it.
+    EXPECT_FALSE(scan_json(R"({"a":1e400})"));
+    EXPECT_FALSE(scan_json(R"({"a":123456789012345678901234567890})"));
+}
+
+TEST(JsonScan, DepthLimitIsBoostJsonsAlsoAfterTheParserGrew) {
+    EXPECT_TRUE(scan_json(nested_arrays(32)));
+    EXPECT_FALSE(scan_json(nested_arrays(33)));
+    const std::string large = R"({"pad":")" + std::string(200000, 'x') + R"("})";
+    EXPECT_TRUE(scan_json(large));  // more capacity than the parser started with
+    EXPECT_TRUE(scan_json(nested_arrays(32)));
+    EXPECT_FALSE(scan_json(nested_arrays(33)));
+}
+
+TEST(JsonScan, LastMemberOfDuplicateKeysWinsAsInBoostJson) {
+    const auto root = scan_json(R"({"k":"first","other":1,"k":"last"})");
+    ASSERT_TRUE(root);
+    simdjson::dom::object object;
+    ASSERT_EQ(root->get(object), simdjson::SUCCESS);
+    std::string_view s;
+    ASSERT_EQ(last_member(object, "k")->get(s), simdjson::SUCCESS);
+    EXPECT_EQ(s, "last");
+    EXPECT_FALSE(last_member(object, "missing"));
+    EXPECT_EQ(string_at(R"({"a":{"b":"1"},"a":{"b":"2"}})", "/a/b"), "2");
+}
+
+TEST(JsonScan, PointersFollowBoostJsonsFindPointer) {
+    const std::string doc =
+        R"({"foo":["bar","baz"],"":"empty","a/b":"slash","m~n":"tilde","caf\u00e9":"escaped key",)"
+        R"("arr":["0","1","2","3","4","5","6","7","8","9","10"]})";
+    EXPECT_EQ(string_at(doc, "/foo/0"), "bar");
+    EXPECT_EQ(string_at(doc, "/foo/1"), "baz");
+    EXPECT_EQ(string_at(doc, "/"), "empty");
+    EXPECT_EQ(string_at(doc, "/a~1b"), "slash");
+    EXPECT_EQ(string_at(doc, "/m~0n"), "tilde");
+    EXPECT_EQ(string_at(doc, "/caf\xc3\xa9"), "escaped key");
+    EXPECT_EQ(string_at(doc, "/arr/10"), "10");
+    for (const char* none : {"/foo/2", "/foo/-", "/foo/01", "/foo/", "/foo/x", "/foo/0/x", "/m~2n",
+                             "/a~", "foo", "/missing"}) {
+        EXPECT_EQ(string_at(doc, none), "<none>") << none;
+    }
+    const auto root = scan_json(doc);
+    ASSERT_TRUE(root);
+    EXPECT_TRUE(find_pointer(*root, "")->is_object());
+}
+
+}  // namespace
