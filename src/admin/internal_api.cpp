@@ -10,7 +10,6 @@
 #include "admin/blacklist_request.hpp"
 #include "admin/dashboard_page.hpp"
 #include "admin/metrics.hpp"
-#include "admin/process_metrics.hpp"
 #include "core/log.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
@@ -78,7 +77,6 @@ http::response internal_api::metrics() const {
     std::string text = render_metrics(events_.published(), events_.batch_waits(),
                                       publisher_.received(), stats, sources_);
     text += render_forwarded(events_);
-    text += render_process_metrics();
     if (const auto* history = events_.history(); history != nullptr && history->enabled()) {
         const auto kept = history->current();
         text += fmt::format(

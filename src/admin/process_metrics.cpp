@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <chrono>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -77,7 +79,40 @@ std::optional<process_sample> parse_proc_stat(std::string_view stat, long ticks_
                           static_cast<double>(boot) + static_cast<double>(*start) / ticks};
 }
 
-std::string render_process_metrics() {
+namespace {
+
+std::optional<uint64_t> count_open_fds() {
+    std::error_code ec;
+    uint64_t fds = 0;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        ++fds;
+    }
+    return ec ? std::nullopt : std::optional<uint64_t>(fds);
+}
+
+// The open descriptors, counted again unless the last count is under a second old and was made
+// at the same number of public connections. Scrapes may come on any shard: one lock.
+std::optional<uint64_t> open_fds(std::size_t public_connections) {
+    struct last_count {
+        std::optional<uint64_t> fds;
+        std::size_t connections = 0;
+        std::chrono::steady_clock::time_point at;
+    };
+    static std::mutex mutex;
+    static last_count last;
+    const auto now = std::chrono::steady_clock::now();
+    const std::lock_guard lock(mutex);
+    if (!last.fds || last.connections != public_connections ||
+        now - last.at >= std::chrono::seconds(1)) {
+        last = {count_open_fds(), public_connections, now};
+    }
+    return last.fds;
+}
+
+}  // namespace
+
+std::string render_process_metrics(std::size_t public_connections) {
     std::string out;
     const auto metric = [&out](const char* name, const char* type, const char* help, auto v) {
         out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, v);
@@ -91,14 +126,8 @@ std::string render_process_metrics() {
         metric("process_start_time_seconds", "gauge",
                "Start time of the process since unix epoch in seconds.", s->start_time_seconds);
     }
-    std::error_code ec;
-    uint64_t fds = 0;
-    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
-         it.increment(ec)) {
-        ++fds;
-    }
-    if (!ec) {
-        metric("process_open_fds", "gauge", "Number of open file descriptors.", fds);
+    if (const auto fds = open_fds(public_connections)) {
+        metric("process_open_fds", "gauge", "Number of open file descriptors.", *fds);
     }
     if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0) {
         metric("process_max_fds", "gauge", "Maximum number of open file descriptors.",

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "admin/metrics.hpp"
+#include "admin/process_metrics.hpp"
 #include "app/routes.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
@@ -355,6 +356,7 @@ std::string node::proxy_metrics() const {
            (schema_registry_ ? avro_codec::render_registry_metrics(*schema_registry_)
                              : std::string()) +
            admin::render_limit_metrics(connections_, subscriptions_) +
+           admin::render_process_metrics(connections_.in_use()) +
            admin::render_accept_metrics(accept_failures_, fd_reserve_);
 }
 

@@ -31,7 +31,7 @@ TEST(ProcessMetrics, MalformedTextGivesNothing) {
 }
 
 TEST(ProcessMetrics, RendersTheStandardNamesForThisProcess) {
-    const std::string text = rig::admin::render_process_metrics();
+    const std::string text = rig::admin::render_process_metrics(0);
     for (const char* line : {"# TYPE process_cpu_seconds_total counter\n",
                              "# TYPE process_resident_memory_bytes gauge\n",
                              "# TYPE process_start_time_seconds gauge\n",
