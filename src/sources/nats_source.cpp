@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 #include "cloudevents/parse.hpp"
@@ -15,12 +16,33 @@ namespace {
 
 log::rate_limited bad_message_log{5};
 
+// At most this many events are published together (one post per shard).
+constexpr std::size_t max_batch = 256;
+
+// One subscription's state. cnats delivers each subscription's messages on a thread of its
+// own, so each has its own batch.
 struct callback_context {
-    const ingest* sink;
+    callback_context(const ingest& sink, source_status& source_status)
+        : status(&source_status), batch(sink) {}
     source_status* status;
+    ingest::batch batch;
+    std::size_t batched = 0;
 };
 
-void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+// Publishes the batch unless more messages are already queued behind this one (and it is not
+// full): an event waits only for messages rig has received, never for new ones, and a burst
+// costs the shards one post per batch instead of one per event.
+void flush_unless_more_queued(natsSubscription* sub, callback_context& ctx) {
+    int queued = 0;
+    int queued_bytes = 0;
+    if (ctx.batched >= max_batch ||
+        natsSubscription_GetPending(sub, &queued, &queued_bytes) != NATS_OK || queued == 0) {
+        ctx.batch.flush();
+        ctx.batched = 0;
+    }
+}
+
+void on_message(natsConnection*, natsSubscription* sub, natsMsg* msg, void* closure) {
     auto* ctx = static_cast<callback_context*>(closure);
     const auto consumed_at = std::chrono::steady_clock::now();
     const char* subject = natsMsg_GetSubject(msg);
@@ -42,11 +64,13 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
     auto& counter = ctx->status->counter(subject);
     counter.count(parsed.has_value());
     if (parsed) {
-        ctx->sink->trace(*parsed, "nats");
-        ctx->sink->publish(std::move(*parsed));
-        counter.processing.observe(micros_since(consumed_at));
-    } else {
-        counter.processing.observe(micros_since(consumed_at));
+        ctx->batch.sink().trace(*parsed, "nats");
+        ctx->batch.add(std::move(*parsed));
+        ++ctx->batched;
+    }
+    flush_unless_more_queued(sub, *ctx);
+    counter.processing.observe(micros_since(consumed_at));
+    if (!parsed) {
         bad_message_log.info_with(
             {{"event", "bad_message"}, {"source", "nats"}, {"subject", subject}},
             "nats: skipping a message on {}: {}", subject, parsed.error().message);
@@ -99,7 +123,7 @@ void on_subscription_complete(void* closure) {
 }  // namespace
 
 struct nats_source::handles {
-    callback_context context{};
+    std::vector<std::unique_ptr<callback_context>> contexts;  // one per subscription
     closed_signal closed;
     completed_subscriptions completed;
     natsOptions* opts = nullptr;
@@ -141,7 +165,6 @@ struct nats_source::handles {
 
 nats_source::nats_source(nats_options options, const ingest& sink, source_status& status)
     : options_(std::move(options)), sink_(sink), status_(status), handles_(new handles) {
-    handles_->context = {&sink_, &status_};
     std::vector<const char*> servers;
     for (const auto& s : options_.servers) {
         servers.push_back(s.c_str());
@@ -172,9 +195,11 @@ nats_source::nats_source(nats_options options, const ingest& sink, source_status
     }
     for (const auto& topic : options_.topics) {
         natsSubscription* sub = nullptr;
+        auto& context =
+            handles_->contexts.emplace_back(std::make_unique<callback_context>(sink_, status_));
         const natsStatus ss = natsConnection_QueueSubscribe(&sub, handles_->conn, topic.c_str(),
                                                             options_.queue_group.c_str(),
-                                                            on_message, &handles_->context);
+                                                            on_message, context.get());
         if (ss == NATS_OK) {
             natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
             natsSubscription_SetOnCompleteCB(sub, on_subscription_complete, &handles_->completed);
