@@ -22,10 +22,23 @@ void BM_EncodeSseChunk(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeSseChunk);
 
+// Two texts that differ in one byte, taken in turns: core::scan_json answers a repeated text
+// from the document it kept, which a stream of events never sees.
+std::string_view take_turns(const std::string& a, const std::string& b, std::size_t& n) {
+    return (n++ & 1U) != 0 ? std::string_view(a) : std::string_view(b);
+}
+std::string other(std::string text) {
+    text[text.size() - 4] = 'y';  // the last of the pad's x's (both events end `x"}}`)
+    return text;
+}
+
 void BM_ParseAndPrepareEvent(benchmark::State& state) {
     const rig::subscription::extractors none;
+    const std::string second = other(event_200);
+    std::size_t n = 0;
     for (auto _ : state) {
-        auto parsed = rig::cloudevents::parse_structured(event_200, "2026-01-01T00:00:00Z");
+        auto parsed = rig::cloudevents::parse_structured(take_turns(event_200, second, n),
+                                                         "2026-01-01T00:00:00Z");
         benchmark::DoNotOptimize(rig::hub::make_published_event(std::move(*parsed), none));
     }
 }
@@ -40,8 +53,11 @@ const std::string kafka_event =
 
 void BM_ParseStructured(benchmark::State& state) {
     const auto rules = static_cast<rig::cloudevents::validation>(state.range(0));
+    const std::string second = other(kafka_event);
+    std::size_t n = 0;
     for (auto _ : state) {
-        benchmark::DoNotOptimize(rig::cloudevents::parse_structured(kafka_event, "now", rules));
+        benchmark::DoNotOptimize(rig::cloudevents::parse_structured(
+            take_turns(kafka_event, second, n), "now", rules));
     }
 }
 BENCHMARK(BM_ParseStructured)
@@ -58,8 +74,9 @@ BENCHMARK(BM_ParseStructuredDom)
     ->Arg(static_cast<int>(rig::cloudevents::validation::rig))
     ->Arg(static_cast<int>(rig::cloudevents::validation::strict));
 
-// The Kafka benchmark's EXTRACTORS field (/data/name), read from the event's text (simdjson)
-// and, as before, from its Boost.JSON document (parse included, as the event path paid it).
+// The Kafka benchmark's EXTRACTORS field (/data/name), read from the event's text (simdjson;
+// a text other than the last one scanned, so parsed again) and, as before, from its Boost.JSON
+// document (parse included, as the event path paid it).
 const rig::subscription::extractors& name_extractor() {
     static const auto ex = *rig::subscription::extractors::parse(
         R"({"bench.kafka":{"name":{"stable_field_index":0,"event":{"json_pointer":"/data/name"}}}})");
@@ -68,9 +85,11 @@ const rig::subscription::extractors& name_extractor() {
 
 void BM_ExtractFromText(benchmark::State& state) {
     const auto& type = *name_extractor().for_type("bench.kafka");
+    const std::string second = other(kafka_event);
+    std::size_t n = 0;
     for (auto _ : state) {
         benchmark::DoNotOptimize(
-            rig::subscription::extractors::extract(type, std::string_view(kafka_event)));
+            rig::subscription::extractors::extract(type, take_turns(kafka_event, second, n)));
     }
 }
 BENCHMARK(BM_ExtractFromText);

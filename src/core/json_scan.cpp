@@ -14,7 +14,8 @@ constexpr std::size_t max_depth = 32;
 
 struct thread_scanner {
     dom::parser parser;
-    std::string padded;  // the text and SIMDJSON_PADDING readable bytes after it
+    std::string padded;  // the last text and SIMDJSON_PADDING readable bytes after it
+    std::optional<dom::element> last;  // its document, when simdjson accepted it
 
     thread_scanner() {
         // A failed allocation shows again as a parse error, and the caller falls back.
@@ -62,14 +63,21 @@ std::optional<dom::element> scan_json(std::string_view text) {
     if (!scanner.allocated) {
         return std::nullopt;  // without Boost.JSON's depth limit simdjson may accept too much
     }
+    // The text of the last scan again (an event's checks, then its EXTRACTORS fields): its
+    // document is still in the parser.
+    if (scanner.padded.size() == text.size() &&
+        std::memcmp(scanner.padded.data(), text.data(), text.size()) == 0) {
+        return scanner.last;
+    }
     scanner.padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
     scanner.padded.assign(text);
     dom::element root;
-    if (scanner.parser.parse(scanner.padded.data(), text.size(), false).get(root) !=
+    scanner.last.reset();
+    if (scanner.parser.parse(scanner.padded.data(), text.size(), false).get(root) ==
         simdjson::SUCCESS) {
-        return std::nullopt;
+        scanner.last = root;
     }
-    return root;
+    return scanner.last;
 }
 
 std::optional<dom::element> last_member(dom::object object, std::string_view key) {

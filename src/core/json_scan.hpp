@@ -17,7 +17,8 @@ namespace rig::core {
 // the caller asks Boost.JSON. It never accepts a text Boost.JSON refuses: the depth limit is
 // Boost.JSON's 32, and tests/fuzz/structured_fuzz.cpp compares the two on every input.
 //
-// The element stays valid until the next scan_json on the same thread.
+// The element stays valid until the next scan_json of another text on the same thread; a scan
+// of the same text as the last one answers from the document still in the parser.
 std::optional<simdjson::dom::element> scan_json(std::string_view text);
 
 // The value of the last member called `key`: Boost.JSON keeps the last of duplicate keys.

@@ -4,7 +4,7 @@ namespace rig::hub {
 
 std::size_t event_history::footprint(const published_event& e) {
     return sizeof(published_event) + sizeof(entry) + 32 /* shared_ptr control block */ +
-           e.type().capacity() + e.id().capacity() + e.sse_chunk().size() + e.ws_frame().size();
+           e.type().capacity() + e.id().capacity() + e.sse_chunk_estimate() + e.ws_frame().size();
 }
 
 void event_history::append(std::span<const event_ptr> events) {

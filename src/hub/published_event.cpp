@@ -5,10 +5,7 @@
 namespace rig::hub {
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
                                  bool sse_id)
-    : type_(std::move(ev.type)), id_(std::move(ev.id)) {
-    auto sse = cloudevents::encode_sse_chunk(type_, sse_id ? std::string_view(id_) : "", ev.json);
-    sse_chunk_ = std::move(sse.bytes);
-    sse_offset_ = static_cast<uint8_t>(sse.payload_offset);
+    : type_(std::move(ev.type)), id_(std::move(ev.id)), sse_id_(sse_id) {
     auto ws = cloudevents::encode_ws_text_frame(ev.json);
     ws_frame_ = std::move(ws.bytes);
     json_offset_ = static_cast<uint8_t>(ws.payload_offset);
@@ -44,13 +41,19 @@ published_event::published_event(const published_event& other)
       conflation_(other.conflation_) {
     seq_ = other.seq_;
     published_at_ = other.published_at_;
-    const std::string_view json = other.json();
-    auto sse = cloudevents::encode_sse_chunk(type_, id_, json);
-    sse_chunk_ = std::move(sse.bytes);
-    sse_offset_ = static_cast<uint8_t>(sse.payload_offset);
-    auto ws = cloudevents::encode_ws_text_frame(json);
+    auto ws = cloudevents::encode_ws_text_frame(other.json());
     ws_frame_ = std::move(ws.bytes);
     json_offset_ = static_cast<uint8_t>(ws.payload_offset);
+}
+
+void published_event::encode_sse() const {
+    // Shards may ask at once; the first encodes, the others wait for it (then only a load).
+    std::call_once(sse_encoded_, [this] {
+        auto sse = cloudevents::encode_sse_chunk(type_, sse_id_ ? std::string_view(id_) : "",
+                                                 json());
+        sse_chunk_ = std::move(sse.bytes);
+        sse_offset_ = static_cast<uint8_t>(sse.payload_offset);
+    });
 }
 
 event_ptr make_unframed_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex) {

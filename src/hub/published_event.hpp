@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,11 @@ namespace rig::hub {
 // extracted once, and its wire forms encoded once. Immutable, shared by pointer between
 // shards and between every connection it is queued on; a recipient queues a frame that
 // points into it (sse_frame, ws_frame: no copy, one reference count).
+//
+// The SSE form is encoded when first asked for (by whichever shard first delivers the event
+// over SSE, or replays it), not when the event is made: an event no connection takes over SSE,
+// the common case when subscribers' constraints filter most events out, costs one encoding
+// (the WebSocket frame, which also holds the JSON) instead of two.
 class published_event {
 public:
     // `sse_id`: whether the SSE message carries `id:` (not for rig's own events: a browser
@@ -41,11 +47,20 @@ public:
     // The structured CloudEvent JSON: the WebSocket and long-poll payload, the 202 body.
     std::string_view json() const { return std::string_view(ws_frame_).substr(json_offset_); }
     // The SSE message (event:, id:, data: lines) framed as one HTTP/1.1 chunk.
-    std::string_view sse_chunk() const { return sse_chunk_; }
+    std::string_view sse_chunk() const {
+        encode_sse();
+        return sse_chunk_;
+    }
     // The same message without the chunk framing (HTTP/2 streams).
     std::string_view sse_message() const {
+        encode_sse();
         return std::string_view(sse_chunk_)
             .substr(sse_offset_, sse_chunk_.size() - sse_offset_ - 2);
+    }
+    // What sse_chunk() holds or will hold, in bytes, give or take the chunk's size line: for
+    // accounting that must not depend on whether it was encoded yet.
+    std::size_t sse_chunk_estimate() const {
+        return json().size() + type_.size() + id_.size() + sse_framing_estimate;
     }
     // The WebSocket text frame carrying json() (server frames are unmasked, so every
     // recipient is sent the same bytes).
@@ -79,14 +94,19 @@ public:
 
 private:
     friend class event_history;
+    static constexpr std::size_t sse_framing_estimate = 40;  // field names, newlines, chunk size
+    void encode_sse() const;
+
     mutable uint64_t seq_ = 0;
     mutable int64_t published_at_ = 0;
     mutable std::atomic<bool> forwarded_{false};
     std::string type_;
     std::string id_;
-    std::string sse_chunk_;  // "<hex size>\r\n" + SSE message + "\r\n"
-    std::string ws_frame_;   // WebSocket frame header + JSON
-    uint8_t sse_offset_ = 0;
+    bool sse_id_ = true;                // whether the SSE message carries `id:`
+    mutable std::once_flag sse_encoded_;
+    mutable std::string sse_chunk_;  // "<hex size>\r\n" + SSE message + "\r\n", once encoded
+    std::string ws_frame_;           // WebSocket frame header + JSON
+    mutable uint8_t sse_offset_ = 0;
     uint8_t json_offset_ = 0;
     bool framed_ = true;
     const subscription::type_extractors* extractor_ = nullptr;

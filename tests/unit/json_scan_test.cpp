@@ -42,6 +42,15 @@ TEST(JsonScan, DepthLimitIsBoostJsonsAlsoAfterTheParserGrew) {
     EXPECT_FALSE(scan_json(nested_arrays(33)));
 }
 
+TEST(JsonScan, ScanningTheLastTextAgainAnswersItsDocument) {
+    EXPECT_EQ(string_at(R"({"a":"1"})", "/a"), "1");
+    EXPECT_EQ(string_at(R"({"a":"1"})", "/a"), "1");  // from the document kept
+    EXPECT_EQ(string_at(R"({"a":"2"})", "/a"), "2");  // same length, other bytes
+    EXPECT_FALSE(scan_json(R"({"a":1e400})"));
+    EXPECT_FALSE(scan_json(R"({"a":1e400})"));  // a refusal is kept as well
+    EXPECT_EQ(string_at(R"({"a":"1"})", "/a"), "1");
+}
+
 TEST(JsonScan, LastMemberOfDuplicateKeysWinsAsInBoostJson) {
     const auto root = scan_json(R"({"k":"first","other":1,"k":"last"})");
     ASSERT_TRUE(root);
