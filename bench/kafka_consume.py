@@ -24,22 +24,18 @@ import base64
 import io
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.parse
-import urllib.request
+
+from ingest_common import connect_subscribers, measure_consumption
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOCK = os.path.join(ROOT, "build", "tests", "kafka_mock")
-RIG = os.path.join(ROOT, "build", "rig")
+RIG = os.environ.get("RIG_BINARY", os.path.join(ROOT, "build", "rig"))
 out_path, label, subscribers = sys.argv[1], sys.argv[2], int(sys.argv[3])
 MESSAGES, PARTITIONS = int(os.environ.get("MESSAGES", "1000000")), 64
 FORMAT = os.environ.get("FORMAT", "json")
-STILL_SAMPLES = 100  # the count unchanged for this many 10 ms samples: consumption has ended
 
 
 def command(mock, line):
@@ -48,19 +44,6 @@ def command(mock, line):
     answer = mock.stdout.readline()
     if not answer.startswith("ok"):
         sys.exit("kafka_mock: %s: %s" % (line.split()[0], answer.strip()))
-
-
-def consumed(api_port):
-    m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port).read().decode()
-    v = re.search(r'rig_consumed_events_total\{source="kafka",topic="bench"\} (\d+)', m)
-    return int(v.group(1)) if v else 0
-
-
-def cpu_seconds(pid):
-    """utime + stime of the process, in seconds."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 EVENT_SCHEMA = {
@@ -101,29 +84,6 @@ def avro_message(ev):
     return b"\x00\x00\x00\x00\x01" + buf.getvalue()
 
 
-def connect_subscribers(port, count):
-    """Opens `count` SSE connections (requests first, answers after: connecting is not what is
-    measured) and returns their sockets once each has been answered 200."""
-    socks = []
-    for i in range(count):
-        subs = urllib.parse.quote(json.dumps(
-            [{"eventType": "bench.kafka", "oneOf": [{"name": "nobody%d" % i}]}]))
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(("GET /_rig/v1/connection/sse?subscriptions=%s HTTP/1.1\r\n"
-                   "Host: bench\r\n\r\n" % subs).encode())
-        socks.append(s)
-    for s in socks:
-        head = b""
-        while b"\r\n" not in head:
-            chunk = s.recv(4096)
-            if not chunk:
-                sys.exit("a subscriber was disconnected before its answer")
-            head += chunk
-        if b" 200 " not in head.split(b"\r\n")[0]:
-            sys.exit("a subscriber was refused: %r" % head[:200])
-    return socks
-
-
 event = {"specversion": "1.0", "type": "bench.kafka", "source": "bench", "id": "1",
          "data": {"name": "alice", "pad": "x" * 90}}
 mock = subprocess.Popen([MOCK, "bench:%d" % PARTITIONS], stdin=subprocess.PIPE,
@@ -143,26 +103,13 @@ if FORMAT == "avro":
     env["KAFKA_SCHEMA_REGISTRY_HOST"] = "127.0.0.1:%d" % start_registry()
 rig = subprocess.Popen([RIG], env=env, stdout=subprocess.PIPE, text=True)
 ports = json.loads(rig.stdout.readline())
-clients = connect_subscribers(ports["inbound_port"], subscribers)
+clients = connect_subscribers(ports["inbound_port"], subscribers, "bench.kafka")
 command(mock, "up")
 
-samples = []
-deadline = time.time() + 120
-while time.time() < deadline:
-    samples.append((time.time(), consumed(ports["api_port"]), cpu_seconds(rig.pid)))
-    if (len(samples) > STILL_SAMPLES and samples[-1][1] == samples[-STILL_SAMPLES][1]
-            and samples[-1][1] > 0):
-        break
-    time.sleep(0.01)
-total = samples[-1][1]
-if total != MESSAGES:
-    sys.exit("consumed %d of %d messages" % (total, MESSAGES))
-first = next(s for s in samples if s[1] > 0)
-last = next(s for s in samples if s[1] == total)
-rate = (last[1] - first[1]) / (last[0] - first[0]) if last[0] > first[0] else 0
-cpu_us = (last[2] - first[2]) * 1e6 / (last[1] - first[1]) if last[1] > first[1] else 0
-result = {"label": label, "format": FORMAT, "subscribers": subscribers, "consumed": total,
-          "seconds": last[0] - first[0], "events_per_s": rate, "cpu_us_per_event": cpu_us,
+seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "kafka", "bench",
+                                            MESSAGES)
+result = {"label": label, "format": FORMAT, "subscribers": subscribers, "consumed": MESSAGES,
+          "seconds": seconds, "events_per_s": rate, "cpu_us_per_event": cpu_us,
           "message_bytes": len(value)}
 print(json.dumps(result))
 with open(out_path, "w") as f:

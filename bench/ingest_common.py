@@ -1,0 +1,74 @@
+"""What the broker consumption benchmarks share (kafka_consume.py, nats_consume.py): rig's CPU
+time from /proc, SSE subscribers whose constraint never holds, and the sampling of rig's
+rig_consumed_events_total counter until consumption has ended."""
+import json
+import os
+import re
+import socket
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+STILL_SAMPLES = 100  # the count unchanged for this many 10 ms samples: consumption has ended
+
+
+def cpu_seconds(pid):
+    """utime + stime of the process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def consumed(api_port, source, topic):
+    m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port).read().decode()
+    v = re.search(r'rig_consumed_events_total\{source="%s",topic="%s"\} (\d+)' % (source, topic),
+                  m)
+    return int(v.group(1)) if v else 0
+
+
+def connect_subscribers(port, count, event_type):
+    """Opens `count` SSE connections to `event_type`, each constrained to a value of its own
+    that no event carries (requests first, answers after: connecting is not what is measured),
+    and returns their sockets once each has been answered 200."""
+    socks = []
+    for i in range(count):
+        subs = urllib.parse.quote(json.dumps(
+            [{"eventType": event_type, "oneOf": [{"name": "nobody%d" % i}]}]))
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(("GET /_rig/v1/connection/sse?subscriptions=%s HTTP/1.1\r\n"
+                   "Host: bench\r\n\r\n" % subs).encode())
+        socks.append(s)
+    for s in socks:
+        head = b""
+        while b"\r\n" not in head:
+            chunk = s.recv(4096)
+            if not chunk:
+                sys.exit("a subscriber was disconnected before its answer")
+            head += chunk
+        if b" 200 " not in head.split(b"\r\n")[0]:
+            sys.exit("a subscriber was refused: %r" % head[:200])
+    return socks
+
+
+def measure_consumption(rig_pid, api_port, source, topic, expected, timeout=120):
+    """Samples the consumed count and rig's CPU every 10 ms until the count has stood still;
+    returns (seconds, events/s, rig CPU µs per event) between its first and last change, and
+    exits unless `expected` messages were consumed."""
+    samples = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        samples.append((time.time(), consumed(api_port, source, topic), cpu_seconds(rig_pid)))
+        if (len(samples) > STILL_SAMPLES and samples[-1][1] == samples[-STILL_SAMPLES][1]
+                and samples[-1][1] > 0):
+            break
+        time.sleep(0.01)
+    total = samples[-1][1]
+    if total != expected:
+        sys.exit("consumed %d of %d messages" % (total, expected))
+    first = next(s for s in samples if s[1] > 0)
+    last = next(s for s in samples if s[1] == total)
+    seconds = last[0] - first[0]
+    rate = (last[1] - first[1]) / seconds if seconds > 0 else 0
+    cpu_us = (last[2] - first[2]) * 1e6 / (last[1] - first[1]) if last[1] > first[1] else 0
+    return seconds, rate, cpu_us

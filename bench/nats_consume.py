@@ -1,0 +1,105 @@
+"""NATS consumption benchmark (issue 16): how fast one rig node consumes, parses and matches
+CloudEvents from a NATS subject, and at what CPU cost per event.
+
+A real nats-server on a free port; rig subscribes to the subject `bench` (NATS_SOURCE_TOPICS)
+and its SSE subscribers connect (each constrained to a value no event carries, as in
+kafka_consume.py); then one publisher writes MESSAGES copies of the same ~200-byte structured
+CloudEvent over a raw socket as fast as the server takes them. The rate and rig's CPU per event
+(utime + stime from /proc/<pid>/stat) are taken between the first and the last change of
+rig_consumed_events_total; the run fails unless every message was consumed.
+
+usage: nats_consume.py OUT_JSON LABEL SUBSCRIBERS
+env:   MESSAGES (default 500,000), RIG_BINARY (default build/rig)
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+from ingest_common import connect_subscribers, measure_consumption
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RIG = os.environ.get("RIG_BINARY", os.path.join(ROOT, "build", "rig"))
+out_path, label, subscribers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+MESSAGES = int(os.environ.get("MESSAGES", "500000"))
+CHUNK = 1000  # messages per write
+
+event = {"specversion": "1.0", "type": "bench.kafka", "source": "bench", "id": "1",
+         "data": {"name": "alice", "pad": "x" * 90}}
+value = json.dumps(event).encode()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def publish(port):
+    """PUBs MESSAGES copies of the event, CHUNK per write, then a PING to wait for the server
+    to have taken them all."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.recv(4096)  # INFO
+    s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\n')
+    one = b"PUB bench %d\r\n%s\r\n" % (len(value), value)
+    sent = 0
+    while sent < MESSAGES:
+        n = min(CHUNK, MESSAGES - sent)
+        s.sendall(one * n)
+        sent += n
+    s.sendall(b"PING\r\n")
+    answer = b""
+    while b"PONG" not in answer:
+        answer += s.recv(4096)
+    s.close()
+
+
+def wait_connected(api_port):
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            body = urllib.request.urlopen(
+                "http://127.0.0.1:%d/health/sources" % api_port).read().decode()
+            if json.loads(body)["sources"]["nats"]["connected"]:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.05)
+    sys.exit("rig's NATS source did not connect")
+
+
+nats_port = free_port()
+nats = subprocess.Popen(["nats-server", "-a", "127.0.0.1", "-p", str(nats_port)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+env = dict(os.environ, NATS_SERVERS="127.0.0.1:%d" % nats_port, NATS_SOURCE_TOPICS="bench",
+           EXTRACTORS=json.dumps({"bench.kafka": {"name": {"stable_field_index": 0,
+                                                           "event": {"json_pointer": "/data/name"}}}}),
+           MAX_CONNECTIONS_PER_MINUTE="0", INBOUND_PORT="0", API_HTTP_PORT="0",
+           RIG_READY_FILE="/dev/stdout", LOG_LEVEL="error")
+rig = subprocess.Popen([RIG], env=env, stdout=subprocess.PIPE, text=True)
+try:
+    ports = json.loads(rig.stdout.readline())
+    wait_connected(ports["api_port"])
+    clients = connect_subscribers(ports["inbound_port"], subscribers, "bench.kafka")
+    publisher = threading.Thread(target=publish, args=(nats_port,))
+    publisher.start()
+    seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "nats", "bench",
+                                                MESSAGES)
+    publisher.join()
+    result = {"label": label, "subscribers": subscribers, "consumed": MESSAGES,
+              "seconds": seconds, "events_per_s": rate, "cpu_us_per_event": cpu_us,
+              "message_bytes": len(value)}
+    print(json.dumps(result))
+    with open(out_path, "w") as f:
+        json.dump(result, f)
+    for c in clients:
+        c.close()
+finally:
+    rig.terminate()
+    rig.wait()
+    nats.terminate()
+    nats.wait()
