@@ -14,7 +14,7 @@ constexpr std::size_t max_depth = 32;
 
 struct thread_scanner {
     dom::parser parser;
-    std::string padded;  // the last text and SIMDJSON_PADDING readable bytes after it
+    std::string padded;                // the last text and SIMDJSON_PADDING readable bytes after it
     std::optional<dom::element> last;  // its document, when simdjson accepted it
 
     thread_scanner() {

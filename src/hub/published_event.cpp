@@ -49,8 +49,8 @@ published_event::published_event(const published_event& other)
 void published_event::encode_sse() const {
     // Shards may ask at once; the first encodes, the others wait for it (then only a load).
     std::call_once(sse_encoded_, [this] {
-        auto sse = cloudevents::encode_sse_chunk(type_, sse_id_ ? std::string_view(id_) : "",
-                                                 json());
+        auto sse =
+            cloudevents::encode_sse_chunk(type_, sse_id_ ? std::string_view(id_) : "", json());
         sse_chunk_ = std::move(sse.bytes);
         sse_offset_ = static_cast<uint8_t>(sse.payload_offset);
     });

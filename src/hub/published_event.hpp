@@ -102,7 +102,7 @@ private:
     mutable std::atomic<bool> forwarded_{false};
     std::string type_;
     std::string id_;
-    bool sse_id_ = true;                // whether the SSE message carries `id:`
+    bool sse_id_ = true;  // whether the SSE message carries `id:`
     mutable std::once_flag sse_encoded_;
     mutable std::string sse_chunk_;  // "<hex size>\r\n" + SSE message + "\r\n", once encoded
     std::string ws_frame_;           // WebSocket frame header + JSON

@@ -197,9 +197,9 @@ nats_source::nats_source(nats_options options, const ingest& sink, source_status
         natsSubscription* sub = nullptr;
         auto& context =
             handles_->contexts.emplace_back(std::make_unique<callback_context>(sink_, status_));
-        const natsStatus ss = natsConnection_QueueSubscribe(&sub, handles_->conn, topic.c_str(),
-                                                            options_.queue_group.c_str(),
-                                                            on_message, context.get());
+        const natsStatus ss =
+            natsConnection_QueueSubscribe(&sub, handles_->conn, topic.c_str(),
+                                          options_.queue_group.c_str(), on_message, context.get());
         if (ss == NATS_OK) {
             natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
             natsSubscription_SetOnCompleteCB(sub, on_subscription_complete, &handles_->completed);
