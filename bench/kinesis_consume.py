@@ -5,7 +5,9 @@ kinesalite and dynalite (tests/kinesis, in memory) start on free ports; a stream
 shards is filled with RECORDS structured CloudEvents of ~200 bytes (PutRecords, 500 a call);
 then rig starts and reads it from TRIM_HORIZON. The rate is rig_consumed_events_total between
 its first and its last change, divided by the shards; the run fails unless every record was
-consumed. kinesalite (one Node.js process, LevelDB in memory) is the limit, not rig.
+consumed. kinesalite (one Node.js process, LevelDB in memory) is the limit, not rig. rig's
+CPU per record (utime + stime from /proc/<pid>/stat between the same two changes) is printed
+with it.
 
 usage: kinesis_consume.py [leases|plain]...
 env:   RECORDS (default 20,000), SHARDS (default 1)
@@ -20,6 +22,8 @@ import sys
 import time
 import urllib.request
 import uuid
+
+from ingest_common import cpu_seconds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = os.path.join(ROOT, "tests", "kinesis")
@@ -99,18 +103,20 @@ def run(mode, kinesis, dynamodb):
         count, still = 0, 0
         while still < STILL_SAMPLES or first is None:
             n = consumed(api_port, stream)
-            now = time.monotonic()
+            now, cpu = time.monotonic(), cpu_seconds(rig.pid)
             if n != count:
-                first = first or now
-                last, count, still = now, n, 0
+                if first is None:
+                    first, first_count, first_cpu = now, n, cpu
+                last, last_cpu, count, still = now, cpu, n, 0
             else:
                 still += 1
             time.sleep(0.01)  # sampling period of the counter, not synchronisation
         if count != RECORDS:
             sys.exit("%s: consumed %d of %d" % (mode, count, RECORDS))
         seconds = max(last - first, 1e-3)
-        print("%-7s shards=%d records=%d seconds=%.2f records/s/shard=%.0f"
-              % (mode, SHARDS, RECORDS, seconds, RECORDS / seconds / SHARDS))
+        cpu_us = (last_cpu - first_cpu) * 1e6 / max(count - first_count, 1)
+        print("%-7s shards=%d records=%d seconds=%.2f records/s/shard=%.0f rig_cpu_us/record=%.2f"
+              % (mode, SHARDS, RECORDS, seconds, RECORDS / seconds / SHARDS, cpu_us))
     finally:
         rig.terminate()
         rig.wait()

@@ -377,13 +377,23 @@ if index:
         "{:,}".format(index[0][0]), "{:,}".format(index[-1][0]),
         ("+%.0f%%" % (flat * 100)) if flat is not None else "—",
         verdict(flat is not None and flat <= 0.2)))
-kafka = [r for r in (load("kafka-plain.json"), load("kafka-matched.json"),
-                     load("kafka-users.json")) if r]
-if kafka:
-    loaded = min(r["events_per_s"] for r in kafka if r["subscribers"] > 0) if any(
-        r["subscribers"] > 0 for r in kafka) else None
-    w("| Kafka: events/s consumed and matched per node, index loaded: ≥ 500,000 | %s | — | — | %s |" % (
-        num(loaded), verdict(loaded is not None and loaded >= 500000)))
+# Broker consumption: the runs of each case (plain, matched, users), per broker.
+CONSUME_CASES = ("plain", "matched", "users")
+consume_runs = {b: {c: load_reps("%s-%s" % (b, c)) for c in CONSUME_CASES} for b in ("kafka", "nats")}
+kafka = consume_runs["kafka"]
+if kafka["plain"] or kafka["users"]:
+    plain_eps = median([r["events_per_s"] for r in kafka["plain"]])
+    users_eps = median([r["events_per_s"] for r in kafka["users"]])
+    users_cpu = median([r.get("cpu_us_per_event") for r in kafka["users"]])
+    w("| Kafka: events/s consumed per node, no subscribers: ≥ 1,000,000%s | %s | — | — | %s |" % (
+        rep_note({"rig": kafka["plain"]}), num(plain_eps),
+        verdict(plain_eps is not None and plain_eps >= 1000000)))
+    w("| Kafka: events/s consumed and matched, 10,000 constrained subscribers: ≥ 700,000%s | %s | — | — | %s |" % (
+        rep_note({"rig": kafka["users"]}), num(users_eps),
+        verdict(users_eps is not None and users_eps >= 700000)))
+    w("| Kafka: rig CPU per event consumed, parsed and matched, 10,000 constrained subscribers: ≤ 1 µs%s | %s µs | — | — | %s |" % (
+        rep_note({"rig": kafka["users"]}), num(users_cpu, "%.2f"),
+        verdict(users_cpu is not None and users_cpu <= 1.0)))
 for row in proxy_bench.summary_rows(DIR):
     w(row)
 w("")
@@ -604,7 +614,20 @@ if index:
             num(cost, "%.1f"), step["p50_ms"], step["p99_ms"], mx["delivered_per_s"]))
     w("")
 
-if kafka:
+def consumption_table(runs_by_case):
+    w("| case | subscribers | runs | events per run | events/s | rig CPU µs per event |")
+    w("|---|---|---|---|---|---|")
+    for case in CONSUME_CASES:
+        runs = runs_by_case[case]
+        if runs:
+            w("| %s | %s | %d | %s | %s | %s |" % (
+                runs[0]["label"], "{:,}".format(runs[0]["subscribers"]), len(runs),
+                "{:,}".format(runs[0]["consumed"]), mr([r["events_per_s"] for r in runs]),
+                mr([r.get("cpu_us_per_event") for r in runs], "%.2f")))
+    w("")
+
+
+if any(kafka.values()):
     heading("Kafka consumption (rig)")
     w("")
     w("One node consuming a topic of 64 partitions that a librdkafka mock cluster")
@@ -613,16 +636,23 @@ if kafka:
     w("CloudEvents of ~200 bytes), match, publish. Every subscriber subscribes to the event type")
     w("with a constraint on `/data/name` that holds for none of the events, each with a value of")
     w("its own (\"events of this type for this user\"), so the number is the consumer and")
-    w("matching path, not delivery. The run fails unless every message arrives.")
+    w("matching path, not delivery. The run fails unless every message arrives. The rate and")
+    w("rig's CPU (utime + stime from `/proc/<pid>/stat`) are taken between the first and the last")
+    w("change of `rig_consumed_events_total`; median (range) of the runs, a fresh rig per run.")
     w("(`bench/kafka_consume.py OUT LABEL SUBSCRIBERS`)")
     w("")
-    w("| case | subscribers | events consumed | seconds | events/s |")
-    w("|---|---|---|---|---|")
-    for r in kafka:
-        w("| %s | %s | %s | %.2f | %.0f |" % (r["label"], "{:,}".format(r["subscribers"]),
-                                              "{:,}".format(r["consumed"]), r["seconds"],
-                                              r["events_per_s"]))
+    consumption_table(kafka)
+
+if any(consume_runs["nats"].values()):
+    heading("NATS consumption (rig)")
     w("")
+    w("The same event and subscribers, from a subject of a real nats-server on loopback: rig")
+    w("subscribes (`NATS_SOURCE_TOPICS`), its subscribers connect, then one publisher writes the")
+    w("events over a raw socket as fast as the server takes them (bench/nats_consume.py; the")
+    w("publisher, in Python, shares the two cores). Same counter, same CPU measure.")
+    w("(`bench/nats_consume.py OUT LABEL SUBSCRIBERS`, `MESSAGES` 500,000)")
+    w("")
+    consumption_table(consume_runs["nats"])
 
 cluster_blacklist = load("cluster-blacklist.json")
 cluster_publish = load("cluster-publish.json")

@@ -27,6 +27,7 @@ if [ "$QUICK" = 1 ]; then
   INGEST_S=4
   INDEX_SIZES="1000 10000 100000"
   REPEAT=${BENCH_REPEAT:-1}
+  INGEST_RUNS=${BENCH_INGEST_RUNS:-1}
   TLS_N=2000; H2_CONNS=20; H2_STREAMS=50; WS_N=2000; MID_RATE=50; DRAIN=2
   H2_RATES=100,200,400,800,1600
 else
@@ -34,6 +35,8 @@ else
   CONNECT_N=19000; INGEST_S=10
   INDEX_SIZES="1000 100000 1000000"
   REPEAT=${BENCH_REPEAT:-3}
+  # Every ingest figure (HTTP single and batch, Kafka, NATS) is the median of this many runs.
+  INGEST_RUNS=${BENCH_INGEST_RUNS:-5}
   # 10,000 subscribers: TLS connections, HTTP/2 streams (100 x 100), WebSockets. MID_RATE
   # events/s to 10,000 is 100,000 deliveries/s, below what rig and nchan reached at
   # saturation over plain HTTP/1.1 in earlier runs (1.1M/s and 135k/s).
@@ -471,8 +474,8 @@ machine() {
 }
 
 # Scenarios to run: all by default, or those named on the command line (idle connect fanout
-# fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster proxy).
-ONLY=" ${*:-idle connect fanout fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka cluster proxy} "
+# fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka nats cluster proxy).
+ONLY=" ${*:-idle connect fanout fanout2k ingest ingest_batch ws_fanout tls h2 idle_tls multi index kafka nats cluster proxy} "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 
 machine
@@ -482,9 +485,7 @@ for REP in $(seq "$REPEAT"); do
   for t in rig nchan pushpin; do
     if want idle; then log "idle: $t"; with_target $t idle; fi
     if want connect; then log "connect rate: $t"; with_target $t connect_rate; fi
-    if want ingest; then log "ingest: $t"; with_target $t ingest; fi
   done
-  if want ingest_batch; then log "ingest, batches: rig"; with_target rig ingest_batch; fi
   for t in rig nchan; do
     if want ws_fanout; then log "WebSocket and SSE fan-out: $t"; with_target $t ws_fanout; fi
     if want tls; then log "TLS handshakes: $t"; with_tls_target $t tls_connect; fi
@@ -502,18 +503,34 @@ for REP in $(seq "$REPEAT"); do
     fi
   done
 done
+# Ingest: INGEST_RUNS times, servers in turns, a fresh server per run.
+for REP in $(seq "$INGEST_RUNS"); do
+  [ "$INGEST_RUNS" -gt 1 ] && log "ingest repetition $REP of $INGEST_RUNS"
+  for t in rig nchan pushpin; do
+    if want ingest; then log "ingest: $t"; with_target $t ingest; fi
+  done
+  if want ingest_batch; then log "ingest, batches: rig"; with_target rig ingest_batch; fi
+done
 REP=1
 for t in rig nchan pushpin; do
   if want fanout; then log "fan-out: $t"; with_target $t fanout; fi
   if want fanout2k; then log "fan-out, fewer subscribers: $t"; with_target $t fanout_small; fi
 done
 if want multi; then log "idle: several rig processes"; multi_process_idle; fi
-if want kafka; then
-  log "kafka consumption: rig"
-  /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-plain.json" "no subscribers" 0 | tee -a "$OUT/log.txt"
-  /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-matched.json" "20 subscribers, matched" 20 | tee -a "$OUT/log.txt"
-  /usr/bin/python3 bench/kafka_consume.py "$OUT/kafka-users.json" "10,000 subscribers, one value each" 10000 | tee -a "$OUT/log.txt"
-fi
+# Broker consumption (kafka, nats): INGEST_RUNS runs of each case, rig's CPU per event with
+# the rate (bench/kafka_consume.py, bench/nats_consume.py).
+consume() {  # consume kafka|nats
+  for REP in $(seq "$INGEST_RUNS"); do
+    for c in "plain:no subscribers:0" "matched:20 subscribers, matched:20" \
+             "users:10,000 subscribers, one value each:10000"; do
+      IFS=: read -r name label subs <<< "$c"
+      /usr/bin/python3 "bench/$1_consume.py" "$(out_json "$1-$name")" "$label" "$subs" | tee -a "$OUT/log.txt"
+    done
+  done
+  REP=1
+}
+if want kafka; then log "kafka consumption: rig"; consume kafka; fi
+if want nats; then log "nats consumption: rig"; consume nats; fi
 if want index; then log "index growth: rig"; index_growth; fi
 if want cluster; then
   log "cluster on NATS: rig"
