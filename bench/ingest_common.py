@@ -51,6 +51,15 @@ def connect_subscribers(port, count, event_type):
     return socks
 
 
+def report(out_path, result, clients):
+    """Prints the run's result, writes it to `out_path` and closes the subscribers."""
+    print(json.dumps(result))
+    with open(out_path, "w") as f:
+        json.dump(result, f)
+    for c in clients:
+        c.close()
+
+
 def measure_consumption(rig_pid, api_port, source, topic, expected, timeout=120):
     """Samples the consumed count and rig's CPU every 10 ms until the count has stood still;
     returns (seconds, events/s, rig CPU µs per event) between its first and last change, and

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 
-from ingest_common import connect_subscribers, measure_consumption
+from ingest_common import connect_subscribers, measure_consumption, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOCK = os.path.join(ROOT, "build", "tests", "kafka_mock")
@@ -108,14 +108,9 @@ command(mock, "up")
 
 seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "kafka", "bench",
                                             MESSAGES)
-result = {"label": label, "format": FORMAT, "subscribers": subscribers, "consumed": MESSAGES,
-          "seconds": seconds, "events_per_s": rate, "cpu_us_per_event": cpu_us,
-          "message_bytes": len(value)}
-print(json.dumps(result))
-with open(out_path, "w") as f:
-    json.dump(result, f)
-for c in clients:
-    c.close()
+report(out_path, {"label": label, "format": FORMAT, "subscribers": subscribers,
+                  "consumed": MESSAGES, "seconds": seconds, "events_per_s": rate,
+                  "cpu_us_per_event": cpu_us, "message_bytes": len(value)}, clients)
 rig.terminate()
 rig.wait()
 mock.stdin.close()

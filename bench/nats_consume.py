@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.request
 
-from ingest_common import connect_subscribers, measure_consumption
+from ingest_common import connect_subscribers, measure_consumption, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RIG = os.environ.get("RIG_BINARY", os.path.join(ROOT, "build", "rig"))
@@ -90,14 +90,9 @@ try:
     seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "nats", "bench",
                                                 MESSAGES)
     publisher.join()
-    result = {"label": label, "subscribers": subscribers, "consumed": MESSAGES,
-              "seconds": seconds, "events_per_s": rate, "cpu_us_per_event": cpu_us,
-              "message_bytes": len(value)}
-    print(json.dumps(result))
-    with open(out_path, "w") as f:
-        json.dump(result, f)
-    for c in clients:
-        c.close()
+    report(out_path, {"label": label, "subscribers": subscribers, "consumed": MESSAGES,
+                      "seconds": seconds, "events_per_s": rate, "cpu_us_per_event": cpu_us,
+                      "message_bytes": len(value)}, clients)
 finally:
     rig.terminate()
     rig.wait()
