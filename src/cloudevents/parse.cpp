@@ -366,7 +366,8 @@ bool strictly_valid(spec_version v, dom::object object, const attribute_members&
 std::optional<cloud_event> scanned_event(dom::element root, std::string_view text,
                                          std::string_view now_rfc3339, validation rules) {
     dom::object object;
-    if (root.get(object) != simdjson::SUCCESS) {
+    // stamped_text inserts after the first byte: it must be the object's brace.
+    if (text.empty() || text.front() != '{' || root.get(object) != simdjson::SUCCESS) {
         return std::nullopt;
     }
     const attribute_members members(object);

@@ -12,6 +12,10 @@ namespace {
 // Boost.JSON's parse_options::max_depth default: deeper documents are refused by both.
 constexpr std::size_t max_depth = 32;
 
+// The parser keeps its buffers (about 15 bytes per byte of the largest text) for the thread's
+// life: larger texts are left to Boost.JSON, which frees its document.
+constexpr std::size_t max_scanned_bytes = 64 * 1024;
+
 struct thread_scanner {
     dom::parser parser;
     std::string padded;                // the last text and SIMDJSON_PADDING readable bytes after it
@@ -41,9 +45,13 @@ bool decode_token(std::string_view raw, std::string& out) {
     return true;
 }
 
-// An array index token as Boost.JSON reads one: digits only, no leading zero, no overflow.
-std::optional<std::size_t> array_index(std::string_view token) {
-    if (token.empty() || (token.front() == '0' && token.size() > 1)) {
+// An array index token as Boost.JSON 1.81 reads one: digits only, no leading zero, no
+// overflow; and an empty token is index 0 unless it ends the pointer (`/a//b` is a[0].b).
+std::optional<std::size_t> array_index(std::string_view token, bool ends_pointer) {
+    if (token.empty()) {
+        return ends_pointer ? std::nullopt : std::optional<std::size_t>(0);
+    }
+    if (token.front() == '0' && token.size() > 1) {
         return std::nullopt;
     }
     std::size_t index = 0;
@@ -60,8 +68,9 @@ std::optional<std::size_t> array_index(std::string_view token) {
 
 std::optional<dom::element> scan_json(std::string_view text) {
     thread_local thread_scanner scanner;
-    if (!scanner.allocated) {
-        return std::nullopt;  // without Boost.JSON's depth limit simdjson may accept too much
+    if (!scanner.allocated || text.size() > max_scanned_bytes) {
+        // Without Boost.JSON's depth limit simdjson may accept too much; see max_scanned_bytes.
+        return std::nullopt;
     }
     // The text of the last scan again (an event's checks, then its EXTRACTORS fields): its
     // document is still in the parser.
@@ -108,7 +117,7 @@ std::optional<dom::element> find_pointer(dom::element root, std::string_view poi
             }
             at = last_member(object, key);
         } else if (at->get(array) == simdjson::SUCCESS) {
-            const auto index = array_index(token);
+            const auto index = array_index(token, pointer.empty());
             if (!index) {
                 return std::nullopt;
             }

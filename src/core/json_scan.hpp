@@ -15,7 +15,8 @@ namespace rig::core {
 // simdjson is the stricter (it refuses numbers beyond a double's range or 64-bit integers, and
 // objects nested 32 deep, which Boost.JSON accepts), and scan_json then answers nullopt so that
 // the caller asks Boost.JSON. It never accepts a text Boost.JSON refuses: the depth limit is
-// Boost.JSON's 32, and tests/fuzz/structured_fuzz.cpp compares the two on every input.
+// Boost.JSON's 32, and tests/fuzz/event_scan_fuzz.cpp compares the two on every input. Texts
+// over 64 KiB are nullopt too (the parser would keep buffers that large for the thread's life).
 //
 // The element stays valid until the next scan_json of another text on the same thread; a scan
 // of the same text as the last one answers from the document still in the parser.
@@ -25,10 +26,12 @@ std::optional<simdjson::dom::element> scan_json(std::string_view text);
 std::optional<simdjson::dom::element> last_member(simdjson::dom::object object,
                                                   std::string_view key);
 
-// The value at RFC 6901 pointer `pointer`, found as boost::json::value::find_pointer finds it:
-// "" is the document; in an object a token names the last member of that name (`~0` is '~',
-// `~1` is '/'); in an array a token is a decimal index without leading zeros ("-" finds
-// nothing).
+// The value at RFC 6901 pointer `pointer`, found as boost::json::value::find_pointer (Boost
+// 1.81) finds it: "" is the document; in an object a token names the last member of that name
+// (`~0` is '~', `~1` is '/'); in an array a token is a decimal index without leading zeros
+// ("-" finds nothing), and an empty token is index 0 unless it is the pointer's last.
+// Whether a number is a double: `element::type() == element_type::DOUBLE` (is_double() is
+// also true for integers).
 std::optional<simdjson::dom::element> find_pointer(simdjson::dom::element root,
                                                    std::string_view pointer);
 

@@ -59,8 +59,9 @@ public:
     }
     // What sse_chunk() holds or will hold, in bytes, give or take the chunk's size line: for
     // accounting that must not depend on whether it was encoded yet.
+    // An unframed event has none (a framed copy of it is another event).
     std::size_t sse_chunk_estimate() const {
-        return json().size() + type_.size() + id_.size() + sse_framing_estimate;
+        return framed_ ? json().size() + type_.size() + id_.size() + sse_framing_estimate : 0;
     }
     // The WebSocket text frame carrying json() (server frames are unmasked, so every
     // recipient is sent the same bytes).

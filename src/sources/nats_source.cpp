@@ -19,15 +19,37 @@ log::rate_limited bad_message_log{5};
 // At most this many events are published together (one post per shard).
 constexpr std::size_t max_batch = 256;
 
+// Subscriptions whose message handler has returned for the last time (cnats's "complete"
+// callback, on the subscription's own delivery thread).
+struct completed_subscriptions {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::size_t count = 0;
+};
+
 // One subscription's state. cnats delivers each subscription's messages on a thread of its
 // own, so each has its own batch.
 struct callback_context {
-    callback_context(const ingest& sink, source_status& source_status)
-        : status(&source_status), batch(sink) {}
+    callback_context(const ingest& sink, source_status& source_status,
+                     completed_subscriptions& done)
+        : status(&source_status), batch(sink), completed(&done) {}
     source_status* status;
     ingest::batch batch;
     std::size_t batched = 0;
+    completed_subscriptions* completed;
 };
+
+// After the subscription's last handler (unsubscribed, or its connection closed): events still
+// held for a batch are published, as each was before batching, then the source is told.
+void on_subscription_complete(void* closure) {
+    auto* ctx = static_cast<callback_context*>(closure);
+    ctx->batch.flush();
+    ctx->batched = 0;
+    auto* c = ctx->completed;
+    std::lock_guard lock(c->mutex);
+    ++c->count;
+    c->cv.notify_all();
+}
 
 // Publishes the batch unless more messages are already queued behind this one (and it is not
 // full): an event waits only for messages rig has received, never for new ones, and a burst
@@ -102,21 +124,6 @@ void on_closed(natsConnection*, void* closure) {
     // Notified under the lock: the destructor destroys the cv once it sees the flag.
     std::lock_guard lock(c->mutex);
     c->closed = true;
-    c->cv.notify_all();
-}
-
-// Subscriptions whose message handler has returned for the last time (cnats's "complete"
-// callback, on the subscription's own delivery thread).
-struct completed_subscriptions {
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::size_t count = 0;
-};
-
-void on_subscription_complete(void* closure) {
-    auto* c = static_cast<completed_subscriptions*>(closure);
-    std::lock_guard lock(c->mutex);
-    ++c->count;
     c->cv.notify_all();
 }
 
@@ -195,14 +202,14 @@ nats_source::nats_source(nats_options options, const ingest& sink, source_status
     }
     for (const auto& topic : options_.topics) {
         natsSubscription* sub = nullptr;
-        auto& context =
-            handles_->contexts.emplace_back(std::make_unique<callback_context>(sink_, status_));
+        auto& context = handles_->contexts.emplace_back(
+            std::make_unique<callback_context>(sink_, status_, handles_->completed));
         const natsStatus ss =
             natsConnection_QueueSubscribe(&sub, handles_->conn, topic.c_str(),
                                           options_.queue_group.c_str(), on_message, context.get());
         if (ss == NATS_OK) {
             natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
-            natsSubscription_SetOnCompleteCB(sub, on_subscription_complete, &handles_->completed);
+            natsSubscription_SetOnCompleteCB(sub, on_subscription_complete, context.get());
             handles_->subs.push_back(sub);
         } else {
             log::error("nats: cannot subscribe to {}: {}", topic, natsStatus_GetText(ss));

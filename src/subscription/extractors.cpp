@@ -161,7 +161,7 @@ std::vector<std::optional<scalar>> extractors::extract(const type_extractors& ty
     if (const auto root = core::scan_json(event_json)) {
         for (const auto& f : type.fields) {
             const auto v = core::find_pointer(*root, f.event_pointer);
-            if (v && v->is_double()) {
+            if (v && v->type() == simdjson::dom::element_type::DOUBLE) {
                 break;
             }
             values.push_back(v ? scanned_scalar(*v) : std::nullopt);
@@ -196,7 +196,7 @@ std::optional<core::conflation_key> extractors::conflation_key_of(
     }
     const auto root = core::scan_json(event_json);
     const auto v = root ? core::find_pointer(*root, conflation_pointer_) : std::nullopt;
-    if (!root || (v && v->is_double())) {
+    if (!root || (v && v->type() == simdjson::dom::element_type::DOUBLE)) {
         json::error_code ec;
         return conflation_key_of(type, json::parse(event_json, ec));
     }

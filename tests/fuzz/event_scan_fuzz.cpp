@@ -34,8 +34,9 @@ using rig::subscription::extractors;
 constexpr std::string_view now = "2020-01-01T00:00:00Z";
 
 constexpr auto pointers = std::to_array<std::string_view>(
-    {"/data/name", "/data", "/id", "/type", "/data/0", "/data/1/a", "/data/a~1b", "/data/m~0n",
-     "/data/x/y/z", "/data/", "/data/00", "/data/-", "/a", "/a/b", "/a/0", "/n", "/data/n"});
+    {"/data/name", "/data",       "/id",     "/type",       "/data/0", "/data/1/a", "/data/a~1b",
+     "/data/m~0n", "/data/x/y/z", "/data/",  "/data/00",    "/data/-", "/a",        "/a/b",
+     "/a/0",       "/n",          "/data/n", "/data//name", "/data//", "/data/1/"});
 
 const extractors& fields() {
     static const extractors ex = [] {
