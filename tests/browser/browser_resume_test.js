@@ -10,9 +10,11 @@ const net = require("net");
 const { TIMEOUT, browserTest, publish } = require("./rig_browser");
 
 const COUNT = 200;
-// The test cuts the relay once the page has greeting number `after` (publishing goes on),
-// and publishing waits for the page's reconnect before greeting number `resume`: the page
-// misses the events in between, then events come between its reconnect and its PUT, then live.
+// The test cuts the relay once the page has the greetings before number `after` (publishing
+// waits for the cut there: on a loaded machine the page could otherwise be sent everything up
+// to `resume` before the cut lands), and publishing waits for the page's reconnect before
+// greeting number `resume`: the page misses the events in between, then events come between
+// its reconnect and its PUT, then live.
 const CUTS = [{ after: 40, resume: 100 }, { after: 130, resume: 170 }];
 const PACE_MS = 3;            // between publishes: pacing, not synchronisation
 
@@ -89,7 +91,13 @@ browserTest({ page: "resume_page.html" }, async ({ page, rig, pageUrl }) => {
     await until(() => window.state.subscribed >= 1);
 
     const gates = {};
-    CUTS.forEach(({ resume }, k) => {
+    const cutMade = CUTS.map(() => {
+      let made = null;
+      const promise = new Promise((resolve) => { made = resolve; });
+      return { promise, made };
+    });
+    CUTS.forEach(({ after, resume }, k) => {
+      gates[after] = () => Promise.race([cutMade[k].promise, failure]);
       gates[resume] = () => until((c) => window.state.creates >= c, k + 2);
     });
     const publishing = (async () => {
@@ -104,14 +112,16 @@ browserTest({ page: "resume_page.html" }, async ({ page, rig, pageUrl }) => {
     })();
     publishing.catch((err) => failed(err));
 
-    // Each cut comes while publishing goes on, whatever the page got last: rig's own events
-    // carry no SSE id, so the browser's Last-Event-ID is always its last greeting.
+    // Each cut comes while publishing waits before greeting `after`, whatever the page got
+    // last: rig's own events carry no SSE id, so the browser's Last-Event-ID is always its last
+    // greeting.
     const cuts = [];
     for (const [k, { after }] of CUTS.entries()) {
       await until(([id, c]) => window.state.ids.includes(id) && window.state.creates === c,
                   [ids[after - 1], k + 1]);
       cuts.push({ connections: relay.cut(),
                   pageHad: await page.evaluate(() => window.state.ids.length) });
+      cutMade[k].made();
     }
     await publishing;
     await until((last) => window.state.ids.includes(last), ids[COUNT - 1]);
