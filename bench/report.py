@@ -734,7 +734,7 @@ if proxy_section:
     w("")
 
 # Sections measured by scripts of their own, outside `make bench` (kept as written).
-for manual in ("history.md", "metrics_cost.md", "slow_consumer.md"):
+for manual in ("history.md", "metrics_cost.md", "slow_consumer.md", "ingest_cpu.md", "brokers.md"):
     path = os.path.join(HERE, manual)
     if os.path.exists(path):
         with open(path) as f:
