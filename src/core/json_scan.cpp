@@ -14,7 +14,7 @@ constexpr std::size_t max_depth = 32;
 
 // The parser keeps its buffers (about 15 bytes per byte of the largest text) for the thread's
 // life: larger texts are left to Boost.JSON, which frees its document.
-constexpr std::size_t max_scanned_bytes = 64 * 1024;
+constexpr std::size_t max_scanned_bytes = std::size_t{64} * 1024;
 
 struct thread_scanner {
     dom::parser parser;
