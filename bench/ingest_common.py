@@ -20,10 +20,16 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def consumed(api_port, source, topic):
     m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port).read().decode()
-    v = re.search(r'rig_consumed_events_total\{source="%s",topic="%s"\} (\d+)' % (source, topic),
-                  m)
+    v = re.search(r'rig_consumed_events_total\{source="%s",topic="%s"\} (\d+)'
+                  % (source, re.escape(topic)), m)
     return int(v.group(1)) if v else 0
 
 

@@ -14,17 +14,12 @@ import subprocess
 import sys
 import tempfile
 
+from ingest_common import cpu_seconds
+
 RUNS, SECONDS = int(os.environ.get("RUNS", "5")), int(os.environ.get("SECONDS", "5"))
 BATCHES = [int(b) for b in os.environ.get("BATCHES", "1 100").split()]
-TICK = os.sysconf("SC_CLK_TCK")
 EVENT = {"specversion": "1.0", "type": "bench.ingest", "source": "bench", "id": "1",
          "data": {"name": "alice", "pad": "x" * 90}}
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def run(binary, per_request):

@@ -15,15 +15,13 @@ env:   RECORDS (default 20,000), SHARDS (default 1)
 import base64
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
 
-from ingest_common import cpu_seconds
+from ingest_common import consumed, cpu_seconds, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = os.path.join(ROOT, "tests", "kinesis")
@@ -68,21 +66,6 @@ def fill(kinesis, stream):
             sys.exit("PutRecords failed: %r" % res)
 
 
-def consumed(api_port, stream):
-    m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api_port).read().decode()
-    v = re.search(r'rig_consumed_events_total\{source="kinesis",topic="%s"\} (\d+)'
-                  % re.escape(stream), m)
-    return int(v.group(1)) if v else 0
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def run(mode, kinesis, dynamodb):
     stream = "bench-" + uuid.uuid4().hex[:8]
     fill(kinesis, stream)
@@ -102,7 +85,7 @@ def run(mode, kinesis, dynamodb):
         first = last = None
         count, still = 0, 0
         while still < STILL_SAMPLES or first is None:
-            n = consumed(api_port, stream)
+            n = consumed(api_port, "kinesis", stream)
             now, cpu = time.monotonic(), cpu_seconds(rig.pid)
             if n != count:
                 if first is None:

@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.request
 
-from ingest_common import connect_subscribers, measure_consumption, report
+from ingest_common import connect_subscribers, free_port, measure_consumption, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RIG = os.environ.get("RIG_BINARY", os.path.join(ROOT, "build", "rig"))
@@ -31,12 +31,6 @@ CHUNK = 1000  # messages per write
 event = {"specversion": "1.0", "type": "bench.kafka", "source": "bench", "id": "1",
          "data": {"name": "alice", "pad": "x" * 90}}
 value = json.dumps(event).encode()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def publish(port):
