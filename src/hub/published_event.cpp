@@ -9,13 +9,7 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
     auto ws = cloudevents::encode_ws_text_frame(ev.json);
     ws_frame_ = std::move(ws.bytes);
     json_offset_ = static_cast<uint8_t>(ws.payload_offset);
-    extractor_ = ex.for_type(type_);
-    if (extractor_ != nullptr) {
-        field_values_ = subscription::extractors::extract(*extractor_, std::string_view(ev.json));
-    }
-    if (!ex.conflation_pointer().empty()) {
-        conflation_ = ex.conflation_key_of(type_, std::string_view(ev.json));
-    }
+    read_fields(ex, ev.json);
 }
 
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
@@ -24,12 +18,16 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
       id_(std::move(ev.id)),
       ws_frame_(std::move(ev.json)),
       framed_(false) {
+    read_fields(ex, ws_frame_);
+}
+
+void published_event::read_fields(const subscription::extractors& ex, std::string_view json) {
     extractor_ = ex.for_type(type_);
     if (extractor_ != nullptr) {
-        field_values_ = subscription::extractors::extract(*extractor_, std::string_view(ws_frame_));
+        field_values_ = subscription::extractors::extract(*extractor_, json);
     }
     if (!ex.conflation_pointer().empty()) {
-        conflation_ = ex.conflation_key_of(type_, std::string_view(ws_frame_));
+        conflation_ = ex.conflation_key_of(type_, json);
     }
 }
 
