@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -92,13 +93,20 @@ std::optional<uint64_t> count_open_fds() {
 }
 
 // The open descriptors, counted again unless the last count is under a second old and was made
-// at the same number of public connections. Scrapes may come on any shard: one lock.
+// at the same number of public connections (for kernels before 6.2, where counting walks the
+// directory). Scrapes may come on any shard: one lock.
 std::optional<uint64_t> open_fds(std::size_t public_connections) {
     struct last_count {
         std::optional<uint64_t> fds;
         std::size_t connections = 0;
         std::chrono::steady_clock::time_point at;
     };
+    // Since Linux 6.2 the size of /proc/self/fd is the number of open descriptors, read from
+    // the descriptor table: no walk over thousands of directory entries (~40 ms at 10,000
+    // connections) and no cache needed. Older kernels report 0 there.
+    if (struct stat st{}; stat("/proc/self/fd", &st) == 0 && st.st_size > 0) {
+        return static_cast<uint64_t>(st.st_size);
+    }
     static std::mutex mutex;
     static last_count last;
     const auto now = std::chrono::steady_clock::now();
@@ -117,8 +125,9 @@ std::string render_process_metrics(std::size_t public_connections) {
     const auto metric = [&out](const char* name, const char* type, const char* help, auto v) {
         out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, v);
     };
+    static const uint64_t boot = boot_time();  // read once: it does not change
     if (const auto s = parse_proc_stat(read_file("/proc/self/stat"), sysconf(_SC_CLK_TCK),
-                                       sysconf(_SC_PAGESIZE), boot_time())) {
+                                       sysconf(_SC_PAGESIZE), boot)) {
         metric("process_cpu_seconds_total", "counter",
                "Total user and system CPU time spent in seconds.", s->cpu_seconds);
         metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
