@@ -4,7 +4,9 @@ rig_consumed_events_total counter until consumption has ended."""
 import json
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -64,6 +66,27 @@ def report(out_path, result, clients):
         json.dump(result, f)
     for c in clients:
         c.close()
+
+
+def start_profile(rig_pid):
+    """With PERF_DATA=FILE in the environment, `perf record`s rig (options from PERF_OPTIONS,
+    default -F 2999 -g) from now until stop_profile(): only the consumption, not the start-up
+    and the subscribers' connecting. Returns the perf process or None."""
+    out = os.environ.get("PERF_DATA")
+    if not out:
+        return None
+    opts = os.environ.get("PERF_OPTIONS", "-F 2999 -g").split()
+    perf = subprocess.Popen(["perf", "record", *opts, "-o", out, "-p", str(rig_pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # perf prints nothing until it stops; give it its first samples' worth of time to attach.
+    time.sleep(0.5)
+    return perf
+
+
+def stop_profile(perf):
+    if perf is not None:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
 
 
 def measure_consumption(rig_pid, api_port, source, topic, expected, timeout=120):

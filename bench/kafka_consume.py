@@ -19,6 +19,7 @@ registry in this process (http.server). The result also has rig's CPU time per e
 usage: kafka_consume.py OUT_JSON LABEL SUBSCRIBERS
 env:   MESSAGES (default 1,000,000; the mock keeps ~5 MB per partition, 64 partitions)
        FORMAT   json (default) or avro
+       PERF_DATA, PERF_OPTIONS  perf record rig during the consumption (bench/ingest_common.py)
 """
 import base64
 import io
@@ -28,7 +29,8 @@ import subprocess
 import sys
 import threading
 
-from ingest_common import connect_subscribers, measure_consumption, report
+from ingest_common import (connect_subscribers, measure_consumption, report, start_profile,
+                           stop_profile)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOCK = os.path.join(ROOT, "build", "tests", "kafka_mock")
@@ -104,10 +106,12 @@ if FORMAT == "avro":
 rig = subprocess.Popen([RIG], env=env, stdout=subprocess.PIPE, text=True)
 ports = json.loads(rig.stdout.readline())
 clients = connect_subscribers(ports["inbound_port"], subscribers, "bench.kafka")
+perf = start_profile(rig.pid)
 command(mock, "up")
 
 seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "kafka", "bench",
                                             MESSAGES)
+stop_profile(perf)
 report(out_path, {"label": label, "format": FORMAT, "subscribers": subscribers,
                   "consumed": MESSAGES, "seconds": seconds, "events_per_s": rate,
                   "cpu_us_per_event": cpu_us, "message_bytes": len(value)}, clients)

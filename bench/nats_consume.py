@@ -10,6 +10,7 @@ rig_consumed_events_total; the run fails unless every message was consumed.
 
 usage: nats_consume.py OUT_JSON LABEL SUBSCRIBERS
 env:   MESSAGES (default 500,000), RIG_BINARY (default build/rig)
+       PERF_DATA, PERF_OPTIONS  perf record rig during the consumption (bench/ingest_common.py)
 """
 import json
 import os
@@ -20,7 +21,8 @@ import threading
 import time
 import urllib.request
 
-from ingest_common import connect_subscribers, free_port, measure_consumption, report
+from ingest_common import (connect_subscribers, free_port, measure_consumption, report,
+                           start_profile, stop_profile)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RIG = os.environ.get("RIG_BINARY", os.path.join(ROOT, "build", "rig"))
@@ -79,10 +81,12 @@ try:
     ports = json.loads(rig.stdout.readline())
     wait_connected(ports["api_port"])
     clients = connect_subscribers(ports["inbound_port"], subscribers, "bench.kafka")
+    perf = start_profile(rig.pid)
     publisher = threading.Thread(target=publish, args=(nats_port,))
     publisher.start()
     seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "nats", "bench",
                                                 MESSAGES)
+    stop_profile(perf)
     publisher.join()
     report(out_path, {"label": label, "subscribers": subscribers, "consumed": MESSAGES,
                       "seconds": seconds, "events_per_s": rate, "cpu_us_per_event": cpu_us,
