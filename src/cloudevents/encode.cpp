@@ -75,4 +75,15 @@ framed encode_ws_text_frame(std::string_view json) {
     return out;
 }
 
+framed encode_ws_text_frame(std::string&& json) {
+    std::array<std::uint8_t, core::websocket::max_server_header> header{};
+    const std::size_t n =
+        core::websocket::encode_header(core::websocket::opcode::text, json.size(), header.data());
+    framed out;
+    out.bytes = std::move(json);
+    out.bytes.insert(0, reinterpret_cast<const char*>(header.data()), n);
+    out.payload_offset = n;
+    return out;
+}
+
 }  // namespace rig::cloudevents

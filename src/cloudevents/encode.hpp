@@ -28,6 +28,9 @@ framed encode_sse_chunk(std::string_view type, std::string_view id, std::string_
 // `json` as one final, unmasked WebSocket text frame (what a server sends: the same bytes for
 // every recipient), one allocation; the JSON starts at payload_offset.
 framed encode_ws_text_frame(std::string_view json);
+// The same in `json`'s own buffer: no allocation when its capacity has room for the header
+// (core::websocket::max_server_header bytes), as the parsers leave.
+framed encode_ws_text_frame(std::string&& json);
 
 // `payload` framed as one HTTP/1.1 chunk.
 std::string http_chunk(std::string_view payload);

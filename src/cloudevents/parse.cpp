@@ -16,6 +16,7 @@
 #include "core/json_text.hpp"
 #include "core/text.hpp"
 #include "core/utf8.hpp"
+#include "core/websocket_wire.hpp"
 
 namespace rig::cloudevents {
 namespace json = boost::json;
@@ -200,13 +201,18 @@ core::result<version_keys> structured_keys(const json::object& obj) {
 // `time_key` is missing, the text with `"<time_key>":"<now>",` inserted right after the
 // opening brace. The object has at least its type and id, so a comma after the new member keeps
 // the text valid, and every other byte of the original stays as it was.
+// Its capacity leaves room for the WebSocket frame header that published_event inserts in place
+// (cloudevents::encode_ws_text_frame), so the event's bytes are allocated once.
 std::string stamped_text(std::string_view text, bool has_time, std::string_view time_key,
                          std::string_view now_rfc3339) {
-    if (has_time) {
-        return std::string(text);
-    }
     std::string out;
-    out.reserve(text.size() + now_rfc3339.size() + time_key.size() + 8);
+    if (has_time) {
+        out.reserve(text.size() + core::websocket::max_server_header);
+        out = text;
+        return out;
+    }
+    out.reserve(text.size() + now_rfc3339.size() + time_key.size() + 8 +
+                core::websocket::max_server_header);
     out += "{\"";
     out += time_key;
     out += "\":\"";
@@ -360,11 +366,18 @@ bool strictly_valid(spec_version v, dom::object object, const attribute_members&
     return true;
 }
 
+// An event structured_event's checks pass, as simdjson read it: everything but its JSON.
+struct scanned_attributes {
+    cloud_event event;
+    std::string_view time_key;  // the version's name for the time attribute
+    bool has_time = false;
+};
+
 // structured_event's checks on simdjson's reading of `text`, for the events that pass them.
 // Anything else (every refusal, and the ids 0.1/0.2 allow to be numbers or booleans) is
 // nullopt and goes to the Boost.JSON path, which decides and words its error as it always has.
-std::optional<cloud_event> scanned_event(dom::element root, std::string_view text,
-                                         std::string_view now_rfc3339, validation rules) {
+std::optional<scanned_attributes> scanned_event(dom::element root, std::string_view text,
+                                                validation rules) {
     dom::object object;
     // stamped_text inserts after the first byte: it must be the object's brace.
     if (text.empty() || text.front() != '{' || root.get(object) != simdjson::SUCCESS) {
@@ -382,12 +395,21 @@ std::optional<cloud_event> scanned_event(dom::element root, std::string_view tex
         (keys->source_required && !members.non_empty_string("source"))) {
         return std::nullopt;
     }
-    cloud_event ev;
-    ev.version = keys->version;
-    ev.type = std::string(*type);
-    ev.id = std::string(*id);
-    ev.json = stamped_text(text, members[keys->time].has_value(), keys->time, now_rfc3339);
-    return ev;
+    scanned_attributes out;
+    out.event.version = keys->version;
+    out.event.type = std::string(*type);
+    out.event.id = std::string(*id);
+    out.time_key = keys->time;
+    out.has_time = members[keys->time].has_value();
+    return out;
+}
+
+// Whether `text` surely has no "time" member at any depth: neither the name nor a \u escape
+// (which could spell it) occurs in it.
+bool surely_untimed(std::string_view text) {
+    return text.size() > 2 && text.front() == '{' &&
+           text.find("\"time\"") == std::string_view::npos &&
+           text.find("\\u") == std::string_view::npos;
 }
 
 }  // namespace
@@ -395,9 +417,28 @@ std::optional<cloud_event> scanned_event(dom::element root, std::string_view tex
 core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
                                            validation rules) {
     const std::string_view text = trim(body);
+    // Most events come without a time and get one stamped in. When the text shows there is
+    // none, it is stamped first and the stamped text is parsed: the one parse then also serves
+    // the EXTRACTORS fields and the conflation key, which are read from the event's JSON
+    // (core::scan_json's memo), instead of a second parse of the stamped text. The time
+    // member read back is the stamp; only a 0.1 event (its attribute is eventTime) goes back
+    // to the plain path. The stamped text is valid JSON exactly when the text is a non-empty
+    // object, and any refusal is the plain path's to word.
+    if (surely_untimed(text)) {
+        std::string stamped = stamped_text(text, false, "time", now_rfc3339);
+        if (const auto root = core::scan_json(stamped)) {
+            if (auto scanned = scanned_event(*root, stamped, rules);
+                scanned && scanned->time_key == "time") {
+                scanned->event.json = std::move(stamped);
+                return std::move(scanned->event);
+            }
+        }
+    }
     if (const auto root = core::scan_json(text)) {
-        if (auto ev = scanned_event(*root, text, now_rfc3339, rules)) {
-            return std::move(*ev);
+        if (auto scanned = scanned_event(*root, text, rules)) {
+            scanned->event.json =
+                stamped_text(text, scanned->has_time, scanned->time_key, now_rfc3339);
+            return std::move(scanned->event);
         }
     }
     return parse_structured_dom(text, now_rfc3339, rules);

@@ -114,18 +114,20 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
     return kafka::start_consumer(conf, o.topics, err);
 }
 
+// `now`: the time stamped into events that carry none (the batch's, taken once for all of its
+// messages). `headers`: scratch space, reused from message to message.
 void handle(const rd_kafka_message_t& m, ingest::batch& batch,
-            source_status::topic_counter& counter, avro_codec::schema_registry* registry) {
-    std::vector<cloudevents::message_header> headers;
+            source_status::topic_counter& counter, avro_codec::schema_registry* registry,
+            std::string_view now, std::vector<cloudevents::message_header>& headers) {
+    headers.clear();
     kafka::for_each_header(m, [&headers](std::string_view name, std::string_view value) {
         headers.push_back({name, value});
     });
     const std::string_view body(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
     const avro_mode avro = avro_mode_of(headers, body);
     auto parsed = avro == avro_mode::none
-                      ? cloudevents::parse_message(headers, cloudevents::binding::kafka, body,
-                                                   core::rfc3339_now())
-                      : parse_avro_message(headers, body, avro, registry, core::rfc3339_now());
+                      ? cloudevents::parse_message(headers, cloudevents::binding::kafka, body, now)
+                      : parse_avro_message(headers, body, avro, registry, now);
     counter.count(parsed.has_value());
     if (!parsed) {
         bad_message_log.info_with({{"event", "bad_message"},
@@ -158,11 +160,12 @@ public:
             rd_kafka_consume_batch_queue(queue, 200, messages_.data(), messages_.size());
         const auto consumed_at =
             n > 0 ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+        const std::string now = n > 0 ? core::rfc3339_now() : std::string();
         for (ssize_t i = 0; i < n; ++i) {
             message_ptr m(messages_[static_cast<std::size_t>(i)]);
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 auto& counter = counter_for(m->rkt);
-                handle(*m, batch_, counter, registry_);
+                handle(*m, batch_, counter, registry_, now, headers_);
                 count_in_batch(counter);
             } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}},
@@ -202,6 +205,7 @@ private:
     source_status& status_;
     avro_codec::schema_registry* registry_;
     std::vector<rd_kafka_message_t*> messages_ = std::vector<rd_kafka_message_t*>(1000);
+    std::vector<cloudevents::message_header> headers_;
     std::unordered_map<const rd_kafka_topic_t*, source_status::topic_counter*> counters_;
     ingest::batch batch_;
     std::vector<std::pair<source_status::topic_counter*, uint64_t>> in_batch_;

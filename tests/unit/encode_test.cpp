@@ -6,9 +6,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/websocket_wire.hpp"
+
 namespace {
 
 using rig::cloudevents::encode_sse_chunk;
+using rig::cloudevents::encode_ws_text_frame;
 using rig::cloudevents::http_chunk;
 
 // Unwraps one HTTP/1.1 chunk, checking that its size line matches its payload.
@@ -96,6 +99,29 @@ TEST(EncodeSseChunk, EmptyType) {
 TEST(EncodeSseChunk, AnEmptyIdWritesNoIdLine) {
     const std::string chunk = encode_sse_chunk("rig.subscriptions_set", "", "{}").bytes;
     EXPECT_EQ(unchunk(chunk), "event: rig.subscriptions_set\ndata: {}\n\n");
+}
+
+TEST(EncodeWsTextFrame, HeaderThenPayload) {
+    const auto frame = encode_ws_text_frame(std::string_view(R"({"a":1})"));
+    EXPECT_EQ(frame.bytes, std::string("\x81\x07") + R"({"a":1})");
+    EXPECT_EQ(frame.payload_offset, 2U);
+    const std::string long_json(300, 'x');
+    const auto longer = encode_ws_text_frame(std::string_view(long_json));
+    EXPECT_EQ(longer.bytes.substr(0, 4), std::string("\x81\x7e\x01\x2c", 4));
+    EXPECT_EQ(longer.payload_offset, 4U);
+}
+
+TEST(EncodeWsTextFrame, InPlaceGivesTheSameBytesWithoutReallocating) {
+    for (const std::size_t size : {7U, 300U, 70000U}) {
+        std::string json(size, 'x');
+        const auto copied = encode_ws_text_frame(std::string_view(json));
+        json.reserve(size + rig::core::websocket::max_server_header);
+        const char* buffer = json.data();
+        const auto in_place = encode_ws_text_frame(std::move(json));
+        EXPECT_EQ(in_place.bytes, copied.bytes) << size;
+        EXPECT_EQ(in_place.payload_offset, copied.payload_offset) << size;
+        EXPECT_EQ(in_place.bytes.data(), buffer) << size;  // the parsers leave this room
+    }
 }
 
 }  // namespace

@@ -266,6 +266,52 @@ TEST(ParseStructured, DoesNotStampWhenTimePresent) {
     EXPECT_EQ(r->json, body);
 }
 
+// parse_structured stamps and parses at once when the text cannot hold a time member; these
+// are the texts that must take the other way, and what both leave in the event.
+TEST(ParseStructured, StampsTimeWhenTheNameOccursOnlyDeeper) {
+    const std::string body =
+        R"({"specversion":"1.0","type":"a","id":"1","source":"s","data":{"time":"x"}})";
+    auto r = parse_structured(body, parse_now);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->json, R"({"time":")" + std::string(parse_now) + R"(",)" + body.substr(1));
+}
+
+TEST(ParseStructured, AnEscapedTimeNameIsATime) {
+    const std::string body =
+        R"({"specversion":"1.0","type":"a","id":"1","source":"s","ti\u006de":"t"})";
+    auto r = parse_structured(body, parse_now);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->json, body);
+    const std::string escaped_data =
+        R"({"specversion":"1.0","type":"a","id":"1","source":"s","data":"\u00e9"})";
+    r = parse_structured(escaped_data, parse_now);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->json, R"({"time":")" + std::string(parse_now) + R"(",)" + escaped_data.substr(1));
+}
+
+TEST(ParseStructured, EmptyAndInvalidObjectsAreRefusedAsBefore) {
+    const std::string_view bodies[] = {"{}", "{ }", R"({"specversion":"1.0","type":"a"})",
+                                       R"({"specversion":"1.0","type":"a","id":"1",})"};
+    for (const auto body : bodies) {
+        auto r = parse_structured(body, parse_now);
+        ASSERT_TRUE(r.has_error()) << body;
+        EXPECT_EQ(r.error().message,
+                  rig::cloudevents::parse_structured_dom(body, parse_now).error().message)
+            << body;
+    }
+}
+
+TEST(ParseStructured, LeavesRoomForTheWebSocketHeader) {
+    for (const std::string body :
+         {R"({"specversion":"1.0","type":"a","id":"1","source":"s"})",
+          R"({"specversion":"1.0","type":"a","id":"1","source":"s","time":"t"})",
+          R"({"cloudEventsVersion":"0.1","eventType":"a","eventID":"1"})"}) {
+        auto r = parse_structured(body, parse_now);
+        ASSERT_TRUE(r.has_value()) << r.error().message;
+        EXPECT_GE(r->json.capacity(), r->json.size() + 10) << body;
+    }
+}
+
 TEST(ParseStructured, TrimsLeadingAndTrailingWhitespace) {
     const std::string inner = R"({"specversion":"0.2","type":"a","id":"1","time":"t"})";
     auto r = parse_structured(" \r\n\t " + inner + "\n\r\n \t", parse_now);
