@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,10 @@ struct cloud_event {
     std::string type;
     std::string id;
     std::string json;
+    // How many bytes rig inserted right after json's opening brace: the time attribute it
+    // stamped into a structured event that had none (0 otherwise). The text without them is
+    // the one parsed to validate the event, whose document core::scan_json may still hold.
+    std::size_t stamp_size = 0;
 };
 
 }  // namespace rig::cloudevents

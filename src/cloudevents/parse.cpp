@@ -267,6 +267,7 @@ core::result<cloud_event> structured_event(json::value doc, std::string_view tex
     const bool has_time = obj.contains(keys->time);
     if (!text.empty()) {
         ev.json = stamped_text(text, has_time, keys->time, now_rfc3339);
+        ev.stamp_size = ev.json.size() - text.size();
     } else {
         if (!has_time) {
             obj.emplace(keys->time, json::string(now_rfc3339));
@@ -404,40 +405,16 @@ std::optional<scanned_attributes> scanned_event(dom::element root, std::string_v
     return out;
 }
 
-// Whether `text` surely has no "time" member at any depth: neither the name nor a \u escape
-// (which could spell it) occurs in it.
-bool surely_untimed(std::string_view text) {
-    return text.size() > 2 && text.front() == '{' &&
-           text.find("\"time\"") == std::string_view::npos &&
-           text.find("\\u") == std::string_view::npos;
-}
-
 }  // namespace
 
 core::result<cloud_event> parse_structured(std::string_view body, std::string_view now_rfc3339,
                                            validation rules) {
     const std::string_view text = trim(body);
-    // Most events come without a time and get one stamped in. When the text shows there is
-    // none, it is stamped first and the stamped text is parsed: the one parse then also serves
-    // the EXTRACTORS fields and the conflation key, which are read from the event's JSON
-    // (core::scan_json's memo), instead of a second parse of the stamped text. The time
-    // member read back is the stamp; only a 0.1 event (its attribute is eventTime) goes back
-    // to the plain path. The stamped text is valid JSON exactly when the text is a non-empty
-    // object, and any refusal is the plain path's to word.
-    if (surely_untimed(text)) {
-        std::string stamped = stamped_text(text, false, "time", now_rfc3339);
-        if (const auto root = core::scan_json(stamped)) {
-            if (auto scanned = scanned_event(*root, stamped, rules);
-                scanned && scanned->time_key == "time") {
-                scanned->event.json = std::move(stamped);
-                return std::move(scanned->event);
-            }
-        }
-    }
     if (const auto root = core::scan_json(text)) {
         if (auto scanned = scanned_event(*root, text, rules)) {
             scanned->event.json =
                 stamped_text(text, scanned->has_time, scanned->time_key, now_rfc3339);
+            scanned->event.stamp_size = scanned->event.json.size() - text.size();
             return std::move(scanned->event);
         }
     }

@@ -66,27 +66,68 @@ std::optional<std::size_t> array_index(std::string_view token, bool ends_pointer
 
 }  // namespace
 
-std::optional<dom::element> scan_json(std::string_view text) {
+namespace {
+
+// Whether the document holds a floating-point zero. simdjson reads a number whose exponent
+// Boost.JSON refuses (more than INT_MAX, "exponent overflow") as 0 when it is negative or the
+// digits are zeros, so such documents are left to Boost.JSON; zero written as a float ("0.0")
+// goes there too, which costs only time. The walk is over simdjson's tape (public, though
+// documented as internal): a word per value, tagged in its top byte, and a second word after
+// the tags of 64-bit numbers ('d' double, 'l' signed, 'u' unsigned); the root word holds the
+// index past the end.
+bool has_float_zero(const dom::document& doc) {
+    const uint64_t* tape = doc.tape.get();
+    const uint64_t end = tape[0] & ((uint64_t{1} << 56) - 1);
+    for (uint64_t i = 1; i < end;) {
+        const auto tag = static_cast<char>(tape[i] >> 56);
+        if (tag == 'd' && (tape[i + 1] << 1) == 0) {  // +0.0 or -0.0
+            return true;
+        }
+        i += (tag == 'd' || tag == 'l' || tag == 'u') ? 2 : 1;
+    }
+    return false;
+}
+
+// The document of the text `head` + `tail` (two pieces of one text around a left-out part).
+std::optional<dom::element> scan_pieces(std::string_view head, std::string_view tail) {
     thread_local thread_scanner scanner;
-    if (!scanner.allocated || text.size() > max_scanned_bytes) {
+    const std::size_t size = head.size() + tail.size();
+    if (!scanner.allocated || size > max_scanned_bytes) {
         // Without Boost.JSON's depth limit simdjson may accept too much; see max_scanned_bytes.
         return std::nullopt;
     }
     // The text of the last scan again (an event's checks, then its EXTRACTORS fields): its
     // document is still in the parser.
-    if (scanner.padded.size() == text.size() &&
-        std::memcmp(scanner.padded.data(), text.data(), text.size()) == 0) {
+    if (scanner.padded.size() == size &&
+        std::memcmp(scanner.padded.data(), head.data(), head.size()) == 0 &&
+        (tail.empty() ||
+         std::memcmp(scanner.padded.data() + head.size(), tail.data(), tail.size()) == 0)) {
         return scanner.last;
     }
-    scanner.padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-    scanner.padded.assign(text);
+    scanner.padded.reserve(size + simdjson::SIMDJSON_PADDING);
+    scanner.padded.assign(head);
+    scanner.padded.append(tail);
     dom::element root;
     scanner.last.reset();
-    if (scanner.parser.parse(scanner.padded.data(), text.size(), false).get(root) ==
-        simdjson::SUCCESS) {
+    if (scanner.parser.parse(scanner.padded.data(), size, false).get(root) == simdjson::SUCCESS &&
+        !has_float_zero(scanner.parser.doc)) {
         scanner.last = root;
     }
     return scanner.last;
+}
+
+}  // namespace
+
+std::optional<dom::element> scan_json(std::string_view text) {
+    return scan_pieces(text, {});
+}
+
+std::optional<dom::element> scan_json_without(std::string_view text, std::size_t at,
+                                              std::size_t size) {
+    if (at > text.size() || size > text.size() - at) {
+        return std::nullopt;
+    }
+    return scan_pieces(text.substr(0, at), text.substr(at + size));
 }
 
 std::optional<dom::element> last_member(dom::object object, std::string_view key) {

@@ -9,7 +9,7 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
     auto ws = cloudevents::encode_ws_text_frame(std::move(ev.json));
     ws_frame_ = std::move(ws.bytes);
     json_offset_ = static_cast<uint8_t>(ws.payload_offset);
-    read_fields(ex, json());
+    read_fields(ex, json(), ev.stamp_size);
 }
 
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
@@ -18,16 +18,17 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
       id_(std::move(ev.id)),
       ws_frame_(std::move(ev.json)),
       framed_(false) {
-    read_fields(ex, ws_frame_);
+    read_fields(ex, ws_frame_, ev.stamp_size);
 }
 
-void published_event::read_fields(const subscription::extractors& ex, std::string_view json) {
+void published_event::read_fields(const subscription::extractors& ex, std::string_view json,
+                                  std::size_t stamp_size) {
     extractor_ = ex.for_type(type_);
     if (extractor_ != nullptr) {
-        field_values_ = subscription::extractors::extract(*extractor_, json);
+        field_values_ = subscription::extractors::extract(*extractor_, json, stamp_size);
     }
     if (!ex.conflation_pointer().empty()) {
-        conflation_ = ex.conflation_key_of(type_, json);
+        conflation_ = ex.conflation_key_of(type_, json, stamp_size);
     }
 }
 

@@ -97,8 +97,10 @@ private:
     friend class event_history;
     static constexpr std::size_t sse_framing_estimate = 40;  // field names, newlines, chunk size
     void encode_sse() const;
-    // The EXTRACTORS fields and the conflation key, read once from the event's JSON.
-    void read_fields(const subscription::extractors& ex, std::string_view json);
+    // The EXTRACTORS fields and the conflation key, read once from the event's JSON
+    // (`stamp_size`: cloud_event::stamp_size).
+    void read_fields(const subscription::extractors& ex, std::string_view json,
+                     std::size_t stamp_size);
 
     mutable uint64_t seq_ = 0;
     mutable int64_t published_at_ = 0;

@@ -152,13 +152,42 @@ std::optional<scalar> scanned_scalar(simdjson::dom::element v) {
     return std::nullopt;
 }
 
+// Whether `pointer` leads into the member `key` of the document.
+bool leads_into(std::string_view pointer, std::string_view key) {
+    return pointer.size() > key.size() && pointer[0] == '/' && pointer.substr(1).starts_with(key) &&
+           (pointer.size() == key.size() + 1 || pointer[key.size() + 1] == '/');
+}
+
+// The document an event's pointers are read in. An event rig stamped a time into was parsed
+// for its checks without it, and core::scan_json's memo holds that document: pointers that do
+// not lead into the stamped member find the same values there, without a second parse.
+// `reads_member(key)`: whether a pointer to be read leads into the member `key`.
+template <typename ReadsMember>
+std::optional<simdjson::dom::element> event_document(std::string_view json, std::size_t stamp_size,
+                                                     const ReadsMember& reads_member) {
+    // The stamp is `"<key>":"<time>",` right after the opening brace.
+    if (stamp_size > 2 && json.size() > stamp_size && json[1] == '"') {
+        const std::string_view key = json.substr(2, json.find('"', 2) - 2);
+        if (!reads_member(key)) {
+            return core::scan_json_without(json, 1, stamp_size);
+        }
+    }
+    return core::scan_json(json);
+}
+
 }  // namespace
 
 std::vector<std::optional<scalar>> extractors::extract(const type_extractors& type,
-                                                       std::string_view event_json) {
+                                                       std::string_view event_json,
+                                                       std::size_t stamp_size) {
     std::vector<std::optional<scalar>> values;
     values.reserve(type.fields.size());
-    if (const auto root = core::scan_json(event_json)) {
+    const auto reads_member = [&type](std::string_view key) {
+        return std::any_of(type.fields.begin(), type.fields.end(), [key](const extractor_field& f) {
+            return leads_into(f.event_pointer, key);
+        });
+    };
+    if (const auto root = event_document(event_json, stamp_size, reads_member)) {
         for (const auto& f : type.fields) {
             const auto v = core::find_pointer(*root, f.event_pointer);
             if (v && v->type() == simdjson::dom::element_type::DOUBLE) {
@@ -189,12 +218,15 @@ std::optional<core::conflation_key> extractors::conflation_key_of(std::string_vi
     return core::conflation_key::of(type, json::serialize(*v));
 }
 
-std::optional<core::conflation_key> extractors::conflation_key_of(
-    std::string_view type, std::string_view event_json) const {
+std::optional<core::conflation_key> extractors::conflation_key_of(std::string_view type,
+                                                                  std::string_view event_json,
+                                                                  std::size_t stamp_size) const {
     if (conflation_pointer_.empty()) {
         return std::nullopt;
     }
-    const auto root = core::scan_json(event_json);
+    const auto root = event_document(event_json, stamp_size, [this](std::string_view key) {
+        return leads_into(conflation_pointer_, key);
+    });
     const auto v = root ? core::find_pointer(*root, conflation_pointer_) : std::nullopt;
     if (!root || (v && v->type() == simdjson::dom::element_type::DOUBLE)) {
         json::error_code ec;

@@ -61,8 +61,12 @@ public:
     // refuses the text or a field holds a floating-point number, so every value is the one the
     // document overload gives (Boost.JSON's reading of a number's digits is what constraints,
     // parsed by Boost.JSON too, compare against).
+    // `stamp_size`: cloud_event::stamp_size. The pointers that do not lead into the member rig
+    // stamped are then read in the document the event's checks parsed, when core::scan_json
+    // still holds it.
     static std::vector<std::optional<scalar>> extract(const type_extractors& type,
-                                                      std::string_view event_json);
+                                                      std::string_view event_json,
+                                                      std::size_t stamp_size = 0);
 
     const std::map<std::string, type_extractors, std::less<>>& types() const { return types_; }
 
@@ -75,7 +79,8 @@ public:
     // boolean) at the conflation pointer; nullopt when conflation is off or there is none.
     // Read from the event's JSON text like extract(), the value written as Boost.JSON writes it.
     std::optional<core::conflation_key> conflation_key_of(std::string_view type,
-                                                          std::string_view event_json) const;
+                                                          std::string_view event_json,
+                                                          std::size_t stamp_size = 0) const;
     // The same from a document: the reference the text reading is held to.
     std::optional<core::conflation_key> conflation_key_of(std::string_view type,
                                                           const boost::json::value& event) const;

@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <string>
 
+#include "core/json_scan.hpp"
+
 namespace {
 
 namespace json = boost::json;
@@ -175,6 +177,38 @@ TEST(Extractors, ExtractReadsTopLevelAttributes) {
     ASSERT_EQ(values.size(), 1u);
     ASSERT_TRUE(values[0].has_value());
     EXPECT_EQ(*values[0], sc("here"));
+}
+
+// An event rig stamped a time into is read, for the pointers that do not lead into the stamp,
+// in the document its checks parsed (cloud_event::stamp_size); the values are the stamped text's.
+TEST(Extractors, AStampedEventReadsAsItsFullText) {
+    auto r = extractors::parse(R"({"t":{
+        "name":{"stable_field_index":0,"event":{"json_pointer":"/data/name"}},
+        "when":{"stable_field_index":1,"event":{"json_pointer":"/time"}},
+        "timex":{"stable_field_index":2,"event":{"json_pointer":"/timex"}}}})");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    const std::string before = R"({"type":"t","timex":"x","data":{"name":"joe"}})";
+    const std::string stamped = R"({"time":"now",)" + before.substr(1);
+    const std::size_t stamp = stamped.size() - before.size();
+    ASSERT_TRUE(rig::core::scan_json(before));  // as the event's checks leave it
+    const auto values = extractors::extract(*r->for_type("t"), stamped, stamp);
+    ASSERT_EQ(values.size(), 3u);
+    ASSERT_TRUE(values[0] && values[1] && values[2]);
+    EXPECT_EQ(*values[0], sc("joe"));
+    EXPECT_EQ(*values[1], sc("now"));
+    EXPECT_EQ(*values[2], sc("x"));
+
+    auto& ex = *r;
+    for (const auto& [pointer, key] :
+         {std::pair<std::string, std::string>{"/data/name", R"("joe")"},
+          {"/time", R"("now")"},
+          {"/timex", R"("x")"}}) {
+        ex.set_conflation_pointer(pointer);
+        ASSERT_TRUE(rig::core::scan_json(before));
+        const auto k = ex.conflation_key_of("t", stamped, stamp);
+        ASSERT_TRUE(k.has_value()) << pointer;
+        EXPECT_EQ(*k, rig::core::conflation_key::of("t", key)) << pointer;
+    }
 }
 
 // The example document of RFC 6901 §5 (spec §13.4 scenario 30).

@@ -9,6 +9,7 @@ namespace {
 using rig::core::find_pointer;
 using rig::core::last_member;
 using rig::core::scan_json;
+using rig::core::scan_json_without;
 
 std::string nested_arrays(int depth) {
     return std::string(static_cast<std::size_t>(depth), '[') +
@@ -31,6 +32,11 @@ TEST(JsonScan, RefusesWhatBoostJsonRefusesAndSomeOfWhatItAccepts) {
     // Accepted by Boost.JSON, refused here: the caller falls back to it.
     EXPECT_FALSE(scan_json(R"({"a":1e400})"));
     EXPECT_FALSE(scan_json(R"({"a":123456789012345678901234567890})"));
+    // Exponents beyond INT_MAX Boost.JSON refuses; simdjson would read these as 0.
+    EXPECT_FALSE(scan_json(R"({"a":0.1e-8888888888})"));
+    EXPECT_FALSE(scan_json(R"({"a":[1,{"b":0e99999999999}]})"));
+    EXPECT_FALSE(scan_json(R"({"a":-0.0})"));  // any float zero goes to Boost.JSON
+    EXPECT_TRUE(scan_json(R"({"a":0,"b":-1,"c":18446744073709551615,"d":0.5,"e":"0.0"})"));
 }
 
 TEST(JsonScan, TextsOver64KiBAreLeftToBoostJson) {
@@ -57,6 +63,26 @@ TEST(JsonScan, ScanningTheLastTextAgainAnswersItsDocument) {
     EXPECT_FALSE(scan_json(R"({"a":1e400})"));
     EXPECT_FALSE(scan_json(R"({"a":1e400})"));  // a refusal is kept as well
     EXPECT_EQ(string_at(R"({"a":"1"})", "/a"), "1");
+}
+
+TEST(JsonScan, ATextWithoutAStampIsReadAsTheTextBeforeIt) {
+    const std::string before = R"({"a":"1"})";
+    const std::string stamped = R"({"time":"t",)" + before.substr(1);
+    const std::size_t stamp = stamped.size() - before.size();
+    EXPECT_EQ(string_at(before, "/a"), "1");
+    // From the document kept (the stamped member is not in it), and after another text.
+    for (int i = 0; i < 2; ++i) {
+        const auto root = scan_json_without(stamped, 1, stamp);
+        ASSERT_TRUE(root.has_value());
+        EXPECT_FALSE(find_pointer(*root, "/time").has_value());
+        std::string_view a;
+        EXPECT_EQ(find_pointer(*root, "/a")->get(a), simdjson::SUCCESS);
+        EXPECT_EQ(a, "1");
+        EXPECT_EQ(string_at(R"({"b":"2"})", "/b"), "2");
+    }
+    EXPECT_FALSE(scan_json_without(stamped, 1, stamped.size()));  // beyond the text
+    EXPECT_FALSE(scan_json_without(stamped, stamped.size() + 1, 0));
+    EXPECT_TRUE(scan_json_without(stamped, 0, 0));  // nothing left out
 }
 
 TEST(JsonScan, LastMemberOfDuplicateKeysWinsAsInBoostJson) {
