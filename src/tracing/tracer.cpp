@@ -1,10 +1,9 @@
 #include "tracing/tracer.hpp"
 
-#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <functional>
 
+#include "core/json_scan.hpp"
 #include "tracing/span.hpp"
 #include "tracing/zipkin_exporter.hpp"
 
@@ -41,16 +40,19 @@ bool set_attributes(cloudevents::cloud_event& ev, json::value& doc, std::string_
     return true;
 }
 
-// Can the event's JSON have a `traceparent` member? Without those bytes, or an escape that
-// could spell them, it cannot: most events are ruled out without a parse.
-bool may_carry_traceparent(std::string_view json) {
-    // Horspool's search skips ahead by up to the name's length; string_view::find would call
-    // memchr at every 't' of the event (about half the cost of parsing it). A backslash is
-    // rare: find's one memchr is the fast way to rule escapes out.
-    static const std::boyer_moore_horspool_searcher name(std::string_view("traceparent").begin(),
-                                                         std::string_view("traceparent").end());
-    return std::search(json.begin(), json.end(), name) != json.end() ||
-           json.find("\\u") != std::string_view::npos;
+// Can the event have a `traceparent` member? Most events are ruled out without a parse: the
+// document its checks parsed is usually still in core::scan_json's memo (the time rig stamped
+// in is not in it, and is not that member), and a look at its top-level members answers.
+bool may_carry_traceparent(const cloudevents::cloud_event& ev) {
+    const auto root = core::scan_json_without(ev.json, 1, ev.stamp_size);
+    simdjson::dom::object object;
+    if (root && root->get(object) == simdjson::SUCCESS) {
+        return core::last_member(object, "traceparent").has_value();
+    }
+    // A text simdjson leaves to Boost.JSON: without those bytes, or an escape that could spell
+    // them, it has no such member.
+    return ev.json.find("traceparent") != std::string_view::npos ||
+           ev.json.find("\\u") != std::string_view::npos;
 }
 
 }  // namespace
@@ -108,7 +110,7 @@ void tracer::finish_request(const request_span& s, std::string_view method, std:
 }
 
 bool tracer::continue_event(cloudevents::cloud_event& ev, std::string_view source) const {
-    if (!may_carry_traceparent(ev.json)) {
+    if (!may_carry_traceparent(ev)) {
         return false;
     }
     json::value doc = event_document(ev);

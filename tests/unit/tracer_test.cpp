@@ -77,6 +77,25 @@ TEST(Tracer, ConsumedEventWithTraceparentGetsRigsSpan) {
     EXPECT_EQ(doc.at("tracestate"), "k=v");
 }
 
+// Whether an event has the member is read in the document its checks parsed, or, for a text
+// simdjson leaves to Boost.JSON, from its bytes: an escaped name counts, a nested one does not.
+TEST(Tracer, TraceparentIsFoundHoweverTheEventWasRead) {
+    const tracer t(512, nullptr);
+    const std::string head = R"({"specversion":"1.0","type":"t","id":"1","source":"s",)";
+    for (const std::string& text :
+         {head + R"("trace\u0070arent":")" + parent + R"("})",
+          head + R"("big":123456789012345678901234567890,"traceparent":")" + parent + R"("})",
+          head + R"("time":"t","traceparent":")" + parent + R"("})"}) {
+        auto ev = traced_event(text);
+        EXPECT_TRUE(t.continue_event(ev, "kafka")) << text;
+        EXPECT_TRUE(json::parse(ev.json).as_object().contains("traceparent")) << text;
+    }
+    auto nested = traced_event(head + R"("data":{"traceparent":")" + parent + R"("}})");
+    const std::string before = nested.json;
+    EXPECT_FALSE(t.continue_event(nested, "kafka"));
+    EXPECT_EQ(nested.json, before);
+}
+
 TEST(Tracer, ConsumedEventWithoutValidTraceparentIsUntouched) {
     const tracer t(512, nullptr);
     for (const char* text : {
