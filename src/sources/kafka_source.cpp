@@ -91,6 +91,10 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
     bool ok = set(conf, "group.id", o.group_id, err) &&
               set(conf, "auto.offset.reset", o.from_earliest ? "earliest" : "latest", err) &&
               set(conf, "enable.auto.commit", "true", err) &&
+              // Offsets are stored once per partition per batch (batch_taker::take), after the
+              // batch's events were handed to the shards: librdkafka would otherwise store each
+              // message's offset as it hands it out, a lock per message.
+              set(conf, "enable.auto.offset.store", "false", err) &&
               set(conf, "enable.partition.eof", "false", err) &&
               set(conf, "client.id", "rig", err) &&
               set(conf, "reconnect.backoff.max.ms", "2000", err) &&
@@ -161,18 +165,23 @@ public:
         const auto consumed_at =
             n > 0 ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         const std::string now = n > 0 ? core::rfc3339_now() : std::string();
+        // The messages live until their offsets are stored (store_offsets uses their topics).
+        held_.clear();
         for (ssize_t i = 0; i < n; ++i) {
-            message_ptr m(messages_[static_cast<std::size_t>(i)]);
+            const message_ptr& m = held_.emplace_back(messages_[static_cast<std::size_t>(i)]);
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 auto& counter = counter_for(m->rkt);
                 handle(*m, batch_, counter, registry_, now, headers_);
                 count_in_batch(counter);
+                consumed(*m);
             } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}},
                                           "kafka: consumer: {}", rd_kafka_message_errstr(m.get()));
             }
         }
         batch_.flush();
+        store_offsets();
+        held_.clear();
         if (!in_batch_.empty()) {
             const uint64_t us = micros_since(consumed_at);
             for (const auto& [counter, count] : in_batch_) {
@@ -184,6 +193,37 @@ public:
     }
 
 private:
+    // The last offset consumed from each partition the batch took messages from. A batch holds
+    // runs of one partition's messages: the last entry is checked first.
+    struct partition_offset {
+        rd_kafka_topic_t* topic;
+        int32_t partition;
+        int64_t last;
+    };
+    void consumed(const rd_kafka_message_t& m) {
+        if (offsets_.empty() || offsets_.back().topic != m.rkt ||
+            offsets_.back().partition != m.partition) {
+            const auto it = std::find_if(offsets_.begin(), offsets_.end(), [&](const auto& o) {
+                return o.topic == m.rkt && o.partition == m.partition;
+            });
+            if (it == offsets_.end()) {
+                offsets_.push_back({m.rkt, m.partition, m.offset});
+                return;
+            }
+            std::swap(*it, offsets_.back());
+        }
+        offsets_.back().last = std::max(offsets_.back().last, m.offset);
+    }
+    // Stored for the next auto-commit (rd_kafka_offset_store stores the offset after `last`). A
+    // partition revoked meanwhile refuses (its new owner starts from the last commit: at least
+    // once, as before).
+    void store_offsets() {
+        for (const auto& o : offsets_) {
+            rd_kafka_offset_store(o.topic, o.partition, o.last);
+        }
+        offsets_.clear();
+    }
+
     source_status::topic_counter& counter_for(const rd_kafka_topic_t* topic) {
         auto& counter = counters_[topic];
         if (counter == nullptr) {
@@ -206,6 +246,8 @@ private:
     avro_codec::schema_registry* registry_;
     std::vector<rd_kafka_message_t*> messages_ = std::vector<rd_kafka_message_t*>(1000);
     std::vector<cloudevents::message_header> headers_;
+    std::vector<partition_offset> offsets_;
+    std::vector<message_ptr> held_;
     std::unordered_map<const rd_kafka_topic_t*, source_status::topic_counter*> counters_;
     ingest::batch batch_;
     std::vector<std::pair<source_status::topic_counter*, uint64_t>> in_batch_;

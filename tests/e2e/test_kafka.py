@@ -363,6 +363,30 @@ class KafkaOutage(SourceTestCase):
         self.assertEqual(m[consumed_metric("kafka", "rig")], 4.0, m)
         self.assertEqual(m[consumed_metric("kafka", "rig", failed=True)], 0.0, m)
 
+    def test_a_restarted_node_resumes_from_the_committed_offsets(self):
+        # rig stores each partition's offset after a batch's events reached the shards, and the
+        # consumer commits it (on close at the latest): the next rig of the group starts after
+        # what the last one consumed, and consumes what was produced in between.
+        kafka = self.watch(KafkaMock("resume"))
+        self.addCleanup(kafka.close)
+        env = {"KAFKA_BROKERS": kafka.bootstrap, "KAFKA_SOURCE_TOPICS": "resume",
+               "KAFKATOFILTER_KAFKA_GROUP_ID": group_id(), "RIG_KAFKA_OFFSET_RESET": "earliest"}
+        first = self.start_rig(env)
+        client = self.sse(first, [{"eventType": "resume"}])
+        wait_kafka_assigned(first)
+        for eid in ("consumed1", "consumed2"):
+            kafka.produce("resume", compact(make_event("resume", eid)))
+        self.assert_ids_before_marker(client, "consumed2", ["consumed1"])
+        client.close()
+        first.stop()
+
+        kafka.produce("resume", compact(make_event("resume", "while-down")))
+        second = self.start_rig(env)
+        client = self.sse(second, [{"eventType": "resume"}])
+        wait_kafka_assigned(second, timeout=60)
+        kafka.produce("resume", compact(make_event("resume", "end")))
+        self.assert_ids_before_marker(client, "end", ["while-down"], timeout=60)
+
 
 if __name__ == "__main__":
     unittest.main()
