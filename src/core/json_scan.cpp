@@ -71,25 +71,25 @@ namespace {
 // Whether the document holds a floating-point zero. simdjson reads a number whose exponent
 // Boost.JSON refuses (more than INT_MAX, "exponent overflow") as 0 when it is negative or the
 // digits are zeros, so such documents are left to Boost.JSON; zero written as a float ("0.0")
-// goes there too, which costs only time. The walk is over simdjson's tape (public, though
-// documented as internal): a word per value, tagged in its top byte, and a second word after
-// the tags of 64-bit numbers ('d' double, 'l' signed, 'u' unsigned); the root word holds the
-// index past the end.
+// goes there too, which costs only time. The check reads simdjson's tape (public, though
+// documented as internal): a word per value, its tag in the top byte, and after a double's tag
+// ('d') a word with its bits; the root word holds the index past the end. Every word is
+// tested on its own, so there is no chain of loads to walk: a word that is not a tag but looks
+// like 'd' is a number's payload, and the word after a payload is a tag, never 0 or 1 << 63.
 bool has_float_zero(const dom::document& doc) {
     const uint64_t* tape = doc.tape.get();
     const uint64_t end = tape[0] & ((uint64_t{1} << 56) - 1);
-    for (uint64_t i = 1; i < end;) {
-        const auto tag = static_cast<char>(tape[i] >> 56);
-        if (tag == 'd' && (tape[i + 1] << 1) == 0) {  // +0.0 or -0.0
-            return true;
-        }
-        i += (tag == 'd' || tag == 'l' || tag == 'u') ? 2 : 1;
+    bool zero = false;
+    for (uint64_t i = 1; i < end; ++i) {  // tape[end] is the closing root word
+        zero |= ((tape[i] >> 56) == 'd') & ((tape[i + 1] << 1) == 0);  // +0.0 or -0.0
     }
-    return false;
+    return zero;
 }
 
-// The document of the text `head` + `tail` (two pieces of one text around a left-out part).
-std::optional<dom::element> scan_pieces(std::string_view head, std::string_view tail) {
+// The document of the text `head` + `tail` (two pieces of one text around a left-out part);
+// unless `parse`, only when it was the last text scanned.
+std::optional<dom::element> scan_pieces(std::string_view head, std::string_view tail,
+                                        bool parse = true) {
     thread_local thread_scanner scanner;
     const std::size_t size = head.size() + tail.size();
     if (!scanner.allocated || size > max_scanned_bytes) {
@@ -103,6 +103,9 @@ std::optional<dom::element> scan_pieces(std::string_view head, std::string_view 
         (tail.empty() ||
          std::memcmp(scanner.padded.data() + head.size(), tail.data(), tail.size()) == 0)) {
         return scanner.last;
+    }
+    if (!parse) {
+        return std::nullopt;
     }
     scanner.padded.reserve(size + simdjson::SIMDJSON_PADDING);
     scanner.padded.assign(head);
@@ -128,6 +131,14 @@ std::optional<dom::element> scan_json_without(std::string_view text, std::size_t
         return std::nullopt;
     }
     return scan_pieces(text.substr(0, at), text.substr(at + size));
+}
+
+std::optional<dom::element> last_scan_without(std::string_view text, std::size_t at,
+                                              std::size_t size) {
+    if (at > text.size() || size > text.size() - at) {
+        return std::nullopt;
+    }
+    return scan_pieces(text.substr(0, at), text.substr(at + size), false);
 }
 
 std::optional<dom::element> last_member(dom::object object, std::string_view key) {

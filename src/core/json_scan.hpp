@@ -30,6 +30,11 @@ std::optional<simdjson::dom::element> scan_json(std::string_view text);
 std::optional<simdjson::dom::element> scan_json_without(std::string_view text, std::size_t at,
                                                         std::size_t size);
 
+// The same when the memo holds that text, else nullopt: nothing is parsed (for a reader that
+// has a cheaper answer than a parse, such as a byte test).
+std::optional<simdjson::dom::element> last_scan_without(std::string_view text, std::size_t at,
+                                                        std::size_t size);
+
 // The value of the last member called `key`: Boost.JSON keeps the last of duplicate keys.
 std::optional<simdjson::dom::element> last_member(simdjson::dom::object object,
                                                   std::string_view key);

@@ -1,7 +1,9 @@
 #include "tracing/tracer.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <functional>
 
 #include "core/json_scan.hpp"
 #include "tracing/span.hpp"
@@ -40,18 +42,22 @@ bool set_attributes(cloudevents::cloud_event& ev, json::value& doc, std::string_
     return true;
 }
 
-// Can the event have a `traceparent` member? Most events are ruled out without a parse: the
-// document its checks parsed is usually still in core::scan_json's memo (the time rig stamped
-// in is not in it, and is not that member), and a look at its top-level members answers.
+// Can the event have a `traceparent` member? Most events are ruled out without a parse. When
+// the document the event's checks parsed is still in core::scan_json's memo (the time rig
+// stamped in is not in it, and is not that member), its top-level members answer. Otherwise
+// (a batch's events, parsed before any is traced; texts simdjson leaves to Boost.JSON) the
+// bytes do: without the name, or an escape that could spell it, there is no such member.
 bool may_carry_traceparent(const cloudevents::cloud_event& ev) {
-    const auto root = core::scan_json_without(ev.json, 1, ev.stamp_size);
     simdjson::dom::object object;
-    if (root && root->get(object) == simdjson::SUCCESS) {
+    if (const auto root = core::last_scan_without(ev.json, 1, ev.stamp_size);
+        root && root->get(object) == simdjson::SUCCESS) {
         return core::last_member(object, "traceparent").has_value();
     }
-    // A text simdjson leaves to Boost.JSON: without those bytes, or an escape that could spell
-    // them, it has no such member.
-    return ev.json.find("traceparent") != std::string_view::npos ||
+    // Horspool's search skips ahead by up to the name's length, where string_view::find calls
+    // memchr at every 't'. A backslash is rare: find's one memchr rules escapes out.
+    static const std::boyer_moore_horspool_searcher name(std::string_view("traceparent").begin(),
+                                                         std::string_view("traceparent").end());
+    return std::search(ev.json.begin(), ev.json.end(), name) != ev.json.end() ||
            ev.json.find("\\u") != std::string_view::npos;
 }
 

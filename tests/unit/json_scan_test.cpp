@@ -83,6 +83,11 @@ TEST(JsonScan, ATextWithoutAStampIsReadAsTheTextBeforeIt) {
     EXPECT_FALSE(scan_json_without(stamped, 1, stamped.size()));  // beyond the text
     EXPECT_FALSE(scan_json_without(stamped, stamped.size() + 1, 0));
     EXPECT_TRUE(scan_json_without(stamped, 0, 0));  // nothing left out
+    // last_scan_without answers from the memo only.
+    EXPECT_EQ(string_at(before, "/a"), "1");
+    EXPECT_TRUE(rig::core::last_scan_without(stamped, 1, stamp));
+    EXPECT_FALSE(rig::core::last_scan_without(stamped, 0, 0));     // the stamped text: not scanned
+    EXPECT_TRUE(rig::core::last_scan_without(stamped, 1, stamp));  // and still not parsed
 }
 
 TEST(JsonScan, LastMemberOfDuplicateKeysWinsAsInBoostJson) {

@@ -94,6 +94,13 @@ TEST(Tracer, TraceparentIsFoundHoweverTheEventWasRead) {
     const std::string before = nested.json;
     EXPECT_FALSE(t.continue_event(nested, "kafka"));
     EXPECT_EQ(nested.json, before);
+    // Events parsed before any is traced (a batch): the document of the first is gone.
+    auto first = traced_event(head + R"("traceparent":")" + parent + R"("})");
+    auto plain = traced_event(head + R"("data":1})");
+    auto second = traced_event(head + R"("data":2})");
+    EXPECT_TRUE(t.continue_event(first, "http"));
+    EXPECT_FALSE(t.continue_event(plain, "http"));
+    EXPECT_FALSE(t.continue_event(second, "http"));
 }
 
 TEST(Tracer, ConsumedEventWithoutValidTraceparentIsUntouched) {
