@@ -125,20 +125,27 @@ std::optional<dom::element> scan_json(std::string_view text) {
     return scan_pieces(text, {});
 }
 
-std::optional<dom::element> scan_json_without(std::string_view text, std::size_t at,
-                                              std::size_t size) {
+namespace {
+
+// scan_pieces for `text` without its bytes [at, at + size); nullopt when they are not in it.
+std::optional<dom::element> scan_without(std::string_view text, std::size_t at, std::size_t size,
+                                         bool parse) {
     if (at > text.size() || size > text.size() - at) {
         return std::nullopt;
     }
-    return scan_pieces(text.substr(0, at), text.substr(at + size));
+    return scan_pieces(text.substr(0, at), text.substr(at + size), parse);
+}
+
+}  // namespace
+
+std::optional<dom::element> scan_json_without(std::string_view text, std::size_t at,
+                                              std::size_t size) {
+    return scan_without(text, at, size, true);
 }
 
 std::optional<dom::element> last_scan_without(std::string_view text, std::size_t at,
                                               std::size_t size) {
-    if (at > text.size() || size > text.size() - at) {
-        return std::nullopt;
-    }
-    return scan_pieces(text.substr(0, at), text.substr(at + size), false);
+    return scan_without(text, at, size, false);
 }
 
 std::optional<dom::element> last_member(dom::object object, std::string_view key) {
