@@ -161,7 +161,30 @@ public:
         }
         return false;
     }
+    // May any shard have a subscriber for this very event (its type and field values)?
+    bool may_want(const published_event& e) const {
+        for (const auto& s : shards_) {
+            if (s.hub->may_want(e)) {
+                return true;
+            }
+        }
+        return false;
+    }
     void count_unmatched() const { published_.fetch_add(1, std::memory_order_relaxed); }
+
+    // The shared event for `ev`, with its wire forms only if some shard may want it by its
+    // type and field values (the fields are read first); the caller has seen may_match() or
+    // keeps_history(). An unframed result that no history keeps is wanted nowhere: drop it
+    // and count_unmatched().
+    event_ptr make_event(cloudevents::cloud_event&& ev,
+                         const subscription::extractors& extractors) const {
+        auto e = std::make_shared<published_event>(std::move(ev), extractors,
+                                                   published_event::unframed_t{});
+        if (may_want(*e)) {
+            e->frame();
+        }
+        return e;
+    }
 
     uint64_t published() const { return published_.load(std::memory_order_relaxed); }
     // How often publish_batch() had to wait for a shard to work off its window.
@@ -188,14 +211,14 @@ private:
                                                    std::vector<event_ptr>& storage) const {
         bool needed = false;
         for (const auto& e : events) {
-            needed = needed || (!e->framed() && may_match(e->type()));
+            needed = needed || (!e->framed() && may_want(*e));
         }
         if (!needed) {
             return events;
         }
         storage.reserve(events.size());
         for (const auto& e : events) {
-            storage.push_back(!e->framed() && may_match(e->type()) ? framed(e) : e);
+            storage.push_back(!e->framed() && may_want(*e) ? framed(e) : e);
         }
         return storage;
     }
@@ -206,9 +229,9 @@ private:
         std::unique_ptr<std::counting_semaphore<>> window;  // free slots for queued batches
     };
 
-    // Whether shard `h` gets `e`: framed (wanted somewhere) and of a type it may match.
+    // Whether shard `h` gets `e`: framed (wanted somewhere) and maybe wanted there.
     static bool wants(const shard_hub& h, const published_event& e) {
-        return e.framed() && h.may_match(e.type());
+        return e.framed() && h.may_want(e);
     }
 
     static std::vector<event_ptr> wanted_by(const shard_hub& h, std::span<const event_ptr> events) {

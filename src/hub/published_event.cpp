@@ -21,6 +21,16 @@ published_event::published_event(cloudevents::cloud_event&& ev, const subscripti
     read_fields(ex, ws_frame_, ev.stamp_size);
 }
 
+void published_event::frame() {
+    if (framed_) {
+        return;
+    }
+    auto ws = cloudevents::encode_ws_text_frame(std::move(ws_frame_));
+    ws_frame_ = std::move(ws.bytes);
+    json_offset_ = static_cast<uint8_t>(ws.payload_offset);
+    framed_ = true;
+}
+
 void published_event::read_fields(const subscription::extractors& ex, std::string_view json,
                                   std::size_t stamp_size) {
     extractor_ = ex.for_type(type_);

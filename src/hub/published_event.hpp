@@ -39,6 +39,10 @@ public:
     published_event& operator=(const published_event&) = delete;
     ~published_event() = default;
 
+    // Encodes the wire forms of an event made unframed, in place (no copy of the JSON): only
+    // while its maker holds the one reference, before anyone else can see it.
+    void frame();
+
     // Whether the wire forms (sse_chunk, sse_message, ws_frame) exist; json() always does.
     bool framed() const { return framed_; }
 

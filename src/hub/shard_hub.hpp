@@ -27,6 +27,15 @@ public:
                 interest_.remove(key, wildcard);
             }
         });
+        index_.set_filing_observer([this](std::string_view type,
+                                          const subscription::constraint_key_view* value,
+                                          bool added) {
+            if (added) {
+                interest_.add_filing(type, value);
+            } else {
+                interest_.remove_filing(type, value);
+            }
+        });
     }
     shard_hub(const shard_hub&) = delete;
     shard_hub& operator=(const shard_hub&) = delete;
@@ -34,6 +43,11 @@ public:
 
     // May this shard have a subscriber for `type`? Safe from any thread.
     bool may_match(std::string_view type) const { return interest_.may_match(type); }
+    // May this shard have a subscriber for this very event (its type and field values)?
+    // Safe from any thread.
+    bool may_want(const published_event& e) const {
+        return interest_.may_want(e.type(), e.fields());
+    }
 
     // Queues the event on every matching subscriber of this shard (each at most once).
     void deliver(const event_ptr& event) {

@@ -91,12 +91,16 @@ asio::awaitable<std::optional<core::error>> http_publisher::check(const http::re
 
 void http_publisher::prepare(cloudevents::cloud_event&& ev, std::vector<hub::event_ptr>& out,
                              std::string& body) const {
-    if (const bool wanted = hub_.may_match(ev.type); wanted || hub_.keeps_history()) {
-        // Unwanted now, it is kept for the history only: without its wire forms.
-        auto event = wanted ? hub::make_published_event(std::move(ev), extractors_)
-                            : hub::make_unframed_event(std::move(ev), extractors_);
+    if (const bool history = hub_.keeps_history(); history || hub_.may_match(ev.type)) {
+        // Unwanted now (by type or by its fields' values), it is kept for the history only:
+        // without its wire forms.
+        auto event = hub_.make_event(std::move(ev), extractors_);
         body += event->json();
-        out.push_back(std::move(event));
+        if (history || event->framed()) {
+            out.push_back(std::move(event));
+        } else {
+            hub_.count_unmatched();
+        }
         return;
     }
     // Nobody subscribes to this type: accepted and dropped, without building frames.

@@ -43,13 +43,9 @@ public:
             one.flush();
             return;
         }
-        const bool wanted = hub_.may_match(ev.type);
-        if (!wanted && !hub_.keeps_history()) {
-            hub_.count_unmatched();
-            return;
+        if (auto e = make(std::move(ev))) {
+            hub_.publish_batch({std::move(e)});
         }
-        hub_.publish_batch({wanted ? hub::make_published_event(std::move(ev), extractors_)
-                                   : hub::make_unframed_event(std::move(ev), extractors_)});
     }
 
     // Collects events and publishes them together (one post per shard per batch).
@@ -65,13 +61,9 @@ public:
                 relayed_->add(ev.json);
                 return;
             }
-            const bool wanted = sink_.hub_.may_match(ev.type);
-            if (!wanted && !sink_.hub_.keeps_history()) {
-                sink_.hub_.count_unmatched();
-                return;
+            if (auto e = sink_.make(std::move(ev))) {
+                events_.push_back(std::move(e));
             }
-            events_.push_back(wanted ? hub::make_published_event(std::move(ev), sink_.extractors_)
-                                     : hub::make_unframed_event(std::move(ev), sink_.extractors_));
         }
         const ingest& sink() const { return sink_; }
 
@@ -92,6 +84,23 @@ public:
     };
 
 private:
+    // The shared event, framed if some shard may want it; null (counted as unmatched) when
+    // nobody does and no history keeps it. A type nobody subscribes to is dropped before its
+    // fields are read.
+    hub::event_ptr make(cloudevents::cloud_event&& ev) const {
+        const bool history = hub_.keeps_history();
+        if (!history && !hub_.may_match(ev.type)) {
+            hub_.count_unmatched();
+            return nullptr;
+        }
+        auto e = hub_.make_event(std::move(ev), extractors_);
+        if (!history && !e->framed()) {
+            hub_.count_unmatched();
+            return nullptr;
+        }
+        return e;
+    }
+
     const hub::hub& hub_;
     const subscription::extractors& extractors_;
     event_relay* relay_;

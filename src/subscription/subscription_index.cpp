@@ -23,6 +23,13 @@ std::size_t subscription_index::string_hash::operator()(std::string_view s) cons
     return boost::hash_range(s.begin(), s.end());
 }
 
+void subscription_index::tell_filing(const bucket& b, const constraint_key_view* value,
+                                     bool added) const {
+    if (filing_observer_ && !b.wildcard) {
+        filing_observer_(b.key, value, added);
+    }
+}
+
 void subscription_index::clear(index_member& member) {
     for (auto& s : member.slots_) {
         bucket& b = *s.owner;
@@ -30,6 +37,9 @@ void subscription_index::clear(index_member& member) {
             swap_remove(b.scanned, s.position, [](const bucket::ref& r, uint32_t pos) {
                 r.member->slots_[r.slot].position = pos;
             });
+            if (b.scanned.empty()) {
+                tell_filing(b, nullptr, false);
+            }
         }
         if (s.keys != 0) {
             filing_key_list keys;
@@ -41,6 +51,7 @@ void subscription_index::clear(index_member& member) {
                                 r.member->slots_[r.slot].keyed_position(r.keyno) = pos;
                             });
                 if (it->second.empty()) {
+                    tell_filing(b, &keys[i], false);
                     b.keyed.erase(it);
                     --constraint_keys_;
                 }
@@ -142,6 +153,9 @@ void subscription_index::file(index_member& member, uint32_t slot_no) {
     if (!filing_keys(s, b, keys)) {
         s.position = static_cast<uint32_t>(b.scanned.size());
         b.scanned.push_back({&member, slot_no, 0});
+        if (b.scanned.size() == 1) {
+            tell_filing(b, nullptr, true);
+        }
         return;
     }
     for (const auto& key : keys) {
@@ -149,6 +163,7 @@ void subscription_index::file(index_member& member, uint32_t slot_no) {
         if (it == b.keyed.end()) {
             it = b.keyed.try_emplace(constraint_key(key.field, key.value)).first;
             ++constraint_keys_;
+            tell_filing(b, &key, true);
         }
         const auto place = static_cast<uint32_t>(it->second.size());
         if (s.keys == 0) {

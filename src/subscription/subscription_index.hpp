@@ -114,6 +114,14 @@ public:
     using key_observer = std::function<void(std::string_view, bool, bool)>;
     void set_key_observer(key_observer o) { observer_ = std::move(o); }
 
+    // Called when an exact type's bucket starts or stops filing members under a constraint
+    // value (`value`), or starts or stops scanning members for every event of the type
+    // (`value` null): type, value, whether it was added. Wildcard buckets are always scanned
+    // and not reported. With it, a publisher can tell that an event of a type someone
+    // subscribes to still matches nobody here (hub::interest_map::may_want).
+    using filing_observer = std::function<void(std::string_view, const constraint_key_view*, bool)>;
+    void set_filing_observer(filing_observer o) { filing_observer_ = std::move(o); }
+
     std::size_t member_entries() const { return entries_; }
     std::size_t exact_keys() const { return exact_.size(); }
     std::size_t wildcard_keys() const { return prefix_.size(); }
@@ -142,6 +150,7 @@ private:
     // it must be scanned for every event of its key.
     static bool filing_keys(const index_member::slot& s, const bucket& b, filing_key_list& keys);
     void file(index_member& member, uint32_t slot_no);
+    void tell_filing(const bucket& b, const constraint_key_view* value, bool added) const;
     template <class F>
     void visit(index_member& m, uint32_t slot_no, const event_fields& fields, F& on_match);
     template <class F>
@@ -152,6 +161,7 @@ private:
     bucket_map prefix_;
     uint64_t match_seq_ = 0;
     key_observer observer_;
+    filing_observer filing_observer_;
     std::size_t entries_ = 0;
     std::size_t constraint_keys_ = 0;
 };

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "hub/interest_map.hpp"
+
 namespace {
 
 namespace json = boost::json;
@@ -148,7 +150,11 @@ protected:
                 check_counters();
                 for (const auto& type : types) {
                     for (const auto& e : events) {
-                        ASSERT_EQ(matched(type, e), brute_force(type, e))
+                        const auto expected = brute_force(type, e);
+                        ASSERT_EQ(matched(type, e), expected)
+                            << "step " << step << ", type " << type << ", event " << e;
+                        // The publishers' filter has no false negatives.
+                        ASSERT_TRUE(expected.empty() || may_want(type, e))
                             << "step " << step << ", type " << type << ", event " << e;
                     }
                 }
@@ -176,6 +182,33 @@ protected:
         EXPECT_EQ(index_.member_entries(), 0u);
         EXPECT_EQ(index_.exact_keys(), 0u);
         EXPECT_EQ(index_.wildcard_keys(), 0u);
+        // Every filing the index reported was taken back: the filter wants nothing again.
+        for (const auto& type : types) {
+            for (const auto& e : events) {
+                EXPECT_FALSE(may_want(type, e)) << type << " " << e;
+            }
+        }
+    }
+
+    // What a publisher asks of the shard's interest_map, fed by this index's observers.
+    bool may_want(std::string_view type, std::string_view event_json) {
+        const auto* te = extractors_.for_type(type);
+        std::vector<std::optional<scalar>> values;
+        if (te != nullptr) {
+            values = extractors::extract(*te, json::parse(event_json));
+        }
+        return interest_.may_want(type, event_fields{te, values});
+    }
+
+    void SetUp() override {
+        index_.set_key_observer([this](std::string_view key, bool wildcard, bool added) {
+            added ? interest_.add(key, wildcard) : interest_.remove(key, wildcard);
+        });
+        index_.set_filing_observer([this](std::string_view type,
+                                          const rig::subscription::constraint_key_view* value,
+                                          bool added) {
+            added ? interest_.add_filing(type, value) : interest_.remove_filing(type, value);
+        });
     }
 
     void TearDown() override {
@@ -189,6 +222,7 @@ protected:
     }
 
     extractors extractors_;
+    rig::hub::interest_map interest_;
     subscription_index index_{&extractors_};
     std::vector<std::unique_ptr<test_member>> members_;
 };
@@ -491,6 +525,36 @@ TEST_F(SubscriptionIndex, ConstrainedChurnAgreesWithBruteForceModel) {
         "{}",
     };
     churn_against_model(pool, types, events, 7);
+}
+
+// The publishers' filter tells events apart by the values their subscribers are filed under:
+// an event of a subscribed type that carries no wanted value is wanted nowhere here.
+TEST_F(SubscriptionIndex, FilingObserverLetsTheInterestFilterTellValuesApart) {
+    auto ex = extractors::parse(
+        R"({"u":{"name":{"stable_field_index":0,"event":{"json_pointer":"/name"}}}})");
+    ASSERT_TRUE(ex.has_value()) << ex.error().message;
+    extractors_ = std::move(*ex);
+    auto& alice = add_member();
+    set(alice, R"([{"eventType":"u","oneOf":[{"name":"alice"}]}])");
+    EXPECT_TRUE(may_want("u", R"({"name":"alice"})"));
+    EXPECT_FALSE(may_want("u", R"({"name":"bob"})"));
+    EXPECT_FALSE(may_want("u", "{}"));
+    EXPECT_FALSE(may_want("v", R"({"name":"alice"})"));
+
+    // A subscriber evaluated for every event of the type (no constraint) wants them all.
+    auto& everyone = add_member();
+    set(everyone, R"([{"eventType":"u"}])");
+    EXPECT_TRUE(may_want("u", R"({"name":"bob"})"));
+    index_.clear(everyone);
+    EXPECT_FALSE(may_want("u", R"({"name":"bob"})"));
+
+    // So does a wildcard covering the type, whatever it is constrained to.
+    set(everyone, R"([{"eventType":"u.*","oneOf":[{"name":"carol"}]}])");
+    EXPECT_TRUE(may_want("u", R"({"name":"bob"})"));
+    index_.clear(everyone);
+
+    index_.clear(alice);
+    EXPECT_FALSE(may_want("u", R"({"name":"alice"})"));
 }
 
 }  // namespace
