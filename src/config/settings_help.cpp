@@ -80,6 +80,7 @@ constexpr auto table = std::to_array<setting_help>({
     {"KAFKATOFILTER_KAFKA_GROUP_ID", "rig-kafka-to-filter", "Kafka consumer group"},
     {"RIG_KAFKA_OFFSET_RESET", "latest", "where a new consumer group starts: latest or earliest"},
     {"RIG_KAFKA_PREFETCH_MB", "256", "most memory librdkafka may hold in pre-fetched messages"},
+    {"RIG_KAFKA_FETCH_MAX_MB", "4", "most bytes one Kafka fetch response may hold"},
     {"KAFKA_SASL", "", "plain:USER:PASSWORD, scram-sha-256:... or scram-sha-512:..."},
     {"KAFKA_SSL_ENABLED", "false", "TLS to the Kafka brokers"},
     {"KAFKA_SSL_CA_CERTFILE", "ca.crt.pem", "CA certificate for the brokers (with TLS)"},

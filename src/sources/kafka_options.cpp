@@ -64,6 +64,10 @@ core::result<std::optional<kafka_options>> parse_kafka_options(const core::env& 
                                "expected megabytes (1-2047)")) {
         return *e;
     }
+    if (auto e = env.read_uint("RIG_KAFKA_FETCH_MAX_MB", k.fetch_max_mb, 1, 1024,
+                               "expected megabytes (1-1024)")) {
+        return *e;
+    }
     k.schema_registry_host = env.value("KAFKA_SCHEMA_REGISTRY_HOST", "");
     const std::string serializer = core::lower(env.value("KAFKA_SERIALIZER", ""));
     if (!serializer.empty() && serializer != "avro") {

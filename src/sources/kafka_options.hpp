@@ -27,6 +27,7 @@ struct kafka_options {
     std::chrono::milliseconds restart_delay{20'000};  // KAFKA_RESTART_DELAY_MS
     bool from_earliest = false;  // RIG_KAFKA_OFFSET_RESET=earliest (new groups; default latest)
     unsigned prefetch_mb = 256;  // RIG_KAFKA_PREFETCH_MB: most pre-fetched bytes held in memory
+    unsigned fetch_max_mb = 4;   // RIG_KAFKA_FETCH_MAX_MB: most bytes one fetch response holds
     // Avro (spec §3.4, §8.8): the schema registry decoding and KAFKA_SERIALIZER=avro need.
     std::string schema_registry_host;  // KAFKA_SCHEMA_REGISTRY_HOST: host:port or URL; empty: none
     bool avro_serializer = false;      // KAFKA_SERIALIZER=avro: produce data as Avro

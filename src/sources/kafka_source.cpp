@@ -105,7 +105,12 @@ consumer_ptr create_consumer(const kafka_options& o, source_status& status, std:
               // idled: 150k events/s instead of 650k (docs/benchmarks.md). The buffer must hold
               // more than a second of consumption; it fills only while rig lags behind the brokers.
               set(conf, "queued.min.messages", "1000000", err) &&
-              set(conf, "queued.max.messages.kbytes", std::to_string(o.prefetch_mb * 1024), err);
+              set(conf, "queued.max.messages.kbytes", std::to_string(o.prefetch_mb * 1024), err) &&
+              // One fetch response is read into one buffer. librdkafka's default allows 50 MB,
+              // which the allocator maps fresh and returns per response: a page fault per
+              // 4 KiB received, ~6% of rig's CPU per event catching up on a backlog. Buffers
+              // of a few MB are reused (docs/benchmarks.md §14).
+              set(conf, "fetch.max.bytes", std::to_string(o.fetch_max_mb * 1024 * 1024), err);
     ok = ok && kafka::set_client(conf, o.connection(), err);
     if (!ok) {
         rd_kafka_conf_destroy(conf);

@@ -387,6 +387,7 @@ TEST(NodeOptions, KafkaDefaults) {
     EXPECT_TRUE(o.kafka->sasl_mechanism.empty());
     EXPECT_EQ(o.kafka->restart_delay, 20s);
     EXPECT_EQ(o.kafka->prefetch_mb, 256u);
+    EXPECT_EQ(o.kafka->fetch_max_mb, 4u);
 }
 
 TEST(NodeOptions, KafkaSettings) {
@@ -398,7 +399,8 @@ TEST(NodeOptions, KafkaSettings) {
                             {"KAFKA_SSL_CA_CERTFILE", "/ca.pem"},
                             {"KAFKA_RESTART_DELAY_MS", "1500"},
                             {"RIG_KAFKA_OFFSET_RESET", "Earliest"},
-                            {"RIG_KAFKA_PREFETCH_MB", "64"}});
+                            {"RIG_KAFKA_PREFETCH_MB", "64"},
+                            {"RIG_KAFKA_FETCH_MAX_MB", "16"}});
     ASSERT_TRUE(o.kafka.has_value());
     EXPECT_EQ(o.kafka->topics, (std::vector<std::string>{"a", "b", "c"}));
     EXPECT_EQ(o.kafka->group_id, "g");
@@ -411,6 +413,7 @@ TEST(NodeOptions, KafkaSettings) {
     EXPECT_EQ(o.kafka->restart_delay, 1500ms);
     EXPECT_TRUE(o.kafka->from_earliest);
     EXPECT_EQ(o.kafka->prefetch_mb, 64u);
+    EXPECT_EQ(o.kafka->fetch_max_mb, 16u);
 }
 
 TEST(NodeOptions, KafkaInvalidSettings) {
@@ -430,6 +433,10 @@ TEST(NodeOptions, KafkaInvalidSettings) {
     EXPECT_NE(load_error(with("RIG_KAFKA_PREFETCH_MB", "0")).find("RIG_KAFKA_PREFETCH_MB"),
               std::string::npos);
     EXPECT_NE(load_error(with("RIG_KAFKA_PREFETCH_MB", "4096")).find("RIG_KAFKA_PREFETCH_MB"),
+              std::string::npos);
+    EXPECT_NE(load_error(with("RIG_KAFKA_FETCH_MAX_MB", "0")).find("RIG_KAFKA_FETCH_MAX_MB"),
+              std::string::npos);
+    EXPECT_NE(load_error(with("RIG_KAFKA_FETCH_MAX_MB", "2048")).find("RIG_KAFKA_FETCH_MAX_MB"),
               std::string::npos);
 }
 
