@@ -4,32 +4,15 @@
 
 namespace rig::hub {
 
-namespace {
-
-std::size_t type_hash(std::string_view type) {
-    return boost::hash_range(type.begin(), type.end());
-}
-
-}  // namespace
-
 interest_map::interest_map()
     : counts_(std::make_unique<buckets>()), filings_(std::make_unique<filings>()) {}
 
 std::size_t interest_map::slot(std::string_view key, bool wildcard) {
-    std::size_t h = type_hash(key);
+    std::size_t h = interest_key::hash_type(key);
     if (wildcard) {
         boost::hash_combine(h, 0x9e3779b9U);
     }
     return h & (bucket_count - 1);
-}
-
-std::size_t interest_map::filing_slot(std::size_t type_hash,
-                                      const subscription::constraint_key_view* value) {
-    // The scanned marker is a value no constraint key hashes to on purpose; should one
-    // collide, the type is only taken as scanned (a false positive).
-    boost::hash_combine(type_hash, value != nullptr ? subscription::constraint_key_hash{}(*value)
-                                                    : std::size_t{0x5ca22edU});
-    return type_hash & (filing_count - 1);
 }
 
 void interest_map::add(std::string_view key, bool wildcard) {
@@ -48,12 +31,16 @@ void interest_map::remove(std::string_view key, bool wildcard) {
 
 void interest_map::add_filing(std::string_view type,
                               const subscription::constraint_key_view* value) {
-    (*filings_)[filing_slot(type_hash(type), value)].fetch_add(1, std::memory_order_release);
+    const auto slot =
+        interest_key::filing(interest_key::hash_type(type), value) & (filing_count - 1);
+    (*filings_)[slot].fetch_add(1, std::memory_order_release);
 }
 
 void interest_map::remove_filing(std::string_view type,
                                  const subscription::constraint_key_view* value) {
-    (*filings_)[filing_slot(type_hash(type), value)].fetch_sub(1, std::memory_order_release);
+    const auto slot =
+        interest_key::filing(interest_key::hash_type(type), value) & (filing_count - 1);
+    (*filings_)[slot].fetch_sub(1, std::memory_order_release);
 }
 
 bool interest_map::wildcard_covers(std::string_view type) const {
@@ -79,22 +66,19 @@ bool interest_map::may_match(std::string_view type) const {
            wildcard_covers(type);
 }
 
-bool interest_map::may_want(std::string_view type, const subscription::event_fields& fields) const {
-    const std::size_t h = type_hash(type);
-    if ((*counts_)[h & (bucket_count - 1)].load(std::memory_order_acquire) == 0) {
+bool interest_map::may_want(std::string_view type, const interest_key& key) const {
+    if ((*counts_)[key.type_hash & (bucket_count - 1)].load(std::memory_order_acquire) == 0) {
         return wildcard_covers(type);
     }
-    // Events extracted without the type's rules are evaluated against everyone by the index.
-    if (fields.extractor == nullptr ||
-        (*filings_)[filing_slot(h, nullptr)].load(std::memory_order_acquire) != 0) {
+    const auto filed = [this](std::size_t filing) {
+        return (*filings_)[filing & (filing_count - 1)].load(std::memory_order_acquire) != 0;
+    };
+    if (!key.complete || filed(interest_key::filing(key.type_hash, nullptr))) {
         return true;
     }
-    for (std::size_t i = 0; i < fields.values.size(); ++i) {
-        if (const auto& v = fields.values[i]) {
-            const subscription::constraint_key_view key{static_cast<uint32_t>(i), v->key()};
-            if ((*filings_)[filing_slot(h, &key)].load(std::memory_order_acquire) != 0) {
-                return true;
-            }
+    for (std::size_t i = 0; i < key.value_count; ++i) {
+        if (filed(key.values[i])) {
+            return true;
         }
     }
     return wildcard_covers(type);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "hub/interest_key.hpp"
 #include "subscription/constraint_key.hpp"
 #include "subscription/extractors.hpp"
 
@@ -41,14 +42,15 @@ public:
     // False only if no subscription here can match an event of `type` carrying `fields`: no
     // wildcard prefix covers the type, and its exact key is absent or files its members only
     // under constraint values the event does not carry.
-    bool may_want(std::string_view type, const subscription::event_fields& fields) const;
+    bool may_want(std::string_view type, const interest_key& key) const;
+    bool may_want(std::string_view type, const subscription::event_fields& fields) const {
+        return may_want(type, interest_key::of(type, fields));
+    }
 
 private:
     static constexpr std::size_t bucket_count = 1 << 16;
     static constexpr std::size_t filing_count = 1 << 17;
     static std::size_t slot(std::string_view key, bool wildcard);
-    static std::size_t filing_slot(std::size_t type_hash,
-                                   const subscription::constraint_key_view* value);
     bool wildcard_covers(std::string_view type) const;
 
     // On the heap (256 and 512 KiB); make_unique value-initialises the atomics to zero.

@@ -40,6 +40,7 @@ void published_event::read_fields(const subscription::extractors& ex, std::strin
     if (!ex.conflation_pointer().empty()) {
         conflation_ = ex.conflation_key_of(type_, json, stamp_size);
     }
+    interest_ = interest_key::of(type_, fields());
 }
 
 published_event::published_event(const published_event& other)
@@ -47,7 +48,8 @@ published_event::published_event(const published_event& other)
       id_(other.id_),
       extractor_(other.extractor_),
       field_values_(other.field_values_),
-      conflation_(other.conflation_) {
+      conflation_(other.conflation_),
+      interest_(other.interest_) {
     seq_ = other.seq_;
     published_at_ = other.published_at_;
     auto ws = cloudevents::encode_ws_text_frame(other.json());

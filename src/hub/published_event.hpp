@@ -12,6 +12,7 @@
 #include "cloudevents/cloud_event.hpp"
 #include "core/conflation_key.hpp"
 #include "core/frame.hpp"
+#include "hub/interest_key.hpp"
 #include "subscription/extractors.hpp"
 
 namespace rig::hub {
@@ -72,6 +73,8 @@ public:
     std::string_view ws_frame() const { return ws_frame_; }
 
     subscription::event_fields fields() const { return {extractor_, field_values_}; }
+    // The type and field values hashed for the shards' interest filters (interest_map).
+    const interest_key& interest() const { return interest_; }
 
     // The event's place in this node's publishing order (event_history), from 1; 0 for the
     // events rig makes for one connection. Set once, before the event reaches any shard.
@@ -121,6 +124,7 @@ private:
     const subscription::type_extractors* extractor_ = nullptr;
     std::vector<std::optional<subscription::scalar>> field_values_;
     std::optional<core::conflation_key> conflation_;
+    interest_key interest_;
 };
 
 using event_ptr = std::shared_ptr<const published_event>;

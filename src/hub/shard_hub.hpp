@@ -46,7 +46,7 @@ public:
     // May this shard have a subscriber for this very event (its type and field values)?
     // Safe from any thread.
     bool may_want(const published_event& e) const {
-        return interest_.may_want(e.type(), e.fields());
+        return interest_.may_want(e.type(), e.interest());
     }
 
     // Queues the event on every matching subscriber of this shard (each at most once).

@@ -557,4 +557,32 @@ TEST_F(SubscriptionIndex, FilingObserverLetsTheInterestFilterTellValuesApart) {
     EXPECT_FALSE(may_want("u", R"({"name":"alice"})"));
 }
 
+// An event carrying more extracted values than interest_key keeps in place is never ruled out
+// by its values: the one that is wanted may be among those not kept.
+TEST_F(SubscriptionIndex, AnEventWithMoreValuesThanTheFilterKeepsIsNotRuledOut) {
+    std::string rules = R"({"u":{)";
+    std::string event = "{";
+    for (int i = 0; i < 6; ++i) {
+        const std::string n = std::to_string(i);
+        if (i > 0) {
+            rules += ',';
+            event += ',';
+        }
+        rules += R"("f)" + n + R"(":{"stable_field_index":)" + n +
+                 R"(,"event":{"json_pointer":"/f)" + n + R"("}})";
+        event += R"("f)" + n + R"(":"v)" + n + '"';
+    }
+    rules += "}}";
+    event += "}";
+    auto ex = extractors::parse(rules);
+    ASSERT_TRUE(ex.has_value()) << ex.error().message;
+    extractors_ = std::move(*ex);
+    auto& last = add_member();
+    set(last, R"([{"eventType":"u","oneOf":[{"f5":"v5"}]}])");
+    EXPECT_EQ(matched("u", event), ids{0});
+    EXPECT_TRUE(may_want("u", event));
+    EXPECT_FALSE(may_want("u", R"({"f5":"other"})"));
+    index_.clear(last);
+}
+
 }  // namespace
