@@ -24,10 +24,37 @@ std::size_t subscription_index::string_hash::operator()(std::string_view s) cons
 }
 
 void subscription_index::tell_filing(const bucket& b, const constraint_key_view* value,
-                                     bool added) const {
-    if (filing_observer_ && !b.wildcard) {
-        filing_observer_(b.key, value, added);
+                                     bool added) {
+    if (!filing_observer_ || b.wildcard) {
+        return;
     }
+    if (!added && deferring_) {
+        std::optional<constraint_key> owned;
+        if (value != nullptr) {
+            owned.emplace(value->field, value->value);
+        }
+        deferred_.push_back({b.key, false, false, std::move(owned)});
+        return;
+    }
+    filing_observer_(b.key, value, added);
+}
+
+void subscription_index::tell_removals() {
+    for (const auto& r : deferred_) {
+        if (r.bucket) {
+            if (observer_) {
+                observer_(r.key, r.wildcard, false);
+            }
+        } else if (filing_observer_) {
+            if (r.value) {
+                const constraint_key_view v = r.value->view();
+                filing_observer_(r.key, &v, false);
+            } else {
+                filing_observer_(r.key, nullptr, false);
+            }
+        }
+    }
+    deferred_.clear();
 }
 
 void subscription_index::clear(index_member& member) {
@@ -65,9 +92,11 @@ void subscription_index::clear(index_member& member) {
             const bool wildcard = b.wildcard;
             auto& map = wildcard ? prefix_ : exact_;
             const auto it = map.find(std::string_view(b.key));
-            const std::string key = std::move(b.key);
+            std::string key = std::move(b.key);
             map.erase(it);
-            if (observer_) {
+            if (observer_ && deferring_) {
+                deferred_.push_back({std::move(key), wildcard, true, std::nullopt});
+            } else if (observer_) {
                 observer_(key, wildcard, false);
             }
         }
@@ -97,6 +126,7 @@ subscription_index::bucket& subscription_index::bucket_for(const subscription& s
 }
 
 void subscription_index::set(index_member& member, std::span<const subscription> subs) {
+    deferring_ = true;
     clear(member);
     for (const auto& sub : subs) {
         bucket* b = &bucket_for(sub);
@@ -115,6 +145,8 @@ void subscription_index::set(index_member& member, std::span<const subscription>
     for (uint32_t i = 0; i < member.slots_.size(); ++i) {
         file(member, i);
     }
+    deferring_ = false;
+    tell_removals();
 }
 
 // A slot is filed under one constraint of each conjunction when every conjunction has one on

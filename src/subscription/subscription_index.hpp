@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -150,7 +151,8 @@ private:
     // it must be scanned for every event of its key.
     static bool filing_keys(const index_member::slot& s, const bucket& b, filing_key_list& keys);
     void file(index_member& member, uint32_t slot_no);
-    void tell_filing(const bucket& b, const constraint_key_view* value, bool added) const;
+    void tell_filing(const bucket& b, const constraint_key_view* value, bool added);
+    void tell_removals();
     template <class F>
     void visit(index_member& m, uint32_t slot_no, const event_fields& fields, F& on_match);
     template <class F>
@@ -162,6 +164,18 @@ private:
     uint64_t match_seq_ = 0;
     key_observer observer_;
     filing_observer filing_observer_;
+    // While set() replaces a member's subscriptions, what its clear() takes away is told to
+    // the observers only after what it files anew: a filter that counts both never drops to
+    // zero for a key or value the member keeps, so no publisher skips the shard meanwhile
+    // (a subscriber renewing its subscriptions would miss an event published then).
+    struct removal {
+        std::string key;
+        bool wildcard = false;
+        bool bucket = false;                  // the key itself (key_observer), else a filing
+        std::optional<constraint_key> value;  // a filing under a value; none: scanned
+    };
+    std::vector<removal> deferred_;
+    bool deferring_ = false;
     std::size_t entries_ = 0;
     std::size_t constraint_keys_ = 0;
 };

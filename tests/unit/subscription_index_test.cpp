@@ -585,4 +585,70 @@ TEST_F(SubscriptionIndex, AnEventWithMoreValuesThanTheFilterKeepsIsNotRuledOut) 
     index_.clear(last);
 }
 
+// Renewing a member's subscriptions tells the observers what is filed anew before what is
+// taken away: a counting filter never reads zero for a key or value the member keeps, so no
+// publisher skips its shard while set() runs.
+TEST_F(SubscriptionIndex, ReplacingSubscriptionsTellsAdditionsBeforeRemovals) {
+    auto ex = extractors::parse(
+        R"({"u":{"name":{"stable_field_index":0,"event":{"json_pointer":"/name"}}}})");
+    ASSERT_TRUE(ex.has_value()) << ex.error().message;
+    extractors_ = std::move(*ex);
+    std::map<std::string, int> counts;
+    std::set<std::string> zeroed;  // keys whose count fell to zero
+    const auto count = [&](const std::string& key, bool added) {
+        const int n = counts[key] += added ? 1 : -1;
+        if (n == 0) {
+            zeroed.insert(key);
+        }
+    };
+    index_.set_key_observer([&](std::string_view key, bool wildcard, bool added) {
+        std::string name = wildcard ? "prefix " : "type ";
+        name.append(key);
+        count(name, added);
+    });
+    index_.set_filing_observer([&](std::string_view type,
+                                   const rig::subscription::constraint_key_view* value,
+                                   bool added) {
+        std::string key = "filing ";
+        key.append(type);
+        if (value == nullptr) {
+            key.append(" scanned");
+        } else if (const auto* text = std::get_if<std::string_view>(&value->value)) {
+            key.append(" ").append(std::to_string(value->field)).append("=").append(*text);
+        }
+        count(key, added);
+    });
+
+    // As a connection renews them: set() straight over the old ones, which live until it
+    // returns (the fixture's set() clears first).
+    auto& m = add_member();
+    const auto renew = [&](std::string_view list) {
+        auto next = subs_of(list);
+        index_.set(m, next);
+        m.subs = std::move(next);
+    };
+    const char* const kept =
+        R"([{"eventType":"u","oneOf":[{"name":"alice"}]},{"eventType":"v"},{"eventType":"w.*"}])";
+    renew(kept);
+    renew(kept);
+    EXPECT_TRUE(zeroed.empty()) << *zeroed.begin();
+    EXPECT_EQ(counts["filing u 0=alice"], 1);
+    EXPECT_EQ(counts["filing v scanned"], 1);
+    EXPECT_EQ(counts["type u"], 1);
+    EXPECT_EQ(counts["prefix w"], 1);
+
+    // What is really dropped is told, after the additions.
+    renew(R"([{"eventType":"u","oneOf":[{"name":"bob"}]}])");
+    EXPECT_EQ(zeroed, (std::set<std::string>{"filing u 0=alice", "filing v scanned", "type v",
+                                             "prefix w"}));
+    EXPECT_EQ(counts["filing u 0=bob"], 1);
+    EXPECT_EQ(counts["type u"], 1);
+
+    index_.clear(m);
+    EXPECT_EQ(counts["filing u 0=bob"], 0);
+    EXPECT_EQ(counts["type u"], 0);
+    index_.set_key_observer({});
+    index_.set_filing_observer({});
+}
+
 }  // namespace
