@@ -34,13 +34,24 @@ NATS_SERVER = os.environ.get("RIG_NATS_SERVER") or shutil.which("nats-server") o
 NODE = os.environ.get("RIG_NODE") or shutil.which("node") or "/usr/bin/node"
 
 
+_handed_out = set()
+
+
 def free_port():
-    """A TCP port that was free a moment ago on 127.0.0.1."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A TCP port that was free a moment ago on 127.0.0.1 and that this process has not handed
+    out before. A port reserved for a server that has not bound it yet is free to the kernel,
+    which hands it out again: a NATS server once got the route port reserved for the next one
+    as its client port, and the next one died (test_cluster's fail-over test)."""
+    if len(_handed_out) > 20000:
+        _handed_out.clear()
+    while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def b64(data):
