@@ -29,18 +29,20 @@ void interest_map::remove(std::string_view key, bool wildcard) {
     }
 }
 
+std::atomic<uint32_t>& interest_map::filing_count_of(
+    std::string_view type, const subscription::constraint_key_view* value) {
+    return (
+        *filings_)[interest_key::filing(interest_key::hash_type(type), value) & (filing_count - 1)];
+}
+
 void interest_map::add_filing(std::string_view type,
                               const subscription::constraint_key_view* value) {
-    const auto slot =
-        interest_key::filing(interest_key::hash_type(type), value) & (filing_count - 1);
-    (*filings_)[slot].fetch_add(1, std::memory_order_release);
+    filing_count_of(type, value).fetch_add(1, std::memory_order_release);
 }
 
 void interest_map::remove_filing(std::string_view type,
                                  const subscription::constraint_key_view* value) {
-    const auto slot =
-        interest_key::filing(interest_key::hash_type(type), value) & (filing_count - 1);
-    (*filings_)[slot].fetch_sub(1, std::memory_order_release);
+    filing_count_of(type, value).fetch_sub(1, std::memory_order_release);
 }
 
 bool interest_map::wildcard_covers(std::string_view type) const {

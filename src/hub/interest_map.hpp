@@ -8,7 +8,6 @@
 
 #include "hub/interest_key.hpp"
 #include "subscription/constraint_key.hpp"
-#include "subscription/extractors.hpp"
 
 namespace rig::hub {
 
@@ -43,15 +42,14 @@ public:
     // wildcard prefix covers the type, and its exact key is absent or files its members only
     // under constraint values the event does not carry.
     bool may_want(std::string_view type, const interest_key& key) const;
-    bool may_want(std::string_view type, const subscription::event_fields& fields) const {
-        return may_want(type, interest_key::of(type, fields));
-    }
 
 private:
     static constexpr std::size_t bucket_count = 1 << 16;
     static constexpr std::size_t filing_count = 1 << 17;
     static std::size_t slot(std::string_view key, bool wildcard);
     bool wildcard_covers(std::string_view type) const;
+    std::atomic<uint32_t>& filing_count_of(std::string_view type,
+                                           const subscription::constraint_key_view* value);
 
     // On the heap (256 and 512 KiB); make_unique value-initialises the atomics to zero.
     using buckets = std::array<std::atomic<uint32_t>, bucket_count>;

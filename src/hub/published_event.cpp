@@ -5,11 +5,9 @@
 namespace rig::hub {
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,
                                  bool sse_id)
-    : type_(std::move(ev.type)), id_(std::move(ev.id)), sse_id_(sse_id) {
-    auto ws = cloudevents::encode_ws_text_frame(std::move(ev.json));
-    ws_frame_ = std::move(ws.bytes);
-    json_offset_ = static_cast<uint8_t>(ws.payload_offset);
-    read_fields(ex, json(), ev.stamp_size);
+    : published_event(std::move(ev), ex, unframed_t{}) {
+    sse_id_ = sse_id;
+    frame();
 }
 
 published_event::published_event(cloudevents::cloud_event&& ev, const subscription::extractors& ex,

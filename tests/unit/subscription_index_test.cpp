@@ -197,7 +197,7 @@ protected:
         if (te != nullptr) {
             values = extractors::extract(*te, json::parse(event_json));
         }
-        return interest_.may_want(type, event_fields{te, values});
+        return interest_.may_want(type, rig::hub::interest_key::of(type, event_fields{te, values}));
     }
 
     void SetUp() override {
