@@ -122,7 +122,7 @@ private:
     uint8_t json_offset_ = 0;
     bool framed_ = true;
     const subscription::type_extractors* extractor_ = nullptr;
-    std::vector<std::optional<subscription::scalar>> field_values_;
+    subscription::field_values field_values_;
     std::optional<core::conflation_key> conflation_;
     interest_key interest_;
 };

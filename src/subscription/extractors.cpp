@@ -177,10 +177,9 @@ std::optional<simdjson::dom::element> event_document(std::string_view json, std:
 
 }  // namespace
 
-std::vector<std::optional<scalar>> extractors::extract(const type_extractors& type,
-                                                       std::string_view event_json,
-                                                       std::size_t stamp_size) {
-    std::vector<std::optional<scalar>> values;
+field_values extractors::extract(const type_extractors& type, std::string_view event_json,
+                                 std::size_t stamp_size) {
+    field_values values;
     values.reserve(type.fields.size());
     const auto reads_member = [&type](std::string_view key) {
         return std::any_of(type.fields.begin(), type.fields.end(), [key](const extractor_field& f) {
@@ -254,9 +253,8 @@ std::optional<core::conflation_key> extractors::conflation_key_of(std::string_vi
     return std::nullopt;
 }
 
-std::vector<std::optional<scalar>> extractors::extract(const type_extractors& type,
-                                                       const json::value& event) {
-    std::vector<std::optional<scalar>> values;
+field_values extractors::extract(const type_extractors& type, const json::value& event) {
+    field_values values;
     values.reserve(type.fields.size());
     for (const auto& f : type.fields) {
         values.push_back(scalar_at(event, f.event_pointer));

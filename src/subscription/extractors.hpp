@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <map>
@@ -33,6 +34,11 @@ struct type_extractors {
     int find(std::string_view name) const;
 };
 
+// An event's values for the fields of its type, in the type's order. Types declare one or two
+// fields as a rule: those are held in place, not allocated (per event, and freed per event
+// when the history lets it go).
+using field_values = boost::container::small_vector<std::optional<scalar>, 2>;
+
 // The values an event carries for the fields of its type, extracted once per event.
 // values[i] belongs to extractor->fields[i]; an absent value means the event has no scalar
 // there (missing, null, object or array).
@@ -53,8 +59,7 @@ public:
     const type_extractors* for_type(std::string_view event_type) const;
 
     // Evaluates the type's event pointers against an event document.
-    static std::vector<std::optional<scalar>> extract(const type_extractors& type,
-                                                      const boost::json::value& event);
+    static field_values extract(const type_extractors& type, const boost::json::value& event);
 
     // The same for an event's JSON text (valid JSON, as every event's is), read with simdjson
     // (core::scan_json) without building a document. Boost.JSON reads it instead when simdjson
@@ -64,9 +69,8 @@ public:
     // `stamp_size`: cloud_event::stamp_size. The pointers that do not lead into the member rig
     // stamped are then read in the document the event's checks parsed, when core::scan_json
     // still holds it.
-    static std::vector<std::optional<scalar>> extract(const type_extractors& type,
-                                                      std::string_view event_json,
-                                                      std::size_t stamp_size = 0);
+    static field_values extract(const type_extractors& type, std::string_view event_json,
+                                std::size_t stamp_size = 0);
 
     const std::map<std::string, type_extractors, std::less<>>& types() const { return types_; }
 

@@ -19,6 +19,7 @@ namespace json = boost::json;
 using ids = std::vector<int>;
 using rig::subscription::event_fields;
 using rig::subscription::extractors;
+using rig::subscription::field_values;
 using rig::subscription::index_member;
 using rig::subscription::parse_failure;
 using rig::subscription::parse_subscription_list;
@@ -58,7 +59,7 @@ protected:
     // Ids of the members reported for an event, in report order.
     std::vector<int> reported(std::string_view type, std::string_view event_json = "{}") {
         const auto* te = extractors_.for_type(type);
-        std::vector<std::optional<scalar>> values;
+        field_values values;
         if (te != nullptr) {
             values = extractors::extract(*te, json::parse(event_json));
         }
@@ -91,7 +92,7 @@ protected:
         };
         const auto brute_force = [&](const std::string& type, const std::string& event_json) {
             const auto* te = extractors_.for_type(type);
-            std::vector<std::optional<scalar>> values;
+            field_values values;
             if (te != nullptr) {
                 values = extractors::extract(*te, json::parse(event_json));
             }
@@ -193,7 +194,7 @@ protected:
     // What a publisher asks of the shard's interest_map, fed by this index's observers.
     bool may_want(std::string_view type, std::string_view event_json) {
         const auto* te = extractors_.for_type(type);
-        std::vector<std::optional<scalar>> values;
+        field_values values;
         if (te != nullptr) {
             values = extractors::extract(*te, json::parse(event_json));
         }

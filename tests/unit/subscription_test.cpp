@@ -12,6 +12,7 @@ namespace {
 namespace json = boost::json;
 using rig::subscription::event_fields;
 using rig::subscription::extractors;
+using rig::subscription::field_values;
 using rig::subscription::infer_from_claims;
 using rig::subscription::merge_unique;
 using rig::subscription::parse_failure;
@@ -54,7 +55,7 @@ public:
 
 private:
     const rig::subscription::type_extractors* type_;
-    std::vector<std::optional<scalar>> values_;
+    field_values values_;
 };
 
 // ---------------------------------------------------------------------------------------------
