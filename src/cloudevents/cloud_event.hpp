@@ -26,6 +26,9 @@ struct cloud_event {
     // stamped into a structured event that had none (0 otherwise). The text without them is
     // the one parsed to validate the event, whose document core::scan_json may still hold.
     std::size_t stamp_size = 0;
+    // False when the parse read the event's top-level members and none is `traceparent`: the
+    // tracer then has nothing to look for (tracing::tracer::continue_event).
+    bool may_have_traceparent = true;
 };
 
 }  // namespace rig::cloudevents

@@ -284,8 +284,9 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-// The top-level members the structured checks read, each the last of its name (Boost.JSON
-// keeps the last of duplicate keys), found in one pass over the object.
+// The top-level members the structured checks read (and `traceparent`, for the tracer), each
+// the last of its name (Boost.JSON keeps the last of duplicate keys), found in one pass over
+// the object.
 class attribute_members {
 public:
     explicit attribute_members(dom::object object) {
@@ -315,7 +316,7 @@ private:
     static constexpr auto names = std::to_array<std::string_view>(
         {"specversion", "cloudEventsVersion", "type", "id", "eventType", "eventID", "source",
          "time", "eventTime", "subject", "schemaurl", "schemaURL", "dataschema", "datacontenttype",
-         "contenttype", "contentType"});
+         "contenttype", "contentType", "traceparent"});
 
     // The index given with the first of `name, index, ...` that `key` (as long as each name)
     // is, or -1. Inlined into index_of, the names are constants, and so are the comparisons'
@@ -350,7 +351,8 @@ private:
             case 10:
                 return pick(key, "dataschema", 12);
             case 11:
-                return pick(key, "specversion", 0, "contenttype", 14, "contentType", 15);
+                return pick(key, "specversion", 0, "contenttype", 14, "contentType", 15,
+                            "traceparent", 16);
             case 15:
                 return pick(key, "datacontenttype", 13);
             case 18:
@@ -440,6 +442,7 @@ std::optional<scanned_attributes> scanned_event(dom::element root, std::string_v
     out.event.id = std::string(*id);
     out.time_key = keys->time;
     out.has_time = members[keys->time].has_value();
+    out.event.may_have_traceparent = members["traceparent"].has_value();
     return out;
 }
 

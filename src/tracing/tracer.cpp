@@ -39,15 +39,20 @@ bool set_attributes(cloudevents::cloud_event& ev, json::value& doc, std::string_
     }
     ev.json = json::serialize(doc);
     ev.stamp_size = 0;  // the stamped time is one member among the others now
+    ev.may_have_traceparent = true;
     return true;
 }
 
-// Can the event have a `traceparent` member? Most events are ruled out without a parse. When
+// Can the event have a `traceparent` member? Most events are ruled out without a parse: the
+// parse that validated a structured event tells (cloud_event::may_have_traceparent). When
 // the document the event's checks parsed is still in core::scan_json's memo (the time rig
 // stamped in is not in it, and is not that member), its top-level members answer. Otherwise
 // (a batch's events, parsed before any is traced; texts simdjson leaves to Boost.JSON) the
 // bytes do: without the name, or an escape that could spell it, there is no such member.
 bool may_carry_traceparent(const cloudevents::cloud_event& ev) {
+    if (!ev.may_have_traceparent) {
+        return false;  // the parse saw every top-level member
+    }
     simdjson::dom::object object;
     if (const auto root = core::last_scan_without(ev.json, 1, ev.stamp_size);
         root && root->get(object) == simdjson::SUCCESS) {

@@ -74,6 +74,23 @@ TEST(ParseStructured, DetectsVersion10) {
     EXPECT_EQ(r->id, "4");
 }
 
+// The parse reads every top-level member: it tells the tracer whether `traceparent` is one,
+// so an event without it is not searched again. Not knowing is "may": the Boost.JSON path.
+TEST(ParseStructured, TellsWhetherTraceparentIsAMember) {
+    const std::string head = R"({"specversion":"1.0","type":"t","id":"1","source":"s")";
+    EXPECT_FALSE(parse_structured(head + "}", "now").value().may_have_traceparent);
+    EXPECT_FALSE(parse_structured(head + R"(,"data":{"traceparent":"x"}})", "now")
+                     .value()
+                     .may_have_traceparent);
+    EXPECT_TRUE(
+        parse_structured(head + R"(,"traceparent":"x"})", "now").value().may_have_traceparent);
+    EXPECT_TRUE(
+        parse_structured(head + R"(,"trace\u0070arent":1})", "now").value().may_have_traceparent);
+    EXPECT_TRUE(parse_structured(head + R"(,"big":123456789012345678901234567890})", "now")
+                    .value()
+                    .may_have_traceparent);
+}
+
 TEST(ParseStructured, VersionToString) {
     EXPECT_EQ(rig::cloudevents::to_string(spec_version::v0_1), "0.1");
     EXPECT_EQ(rig::cloudevents::to_string(spec_version::v0_2), "0.2");
