@@ -171,10 +171,12 @@ std::optional<dom::element> find_pointer(dom::element root, std::string_view poi
         dom::object object;
         dom::array array;
         if (at->get(object) == simdjson::SUCCESS) {
-            if (!decode_token(token, key)) {
+            // Tokens are escape-free as a rule: read as they are, not copied.
+            const bool escaped = token.find('~') != std::string_view::npos;
+            if (escaped && !decode_token(token, key)) {
                 return std::nullopt;
             }
-            at = last_member(object, key);
+            at = last_member(object, escaped ? std::string_view(key) : token);
         } else if (at->get(array) == simdjson::SUCCESS) {
             const auto index = array_index(token, pointer.empty());
             if (!index) {
