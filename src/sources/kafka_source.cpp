@@ -137,8 +137,8 @@ void handle(const rd_kafka_message_t& m, ingest::batch& batch,
     auto parsed = avro == avro_mode::none
                       ? cloudevents::parse_message(headers, cloudevents::binding::kafka, body, now)
                       : parse_avro_message(headers, body, avro, registry, now);
-    counter.count(parsed.has_value());
     if (!parsed) {
+        counter.count_failure();
         bad_message_log.info_with({{"event", "bad_message"},
                                    {"source", "kafka"},
                                    {"topic", rd_kafka_topic_name(m.rkt)},
@@ -183,6 +183,11 @@ public:
                 bad_message_log.info_with({{"event", "source_error"}, {"source", "kafka"}},
                                           "kafka: consumer: {}", rd_kafka_message_errstr(m.get()));
             }
+        }
+        // Counted before the hand-off, as if one by one: whoever sees an event delivered
+        // finds it counted.
+        for (const auto& [counter, count] : in_batch_) {
+            counter->count_consumed(count);
         }
         batch_.flush();
         store_offsets();
@@ -229,11 +234,17 @@ private:
         offsets_.clear();
     }
 
+    // A batch holds runs of one topic's messages: the last topic's counter is asked first.
     source_status::topic_counter& counter_for(const rd_kafka_topic_t* topic) {
+        if (topic == last_topic_) {
+            return *last_counter_;
+        }
         auto& counter = counters_[topic];
         if (counter == nullptr) {
             counter = &status_.counter(rd_kafka_topic_name(topic));
         }
+        last_topic_ = topic;
+        last_counter_ = counter;
         return *counter;
     }
 
@@ -254,6 +265,8 @@ private:
     std::vector<partition_offset> offsets_;
     std::vector<message_ptr> held_;
     std::unordered_map<const rd_kafka_topic_t*, source_status::topic_counter*> counters_;
+    const rd_kafka_topic_t* last_topic_ = nullptr;
+    source_status::topic_counter* last_counter_ = nullptr;
     ingest::batch batch_;
     std::vector<std::pair<source_status::topic_counter*, uint64_t>> in_batch_;
 };

@@ -72,6 +72,10 @@ public:
                 failed.fetch_add(1, std::memory_order_relaxed);
             }
         }
+        // The same for a source that counts a batch at once: `n` messages, of which the
+        // failures were counted one by one (count_failure).
+        void count_consumed(uint64_t n) { consumed.fetch_add(n, std::memory_order_relaxed); }
+        void count_failure() { failed.fetch_add(1, std::memory_order_relaxed); }
     };
     topic_counter& counter(std::string_view topic);
 
