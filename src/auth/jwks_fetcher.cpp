@@ -6,6 +6,7 @@
 #include <array>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::auth {
 namespace {
@@ -28,7 +29,10 @@ jwks_fetcher::jwks_fetcher(std::string url, std::chrono::seconds refresh,
       ca_file_(std::move(ca_file)),
       verifier_(std::move(verifier)) {
     verifier_->on_unknown_key([this] { refresh_soon(); });
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        core::name_this_thread("rig-jwks");
+        run();
+    });
 }
 
 jwks_fetcher::~jwks_fetcher() {

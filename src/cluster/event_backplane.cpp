@@ -7,6 +7,7 @@
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::cluster {
 namespace {
@@ -38,7 +39,10 @@ void event_backplane::start() {
     if (link_.connected()) {
         natsConnection_FlushTimeout(link_.connection(), options_.timeout.count());
     }
-    acknowledger_ = std::thread([this] { acknowledge_loop(); });
+    acknowledger_ = std::thread([this] {
+        core::name_this_thread("rig-cluster-ack");
+        acknowledge_loop();
+    });
 }
 
 void event_backplane::stop() {

@@ -7,6 +7,7 @@
 
 #include "core/base64url.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::cluster {
 namespace {
@@ -42,8 +43,14 @@ replicated_map::~replicated_map() {
 }
 
 void replicated_map::start() {
-    watcher_ = std::thread([this] { watch_loop(); });
-    writer_ = std::thread([this] { write_loop(); });
+    watcher_ = std::thread([this] {
+        core::name_this_thread("rig-map-watch");
+        watch_loop();
+    });
+    writer_ = std::thread([this] {
+        core::name_this_thread("rig-map-write");
+        write_loop();
+    });
     if (link_.connected()) {
         std::unique_lock lock(mutex_);
         changed_.wait_for(lock, options_.timeout, [&] { return caught_up() || stopping_; });

@@ -1,8 +1,10 @@
 #include "net/shard_pool.hpp"
 
 #include <exception>
+#include <string>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::net {
 namespace {
@@ -54,6 +56,7 @@ void shard_pool::start() {
         shard* s = shards_[i].get();
         s->thread = std::thread([s, i] {
             this_shard = static_cast<int>(i);
+            core::name_this_thread("rig-shard-" + std::to_string(i));
             try {
                 run_loop(*s);
             } catch (const std::exception& e) {

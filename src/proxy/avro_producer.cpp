@@ -6,6 +6,7 @@
 #include "avro_codec/json_codec.hpp"
 #include "avro_codec/wire_format.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::proxy {
 namespace {
@@ -55,7 +56,10 @@ core::result<avro_message> make_avro_message(std::string_view event_json,
 avro_producer::avro_producer(kafka_producer& producer, avro_codec::schema_registry& registry,
                              produce_counters& counters, std::size_t queue_limit)
     : producer_(producer), registry_(registry), counters_(counters), queue_limit_(queue_limit) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        core::name_this_thread("rig-avro-out");
+        run();
+    });
 }
 
 avro_producer::~avro_producer() {

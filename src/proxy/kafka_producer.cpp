@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "proxy/kafka_partitioner.hpp"
 
 namespace rig::proxy {
@@ -80,7 +81,10 @@ kafka_producer::kafka_producer(kafka_producer_options options, produce_counters&
         rd_kafka_conf_destroy(conf);  // rd_kafka_new frees conf only on success
         throw std::runtime_error(std::string("kafka producer: ") + buf.data());
     }
-    poll_thread_ = std::thread([this] { poll_until_stopped(); });
+    poll_thread_ = std::thread([this] {
+        core::name_this_thread("rig-kafka-out");
+        poll_until_stopped();
+    });
 }
 
 kafka_producer::~kafka_producer() {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "kafka/client_setup.hpp"
 #include "proxy/response_messages.hpp"
 #include "proxy/response_router.hpp"
@@ -75,7 +76,10 @@ std::optional<correlated_response> parse(const rd_kafka_message_t& m) {
 kafka_response_consumer::kafka_response_consumer(kafka_response_options options,
                                                  response_router& router)
     : options_(std::move(options)), router_(router) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        core::name_this_thread("rig-kafka-rsp");
+        run();
+    });
 }
 
 kafka_response_consumer::~kafka_response_consumer() {

@@ -5,6 +5,7 @@
 #include "core/base64url.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::proxy {
 namespace {
@@ -15,7 +16,10 @@ log::rate_limited putter_log{5};
 
 kinesis_putter::kinesis_putter(kinesis_putter_options options, produce_counters& counters)
     : options_(std::move(options)), counters_(counters) {
-    worker_ = std::thread([this] { work(); });
+    worker_ = std::thread([this] {
+        core::name_this_thread("rig-kinesis-out");
+        work();
+    });
 }
 
 kinesis_putter::~kinesis_putter() {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "proxy/response_messages.hpp"
 #include "proxy/response_router.hpp"
 
@@ -43,7 +44,10 @@ kinesis_response_consumer::kinesis_response_consumer(kinesis_response_options op
            {},
            {}}) {
     log::info("kinesis responses: reading stream {} from LATEST", options_.stream);
-    thread_ = std::thread([this] { reader_.run(stop_); });
+    thread_ = std::thread([this] {
+        core::name_this_thread("rig-kinesis-rsp");
+        reader_.run(stop_);
+    });
 }
 
 kinesis_response_consumer::~kinesis_response_consumer() {

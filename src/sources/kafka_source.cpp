@@ -10,6 +10,7 @@
 #include "cloudevents/parse.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "kafka/client_setup.hpp"
 #include "sources/kafka_avro.hpp"
 
@@ -275,7 +276,10 @@ kafka_source::kafka_source(kafka_options options, const ingest& sink, source_sta
                            avro_codec::schema_registry* registry)
     : options_(std::move(options)), sink_(sink), status_(status), registry_(registry) {
     status_.set_assigned(0);
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        core::name_this_thread("rig-kafka-in");
+        run();
+    });
 }
 
 kafka_source::~kafka_source() {

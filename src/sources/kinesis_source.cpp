@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::sources {
 
@@ -36,7 +37,10 @@ std::string worker_id() {
 
 kinesis_source::kinesis_source(kinesis_options options, const ingest& sink, source_status& status)
     : options_(std::move(options)), sink_(sink), status_(status) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        core::name_this_thread("rig-kinesis-in");
+        run();
+    });
 }
 
 kinesis_source::~kinesis_source() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace rig::tracing {
 namespace {
@@ -19,7 +20,10 @@ size_t discard(char*, size_t size, size_t n, void*) {
 }  // namespace
 
 zipkin_exporter::zipkin_exporter(tracing_options options)
-    : options_(std::move(options)), thread_([this] { run(); }) {}
+    : options_(std::move(options)), thread_([this] {
+          core::name_this_thread("rig-zipkin");
+          run();
+      }) {}
 
 zipkin_exporter::~zipkin_exporter() {
     {
