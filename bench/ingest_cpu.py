@@ -1,6 +1,7 @@
 """HTTP ingest in rig CPU per event (issue 16): POST /_rig/v1/events with wrk -t1 -c32 for
 SECONDS, one event per request or a batch of N (application/cloudevents-batch+json), nobody
-subscribed; rig's CPU is utime + stime from /proc/<pid>/stat around the wrk run. Each binary
+subscribed; rig's CPU is its threads' run times (/proc/<pid>/task/*/schedstat) around the wrk
+run. Each binary
 given is started fresh per run and the binaries take turns, RUNS times; prints one JSON line per
 run and a summary (median and range) per binary and case.
 

@@ -13,8 +13,9 @@ none is sent.
 
 FORMAT=avro: the same event as structured Avro in Confluent's wire format (magic byte and
 schema id, no content type; encoded once by python3-avro), the schema served by a schema
-registry in this process (http.server). The result also has rig's CPU time per event
-(utime + stime from /proc/<pid>/stat between the first and the last change of the count).
+registry in this process (http.server). The result also has rig's CPU time per event, in
+all and by thread (run times from /proc/<pid>/task/*/schedstat between the first and the last
+change of the count, read every POLL_MS, default 50).
 
 usage: kafka_consume.py OUT_JSON LABEL SUBSCRIBERS
 env:   MESSAGES (default 1,000,000; the mock keeps ~5 MB per partition, 64 partitions)
@@ -109,12 +110,13 @@ clients = connect_subscribers(ports["inbound_port"], subscribers, "bench.kafka")
 perf = start_profile(rig.pid)
 command(mock, "up")
 
-seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "kafka", "bench",
-                                            MESSAGES)
+seconds, rate, cpu_us, by_thread = measure_consumption(rig.pid, ports["api_port"], "kafka",
+                                                       "bench", MESSAGES)
 stop_profile(perf)
 report(out_path, {"label": label, "format": FORMAT, "subscribers": subscribers,
                   "consumed": MESSAGES, "seconds": seconds, "events_per_s": rate,
-                  "cpu_us_per_event": cpu_us, "message_bytes": len(value)}, clients)
+                  "cpu_us_per_event": cpu_us, "cpu_us_per_event_by_thread": by_thread,
+                  "message_bytes": len(value)}, clients)
 rig.terminate()
 rig.wait()
 mock.stdin.close()

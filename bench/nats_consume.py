@@ -5,8 +5,9 @@ A real nats-server on a free port; rig subscribes to the subject `bench` (NATS_S
 and its SSE subscribers connect (each constrained to a value no event carries, as in
 kafka_consume.py); then one publisher writes MESSAGES copies of the same ~200-byte structured
 CloudEvent over a raw socket as fast as the server takes them. The rate and rig's CPU per event
-(utime + stime from /proc/<pid>/stat) are taken between the first and the last change of
-rig_consumed_events_total; the run fails unless every message was consumed.
+(run times from /proc/<pid>/task/*/schedstat, in all and by thread) are taken between the
+first and the last change of rig_consumed_events_total (read every POLL_MS, default 50); the
+run fails unless every message was consumed.
 
 usage: nats_consume.py OUT_JSON LABEL SUBSCRIBERS
 env:   MESSAGES (default 500,000), RIG_BINARY (default build/rig)
@@ -84,13 +85,14 @@ try:
     perf = start_profile(rig.pid)
     publisher = threading.Thread(target=publish, args=(nats_port,))
     publisher.start()
-    seconds, rate, cpu_us = measure_consumption(rig.pid, ports["api_port"], "nats", "bench",
-                                                MESSAGES)
+    seconds, rate, cpu_us, by_thread = measure_consumption(rig.pid, ports["api_port"], "nats",
+                                                           "bench", MESSAGES)
     stop_profile(perf)
     publisher.join()
     report(out_path, {"label": label, "subscribers": subscribers, "consumed": MESSAGES,
                       "seconds": seconds, "events_per_s": rate, "cpu_us_per_event": cpu_us,
-                      "message_bytes": len(value)}, clients)
+                      "cpu_us_per_event_by_thread": by_thread, "message_bytes": len(value)},
+           clients)
 finally:
     rig.terminate()
     rig.wait()
