@@ -137,6 +137,24 @@ bool is_known_attribute(spec_version v, std::string_view name) {
     return v == spec_version::v0_1 ? in(v01) : v == spec_version::v0_2 ? in(v02) : in(v10);
 }
 
+// Whether a member may be named `name` under the strict rules: an attribute of the version, or
+// an extension named with lowercase letters and digits only. The cheap test first: most names
+// are lowercase (and every lowercase one passes, known or not).
+bool is_lowercase_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    });
+}
+
+bool allowed_member_name(spec_version v, std::string_view name) {
+    return is_lowercase_name(name) || is_known_attribute(v, name);
+}
+
+// The optional string attributes that must not be empty when present (strict rules).
+constexpr auto optional_string_attributes = std::to_array<std::string_view>(
+    {"time", "eventTime", "subject", "schemaurl", "schemaURL", "dataschema", "datacontenttype",
+     "contenttype", "contentType"});
+
 // cloudevents-ex's rules (spec §3.3), which RIG applies to Kafka: source required for every
 // version, id a non-empty string, optional string attributes non-empty when present, and
 // extension names of lowercase letters and digits only.
@@ -150,21 +168,14 @@ std::optional<std::string> strict_violation(spec_version v, const json::object& 
     if (id == nullptr || !id->is_string()) {
         return std::string(id_key) + " must be a non-empty string";
     }
-    for (const char* key : {"time", "eventTime", "subject", "schemaurl", "schemaURL", "dataschema",
-                            "datacontenttype", "contenttype", "contentType"}) {
+    for (const std::string_view key : optional_string_attributes) {
         if (const auto* v2 = obj.if_contains(key);
             v2 != nullptr && (!v2->is_string() || v2->get_string().empty())) {
             return std::string(key) + " must be a non-empty string when present";
         }
     }
     for (const auto& [key, value] : obj) {
-        if (is_known_attribute(v, key)) {
-            continue;
-        }
-        const bool ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        });
-        if (!ok) {
+        if (!allowed_member_name(v, key)) {
             return "extension attribute name " + core::json_quote(key) +
                    " is not lowercase letters and digits";
         }
@@ -289,13 +300,19 @@ namespace dom = simdjson::dom;
 // the object.
 class attribute_members {
 public:
-    explicit attribute_members(dom::object object) {
+    // `check_names`: also tell whether every name is lowercase (the strict rules' question).
+    attribute_members(dom::object object, bool check_names) : all_lowercase_(check_names) {
         for (const dom::key_value_pair field : object) {
             if (const int i = index_of(field.key); i >= 0) {
                 values_[static_cast<std::size_t>(i)] = field.value;
             }
+            all_lowercase_ = all_lowercase_ && is_lowercase_name(field.key);
         }
     }
+
+    // Whether names were checked and every one is lowercase letters and digits (the strict
+    // rules allow those whatever the version): true for most events.
+    bool all_lowercase() const { return all_lowercase_; }
 
     std::optional<dom::element> operator[](std::string_view name) const {
         const int i = index_of(name);
@@ -363,6 +380,7 @@ private:
     }
 
     std::array<std::optional<dom::element>, names.size()> values_;
+    bool all_lowercase_;
 };
 
 std::optional<version_keys> scanned_keys(const attribute_members& members) {
@@ -386,21 +404,16 @@ bool strictly_valid(spec_version v, dom::object object, const attribute_members&
     if (!members.non_empty_string("source")) {
         return false;
     }
-    for (const char* key : {"time", "eventTime", "subject", "schemaurl", "schemaURL", "dataschema",
-                            "datacontenttype", "contenttype", "contentType"}) {
+    for (const std::string_view key : optional_string_attributes) {
         if (members[key] && !members.non_empty_string(key)) {
             return false;
         }
     }
+    if (members.all_lowercase()) {
+        return true;
+    }
     for (const dom::key_value_pair field : object) {
-        if (is_known_attribute(v, field.key)) {
-            continue;
-        }
-        const bool ok =
-            !field.key.empty() && std::all_of(field.key.begin(), field.key.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-            });
-        if (!ok) {
+        if (!allowed_member_name(v, field.key)) {
             return false;
         }
     }
@@ -424,7 +437,7 @@ std::optional<scanned_attributes> scanned_event(dom::element root, std::string_v
     if (text.empty() || text.front() != '{' || root.get(object) != simdjson::SUCCESS) {
         return std::nullopt;
     }
-    const attribute_members members(object);
+    const attribute_members members(object, rules == validation::strict);
     const auto keys = scanned_keys(members);
     if (!keys) {
         return std::nullopt;

@@ -20,12 +20,28 @@ TEST(ParseMessage, KafkaAppliesCloudeventsExRules) {
              R"({"specversion":"0.2","type":"t","id":42,"source":"s"})",             // numeric id
              R"({"specversion":"1.0","type":"t","id":"1","source":"s","time":""})",  // empty time
              R"({"specversion":"1.0","type":"t","id":"1","source":"s","Bad_Name":1})",
+             // an attribute of another version is an extension here, and not a lowercase one
+             R"({"specversion":"1.0","type":"t","id":"1","source":"s","eventType":"t"})",
          }) {
         EXPECT_FALSE(parse_message(none, binding::kafka, bad, message_now).has_value()) << bad;
         // NATS uses RIG's own parser, which accepts these.
         if (bad.find("\"0.2\"") != std::string_view::npos) {
             EXPECT_TRUE(parse_message(none, binding::nats, bad, message_now).has_value()) << bad;
         }
+    }
+}
+
+// Names that are not lowercase letters and digits pass the strict rules when they are the
+// version's own attributes.
+TEST(ParseMessage, KafkaAcceptsTheVersionsOwnAttributeNames) {
+    const std::vector<message_header> none;
+    for (std::string_view good : {
+             R"({"specversion":"1.0","type":"t","id":"1","source":"s","data_base64":"aGk="})",
+             R"({"cloudEventsVersion":"0.1","eventType":"t","eventID":"1","source":"s",)"
+             R"("contentType":"text/plain"})",
+             R"({"specversion":"1.0","type":"t","id":"1","source":"s","ext1":"x"})",
+         }) {
+        EXPECT_TRUE(parse_message(none, binding::kafka, good, message_now).has_value()) << good;
     }
 }
 
