@@ -137,15 +137,17 @@ bool is_known_attribute(spec_version v, std::string_view name) {
     return v == spec_version::v0_1 ? in(v01) : v == spec_version::v0_2 ? in(v02) : in(v10);
 }
 
-// Whether a member may be named `name` under the strict rules: an attribute of the version, or
-// an extension named with lowercase letters and digits only. The cheap test first: most names
-// are lowercase (and every lowercase one passes, known or not).
+// Whether `name` is non-empty lowercase letters and digits: what the strict rules ask of an
+// extension's name.
 bool is_lowercase_name(std::string_view name) {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     });
 }
 
+// Whether a member may be named `name` under the strict rules: an attribute of the version, or
+// an extension named with lowercase letters and digits only. The cheap test first: most names
+// are lowercase (and every lowercase one passes, known or not).
 bool allowed_member_name(spec_version v, std::string_view name) {
     return is_lowercase_name(name) || is_known_attribute(v, name);
 }
