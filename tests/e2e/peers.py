@@ -23,7 +23,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from rig_harness import HERE, TIMEOUT, Rig, SseClient, quote
+from rig_harness import HERE, TIMEOUT, Rig, SseClient, log_bytes, quote
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 KAFKA_MOCK = os.environ.get("RIG_KAFKA_MOCK",
@@ -154,8 +154,7 @@ class KafkaMock(Closing):
         self.bootstrap = line.split(" ", 1)[1].strip()
 
     def stderr(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
+        return log_bytes(self.log).decode("utf-8", "replace")
 
     def command(self, line, timeout=TIMEOUT + 30):
         self.proc.stdin.write((line + "\n").encode())
@@ -346,8 +345,7 @@ class _AwsFake(Closing):
         self.endpoint = "http://127.0.0.1:%d/" % self.port
 
     def stderr(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
+        return log_bytes(self.log).decode("utf-8", "replace")
 
     def call(self, action, body):
         """One API call; returns the decoded JSON answer ({} for an empty body). Fails on any

@@ -42,6 +42,14 @@ TLS_CERT = os.path.join(TLS_FIXTURES, "rsa-cert.pem")  # self-signed, CN=localho
 TLS_KEY = os.path.join(TLS_FIXTURES, "rsa-key.pem")
 
 
+def log_bytes(log):
+    """All that a child process has written to `log` (a temporary file given as its stderr),
+    read with pread: the file's offset is shared with the child, so seeking it back to read
+    while the child still writes made the child's next line land over the start of the log."""
+    fd = log.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0)
+
+
 def tls_context(alpn=("http/1.1",)):
     """A client TLS context that verifies rig's certificate against the fixture (which is its
     own CA) and its name (localhost or 127.0.0.1). `alpn`: the protocols offered by ALPN, None
@@ -160,8 +168,7 @@ class Rig:
             pass
 
     def stderr(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
+        return log_bytes(self.log).decode("utf-8", "replace")
 
     def __enter__(self):
         return self.start()

@@ -8,7 +8,7 @@ import re
 import unittest
 import urllib.parse
 
-from rig_harness import Rig, run_rig_expecting_failure
+from rig_harness import Rig, log_bytes, run_rig_expecting_failure
 
 RFC3339_MS_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ERLANG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d "
@@ -28,8 +28,7 @@ def run_and_provoke(log_fmt):
         status, _, body = rig.request("POST", "/_rig/v1/events", b'{"bad \xff',
                                       {"Content-Type": "application/json"})
         assert status == 400, (status, body)
-    rig.log.seek(0)
-    return rig.log.read()
+    return log_bytes(rig.log)
 
 
 def json_lines(raw):
