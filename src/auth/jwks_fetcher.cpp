@@ -29,10 +29,7 @@ jwks_fetcher::jwks_fetcher(std::string url, std::chrono::seconds refresh,
       ca_file_(std::move(ca_file)),
       verifier_(std::move(verifier)) {
     verifier_->on_unknown_key([this] { refresh_soon(); });
-    thread_ = std::thread([this] {
-        core::name_this_thread("rig-jwks");
-        run();
-    });
+    thread_ = core::named_thread("rig-jwks", [this] { run(); });
 }
 
 jwks_fetcher::~jwks_fetcher() {

@@ -39,10 +39,7 @@ void event_backplane::start() {
     if (link_.connected()) {
         natsConnection_FlushTimeout(link_.connection(), options_.timeout.count());
     }
-    acknowledger_ = std::thread([this] {
-        core::name_this_thread("rig-cluster-ack");
-        acknowledge_loop();
-    });
+    acknowledger_ = core::named_thread("rig-cluster-ack", [this] { acknowledge_loop(); });
 }
 
 void event_backplane::stop() {

@@ -43,14 +43,8 @@ replicated_map::~replicated_map() {
 }
 
 void replicated_map::start() {
-    watcher_ = std::thread([this] {
-        core::name_this_thread("rig-map-watch");
-        watch_loop();
-    });
-    writer_ = std::thread([this] {
-        core::name_this_thread("rig-map-write");
-        write_loop();
-    });
+    watcher_ = core::named_thread("rig-map-watch", [this] { watch_loop(); });
+    writer_ = core::named_thread("rig-map-write", [this] { write_loop(); });
     if (link_.connected()) {
         std::unique_lock lock(mutex_);
         changed_.wait_for(lock, options_.timeout, [&] { return caught_up() || stopping_; });

@@ -4,6 +4,8 @@
 
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 
 namespace rig::core {
 
@@ -12,6 +14,15 @@ namespace rig::core {
 inline void name_this_thread(std::string_view name) {
     const std::string kept(name.substr(0, 15));
     pthread_setname_np(pthread_self(), kept.c_str());
+}
+
+// A thread that names itself `name`, then runs `body`.
+template <typename Body>
+std::thread named_thread(std::string name, Body body) {
+    return std::thread([name = std::move(name), body = std::move(body)]() mutable {
+        name_this_thread(name);
+        body();
+    });
 }
 
 }  // namespace rig::core

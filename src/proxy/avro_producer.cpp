@@ -56,10 +56,7 @@ core::result<avro_message> make_avro_message(std::string_view event_json,
 avro_producer::avro_producer(kafka_producer& producer, avro_codec::schema_registry& registry,
                              produce_counters& counters, std::size_t queue_limit)
     : producer_(producer), registry_(registry), counters_(counters), queue_limit_(queue_limit) {
-    thread_ = std::thread([this] {
-        core::name_this_thread("rig-avro-out");
-        run();
-    });
+    thread_ = core::named_thread("rig-avro-out", [this] { run(); });
 }
 
 avro_producer::~avro_producer() {

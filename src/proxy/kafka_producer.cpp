@@ -81,10 +81,7 @@ kafka_producer::kafka_producer(kafka_producer_options options, produce_counters&
         rd_kafka_conf_destroy(conf);  // rd_kafka_new frees conf only on success
         throw std::runtime_error(std::string("kafka producer: ") + buf.data());
     }
-    poll_thread_ = std::thread([this] {
-        core::name_this_thread("rig-kafka-out");
-        poll_until_stopped();
-    });
+    poll_thread_ = core::named_thread("rig-kafka-out", [this] { poll_until_stopped(); });
 }
 
 kafka_producer::~kafka_producer() {

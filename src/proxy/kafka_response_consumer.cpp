@@ -76,10 +76,7 @@ std::optional<correlated_response> parse(const rd_kafka_message_t& m) {
 kafka_response_consumer::kafka_response_consumer(kafka_response_options options,
                                                  response_router& router)
     : options_(std::move(options)), router_(router) {
-    thread_ = std::thread([this] {
-        core::name_this_thread("rig-kafka-rsp");
-        run();
-    });
+    thread_ = core::named_thread("rig-kafka-rsp", [this] { run(); });
 }
 
 kafka_response_consumer::~kafka_response_consumer() {

@@ -16,10 +16,7 @@ log::rate_limited putter_log{5};
 
 kinesis_putter::kinesis_putter(kinesis_putter_options options, produce_counters& counters)
     : options_(std::move(options)), counters_(counters) {
-    worker_ = std::thread([this] {
-        core::name_this_thread("rig-kinesis-out");
-        work();
-    });
+    worker_ = core::named_thread("rig-kinesis-out", [this] { work(); });
 }
 
 kinesis_putter::~kinesis_putter() {

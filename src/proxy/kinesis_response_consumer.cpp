@@ -44,10 +44,7 @@ kinesis_response_consumer::kinesis_response_consumer(kinesis_response_options op
            {},
            {}}) {
     log::info("kinesis responses: reading stream {} from LATEST", options_.stream);
-    thread_ = std::thread([this] {
-        core::name_this_thread("rig-kinesis-rsp");
-        reader_.run(stop_);
-    });
+    thread_ = core::named_thread("rig-kinesis-rsp", [this] { reader_.run(stop_); });
 }
 
 kinesis_response_consumer::~kinesis_response_consumer() {

@@ -75,10 +75,7 @@ nats_publisher::nats_publisher(nats_publisher_options options, produce_counters&
         subscription_complete_ = true;
         log::error("nats proxy target: cannot subscribe to its reply inbox");
     }
-    timer_thread_ = std::thread([this] {
-        core::name_this_thread("rig-nats-expiry");
-        expire_until_stopped();
-    });
+    timer_thread_ = core::named_thread("rig-nats-expiry", [this] { expire_until_stopped(); });
 }
 
 nats_publisher::~nats_publisher() {

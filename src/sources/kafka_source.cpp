@@ -276,10 +276,7 @@ kafka_source::kafka_source(kafka_options options, const ingest& sink, source_sta
                            avro_codec::schema_registry* registry)
     : options_(std::move(options)), sink_(sink), status_(status), registry_(registry) {
     status_.set_assigned(0);
-    thread_ = std::thread([this] {
-        core::name_this_thread("rig-kafka-in");
-        run();
-    });
+    thread_ = core::named_thread("rig-kafka-in", [this] { run(); });
 }
 
 kafka_source::~kafka_source() {

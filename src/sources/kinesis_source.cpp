@@ -37,10 +37,7 @@ std::string worker_id() {
 
 kinesis_source::kinesis_source(kinesis_options options, const ingest& sink, source_status& status)
     : options_(std::move(options)), sink_(sink), status_(status) {
-    thread_ = std::thread([this] {
-        core::name_this_thread("rig-kinesis-in");
-        run();
-    });
+    thread_ = core::named_thread("rig-kinesis-in", [this] { run(); });
 }
 
 kinesis_source::~kinesis_source() {

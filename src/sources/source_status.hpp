@@ -66,16 +66,17 @@ public:
         // Kinesis: the largest MillisBehindLatest of the stream's shards at their last reads
         // (-1: not known, other sources).
         std::atomic<int64_t> lag_ms{-1};
-        void count(bool ok) {
-            consumed.fetch_add(1, std::memory_order_relaxed);
-            if (!ok) {
-                failed.fetch_add(1, std::memory_order_relaxed);
-            }
-        }
-        // The same for a source that counts a batch at once: `n` messages, of which the
-        // failures were counted one by one (count_failure).
+        // `n` messages consumed, of which the failures are counted one by one (count_failure):
+        // a source that takes batches counts each batch at once.
         void count_consumed(uint64_t n) { consumed.fetch_add(n, std::memory_order_relaxed); }
         void count_failure() { failed.fetch_add(1, std::memory_order_relaxed); }
+        // One message.
+        void count(bool ok) {
+            count_consumed(1);
+            if (!ok) {
+                count_failure();
+            }
+        }
     };
     topic_counter& counter(std::string_view topic);
 

@@ -20,10 +20,7 @@ size_t discard(char*, size_t size, size_t n, void*) {
 }  // namespace
 
 zipkin_exporter::zipkin_exporter(tracing_options options)
-    : options_(std::move(options)), thread_([this] {
-          core::name_this_thread("rig-zipkin");
-          run();
-      }) {}
+    : options_(std::move(options)), thread_(core::named_thread("rig-zipkin", [this] { run(); })) {}
 
 zipkin_exporter::~zipkin_exporter() {
     {
