@@ -19,19 +19,28 @@ inline std::string_view trim(std::string_view s) {
     return s;
 }
 
+// `c` in ASCII lowercase. (std::tolower is a library call per character, and follows the
+// locale.)
+constexpr char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// `c` in ASCII uppercase.
+constexpr char ascii_upper(char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
 // `s` in ASCII lowercase.
 inline std::string lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
     return out;
 }
 
 // `s` in ASCII uppercase.
 inline std::string upper(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
     return out;
 }
 
