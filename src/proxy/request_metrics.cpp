@@ -44,6 +44,11 @@ void append_label_value(std::string& out, std::string_view v) {
 void request_metrics::count(std::string_view method, std::string_view path, std::string_view target,
                             std::string_view response_from, request_status status) {
     const std::lock_guard lock(mutex_);
+    if (last_.count != nullptr && last_.status == status && last_.path == path &&
+        last_.method == method && last_.target == target && last_.response_from == response_from) {
+        ++*last_.count;
+        return;
+    }
     std::string& key = key_;
     key.clear();
     key += "method=\"";
@@ -64,11 +69,17 @@ void request_metrics::count(std::string_view method, std::string_view path, std:
     key += "\",status=\"";
     key += status_label(status);
     key += '"';
-    if (auto it = counts_.find(std::string_view(key)); it != counts_.end()) {
-        ++it->second;
-    } else {
-        counts_.emplace(key, 1);
+    auto it = counts_.find(std::string_view(key));
+    if (it == counts_.end()) {
+        it = counts_.emplace(key, 0).first;
     }
+    ++it->second;
+    last_.method = method;
+    last_.path = path;
+    last_.target = target;
+    last_.response_from = response_from;
+    last_.status = status;
+    last_.count = &it->second;
 }
 
 void request_metrics::collect(std::map<std::string, uint64_t>& totals) const {

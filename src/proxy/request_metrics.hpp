@@ -50,6 +50,16 @@ private:
     std::unordered_set<std::string, core::string_hash, std::equal_to<>> paths_;
     std::unordered_map<std::string, uint64_t, core::string_hash, std::equal_to<>> counts_;
     std::string key_;
+    // The series counted last, found again without building its key: mostly the next request
+    // is counted in the same one. (Elements of an unordered_map stay where they are.)
+    struct last_series {
+        std::string method;
+        std::string path;
+        std::string target;
+        std::string response_from;
+        request_status status = request_status::ok;
+        uint64_t* count = nullptr;
+    } last_;
 };
 
 // The Prometheus text of rig_proxy_requests_total over every shard's counts (HELP and TYPE
