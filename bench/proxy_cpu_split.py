@@ -4,7 +4,8 @@ usage: /usr/bin/python3 bench/proxy_cpu_split.py rig|nginx [SECONDS]
 A backend nginx (bench/proxy.py's), then rig (RIG_SHARDS=1, an API to the backend) or nginx as
 a reverse proxy (one worker); wrk -t1 -c50 for SECONDS (default 5) after a 1 s warm-up; prints
 req/s, p50, and the proxy's user and system CPU µs per request from /proc/<pid>/stat (nginx:
-its worker). PERF=1 also records `perf record -g` of the proxy into /tmp/proxy-perf.data.
+its worker). PERF=1 also records `perf record` of the proxy into /tmp/proxy-perf.data, with
+PERF_OPTIONS (default -g).
 """
 import os
 import subprocess
@@ -41,8 +42,10 @@ def main():
     P.wrk(url, 50, 1)
     perf = None
     if os.environ.get("PERF"):
-        perf = subprocess.Popen(["perf", "record", "-g", "-o", "/tmp/proxy-perf.data", "-p",
-                                 str(worker)], stderr=subprocess.DEVNULL)
+        options = os.environ.get("PERF_OPTIONS", "-g").split()
+        perf = subprocess.Popen(["perf", "record"] + options +
+                                ["-o", "/tmp/proxy-perf.data", "-p", str(worker)],
+                                stderr=subprocess.DEVNULL)
     u0, s0 = ticks(worker)
     r = P.wrk(url, 50, seconds)
     u1, s1 = ticks(worker)
