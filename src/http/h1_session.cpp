@@ -16,6 +16,7 @@
 #include "core/log.hpp"
 #include "http/h2_session.hpp"
 #include "http/origin_form.hpp"
+#include "http/read_message.hpp"
 #include "http/request_parts.hpp"
 #include "http/responses.hpp"
 
@@ -353,7 +354,7 @@ asio::awaitable<error_code> read_request(net::byte_stream& stream, beast::flat_b
                                          bhttp::request_parser<bhttp::string_body>& parser,
                                          const server_options& options, tracked_session& self,
                                          bool& streamed) {
-    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    error_code ec = co_await read_message(stream_source{stream}, buffer, parser, read_goal::head);
     self.idle = false;
     if (ec) {
         co_return ec;
@@ -378,7 +379,7 @@ asio::awaitable<error_code> read_request(net::byte_stream& stream, beast::flat_b
         }
     }
     if (!parser.is_done() && !streamed) {
-        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+        ec = co_await read_message(stream_source{stream}, buffer, parser, read_goal::whole);
     }
     co_return ec;
 }

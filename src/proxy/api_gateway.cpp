@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <vector>
 
 #include "core/log.hpp"
@@ -85,15 +86,19 @@ std::string forwarded_node(const tcp::endpoint& e) {
     if (a.is_v4()) {
         // By hand rather than to_string(): glibc's inet_ntop formats IPv4 through sprintf,
         // and this runs twice per proxied request.
-        std::string out;
+        std::array<char, 16> text{};  // "255.255.255.255"
+        char* end = text.data();
         for (const auto byte : a.to_v4().to_bytes()) {
-            std::array<char, 4> digits{};
-            out.append(digits.data(),
-                       std::to_chars(digits.data(), digits.data() + digits.size(), byte).ptr);
-            out += '.';
+            if (byte >= 100) {
+                *end++ = static_cast<char>('0' + byte / 100);
+            }
+            if (byte >= 10) {
+                *end++ = static_cast<char>('0' + byte / 10 % 10);
+            }
+            *end++ = static_cast<char>('0' + byte % 10);
+            *end++ = '.';
         }
-        out.pop_back();
-        return out;
+        return std::string(text.data(), end - 1);
     }
     return "\"[" + a.to_string() + "]\"";
 }
@@ -161,6 +166,8 @@ std::vector<std::pair<std::string, std::string>> backend_headers(http::exchange&
                                                                  const endpoint& ep,
                                                                  const backend_address& to) {
     std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(static_cast<std::size_t>(std::distance(ex.req().begin(), ex.req().end())) +
+                (ep.transform_request_headers ? api.add_headers.size() : 0) + 2);
     for (const auto& f : ex.req()) {
         std::string name = core::lower(f.name_string());
         if (!replaced_header(name, api, ep)) {
@@ -175,9 +182,14 @@ std::vector<std::pair<std::string, std::string>> backend_headers(http::exchange&
         }
     }
     const bool v6 = to.host.find(':') != std::string::npos;
-    out.emplace_back("host", (v6 ? "[" + to.host + "]" : to.host) + ":" + to.port);
-    out.emplace_back("forwarded",
-                     "for=" + forwarded_node(ex.remote()) + ";by=" + forwarded_node(ex.local()));
+    std::string host;
+    host.reserve(to.host.size() + to.port.size() + 3);
+    host.append(v6 ? "[" : "").append(to.host).append(v6 ? "]:" : ":").append(to.port);
+    out.emplace_back("host", std::move(host));
+    std::string forwarded = "for=";
+    forwarded.reserve(64);
+    forwarded.append(forwarded_node(ex.remote())).append(";by=").append(forwarded_node(ex.local()));
+    out.emplace_back("forwarded", std::move(forwarded));
     return out;
 }
 
@@ -234,28 +246,6 @@ core::result<proxied_event> proxied_event_of(http::exchange& ex, const route_mat
 }
 
 }  // namespace
-
-backend_address backend_of(const proxy_target& target) {
-    std::string url = target.target_url;
-    if (target.use_env) {
-        const char* v = std::getenv(target.target_url.c_str());
-        url = v != nullptr && *v != '\0' ? v : "localhost";
-    }
-    backend_address out;
-    std::string_view rest = url;
-    if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
-        out.tls = core::lower(rest.substr(0, scheme_end)) == "https";
-        rest.remove_prefix(scheme_end + 3);
-    }
-    if (rest.starts_with('[')) {
-        const auto close = rest.find(']');
-        out.host = std::string(rest.substr(1, close == std::string_view::npos ? close : close - 1));
-    } else {
-        out.host = std::string(rest.substr(0, rest.find_first_of(":/?#")));
-    }
-    out.port = std::to_string(target.port);
-    return out;
-}
 
 api_gateway::api_gateway(const gateway_context& context, asio::io_context& io, http::client_tls tls,
                          uint16_t shard)
@@ -412,7 +402,7 @@ asio::awaitable<std::optional<http::response>> api_gateway::forward_http(http::e
         status = request_status::bad_request;
         co_return http::make_error({core::condition::method_not_allowed, "Method not allowed."});
     }
-    const backend_address to = backend_of(match.api->proxy);
+    const backend_address& to = *match.backend;
 
     backend_request out;
     // HEAD is forwarded as GET (RIG's Plug.Head); the client gets the head only.

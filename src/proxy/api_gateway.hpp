@@ -104,9 +104,4 @@ private:
     uint64_t routes_version_ = 0;
 };
 
-// The backend of an API (spec §8.6): `target_url`, or with `use_env` the value of the variable
-// it names (localhost when unset); its scheme when it has one (http otherwise); its port and
-// path ignored for `port`.
-backend_address backend_of(const proxy_target& target);
-
 }  // namespace rig::proxy

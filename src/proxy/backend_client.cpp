@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -20,7 +21,9 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/client_connection.hpp"
+#include "http/read_message.hpp"
 #include "net/cross_shard.hpp"
+#include "proxy/answer_parser.hpp"
 
 namespace rig::proxy {
 namespace beast = boost::beast;
@@ -33,20 +36,12 @@ constexpr std::size_t stream_chunk_bytes = std::size_t{64} * 1024;
 // One piece of a streamed body, on the heap: too large for a coroutine frame.
 using stream_chunk = std::array<char, stream_chunk_bytes>;
 
-// The answer's head and, when small, its whole body; moved into a body_parser to stream it.
-using head_parser = bhttp::response_parser<bhttp::string_body>;
-using body_parser = bhttp::response_parser<bhttp::buffer_body>;
+// The answer as the client gets it: its head and, when small, its whole body; the same
+// parser streams a larger body.
+using head_parser = answer_parser;
+using client_connection_tls = http::client_connection::tls_stream;
 
 log::rate_limited backend_log{10};
-
-std::string pool_key(const backend_address& a) {
-    std::string key = a.tls ? "https://" : "http://";
-    key.reserve(key.size() + a.host.size() + 1 + a.port.size());
-    key += a.host;
-    key += ':';
-    key += a.port;
-    return key;
-}
 
 // Completes one write on a response channel into the awaiting coroutine. (The outcome is
 // wrapped: Asio takes a bare error_code argument as the operation's failure.)
@@ -72,25 +67,6 @@ asio::awaitable<bool> write_frames(http::response_channel& channel,
         channel.write(frames, std::move(waiter));
     });
     co_return !outcome.ec;
-}
-
-// The backend's headers as the client gets them: names in lower case (RIG's), without
-// hop-by-hop headers and without the framing the answer gets anew.
-template <class Fields>
-void copy_answer_headers(const Fields& from, http::response& to) {
-    std::string name;  // one buffer for all the names
-    for (const auto& f : from) {
-        const auto given = f.name_string();
-        name.resize(given.size());
-        for (std::size_t i = 0; i < given.size(); ++i) {
-            const char c = given[i];
-            name[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-        }
-        if (hop_by_hop(name) || name == "content-length") {
-            continue;
-        }
-        to.insert(name, f.value());
-    }
 }
 
 bool has_body(http::verb method) {
@@ -180,17 +156,29 @@ struct sent_request {
     bool body_broke = false;
 };
 
-// Sends the head and body gathered in `wire`, under the answer's deadline from the start.
-asio::awaitable<sent_request> send_buffered(http::client_connection& conn,
-                                            const std::array<asio::const_buffer, 2>& wire,
-                                            bool reused, answer_deadline& deadline) {
-    if (!reused) {
-        conn.tcp().expires_never();  // the connect's timeout is spent
+// Writes what a plain connection's socket takes of `wire` now (mostly all of it: one system
+// call, no asynchronous operation); nothing on TLS. How much was written.
+std::size_t send_now(http::client_connection& conn, const std::array<asio::const_buffer, 2>& wire,
+                     beast::error_code& ec) {
+    std::size_t sent = 0;
+    if (auto* plain = std::get_if<beast::tcp_stream>(&conn.stream)) {
+        sent = plain->socket().write_some(wire, ec);
+        if (ec == asio::error::would_block) {
+            ec = {};
+        }
     }
-    deadline.start();
+    return sent;
+}
+
+// Writes what send_now() left of `wire`.
+asio::awaitable<beast::error_code> send_rest(http::client_connection& conn,
+                                             const std::array<asio::const_buffer, 2>& wire,
+                                             std::size_t sent) {
+    auto rest = beast::buffers_suffix<std::array<asio::const_buffer, 2>>(wire);
+    rest.consume(sent);
     auto [ec, n] =
-        co_await conn.visit([&](auto& s) { return asio::async_write(s, wire, use_tuple); });
-    co_return sent_request{ec, false};
+        co_await conn.visit([&](auto& s) { return asio::async_write(s, rest, use_tuple); });
+    co_return ec;
 }
 
 // Writes the head of `req`, then `body` as it arrives, each write within `timeout`; the
@@ -236,20 +224,24 @@ asio::awaitable<sent_request> send_streamed(http::client_connection& conn,
     co_return sent_request{ec, false};
 }
 
-// Reads the answer's head. One whose deadline ran out as it arrived counts as none: the
-// socket is closed.
-asio::awaitable<beast::error_code> read_answer_head(http::client_connection& conn,
-                                                    head_parser& parser,
-                                                    const answer_deadline& deadline) {
-    // No limit while reading the head: Beast would refuse a longer declared length there,
-    // and a long answer is streamed, not refused.
-    parser.body_limit(boost::none);
-    auto [ec, n] = co_await conn.visit(
-        [&](auto& s) { return bhttp::async_read_header(s, conn.buffer, parser, use_tuple); });
-    if (!ec && deadline.expired()) {
-        ec = beast::error::timeout;
-    }
+// Reads the answer over TLS, with Beast's operations.
+asio::awaitable<beast::error_code> read_tls_answer(client_connection_tls& tls,
+                                                   beast::flat_buffer& buffer, head_parser& parser,
+                                                   http::read_goal goal) {
+    auto [ec, n] = goal == http::read_goal::head
+                       ? co_await bhttp::async_read_header(tls, buffer, parser, use_tuple)
+                       : co_await bhttp::async_read(tls, buffer, parser, use_tuple);
     co_return ec;
+}
+
+// Reads the answer's head or the whole answer into `parser`. Not a coroutine itself: a
+// plain connection's read is read_message's own, one coroutine frame less per request.
+asio::awaitable<beast::error_code> read_answer(http::client_connection& conn, head_parser& parser,
+                                               http::read_goal goal) {
+    if (auto* plain = std::get_if<beast::tcp_stream>(&conn.stream)) {
+        return http::read_message(http::socket_source{plain->socket()}, conn.buffer, parser, goal);
+    }
+    return read_tls_answer(std::get<client_connection_tls>(conn.stream), conn.buffer, parser, goal);
 }
 
 // Whether a request that failed on a reused connection goes again on a new one: the backend
@@ -283,11 +275,10 @@ bool small_answer(const head_parser& parser, std::size_t limit) {
     return parser.is_done() || (length && *length <= limit);
 }
 
-// Reads the rest of a small answer's body: what came with the head (mostly all of it) from
-// the buffer at once, without another asynchronous read; then under a deadline of its own.
-asio::awaitable<beast::error_code> read_answer_body(http::client_connection& conn,
-                                                    head_parser& parser, std::size_t limit,
-                                                    answer_deadline& deadline) {
+// Parses what of a small answer's body came with the head (mostly all of it) from the
+// buffer, without an asynchronous read.
+beast::error_code parse_buffered_body(http::client_connection& conn, head_parser& parser,
+                                      std::size_t limit) {
     beast::error_code ec;
     parser.body_limit(limit);
     parser.eager(true);
@@ -297,29 +288,12 @@ asio::awaitable<beast::error_code> read_answer_body(http::client_connection& con
             ec = {};
         }
     }
-    if (!parser.is_done() && !ec) {
-        deadline.start();  // the body's own deadline, as for the head
-        std::tie(ec, std::ignore) = co_await conn.visit(
-            [&](auto& s) { return bhttp::async_read(s, conn.buffer, parser, use_tuple); });
-    }
-    co_return ec;
-}
-
-// A small answer as the response for the session to send (its body moved out of `answer`).
-http::response whole_response(http::response& answer) {
-    http::response res;
-    res.result(answer.result_int());
-    copy_answer_headers(answer, res);
-    res.body() = std::move(answer.body());
-    return res;
+    return ec;
 }
 
 // The head of a streamed answer: framed by its length when known, else chunked on HTTP/1.1.
-http::response streamed_head(const bhttp::response<bhttp::buffer_body>& answer,
-                             boost::optional<std::uint64_t> length, bool chunked) {
-    http::response head;
-    head.result(answer.result_int());
-    copy_answer_headers(answer, head);
+http::response streamed_head(http::response head, boost::optional<std::uint64_t> length,
+                             bool chunked) {
     if (length) {
         head.set(http::field::content_length, std::to_string(*length));
     } else if (chunked) {
@@ -347,13 +321,12 @@ std::span<const core::frame> chunk_frames(std::array<core::frame, 3>& frames,
 
 // Passes the body on as it arrives, one buffer at a time, each read under the tcp_stream's
 // own timer. False when it broke off or the client went away.
-asio::awaitable<bool> relay_body(http::client_connection& conn, body_parser& streamed,
+asio::awaitable<bool> relay_body(http::client_connection& conn, head_parser& streamed,
                                  http::response_channel& channel, bool chunked,
                                  const answer_plan& plan) {
     const auto buf = std::make_unique<stream_chunk>();
     while (!streamed.is_done()) {
-        streamed.get().body().data = buf->data();
-        streamed.get().body().size = buf->size();
+        streamed.stream_into(buf->data(), buf->size());
         conn.tcp().expires_after(plan.read_timeout);
         auto [ec, n] = co_await conn.visit(
             [&](auto& s) { return bhttp::async_read(s, conn.buffer, streamed, use_tuple); });
@@ -365,7 +338,7 @@ asio::awaitable<bool> relay_body(http::client_connection& conn, body_parser& str
                              ec.message());
             co_return false;
         }
-        const std::size_t got = buf->size() - streamed.get().body().size;
+        const std::size_t got = streamed.streamed();
         if (got == 0 || plan.head_only) {
             continue;
         }
@@ -384,11 +357,11 @@ asio::awaitable<bool> relay_body(http::client_connection& conn, body_parser& str
 asio::awaitable<bool> stream_answer(http::exchange& ex, http::client_connection& conn,
                                     head_parser& parser, const answer_plan& plan) {
     const auto length = parser.content_length();
-    body_parser streamed{std::move(parser)};
-    streamed.body_limit(boost::none);
+    parser.body_limit(boost::none);
     const bool chunked = !length && ex.proto() == http::protocol::http1;
-    auto channel = ex.take(streamed_head(streamed.get(), length, chunked));
-    bool sent_whole = co_await relay_body(conn, streamed, *channel, chunked, plan);
+    // The head goes out now; the parser keeps filling only the relay's buffer.
+    auto channel = ex.take(streamed_head(std::move(parser.response()), length, chunked));
+    bool sent_whole = co_await relay_body(conn, parser, *channel, chunked, plan);
     if (sent_whole && chunked && !plan.head_only) {
         const core::frame last = core::static_frame("0\r\n\r\n");
         sent_whole = co_await write_frames(*channel, std::span(&last, 1));
@@ -398,33 +371,41 @@ asio::awaitable<bool> stream_answer(http::exchange& ex, http::client_connection&
     } else {
         channel->close();
     }
-    const bool reusable = sent_whole && streamed.get().keep_alive();
+    const bool reusable = sent_whole && parser.keep_alive();
     co_return reusable;
 }
 
+// The outcome of a small answer read whole (or not: `ec`).
+answer_done whole_answer(head_parser& parser, const answer_deadline& deadline,
+                         const beast::error_code& ec) {
+    answer_done done;
+    done.result.status = parser.response().result_int();
+    if (ec) {
+        done.result.outcome = deadline.outcome_of(ec);
+        return done;
+    }
+    done.result.response = std::move(parser.response());
+    done.reusable = parser.keep_alive() && !deadline.expired();
+    return done;
+}
+
 // Answers the client with the answer whose head `parser` read: a small one read whole and
-// returned (the client's connection kept alive), a larger one streamed through.
+// returned (the client's connection kept alive), a larger one streamed through. For a small
+// answer, what came with the head was parsed already (parse_buffered_body): one whose body
+// came whole with its head needs no coroutine, and does not come here.
 asio::awaitable<answer_done> answer_client(http::exchange& ex, http::client_connection& conn,
                                            head_parser& parser, answer_deadline& deadline,
                                            const answer_plan& plan) {
     answer_done done;
-    done.result.status = parser.get().result_int();
+    done.result.status = parser.response().result_int();
     if (!small_answer(parser, plan.whole_limit)) {
         deadline.stop();  // each streamed read has its own timeout
         done.reusable = co_await stream_answer(ex, conn, parser, plan);
         co_return done;
     }
-    beast::error_code ec;
-    if (!parser.is_done()) {
-        ec = co_await read_answer_body(conn, parser, plan.whole_limit, deadline);
-    }
-    if (ec) {
-        done.result.outcome = deadline.outcome_of(ec);
-        co_return done;
-    }
-    done.result.response = whole_response(parser.get());
-    done.reusable = parser.get().keep_alive() && !deadline.expired();
-    co_return done;
+    deadline.start();  // the body's own deadline, as for the head
+    const beast::error_code ec = co_await read_answer(conn, parser, http::read_goal::whole);
+    co_return whole_answer(parser, deadline, ec);
 }
 
 }  // namespace
@@ -461,7 +442,7 @@ asio::awaitable<forward_result> backend_client::forward(
     const bool streaming = upload != nullptr && !upload->done();
     const std::string head_bytes = streaming ? std::string() : request_head(req, body);
     const auto wire = gathered(head_bytes, req, body);
-    const std::string key = pool_key(to);
+    const std::string& key = to.pool_key;
     const answer_plan plan{limits_.buffer_response_bytes, limits_.recv_timeout, head_only, key,
                            req.target};
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -475,18 +456,34 @@ asio::awaitable<forward_result> backend_client::forward(
             co_return failed(forward_outcome::unreachable);
         }
         answer_deadline deadline{deadlines_, limits_.recv_timeout, *conn};
-        const sent_request sent =
-            streaming ? co_await send_streamed(*conn, req, *upload, limits_.recv_timeout, deadline)
-                      : co_await send_buffered(*conn, wire, reused, deadline);
+        sent_request sent;
+        if (streaming) {
+            sent = co_await send_streamed(*conn, req, *upload, limits_.recv_timeout, deadline);
+        } else {
+            if (!reused) {
+                conn->tcp().expires_never();  // the connect's timeout is spent
+            }
+            deadline.start();  // the answer's deadline counts from the start
+            const std::size_t n = send_now(*conn, wire, sent.ec);
+            if (!sent.ec && n < asio::buffer_size(wire)) {
+                sent.ec = co_await send_rest(*conn, wire, n);
+            }
+        }
         if (sent.body_broke) {
             backend_log.info("proxy: {} {}: the client's body broke off: {}", key, req.target,
                              sent.ec.message());
             co_return failed(forward_outcome::body_broke);
         }
         head_parser parser;
+        // No limit while reading the head: Beast would refuse a longer declared length there,
+        // and a long answer is streamed, not refused.
+        parser.body_limit(boost::none);
         beast::error_code ec = sent.ec;
         if (!ec) {
-            ec = co_await read_answer_head(*conn, parser, deadline);
+            ec = co_await read_answer(*conn, parser, http::read_goal::head);
+        }
+        if (!ec && deadline.expired()) {
+            ec = beast::error::timeout;  // it came as the deadline closed the socket: none
         }
         if (ec) {
             if (send_again(reused, req.method, sent.ec, ec, deadline)) {
@@ -495,7 +492,18 @@ asio::awaitable<forward_result> backend_client::forward(
             backend_log.info("proxy: {} {}: {}", key, req.target, deadline.describe(ec));
             co_return failed(deadline.outcome_of(ec));
         }
-        answer_done done = co_await answer_client(ex, *conn, parser, deadline, plan);
+        answer_done done;
+        bool answered = false;
+        if (small_answer(parser, plan.whole_limit)) {
+            ec = parse_buffered_body(*conn, parser, plan.whole_limit);
+            if (ec || parser.is_done()) {
+                done = whole_answer(parser, deadline, ec);
+                answered = true;
+            }
+        }
+        if (!answered) {
+            done = co_await answer_client(ex, *conn, parser, deadline, plan);
+        }
         if (done.reusable) {
             idle_->give_back(key, std::move(conn));
         }

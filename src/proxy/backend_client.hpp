@@ -9,6 +9,7 @@
 #include "http/client_tls.hpp"
 #include "http/exchange.hpp"
 #include "net/asio.hpp"
+#include "proxy/backend_address.hpp"
 #include "proxy/backend_deadlines.hpp"
 #include "proxy/request_head.hpp"
 
@@ -17,13 +18,6 @@ class idle_connections;
 }  // namespace rig::http
 
 namespace rig::proxy {
-
-// Where a proxied request goes (spec §8.6): scheme, host and port.
-struct backend_address {
-    bool tls = false;
-    std::string host;
-    std::string port;
-};
 
 // How forwarding went, for the answer and the metrics (RIG's statuses of §8.6).
 enum class forward_outcome : uint8_t {

@@ -22,6 +22,7 @@ RE2::Options route_options() {
 struct compiled_endpoint {
     const api_definition* api;
     const endpoint* ep;
+    const backend_address* backend;
     std::unique_ptr<RE2> re;
     std::optional<path_rewrite> rewrite;
 };
@@ -29,13 +30,13 @@ struct compiled_endpoint {
 // One endpoint's own RE2 (for its capture groups) and its parsed path_replacement. The RE2 is
 // owned by a named unique_ptr from the start so that its hand-over is plain.
 compiled_endpoint compile_endpoint(const api_definition& api, const endpoint& ep,
-                                   const RE2::Options& options) {
+                                   const backend_address& backend, const RE2::Options& options) {
     auto re = std::make_unique<RE2>(endpoint_pattern(ep), options);
     std::optional<path_rewrite> rewrite;
     if (ep.path_replacement) {
         rewrite.emplace(*ep.path_replacement);
     }
-    return compiled_endpoint{&api, &ep, std::move(re), std::move(rewrite)};
+    return compiled_endpoint{&api, &ep, &backend, std::move(re), std::move(rewrite)};
 }
 
 }  // namespace
@@ -74,7 +75,9 @@ std::optional<std::string> path_regex_error(const std::string& pattern) {
 route_table::route_table(std::shared_ptr<const std::vector<api_definition>> apis)
     : apis_(std::move(apis)) {
     const RE2::Options options = route_options();
+    backends_.reserve(apis_->size());  // never grows after: the endpoints point into it
     for (const auto& api : *apis_) {
+        const backend_address& backend = backends_.emplace_back(backend_of(api.proxy));
         for (const auto& ep : api.endpoints) {
             auto it = std::find_if(methods_.begin(), methods_.end(),
                                    [&](const auto& m) { return m->method == ep.method; });
@@ -83,7 +86,7 @@ route_table::route_table(std::shared_ptr<const std::vector<api_definition>> apis
                 methods_.back()->method = ep.method;
                 it = std::prev(methods_.end());
             }
-            (*it)->endpoints.push_back(compile_endpoint(api, ep, options));
+            (*it)->endpoints.push_back(compile_endpoint(api, ep, backend, options));
         }
     }
     for (auto& m : methods_) {
@@ -116,7 +119,15 @@ std::optional<route_match> route_table::find(std::string_view method, std::strin
     bool ambiguous = false;
     std::vector<int> hits;
     RE2::Set::ErrorInfo error{};
-    if (m.set && m.set->Match(subject, &hits, &error)) {
+    if (m.endpoints.size() == 1) {
+        // One candidate: its own RE2 answers alike, without the set's per-match allocations
+        // (Set::Match builds a SparseSet for the hits on every call).
+        const auto& only = m.endpoints.front();
+        if (only.re->ok() &&
+            only.re->Match(subject, 0, subject.size(), RE2::ANCHOR_BOTH, nullptr, 0)) {
+            winner = 0;
+        }
+    } else if (m.set && m.set->Match(subject, &hits, &error)) {
         winner = *std::min_element(hits.begin(), hits.end());
         ambiguous = hits.size() > 1;
     } else if (!m.set || error.kind != RE2::Set::kNoError) {
@@ -133,7 +144,7 @@ std::optional<route_match> route_table::find(std::string_view method, std::strin
         return std::nullopt;
     }
     const auto& c = m.endpoints[static_cast<std::size_t>(winner)];
-    route_match out{c.api, c.ep, std::string(path), ambiguous};
+    route_match out{c.api, c.ep, c.backend, std::string(path), ambiguous};
     if (c.rewrite) {
         const int count = 1 + std::min(c.re->NumberOfCapturingGroups(), c.rewrite->max_group());
         std::vector<re2::StringPiece> groups(static_cast<std::size_t>(count));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/api_definition.hpp"
+#include "proxy/backend_address.hpp"
 
 namespace rig::proxy {
 
@@ -15,6 +16,7 @@ namespace rig::proxy {
 struct route_match {
     const api_definition* api;
     const endpoint* ep;
+    const backend_address* backend;  // the API's, worked out when the table was built
     std::string forwarded_path;
     bool ambiguous;  // several endpoints matched (RIG logs a warning); the first one wins
 };
@@ -41,6 +43,7 @@ public:
 
 private:
     std::shared_ptr<const std::vector<api_definition>> apis_;
+    std::vector<backend_address> backends_;  // one per API, in the same order
     std::vector<std::unique_ptr<method_routes>> methods_;
 };
 

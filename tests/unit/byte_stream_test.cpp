@@ -23,7 +23,7 @@ namespace asio = boost::asio;
 using rig::net::byte_stream;
 using tcp = asio::ip::tcp;
 
-std::string fixture(const char* name) {
+std::string tls_fixture(const char* name) {
     return (std::filesystem::path(RIG_TLS_FIXTURES_DIR) / name).string();
 }
 
@@ -185,7 +185,7 @@ TEST(ByteStream, PlainGatheredWriteThenReadsUntilTheEnd) {
 
 TEST(ByteStream, TlsHandshakeGatheredWriteAndCleanEnd) {
     auto ctx = rig::net::tls_context::load_server(
-        {fixture("rsa-cert.pem"), fixture("rsa-key.pem"), ""}, true);
+        {tls_fixture("rsa-cert.pem"), tls_fixture("rsa-key.pem"), ""}, true);
     ASSERT_TRUE(ctx) << ctx.error().message;
     loopback lb;
     const auto payloads = make_payloads();
@@ -210,7 +210,7 @@ TEST(ByteStream, TlsHandshakeGatheredWriteAndCleanEnd) {
 
 TEST(ByteStream, TlsClientThatJustClosesEndsTheStream) {
     auto ctx = rig::net::tls_context::load_server(
-        {fixture("rsa-cert.pem"), fixture("rsa-key.pem"), ""}, false);
+        {tls_fixture("rsa-cert.pem"), tls_fixture("rsa-key.pem"), ""}, false);
     ASSERT_TRUE(ctx);
     loopback lb;
     const std::vector<std::string> payloads(1, std::string(1024, 'x'));
