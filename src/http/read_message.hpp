@@ -7,6 +7,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <cstddef>
+#include <optional>
 #include <tuple>
 
 #include "net/asio.hpp"
@@ -63,52 +64,70 @@ struct socket_source {
     }
 };
 
+// Feeds what `buffer` holds to `parser` until `reached()`: the result read_message() returns
+// (clear when the goal is reached, else the parser's error), or nothing when the parser needs
+// more bytes.
+template <bool IsRequest, class Reached>
+std::optional<boost::system::error_code> parse_buffered(
+    boost::beast::flat_buffer& buffer, boost::beast::http::basic_parser<IsRequest>& parser,
+    const Reached& reached) {
+    for (;;) {
+        if (reached()) {
+            return boost::system::error_code{};
+        }
+        if (buffer.size() == 0) {
+            return std::nullopt;
+        }
+        boost::system::error_code ec;
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == boost::beast::http::error::need_more || (!ec && used == 0)) {
+            return std::nullopt;
+        }
+        if (ec) {
+            return ec;
+        }
+    }
+}
+
+// The result of a read that met the end of the stream, as Beast gives it: end_of_stream when
+// no byte of a message came, else what the parser makes of the end.
+template <bool IsRequest>
+boost::system::error_code end_of_stream_result(
+    boost::beast::http::basic_parser<IsRequest>& parser) {
+    if (!parser.got_some()) {
+        return boost::beast::http::error::end_of_stream;
+    }
+    boost::system::error_code ec;
+    parser.put_eof(ec);
+    return ec;
+}
+
 // Reads into `buffer` and feeds `parser` until it has the message's head or the whole
 // message; what is already in `buffer` is parsed first, and what the parser leaves stays
 // there. The same results as Beast's async_read_header / async_read (end_of_stream when the
 // peer closed before a byte, buffer_overflow, the parser's own errors), with one receive
 // operation per read: Beast's composed operations cost three layers of operations, each
 // with a handler allocation and an executor's work guard.
-template <class Source, bool isRequest>
+template <class Source, bool IsRequest>
 asio::awaitable<boost::system::error_code> read_message(
     Source source, boost::beast::flat_buffer& buffer,
-    boost::beast::http::basic_parser<isRequest>& parser, read_goal goal) {
-    namespace bhttp = boost::beast::http;
+    boost::beast::http::basic_parser<IsRequest>& parser, read_goal goal) {
     parser.eager(goal == read_goal::whole);
     const auto reached = [&] {
         return goal == read_goal::head ? parser.is_header_done() : parser.is_done();
     };
-    boost::system::error_code ec;
     for (;;) {
-        if (reached()) {
-            co_return ec;
-        }
-        if (buffer.size() > 0) {
-            const std::size_t used = parser.put(buffer.data(), ec);
-            buffer.consume(used);
-            if (ec != bhttp::error::need_more) {
-                if (ec) {
-                    co_return ec;
-                }
-                if (used > 0) {
-                    continue;  // parse the rest, or stop at the goal
-                }
-            }
-            ec = {};
+        if (auto result = parse_buffered(buffer, parser, reached)) {
+            co_return *result;
         }
         const std::size_t size = boost::beast::read_size(buffer, 65536);
         if (size == 0) {
-            co_return bhttp::error::buffer_overflow;
+            co_return boost::beast::http::error::buffer_overflow;
         }
-        std::size_t n = 0;
-        std::tie(ec, n) = co_await source.receive(buffer.prepare(size));
+        auto [ec, n] = co_await source.receive(buffer.prepare(size));
         if (ec == asio::error::eof) {
-            if (!parser.got_some()) {
-                co_return bhttp::error::end_of_stream;
-            }
-            ec = {};
-            parser.put_eof(ec);
-            co_return ec;
+            co_return end_of_stream_result(parser);
         }
         if (ec) {
             co_return ec;

@@ -98,7 +98,7 @@ std::string forwarded_node(const tcp::endpoint& e) {
             *end++ = static_cast<char>('0' + byte % 10);
             *end++ = '.';
         }
-        return std::string(text.data(), end - 1);
+        return {text.data(), static_cast<std::size_t>(end - 1 - text.data())};
     }
     return "\"[" + a.to_string() + "]\"";
 }

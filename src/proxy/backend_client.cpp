@@ -79,12 +79,20 @@ forward_result failed(forward_outcome outcome) {
     return result;
 }
 
+// Whether the client's body is still to be read: it is then streamed to the backend.
+bool streams_body(const http::request_body* upload) {
+    return upload != nullptr && !upload->done();
+}
+
 // The head of a request whose body is at hand, written by hand: it goes out with the body in
-// one gathered write (one system call).
-std::string request_head(const backend_request& req, std::string_view body) {
+// one gathered write (one system call). Empty for a streamed body (send_streamed's own).
+std::string request_head(const backend_request& req, std::string_view body, bool streaming) {
     std::string head;
-    append_request_head(
-        head, req, has_body(req.method) ? std::optional<std::uint64_t>(body.size()) : std::nullopt);
+    if (!streaming) {
+        append_request_head(
+            head, req,
+            has_body(req.method) ? std::optional<std::uint64_t>(body.size()) : std::nullopt);
+    }
     return head;
 }
 
@@ -154,19 +162,26 @@ private:
 struct sent_request {
     beast::error_code ec;
     bool body_broke = false;
+    std::size_t written = 0;  // of a buffered request, by send_now()
+    bool rest = false;        // send_now() left some of it for send_rest()
 };
 
-// Writes what a plain connection's socket takes of `wire` now (mostly all of it: one system
-// call, no asynchronous operation); nothing on TLS. How much was written.
-std::size_t send_now(http::client_connection& conn, const std::array<asio::const_buffer, 2>& wire,
-                     beast::error_code& ec) {
-    std::size_t sent = 0;
+// Starts the answer's deadline and writes what a plain connection's socket takes of `wire`
+// now (mostly all of it: one system call, no asynchronous operation; nothing on TLS).
+sent_request send_now(http::client_connection& conn, const std::array<asio::const_buffer, 2>& wire,
+                      bool reused, answer_deadline& deadline) {
+    if (!reused) {
+        conn.tcp().expires_never();  // the connect's timeout is spent
+    }
+    deadline.start();  // the answer's deadline counts from the start
+    sent_request sent;
     if (auto* plain = std::get_if<beast::tcp_stream>(&conn.stream)) {
-        sent = plain->socket().write_some(wire, ec);
-        if (ec == asio::error::would_block) {
-            ec = {};
+        sent.written = plain->socket().write_some(wire, sent.ec);
+        if (sent.ec == asio::error::would_block) {
+            sent.ec = {};
         }
     }
+    sent.rest = !sent.ec && sent.written < asio::buffer_size(wire);
     return sent;
 }
 
@@ -389,6 +404,27 @@ answer_done whole_answer(head_parser& parser, const answer_deadline& deadline,
     return done;
 }
 
+// A small answer finished from what came with its head, when that was all of it (or the
+// parser failed on it); nothing when more must be read, or it is streamed.
+std::optional<answer_done> answer_at_once(http::client_connection& conn, head_parser& parser,
+                                          const answer_deadline& deadline,
+                                          const answer_plan& plan) {
+    if (!small_answer(parser, plan.whole_limit)) {
+        return std::nullopt;
+    }
+    const beast::error_code ec = parse_buffered_body(conn, parser, plan.whole_limit);
+    if (!ec && !parser.is_done()) {
+        return std::nullopt;
+    }
+    return whole_answer(parser, deadline, ec);
+}
+
+// The answer's head read `ec`, or timeout when the deadline ran out as it arrived (the
+// socket is closed: it counts as none).
+beast::error_code head_outcome(const beast::error_code& ec, const answer_deadline& deadline) {
+    return !ec && deadline.expired() ? beast::error_code(beast::error::timeout) : ec;
+}
+
 // Answers the client with the answer whose head `parser` read: a small one read whole and
 // returned (the client's connection kept alive), a larger one streamed through. For a small
 // answer, what came with the head was parsed already (parse_buffered_body): one whose body
@@ -439,8 +475,8 @@ void backend_client::close_idle() {
 asio::awaitable<forward_result> backend_client::forward(
     http::exchange& ex, const backend_address& to, const backend_request& req,
     std::string_view body, http::request_body* upload, bool head_only) {
-    const bool streaming = upload != nullptr && !upload->done();
-    const std::string head_bytes = streaming ? std::string() : request_head(req, body);
+    const bool streaming = streams_body(upload);
+    const std::string head_bytes = request_head(req, body, streaming);
     const auto wire = gathered(head_bytes, req, body);
     const std::string& key = to.pool_key;
     const answer_plan plan{limits_.buffer_response_bytes, limits_.recv_timeout, head_only, key,
@@ -456,18 +492,11 @@ asio::awaitable<forward_result> backend_client::forward(
             co_return failed(forward_outcome::unreachable);
         }
         answer_deadline deadline{deadlines_, limits_.recv_timeout, *conn};
-        sent_request sent;
-        if (streaming) {
-            sent = co_await send_streamed(*conn, req, *upload, limits_.recv_timeout, deadline);
-        } else {
-            if (!reused) {
-                conn->tcp().expires_never();  // the connect's timeout is spent
-            }
-            deadline.start();  // the answer's deadline counts from the start
-            const std::size_t n = send_now(*conn, wire, sent.ec);
-            if (!sent.ec && n < asio::buffer_size(wire)) {
-                sent.ec = co_await send_rest(*conn, wire, n);
-            }
+        sent_request sent =
+            streaming ? co_await send_streamed(*conn, req, *upload, limits_.recv_timeout, deadline)
+                      : send_now(*conn, wire, reused, deadline);
+        if (sent.rest) {
+            sent.ec = co_await send_rest(*conn, wire, sent.written);
         }
         if (sent.body_broke) {
             backend_log.info("proxy: {} {}: the client's body broke off: {}", key, req.target,
@@ -480,10 +509,7 @@ asio::awaitable<forward_result> backend_client::forward(
         parser.body_limit(boost::none);
         beast::error_code ec = sent.ec;
         if (!ec) {
-            ec = co_await read_answer(*conn, parser, http::read_goal::head);
-        }
-        if (!ec && deadline.expired()) {
-            ec = beast::error::timeout;  // it came as the deadline closed the socket: none
+            ec = head_outcome(co_await read_answer(*conn, parser, http::read_goal::head), deadline);
         }
         if (ec) {
             if (send_again(reused, req.method, sent.ec, ec, deadline)) {
@@ -492,22 +518,14 @@ asio::awaitable<forward_result> backend_client::forward(
             backend_log.info("proxy: {} {}: {}", key, req.target, deadline.describe(ec));
             co_return failed(deadline.outcome_of(ec));
         }
-        answer_done done;
-        bool answered = false;
-        if (small_answer(parser, plan.whole_limit)) {
-            ec = parse_buffered_body(*conn, parser, plan.whole_limit);
-            if (ec || parser.is_done()) {
-                done = whole_answer(parser, deadline, ec);
-                answered = true;
-            }
+        std::optional<answer_done> done = answer_at_once(*conn, parser, deadline, plan);
+        if (!done) {
+            done.emplace(co_await answer_client(ex, *conn, parser, deadline, plan));
         }
-        if (!answered) {
-            done = co_await answer_client(ex, *conn, parser, deadline, plan);
-        }
-        if (done.reusable) {
+        if (done->reusable) {
             idle_->give_back(key, std::move(conn));
         }
-        co_return std::move(done.result);
+        co_return std::move(done->result);
     }
     co_return failed(forward_outcome::unreachable);
 }
