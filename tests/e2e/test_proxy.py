@@ -208,6 +208,15 @@ class Routing(ProxyCase):
         self.assertEqual(seen["forwarded"], "for=127.0.0.1;by=127.0.0.1")
         self.assertEqual(seen["host"], "127.0.0.1:%d" % self.backend.port)
 
+    def test_forwarded_names_any_ipv4_client(self):  # 97: octets of one, two and three digits
+        with socket.create_connection(("127.0.0.1", self.rig.port), timeout=10,
+                                      source_address=("127.0.10.99", 0)) as s:
+            s.sendall(b"GET /myapi/free HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while s.recv(4096):
+                pass
+        self.assertEqual(self.last_request()["headers"]["forwarded"],
+                         "for=127.0.10.99;by=127.0.0.1")
+
     def test_transform_request_headers(self):  # 99
         self.rig.request("GET", "/myapi/transformed", headers={"John": "smith", "X-Other": "1"})
         seen = self.last_request()["header_list"]
