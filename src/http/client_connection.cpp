@@ -31,7 +31,8 @@ asio::awaitable<std::unique_ptr<client_connection>> open_client_connection(
         co_return nullptr;
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));
-    // Plain connections are also read and written by non-blocking attempts (read_message).
+    // A plain connection's request goes out by a non-blocking write_some (the API gateway's
+    // backend_client); without this Asio would emulate a blocking one when the socket is full.
     conn->tcp().socket().non_blocking(true);
     if (auto* tls_stream = std::get_if<client_connection::tls_stream>(&conn->stream)) {
         if (auto err = expect_server_name(tls_stream->native_handle(), host)) {

@@ -294,16 +294,10 @@ bool small_answer(const head_parser& parser, std::size_t limit) {
 // buffer, without an asynchronous read.
 beast::error_code parse_buffered_body(http::client_connection& conn, head_parser& parser,
                                       std::size_t limit) {
-    beast::error_code ec;
     parser.body_limit(limit);
     parser.eager(true);
-    if (const auto have = conn.buffer.data(); have.size() > 0) {
-        conn.buffer.consume(parser.put(have, ec));
-        if (ec == bhttp::error::need_more) {
-            ec = {};
-        }
-    }
-    return ec;
+    return http::parse_buffered(conn.buffer, parser, [&] { return parser.is_done(); })
+        .value_or(beast::error_code{});
 }
 
 // The head of a streamed answer: framed by its length when known, else chunked on HTTP/1.1.
