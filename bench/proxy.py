@@ -181,6 +181,28 @@ def start_rig(env):
     return rig, ports["inbound_port"]
 
 
+def start_proxied_backend(name):
+    """A backend nginx and, in front of it, the proxy `name`: a rig binary (RIG_SHARDS=1, an API
+    for every path) or "nginx" (one worker). Returns (proxy, backend, url, the proxy's worker
+    pid); stop both with stop()."""
+    global RIG, SCRATCH
+    SCRATCH = SCRATCH or tempfile.mkdtemp(prefix="rig-proxy-bench.")
+    bport = free_port()
+    backend = start_nginx("backend", BACKEND_HTTP.format(port=bport))
+    wait_port(bport)
+    if name == "nginx":
+        port = free_port()
+        proc = start_nginx("proxy", PROXY_HTTP.format(port=port, backend=bport))
+        wait_port(port)
+        worker = process_tree(proc.pid)[-1]
+    else:
+        RIG = name
+        config = api_config("b", bport, [{"id": "e", "method": "GET", "path_regex": "/.*"}])
+        proc, port = start_rig({"PROXY_CONFIG_FILE": config})
+        worker = proc.pid
+    return proc, backend, "http://127.0.0.1:%d/x" % port, worker
+
+
 def api_config(api_id, port, endpoints):
     return json.dumps([{"id": api_id, "name": api_id,
                         "version_data": {"default": {"endpoints": endpoints}},

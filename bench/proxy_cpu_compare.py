@@ -13,7 +13,6 @@ import glob
 import os
 import statistics
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import proxy as P  # noqa: E402
@@ -38,21 +37,7 @@ def machine_idle():
 
 
 def run(name, seconds=5):
-    P.SCRATCH = tempfile.mkdtemp()
-    bport = P.free_port()
-    backend = P.start_nginx("backend", P.BACKEND_HTTP.format(port=bport))
-    P.wait_port(bport)
-    if name == "nginx":
-        port = P.free_port()
-        proc = P.start_nginx("proxy", P.PROXY_HTTP.format(port=port, backend=bport))
-        P.wait_port(port)
-        worker = P.process_tree(proc.pid)[-1]
-    else:
-        P.RIG = name
-        config = P.api_config("b", bport, [{"id": "e", "method": "GET", "path_regex": "/.*"}])
-        proc, port = P.start_rig({"PROXY_CONFIG_FILE": config})
-        worker = proc.pid
-    url = "http://127.0.0.1:%d/x" % port
+    proc, backend, url, worker = P.start_proxied_backend(name)
     P.wrk(url, 50, 1)
     u0, s0, p0 = counters(worker)
     i0, t0 = machine_idle()
