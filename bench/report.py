@@ -732,6 +732,12 @@ if proxy_section:
     section[0] += 1
     w(proxy_section)
     w("")
+    # What the tables say, the earlier rounds and the runs by hand (kept as written).
+    proxy_notes = os.path.join(HERE, "proxy_notes.md")
+    if os.path.exists(proxy_notes):
+        with open(proxy_notes) as f:
+            w(f.read().rstrip())
+        w("")
 
 # Sections measured by scripts of their own, outside `make bench` (kept as written).
 for manual in ("history.md", "metrics_cost.md", "slow_consumer.md", "ingest_cpu.md", "brokers.md"):
