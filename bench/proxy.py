@@ -169,13 +169,13 @@ def start_nginx(name, http):
                  stderr=open(os.path.join(d, "stderr"), "w"))
 
 
-def start_rig(env):
+def start_rig(env, binary=None):
     full = dict(os.environ, INBOUND_PORT="0", API_HTTP_PORT="0", RIG_BIND_ADDRESS="127.0.0.1",
                 RIG_API_BIND_ADDRESS="127.0.0.1", RIG_READY_FILE="/dev/stdout",
                 RIG_SHARDS="1", LOG_LEVEL="warn", MAX_CONNECTIONS_PER_MINUTE="0")
     full.update(env)
     log = open(os.path.join(SCRATCH, "rig.log"), "a")
-    rig = spawn([RIG], env=full, stdout=subprocess.PIPE, stderr=log, text=True)
+    rig = spawn([binary or RIG], env=full, stdout=subprocess.PIPE, stderr=log, text=True)
     line = rig.stdout.readline()
     if not line:
         sys.exit("rig exited before it was ready; see " + log.name)
@@ -187,7 +187,7 @@ def start_proxied_backend(name):
     """A backend nginx and, in front of it, the proxy `name`: a rig binary (RIG_SHARDS=1, an API
     for every path) or "nginx" (one worker). Returns (proxy, backend, url, the proxy's worker
     pid); stop both with stop()."""
-    global RIG, SCRATCH
+    global SCRATCH
     SCRATCH = SCRATCH or tempfile.mkdtemp(prefix="rig-proxy-bench.")
     bport = free_port()
     backend = start_nginx("backend", BACKEND_HTTP.format(port=bport))
@@ -198,9 +198,8 @@ def start_proxied_backend(name):
         wait_port(port)
         worker = process_tree(proc.pid)[-1]
     else:
-        RIG = name
         config = api_config("b", bport, [{"id": "e", "method": "GET", "path_regex": "/.*"}])
-        proc, port = start_rig({"PROXY_CONFIG_FILE": config})
+        proc, port = start_rig({"PROXY_CONFIG_FILE": config}, name)
         worker = proc.pid
     return proc, backend, "http://127.0.0.1:%d/x" % port, worker
 

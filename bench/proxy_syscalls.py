@@ -5,8 +5,9 @@ For each named rig binary (and nginx, when "nginx" is among the names): bench/pr
 (a backend nginx; the proxy: rig with RIG_SHARDS=1 and an API to the backend, or nginx with one
 worker), a 1 s warm-up, then 3 s of load while `perf stat` counts the proxy's system calls
 from the kernel's tracepoints: in all, those that failed with EAGAIN (a read that found
-nothing), and the ones a proxy makes per request. Load: wrk -t1 -c50 (saturation), or with
---rate h2load at 5000 requests/s over 10 connections (the fixed rate of bench/proxy.py).
+nothing), and the ones a proxy makes per request. Load: wrk -t1 -c50 (saturation, proxy.py's
+PROXY_CONNECTIONS), or with --rate h2load at 5000 requests/s over 10 connections (proxy.py's
+fixed rate, PROXY_RATE and PROXY_RATE_CONNECTIONS).
 
 `strace -c` hides the reads that find nothing: it slows the proxy so much that every read
 finds its data. The tracepoints cost little enough that the counts are the proxy's own.
@@ -26,13 +27,14 @@ CALLS = ["recvfrom", "sendmsg", "writev", "sendto", "read", "write", "epoll_wait
 
 
 def load(url, rate):
-    if rate:
-        out = subprocess.run(["h2load", "--h1", "-t1", "-c10", "--rps=500", "-D3", url],
-                             check=True, capture_output=True, text=True).stdout
-        return int(re.search(r"requests: (\d+) total", out).group(1))
-    out = subprocess.run(["wrk", "-t1", "-c50", "-d3s", url], check=True, capture_output=True,
-                         text=True).stdout
-    return int(re.search(r"(\d+) requests in", out).group(1))
+    """3 s of load; the requests made. (proxy.h2load_rate warms up inside its run, whose
+    requests perf would count and its log would not.)"""
+    if not rate:
+        return P.wrk(url, P.CONNECTIONS, 3)["requests"]
+    out = subprocess.run(["h2load", "--h1", "-t1", "-c%d" % P.RATE_CONNECTIONS,
+                          "--rps=%d" % (P.RATE // P.RATE_CONNECTIONS), "-D3", url],
+                         check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"requests: (\d+) total", out).group(1))
 
 
 def count(name, rate):
